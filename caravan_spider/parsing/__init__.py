@@ -1,0 +1,163 @@
+"""Page → article record. Pure: HTML, URL and fetch time in; a record, or the reason it is not one, out.
+
+    >>> article = parse(html, "https://www.caravan.kz/news/some-slug-845713/")
+
+Nothing here imports Scrapy; the spider, the CLI's `extract` and `reextract` all call `parse`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from ..text import word_count
+from ..urls import article_ref
+from .body import MIN_WORDS, extract_body
+from .dates import to_iso
+from .layouts import GENERIC, pick
+from .page import Page
+
+PARSER_VERSION = "2026.11.24"
+
+FIELDS = ("url", "article_id", "language", "title", "lead", "body", "published_at", "modified_at", "category",
+          "tags", "authors", "image_url", "image_credit", "views", "word_count")
+
+
+@dataclass
+class Article:
+    url: str
+    article_id: int
+    language: str | None
+    title: str
+    lead: str | None
+    body: str
+    published_at: str | None
+    modified_at: str | None
+    category: str | None
+    tags: list[str] | None
+    authors: list[str] | None
+    image_url: str | None
+    image_credit: str | None
+    views: int | None
+    word_count: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class NotAnArticle(Exception):
+    """The page is not an article; the message says why, in a few words."""
+
+
+@dataclass
+class Extraction:
+    """What `--explain` shows: the record (or the reason there is none) and how it was made."""
+
+    article: Article | None
+    reason: str | None
+    layout: str
+    sources: dict[str, str] = field(default_factory=dict)
+    pruned: list[tuple[str, int]] = field(default_factory=list)
+
+
+NOT_FOUND_MARKERS = re.compile(r"Страница не найдена|Бет табылмады|Page not found|Ошибка 404", re.I)
+# WordPress body classes of pages that are not single posts.
+NON_ARTICLE_BODY_CLASSES = {"error404": "not found page", "tag": "tag page", "category": "listing page",
+                            "archive": "listing page", "search": "search page", "home": "listing page",
+                            "page": "static page"}
+NON_ARTICLE_PATHS = (
+    (re.compile(r"/tag/"), "tag page"),
+    (re.compile(r"/(page/\d+/?$|category/)"), "listing page"),
+    (re.compile(r"/search/|[?&]s="), "search page"),
+)
+
+
+def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
+          content_type: str | None = None) -> Article:
+    """The article on a page; raises NotAnArticle with the reason when there is none."""
+    result = explain(html, url, fetched_at, content_type)
+    if result.article is None:
+        raise NotAnArticle(result.reason)
+    return result.article
+
+
+def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
+            content_type: str | None = None) -> Extraction:
+    page = Page(html, url, fetched_at, content_type)
+    layout = pick(page)
+    extraction = Extraction(article=None, reason=None, layout=layout.name)
+    reason = _not_an_article(page)
+    if reason:
+        extraction.reason = reason
+        return extraction
+
+    ref = article_ref(page.canonical or "") or article_ref(page.meta_first("og:url") or "") or article_ref(url)
+    post_id = ref.article_id if ref else _post_id_from_markup(page)
+    if post_id is None:
+        extraction.reason = "no post id in the URL, canonical link or markup"
+        return extraction
+    extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "") else "page URL"
+    canonical = ref.url if ref else (page.canonical or url)
+
+    values: dict = {}
+    for name, method in (("title", layout.title), ("lead", layout.lead), ("published_at", layout.published),
+                         ("modified_at", layout.modified), ("category", layout.category), ("tags", layout.tags),
+                         ("authors", layout.authors), ("image_url", layout.image_url),
+                         ("image_credit", layout.image_credit), ("views", layout.views),
+                         ("language", layout.language)):
+        found = method(page)
+        values[name], extraction.sources[name] = found if found else (None, "not found")
+    if not values["title"]:
+        extraction.reason = "no headline"
+        return extraction
+
+    body = extract_body(page, layout, values["lead"], values["title"])
+    extraction.pruned = body.pruned
+    extraction.sources["body"] = (f"trafilatura on {body.container}" if body.container
+                                  else "trafilatura on the whole page")
+    if word_count(body.text) < MIN_WORDS:
+        extraction.reason = f"no article text ({word_count(body.text)} words)"
+        return extraction
+    if not values["image_credit"] and body.credits:
+        values["image_credit"], extraction.sources["image_credit"] = body.credits[0], "«Фото:» line in the text"
+    if values["image_url"]:
+        # Relative image paths resolve against the canonical URL: the record must not
+        # depend on which mirror the page was fetched from.
+        values["image_url"] = page.absolute(values["image_url"], canonical)
+
+    extraction.article = Article(
+        url=canonical, article_id=post_id, language=values["language"], title=values["title"],
+        lead=values["lead"], body=body.text, published_at=to_iso(values["published_at"]),
+        modified_at=to_iso(values["modified_at"]), category=values["category"], tags=values["tags"],
+        authors=values["authors"], image_url=values["image_url"], image_credit=values["image_credit"],
+        views=values["views"], word_count=word_count(body.text),
+    )
+    return extraction
+
+
+def _not_an_article(page: Page) -> str | None:
+    heading = page.text_of("//h1") or ""
+    if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
+        return "not found page («Страница не найдена»)"
+    for css_class, reason in NON_ARTICLE_BODY_CLASSES.items():
+        if css_class in page.body_classes:
+            return reason
+    if not (article_ref(page.canonical or "") or article_ref(page.url)):
+        for pattern, reason in NON_ARTICLE_PATHS:
+            if pattern.search(page.canonical or page.url):
+                return reason
+    return None
+
+
+def _post_id_from_markup(page: Page) -> int | None:
+    shortlink = page.xpath("string(//link[@rel='shortlink']/@href)")
+    for text, pattern in ((shortlink, r"[?&]p=(\d+)"), (" ".join(page.body_classes), r"\bpostid-(\d+)\b"),
+                          (page.xpath("string(//article/@id)"), r"^post-(\d+)$")):
+        m = re.search(pattern, text or "")
+        if m:
+            return int(m[1])
+    return None
+
+
+__all__ = ["Article", "Extraction", "FIELDS", "GENERIC", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]

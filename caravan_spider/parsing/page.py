@@ -1,0 +1,118 @@
+"""A fetched page parsed once: decoded text, lxml tree, meta tags, JSON-LD. Every field reads from here."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from functools import cached_property
+from urllib.parse import urljoin
+
+import lxml.html
+from w3lib.encoding import html_to_unicode
+
+from ..text import clean_line
+
+SITE_SUFFIX = re.compile(r"\s*[-–—|]\s*(Караван|Керуен|Caravan\.kz|caravan\.kz)\s*$")
+
+
+def strip_site_suffix(title: str | None) -> str | None:
+    return SITE_SUFFIX.sub("", title).strip() if title else None
+
+
+class Page:
+    def __init__(self, html: str | bytes, url: str, fetched_at: datetime | None = None,
+                 content_type: str | None = None):
+        if isinstance(html, bytes):
+            # Charset from the Content-Type header, then BOM, then <meta> (windows-1251 pages
+            # of the 2015 site declare it only in a <meta http-equiv> tag).
+            self.encoding, html = html_to_unicode(content_type, html)
+        else:
+            self.encoding = None
+        self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+        self.url = url
+        self.fetched_at = fetched_at
+        self.doc = lxml.html.document_fromstring(self.html or "<html></html>")
+
+    # --- DOM helpers -------------------------------------------------------------------
+    def xpath(self, expr: str) -> list:
+        return self.doc.xpath(expr)
+
+    def text_of(self, *exprs: str) -> str | None:
+        """Visible text of the first element any of the XPaths finds."""
+        for expr in exprs:
+            for node in self.doc.xpath(expr):
+                text = clean_line(node if isinstance(node, str) else node.text_content())
+                if text:
+                    return text
+        return None
+
+    def texts_of(self, *exprs: str) -> list[str]:
+        out: list[str] = []
+        for expr in exprs:
+            for node in self.doc.xpath(expr):
+                text = clean_line(node if isinstance(node, str) else node.text_content())
+                if text and text not in out:
+                    out.append(text)
+            if out:
+                break
+        return out
+
+    def absolute(self, link: str | None, base: str | None = None) -> str | None:
+        return urljoin(base or self.url, link.strip()) if link else None
+
+    # --- metadata ------------------------------------------------------------------------
+    @cached_property
+    def meta(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for node in self.doc.xpath("//meta[@content]"):
+            key = (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+            if key:
+                found.setdefault(key, []).append(node.get("content").strip())
+        return found
+
+    def meta_first(self, *keys: str) -> str | None:
+        for key in keys:
+            for value in self.meta.get(key, []):
+                if value:
+                    return value
+        return None
+
+    @cached_property
+    def jsonld(self) -> list[dict]:
+        """Objects from JSON-LD scripts, @graph flattened; broken JSON is skipped."""
+        objects: list[dict] = []
+        for script in self.doc.xpath("//script[@type='application/ld+json']/text()"):
+            try:
+                data = json.loads(script)
+            except ValueError:
+                continue
+            stack = data if isinstance(data, list) else [data]
+            while stack:
+                item = stack.pop(0)
+                if isinstance(item, dict):
+                    objects.append(item)
+                    stack.extend(item.get("@graph", []) if isinstance(item.get("@graph"), list) else [])
+        return objects
+
+    @cached_property
+    def jsonld_article(self) -> dict:
+        for obj in self.jsonld:
+            kind = obj.get("@type")
+            kinds = kind if isinstance(kind, list) else [kind]
+            if any(k in ("NewsArticle", "Article", "ReportageNewsArticle", "BlogPosting") for k in kinds):
+                return obj
+        return {}
+
+    @cached_property
+    def canonical(self) -> str | None:
+        href = self.doc.xpath("string(//link[@rel='canonical']/@href)")
+        return self.absolute(href) if href else None
+
+    @cached_property
+    def title_tag(self) -> str | None:
+        return clean_line(self.doc.findtext(".//title") or "") or None
+
+    @cached_property
+    def body_classes(self) -> set[str]:
+        return set(self.doc.xpath("string(//body/@class)").split())
