@@ -1,0 +1,279 @@
+"""The archive: every SQL statement of the project lives here.
+
+Tables: `articles` (the current version of each article), `revisions` (every distinct version),
+`captures` (raw responses, never altered), `crawl_runs` (one row per run), and the full-text
+index `articles_fts`. Schema changes are new migrations, never edits to old ones.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .parsing import FIELDS
+from .search import lemmas_of
+
+DEFAULT_DB = "archive/caravan.db"
+# Fields whose change makes a new revision; views and modified_at alone do not.
+CONTENT_FIELDS = ("url", "language", "title", "lead", "body", "published_at", "category", "tags", "authors",
+                  "image_url", "image_credit")
+JSON_FIELDS = ("tags", "authors")
+
+migrations = Migrations("caravan")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    record = {"url": str, "language": str, "title": str, "lead": str, "body": str, "published_at": str,
+              "modified_at": str, "category": str, "tags": str, "authors": str, "image_url": str,
+              "image_credit": str, "views": int, "word_count": int}
+    db["articles"].create(
+        {"article_id": int, **record, "year": int, "layout": str, "parser_version": str, "content_hash": str,
+         "first_seen_at": str, "fetched_at": str, "checked_at": str, "updated_at": str, "lastmod": str,
+         "etag": str, "last_modified": str, "capture_id": int},
+        pk="article_id",
+    )
+    db["articles"].create_index(["published_at"])
+    db["articles"].create_index(["updated_at"])
+    db["revisions"].create(
+        {"revision_id": int, "article_id": int, "fetched_at": str, "content_hash": str, "capture_id": int,
+         "parser_version": str, **record},
+        pk="revision_id",
+    )
+    db["revisions"].create_index(["article_id", "fetched_at"])
+    db["captures"].create(
+        {"capture_id": int, "article_id": int, "url": str, "status": int, "content_type": str, "etag": str,
+         "last_modified": str, "fetched_at": str, "sha256": str, "size": int, "compression": str,
+         "body": bytes, "note": str, "run_id": int},
+        pk="capture_id",
+    )
+    db["captures"].create_index(["article_id"])
+    db["crawl_runs"].create(
+        {"run_id": int, "started_at": str, "finished_at": str, "status": str, "pid": int, "base_url": str,
+         "mode": str, "requests": int, "responses_by_status": str, "articles_new": int, "articles_updated": int,
+         "articles_unchanged": int, "articles_failed": int, "not_articles": int, "bytes_downloaded": int,
+         "errors_by_kind": str, "coverage": str, "message": str},
+        pk="run_id",
+    )
+    # A standalone FTS5 index keyed by article_id: the readable text plus its Russian lemmas,
+    # so a search for «миротворец» finds «миротворца» (see search.py).
+    db.execute(
+        "CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, lemmas, "
+        "tokenize='unicode61 remove_diacritics 2')"
+    )
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(record: dict) -> str:
+    """Hash of what a reader sees; whitespace is normalised so cosmetic edits do not count."""
+    content = {k: " ".join(str(record.get(k)).split()) if isinstance(record.get(k), str) else record.get(k)
+               for k in CONTENT_FIELDS}
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the archive holds of an article: what an incremental crawl compares with."""
+
+    lastmod: str | None
+    etag: str | None
+    last_modified: str | None
+    published_at: str | None
+    fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
+
+
+class ArchiveLocked(Exception):
+    pass
+
+
+class Archive:
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        migrations.apply(self.db)
+        self._lock_file = None
+
+    def close(self) -> None:
+        self.release()
+        self.db.close()
+
+    # --- one run at a time ----------------------------------------------------------------
+    def acquire(self, run_id: int | None = None) -> None:
+        """Take the archive's run lock; the kernel drops it when the process dies, so a
+        killed run never leaves a stale lock behind."""
+        lock_path = Path(str(self.path) + ".lock")
+        handle = open(lock_path, "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().split()
+            handle.close()
+            who = f"crawl run {holder[0]} (pid {holder[1]})" if len(holder) == 2 else "another process"
+            raise ArchiveLocked(f"{self.path} is locked by {who}; wait for it to finish or stop it") from None
+        handle.truncate(0)
+        handle.write(f"{run_id or '?'} {os.getpid()}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def release(self) -> None:
+        if self._lock_file:
+            self._lock_file.close()
+            self._lock_file = None
+
+    # --- crawl runs ---------------------------------------------------------------------------
+    def begin_run(self, base_url: str, mode: str) -> int:
+        with self.db.atomic():
+            # A run still marked running was killed: nobody holds the lock we now hold.
+            self.db.execute(
+                "UPDATE crawl_runs SET status = 'killed', message = 'the process ended without finishing the run' "
+                "WHERE status = 'running'"
+            )
+            table = self.db["crawl_runs"]
+            table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid(), "base_url": base_url,
+                          "mode": mode})
+            run_id = table.last_pk
+        if self._lock_file:
+            self._lock_file.truncate(0)
+            self._lock_file.write(f"{run_id} {os.getpid()}\n")
+            self._lock_file.flush()
+        return run_id
+
+    def finish_run(self, run_id: int, status: str, figures: dict) -> None:
+        row = {"finished_at": utcnow(), "status": status}
+        for key, value in figures.items():
+            row[key] = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict) else value
+        with self.db.atomic():
+            self.db["crawl_runs"].update(run_id, row)
+
+    def runs(self, limit: int = 10) -> list[dict]:
+        return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
+
+    # --- what an incremental crawl needs -----------------------------------------------------
+    def known(self) -> dict[int, Known]:
+        """Every article id the archive has met: articles, and article URLs that were not
+        articles (a «Страница не найдена» page), which are not fetched again until they change."""
+        known = {
+            row["article_id"]: Known(None, None, None, None, row["fetched_at"])
+            for row in self.db.query(
+                "SELECT article_id, max(fetched_at) AS fetched_at FROM captures "
+                "WHERE article_id NOT IN (SELECT article_id FROM articles) GROUP BY article_id")
+        }
+        known.update({
+            row["article_id"]: Known(row["lastmod"], row["etag"], row["last_modified"], row["published_at"],
+                                     row["fetched_at"])
+            for row in self.db.query(
+                "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles")
+        })
+        return known
+
+    # --- storing --------------------------------------------------------------------------------
+    def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
+              lastmod: str | None) -> str:
+        """Store one fetched article page in one transaction: its capture, and when it parsed,
+        the article row, a revision if the content changed, and the search index.
+
+        Returns what happened: "new", "updated", "unchanged" or "not-article".
+        """
+        with self.db.atomic():
+            capture_id = self._insert_capture(capture)
+            if record is None:
+                return "not-article"
+            return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod)
+
+    def _insert_capture(self, capture: dict) -> int:
+        body: bytes = capture["body"]
+        table = self.db["captures"]
+        table.insert({
+            "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
+            "content_type": capture.get("content_type"), "etag": capture.get("etag"),
+            "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
+            "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "compression": "gzip",
+            "body": gzip.compress(body, compresslevel=6, mtime=0), "note": capture.get("note"),
+            "run_id": capture.get("run_id"),
+        })
+        return table.last_pk
+
+    def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
+                        parser_version: str, lastmod: str | None) -> str:
+        fetched_at = capture["fetched_at"]
+        digest = content_hash(record)
+        row = {k: (json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS and v is not None else v)
+               for k, v in record.items()}
+        existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
+                                      [record["article_id"]]), None)
+        bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
+                       "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
+                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
+        if existing and existing["content_hash"] == digest:
+            changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
+            if existing["views"] != record["views"]:
+                changes["updated_at"] = fetched_at
+            self.db["articles"].update(record["article_id"], changes)
+            return "unchanged"
+        year = int(record["published_at"][:4]) if record.get("published_at") else None
+        self.db["articles"].upsert(
+            {**row, **bookkeeping, "year": year, "content_hash": digest, "updated_at": fetched_at,
+             "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
+            pk="article_id",
+        )
+        self.db["revisions"].insert({**{k: v for k, v in row.items() if k not in ("views", "word_count")},
+                                     "views": record["views"], "word_count": record["word_count"],
+                                     "fetched_at": fetched_at, "content_hash": digest, "capture_id": capture_id,
+                                     "parser_version": parser_version})
+        self._index(record)
+        return "updated" if existing else "new"
+
+    def _index(self, record: dict) -> None:
+        article_id = record["article_id"]
+        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+        text = " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+        self.db.execute(
+            "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
+            [article_id, record["title"], record.get("lead"), record["body"], lemmas_of(text)],
+        )
+
+    def mark_unchanged(self, article_id: int, checked_at: str) -> None:
+        """A 304 Not Modified: the archive's copy is current."""
+        with self.db.atomic():
+            self.db.execute("UPDATE articles SET checked_at = ? WHERE article_id = ?", [checked_at, article_id])
+
+    # --- reading --------------------------------------------------------------------------------
+    def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+        """Article records, newest first, streamed from a cursor (constant memory)."""
+        where, params = ["1 = 1"], []
+        for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
+                              ("category = ?", category), ("language = ?", language),
+                              ("updated_at >= ?", updated_since)):
+            if value:
+                where.append(clause)
+                params.append(value)
+        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
+               "ORDER BY published_at DESC, article_id DESC")
+        for row in self.db.query(sql, params):
+            for key in JSON_FIELDS:
+                if row[key] is not None:
+                    row[key] = json.loads(row[key])
+            yield row
+
+    def count(self, table: str = "articles") -> int:
+        return self.db[table].count

@@ -1,0 +1,252 @@
+"""caravan-archive: crawl Caravan.kz into a SQLite archive, read it, export it."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .archive import DEFAULT_DB, Archive
+
+EXIT_NOT_ARTICLE = 3
+
+
+def db_option(must_exist: bool = False):
+    return click.option("--db", "db", default=DEFAULT_DB, show_default=True,
+                        type=click.Path(dir_okay=False, exists=must_exist),
+                        help="The archive's SQLite file.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="caravan-archive")
+def cli():
+    """Keep a clean, searchable archive of the news site Caravan.kz.
+
+    \b
+    Quick look, on the bundled sample site (no network needed):
+      caravan-archive crawl --sample
+      datasette archive/
+    """
+
+
+def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.set("CARAVAN_DB", db, priority="cmdline")
+    if fast:
+        # The sample site is ours, on loopback: no need to be gentle with it.
+        for name, value in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
+                            "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY_JITTER": 0}.items():
+            settings.set(name, value, priority="cmdline")
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        settings.set(name.strip(), value, priority="cmdline")
+    return settings
+
+
+@cli.command()
+@db_option()
+@click.option("--base-url", help="Crawl this origin instead of https://www.caravan.kz (a mirror, the sample site).")
+@click.option("--sample", is_flag=True, help="Serve the bundled sample site on a free loopback port and crawl it.")
+@click.option("--sample-articles", default=50, show_default=True, help="Articles on the sample site.")
+@click.option("--since", metavar="DATE", help="Backfill: (re)visit articles published since DATE (YYYY-MM-DD).")
+@click.option("--full", is_flag=True, help="Revisit every article (with conditional requests).")
+@click.option("--jobdir", type=click.Path(file_okay=False),
+              help="Keep Scrapy's request queue here so a stopped run resumes where it was.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
+def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides):
+    """Fetch new and changed articles into the archive.
+
+    Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
+    robots.txt, and fetches only what the archive lacks or holds an older copy of.
+    Ends with a summary; exit status 0 when the run finished, 1 when it failed or the
+    site's markup drifted, 2 when another run holds the archive.
+
+    \b
+    Examples:
+      caravan-archive crawl --sample
+      caravan-archive crawl --db archive/caravan.db --since 2025-01-01
+    """
+    from scrapy.crawler import CrawlerProcess
+
+    from .sample_site.model import SampleSite
+    from .sample_site.server import serving
+
+    if sample and base_url:
+        raise click.UsageError("--sample and --base-url exclude each other")
+    settings = _scrapy_settings(db, overrides, fast=sample)
+    if jobdir:
+        settings.set("JOBDIR", jobdir, priority="cmdline")
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        if sample:
+            base_url = stack.enter_context(serving(SampleSite(articles=sample_articles)))
+            click.echo(f"Serving the sample site at {base_url}", err=True)
+        process = CrawlerProcess(settings, install_root_handler=True)
+        crawler = process.create_crawler("caravan")
+        kwargs = {"since": since, "full": full}
+        if base_url:
+            kwargs["base_url"] = base_url
+        process.crawl(crawler, **kwargs)
+        process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    if stats.get("caravan/locked"):
+        click.echo(stats["caravan/locked"], err=True)
+        sys.exit(2)
+    run_id = stats.get("caravan/run_id")
+    if run_id is None:
+        click.echo("The crawl did not start; see the log above.", err=True)
+        sys.exit(1)
+    archive = Archive(db)
+    try:
+        run = archive.db["crawl_runs"].get(run_id)
+        total = archive.count()
+    finally:
+        archive.close()
+    click.echo(
+        f"Crawl run {run_id} {run['status']} in {time.monotonic() - started:.1f} s: "
+        f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
+        f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
+    )
+    if run["status"] != "finished":
+        click.echo(f"  {run['message']}")
+    click.echo(f"{db} holds {total} articles. Browse: datasette {Path(db).parent}/   Export: caravan-archive export")
+    sys.exit(0 if run["status"] == "finished" else 1)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--url", help="The page's URL (default: its canonical link).")
+@click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
+@click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
+def extract(path, url, fetched_at, show_explain):
+    """Parse one saved page and print its article record as JSON.
+
+    A page that is not an article prints nothing on stdout, its reason on stderr, and
+    exits with status 3.
+
+    \b
+    Example:
+      caravan-archive extract tests/pages/seed/page.html --explain
+    """
+    from .parsing import explain
+
+    when = datetime.fromisoformat(fetched_at) if fetched_at else None
+    result = explain(Path(path).read_bytes(), url or Path(path).resolve().as_uri(), when)
+    if show_explain:
+        click.echo(f"layout: {result.layout}", err=True)
+        for name, source in result.sources.items():
+            value = getattr(result.article, name, None) if result.article else None
+            shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
+            click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
+        for rule, count in result.pruned:
+            click.echo(f"  pruned {count:3} × {rule}", err=True)
+    if result.article is None:
+        click.echo(f"{path}: not an article: {result.reason}", err=True)
+        sys.exit(EXIT_NOT_ARTICLE)
+    click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (.gz compresses); default stdout.")
+@click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
+@click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
+@click.option("--category", help="Only this category.")
+@click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
+@click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
+@click.option("--warc", type=click.Path(dir_okay=False), help="Instead, write the raw captures as a WARC file.")
+def export(db, output, since, until, category, language, updated_since, warc):
+    """Export articles as JSON Lines, newest first, one record per line.
+
+    \b
+    Examples:
+      caravan-archive export -o articles.jsonl.gz
+      caravan-archive export --since 2025-01-01 --category Политика
+    """
+    archive = Archive(db, create=False)
+    try:
+        if warc:
+            from .warc import write_warc
+
+            count = write_warc(archive, warc)
+            click.echo(f"Wrote {count} captures to {warc}", err=True)
+            return
+        opener = gzip.open if output and output.endswith(".gz") else open
+        with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
+            count = 0
+            for record in archive.iter_articles(since, until, category, language, updated_since):
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                count += 1
+        if output:
+            click.echo(f"Wrote {count} articles to {output}", err=True)
+    finally:
+        archive.close()
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--limit", default=10, show_default=True, help="How many runs, newest first.")
+def runs(db, limit):
+    """Show the recent crawl runs: when, how they ended, what they did.
+
+    \b
+    Example:
+      caravan-archive runs --limit 5
+    """
+    archive = Archive(db, create=False)
+    try:
+        rows = archive.runs(limit)
+    finally:
+        archive.close()
+    header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
+    click.echo(header)
+    for r in rows:
+        click.echo(f"{r['run_id']:>4}  {(r['started_at'] or '')[:19]:19}  {r['status']:9} {r['articles_new'] or 0:>5} "
+                   f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} {r['articles_failed'] or 0:>5} "
+                   f"{r['requests'] or 0:>6}  {(r['bytes_downloaded'] or 0) / 1e6:>6.2f}")
+
+
+@cli.command("sample-site")
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--articles", default=50, show_default=True, help="How many articles the site holds.")
+def sample_site(port, articles):
+    """Serve the bundled imitation of www.caravan.kz on loopback until interrupted.
+
+    \b
+    Example:
+      caravan-archive sample-site --port 8000 --articles 2000
+      caravan-archive crawl --base-url http://127.0.0.1:8000
+    """
+    from .sample_site.model import SampleSite
+    from .sample_site.server import make_server
+
+    server = make_server(SampleSite(articles=articles), port)
+    click.echo(f"Sample site with {articles} articles at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def main():
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Drift alarm: notice when the site's markup changes before junk fills the archive.
+
+Each run counts, per field, how many of its articles had it and which layout parsed them.
+Too little coverage of title, body or published_at, or a known boilerplate marker in the
+stored text, fails the run loudly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+REQUIRED = ("title", "body", "published_at")
+# Text that only ever comes from page furniture; in a stored record it means pruning failed.
+BOILERPLATE_MARKERS = ("В тренде:", "Читайте также:", "Смотрите также:", "Подписывайтесь на наш",
+                       "Все права защищены", "Поделиться:", "Сондай-ақ оқыңыз")
+# Rejections that mean "the parser did not understand the page", not "this is no article".
+FAILED_PARSE_REASONS = ("no headline", "no article text", "no post id")
+
+
+@dataclass
+class Coverage:
+    articles: int = 0
+    unparsed: int = 0  # article URLs whose page yielded no record for want of a field
+    found: Counter = field(default_factory=Counter)
+    layouts: Counter = field(default_factory=Counter)
+    markers: Counter = field(default_factory=Counter)
+
+    def add(self, record: dict, layout: str | None) -> None:
+        self.articles += 1
+        self.layouts[layout or "?"] += 1
+        for name, value in record.items():
+            if value not in (None, "", []):
+                self.found[name] += 1
+        text = "\n".join(str(record.get(k) or "") for k in ("title", "lead", "body"))
+        for marker in BOILERPLATE_MARKERS:
+            if marker in text:
+                self.markers[marker] += 1
+
+    def add_rejection(self, reason: str | None) -> None:
+        if reason and reason.startswith(FAILED_PARSE_REASONS):
+            self.unparsed += 1
+
+    def shares(self) -> dict[str, float]:
+        total = self.articles + self.unparsed
+        return {name: round(self.found[name] / total, 4) for name in sorted(self.found)} if total else {}
+
+    def problems(self, min_share: float) -> list[str]:
+        total = self.articles + self.unparsed
+        if total == 0:
+            return []
+        found = []
+        for name in REQUIRED:
+            share = self.found[name] / total
+            if share < min_share:
+                found.append(f"{name} found in {share:.0%} of {total} article pages (minimum {min_share:.0%})")
+        for marker, count in self.markers.items():
+            found.append(f"boilerplate «{marker}» in {count} stored article(s)")
+        return found
+
+    def as_dict(self) -> dict:
+        return {"articles": self.articles, "unparsed": self.unparsed, "fields": self.shares(),
+                "layouts": dict(self.layouts), "markers": dict(self.markers)}

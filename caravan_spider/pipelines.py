@@ -1,0 +1,105 @@
+"""Store what the spider fetched into the archive, one transaction per page, and record the run."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from .archive import Archive, ArchiveLocked
+from .drift import Coverage
+from .items import ArticlePage, NotModified
+from .parsing import PARSER_VERSION
+
+logger = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db_path = crawler.settings.get("CARAVAN_DB")
+        self.min_coverage = crawler.settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+        self.coverage = Coverage()
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def open_spider(self):
+        archive = Archive(self.db_path)
+        try:
+            archive.acquire()
+        except ArchiveLocked as error:
+            archive.close()
+            self.stats.set_value("caravan/locked", str(error))
+            logger.error("%s", error)
+            self.crawler.engine.close_spider(self.crawler.spider, "archive_locked")
+            return
+        self.archive = archive
+        spider = self.crawler.spider
+        self.run_id = archive.begin_run(spider.origin.base, spider.mode)
+        self.stats.set_value("caravan/run_id", self.run_id)
+
+    def process_item(self, item):
+        if self.archive is None:
+            raise DropItem("the archive is not open (locked by another run)")
+        if isinstance(item, NotModified):
+            self.archive.mark_unchanged(item.article_id, item.fetched_at)
+            self.stats.inc_value("caravan/articles/unchanged")
+            self.stats.inc_value("caravan/articles/not_modified")
+            return item
+        if not isinstance(item, ArticlePage):
+            raise DropItem(f"unknown item {type(item).__name__}")
+        capture = {"article_id": item.article_id, "url": item.url, "status": item.status,
+                   "content_type": item.content_type, "etag": item.etag, "last_modified": item.last_modified,
+                   "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
+                   "note": "body as received after Content-Encoding was decoded"}
+        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
+        if item.record is None:
+            self.coverage.add_rejection(item.reason)
+            self.stats.inc_value("caravan/not_articles")
+            self.stats.inc_value(f"caravan/not_articles/{item.reason}")
+            raise DropItem(f"not an article: {item.url} ({item.reason})")
+        self.coverage.add(item.record, item.layout)
+        self.stats.inc_value(f"caravan/articles/{outcome}")
+        return item
+
+    def spider_closed(self, spider, reason):
+        if self.archive is None:
+            return
+        problems = self.coverage.problems(self.min_coverage)
+        stats = self.stats.get_stats()
+        if problems:
+            status = "drift"
+            for problem in problems:
+                logger.error("site drift: %s", problem)
+        elif reason == "finished":
+            status = "finished"
+        else:
+            status = "failed"
+        prefix = "downloader/response_status_count/"
+        errors = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("caravan/errors/")}
+        errors.update({k.rsplit("/", 1)[1]: v for k, v in stats.items()
+                       if k.startswith("downloader/exception_type_count/")})
+        figures = {
+            "requests": stats.get("downloader/request_count", 0),
+            "responses_by_status": {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)},
+            "articles_new": stats.get("caravan/articles/new", 0),
+            "articles_updated": stats.get("caravan/articles/updated", 0),
+            "articles_unchanged": stats.get("caravan/articles/unchanged", 0),
+            "articles_failed": stats.get("caravan/articles/failed", 0),
+            "not_articles": stats.get("caravan/not_articles", 0),
+            "bytes_downloaded": stats.get("downloader/response_bytes", 0),
+            "errors_by_kind": errors,
+            "coverage": self.coverage.as_dict(),
+            "message": "; ".join(problems) if problems else f"finish reason: {reason}",
+        }
+        self.archive.finish_run(self.run_id, status, figures)
+        self.stats.set_value("caravan/status", status)
+        self.archive.close()
+        self.archive = None

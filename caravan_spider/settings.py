@@ -1,0 +1,45 @@
+"""Scrapy settings for caravan-archive. Every one can be overridden with `-s NAME=VALUE`
+(or `caravan-archive crawl --set NAME=VALUE`). The defaults are for the live site: polite."""
+
+from caravan_spider import __version__
+
+BOT_NAME = "caravan_spider"
+SPIDER_MODULES = ["caravan_spider.spiders"]
+NEWSPIDER_MODULE = "caravan_spider.spiders"
+
+# --- Identity: say who we are and where to complain ----------------------------------------
+CARAVAN_CONTACT_URL = "https://github.com/caravan-archive/caravan-archive"
+USER_AGENT = f"caravan-archive/{__version__} (+{CARAVAN_CONTACT_URL})"
+
+# --- Politeness ---------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 4
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50 %
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Retry-After on 429/503 is honoured before Scrapy's own retry (see middlewares.py).
+DOWNLOADER_MIDDLEWARES = {"caravan_spider.middlewares.RetryAfterMiddleware": 560}
+CARAVAN_MAX_RETRY_AFTER = 600  # seconds; a longer Retry-After fails the request instead of stalling
+
+# --- The archive --------------------------------------------------------------------------------
+CARAVAN_DB = "archive/caravan.db"
+CARAVAN_BASE_URL = "https://www.caravan.kz"  # or a mirror / the sample site: -a base_url=...
+CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional requests)
+CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
+CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
+ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
+EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
+CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
+
+# --- Plumbing -------------------------------------------------------------------------------------
+LOG_LEVEL = "INFO"
+LOGSTATS_INTERVAL = 0  # progress.py reports instead
+FEED_EXPORT_ENCODING = "utf-8"
