@@ -37,6 +37,13 @@ def cli():
     """
 
 
+def _is_loopback(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url or "").hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
 def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
     from scrapy.utils.project import get_project_settings
@@ -44,7 +51,7 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
     settings = get_project_settings()
     settings.set("CARAVAN_DB", db, priority="cmdline")
     if fast:
-        # The sample site is ours, on loopback: no need to be gentle with it.
+        # The sample site (or any server on loopback) is ours: no need to be gentle with it.
         for name, value in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
                             "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY_JITTER": 0}.items():
             settings.set(name, value, priority="cmdline")
@@ -87,7 +94,7 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
 
     if sample and base_url:
         raise click.UsageError("--sample and --base-url exclude each other")
-    settings = _scrapy_settings(db, overrides, fast=sample)
+    settings = _scrapy_settings(db, overrides, fast=sample or _is_loopback(base_url))
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     started = time.monotonic()

@@ -45,12 +45,11 @@ class Coverage:
         total = self.articles + self.unparsed
         return {name: round(self.found[name] / total, 4) for name in sorted(self.found)} if total else {}
 
-    def problems(self, min_share: float) -> list[str]:
+    def problems(self, min_share: float, min_pages: int = 5) -> list[str]:
+        """What is wrong; coverage is judged only on `min_pages` article pages or more."""
         total = self.articles + self.unparsed
-        if total == 0:
-            return []
         found = []
-        for name in REQUIRED:
+        for name in REQUIRED if total >= min_pages else ():
             share = self.found[name] / total
             if share < min_share:
                 found.append(f"{name} found in {share:.0%} of {total} article pages (minimum {min_share:.0%})")

@@ -21,6 +21,7 @@ class ArchivePipeline:
         self.stats = crawler.stats
         self.db_path = crawler.settings.get("CARAVAN_DB")
         self.min_coverage = crawler.settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
+        self.min_pages = crawler.settings.getint("CARAVAN_DRIFT_MIN_PAGES")
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
@@ -72,7 +73,7 @@ class ArchivePipeline:
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
-        problems = self.coverage.problems(self.min_coverage)
+        problems = self.coverage.problems(self.min_coverage, self.min_pages)
         stats = self.stats.get_stats()
         if problems:
             status = "drift"

@@ -35,6 +35,7 @@ CARAVAN_BASE_URL = "https://www.caravan.kz"  # or a mirror / the sample site: -a
 CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional requests)
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
+CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
 CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from importlib import resources
 
-from ..almaty import ALMATY, iso
+from ..almaty import ALMATY, iso, now
 from ..text import slugify, word_count
 from ..urls import PUBLIC_ORIGIN
 
@@ -185,6 +185,9 @@ class SampleSite:
         self.lock = threading.Lock()
         self.faults: dict[str, list[tuple[int, dict]]] = {}  # path -> responses to give before the real one
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
+        # "today" or "js-app": a redesign that renders article text with JavaScript, the kind
+        # of change the drift alarm must catch.
+        self.markup = "today"
         self.articles: dict[int, SampleArticle] = {}
         for article in _build(articles, self.anchor):
             self.articles[article.article_id] = article
@@ -210,7 +213,7 @@ class SampleSite:
         """An editor appends a paragraph: content, modified time and sitemap lastmod change."""
         with self.lock:
             article = self.articles[article_id]
-            modified = when or max(article.modified + timedelta(hours=1), self.anchor)
+            modified = (when or now()).replace(microsecond=0)  # an edit made while served happens now
             self.articles[article_id] = replace(
                 article, blocks=article.blocks + [("p", new_paragraph)], modified=modified, edition=article.edition + 1
             )
@@ -224,7 +227,7 @@ class SampleSite:
 
     def publish(self, title: str, paragraphs: list[str], when: datetime | None = None) -> SampleArticle:
         with self.lock:
-            when = when or self.anchor + timedelta(minutes=30)
+            when = (when or now()).replace(microsecond=0)
             article_id = max(a.article_id for a in self.articles.values() if a.layout == "today") + 7
             article = SampleArticle(
                 article_id=article_id, section="news", slug=slugify(title), layout="today", title=title,

@@ -121,6 +121,16 @@ def _json_ld(article: SampleArticle) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def article_js_app(article: SampleArticle) -> str:
+    """A redesign gone client-side: the text arrives as JSON for a script to render."""
+    data = json.dumps({"title": article.title, "blocks": article.blocks}, ensure_ascii=False).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="ru"><head><meta charset="utf-8"><title>Караван</title>
+<link rel="canonical" href="{article.url}"></head>
+<body><div id="app"><div class="Loader">Загрузка…</div></div>
+<script>window.__ARTICLE__ = {data};</script><script src="/static/app.js"></script></body></html>"""
+
+
 def article_today(article: SampleArticle, today: datetime) -> str:
     title = escape(article.title)
     meta = ""

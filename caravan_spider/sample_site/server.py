@@ -93,6 +93,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = render.article_legacy(article).encode(article.encoding)
             # Old pages declare their charset only in a <meta> tag.
             content_type = "text/html" if article.encoding != "utf-8" else "text/html; charset=UTF-8"
+        elif site.markup == "js-app":
+            body = render.article_js_app(article).encode("utf-8")
+            content_type = "text/html; charset=UTF-8"
         else:
             body = render.article_today(article, site.anchor).encode("utf-8")
             content_type = "text/html; charset=UTF-8"

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import gzip
 from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from ..almaty import localize, now
@@ -70,16 +72,31 @@ class CaravanSpider(scrapy.Spider):
         return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
 
     async def start(self):
-        yield scrapy.Request(self.origin.url("/robots.txt"), callback=self.parse_robots,
-                             errback=self.no_sitemaps, dont_filter=True, priority=30)
+        if self.settings.getbool("ROBOTSTXT_OBEY"):
+            # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
+            # that response instead of asking the site twice.
+            self.crawler.signals.connect(self._robots_received, signal=signals.response_received)
+        else:
+            yield scrapy.Request(self.origin.url("/robots.txt"), callback=self.parse_robots,
+                                 errback=self.no_sitemaps, dont_filter=True, priority=30)
         yield scrapy.Request(self.origin.url("/feed/"), callback=self.parse_feed, errback=self.discovery_failed,
                              priority=20)
         for page in range(1, self.listing_pages + 1):
             yield self._listing(page, follow=False)
 
     # --- discovery ------------------------------------------------------------------------------
+    def _robots_received(self, response, request, spider):
+        if urlsplit(response.url).path != "/robots.txt" or urlsplit(response.url).hostname != self.origin.host:
+            return
+        self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
+        if response.status != 200:
+            self.logger.warning("robots.txt answered %s; looking for sitemaps at the usual places", response.status)
+        for request in self.parse_robots(response):
+            self.crawler.engine.crawl(request)
+
     def parse_robots(self, response):
-        sitemaps = [self.origin.rebase(u) for u in sitemap_urls_from_robots(response.body, base_url=response.url)]
+        body = response.body if response.status == 200 else b""
+        sitemaps = [self.origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
         sitemaps = [u for u in sitemaps if u]
         if not sitemaps:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")

@@ -102,6 +102,7 @@ class Layout:
             ("json-ld headline", lambda: strip_site_suffix(p.jsonld_article.get("headline"))),
             ("og:title", lambda: strip_site_suffix(p.meta_first("og:title"))),
             ("<title>", lambda: strip_site_suffix(p.title_tag)),
+            ("first <h1>", lambda: p.text_of("//h1")),
         )
 
     def lead(self, p: Page) -> Found | None:

@@ -1,0 +1,106 @@
+"""Shared fixtures: the sample site on loopback, and real crawls of it into real SQLite files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from caravan_spider.parsing import FIELDS
+from caravan_spider.sample_site.model import SampleSite
+from caravan_spider.sample_site.server import serving
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real `caravan-archive` command in a child process."""
+    return subprocess.run([sys.executable, "-m", "caravan_spider.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+
+
+def crawl(db: Path, base_url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return cli("crawl", "--db", str(db), "--base-url", base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=60",
+               *args, timeout=timeout, cwd=db.parent)
+
+
+def rows(db: Path, sql: str, params=()) -> list[dict]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def article_records(db: Path) -> dict[int, dict]:
+    out = {}
+    for row in rows(db, f"SELECT {', '.join(FIELDS)} FROM articles"):
+        for key in ("tags", "authors"):
+            row[key] = json.loads(row[key]) if row[key] is not None else None
+        out[row["article_id"]] = row
+    return out
+
+
+def article_fetches(site: SampleSite, since: int = 0) -> list[tuple[str, int]]:
+    """(path, status) of article pages the site served after request number `since`."""
+    paths = {a.path for a in site.articles.values()}
+    return [(path, status) for _, path, status in site.requests[since:] if path in paths]
+
+
+@pytest.fixture(scope="session")
+def sample():
+    """The default sample site (50 articles), served for the whole session; never changed."""
+    site = SampleSite()
+    with serving(site) as base_url:
+        yield site, base_url
+
+
+@pytest.fixture(scope="session")
+def crawled(sample, tmp_path_factory):
+    """One real crawl of the default sample site; tests read its archive and must not change it."""
+    site, base_url = sample
+    db = tmp_path_factory.mktemp("crawled") / "caravan.db"
+    before = len(site.requests)
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {"db": db, "site": site, "base_url": base_url, "result": result, "requests": site.requests[before:]}
+
+
+@pytest.fixture
+def fresh_site():
+    """A sample site of its own, which the test may change."""
+    site = SampleSite(articles=24)
+    with serving(site) as base_url:
+        yield site, base_url
+
+
+@pytest.fixture
+def archive_copy(crawled, tmp_path):
+    """A copy of the crawled archive that a test may write to."""
+    db = tmp_path / "caravan.db"
+    src = sqlite3.connect(crawled["db"])
+    dst = sqlite3.connect(db)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return db
+
+
+@pytest.fixture
+def datasette_dir(crawled, tmp_path):
+    """The repository's archive/ configuration directory with the crawled database in it."""
+    folder = tmp_path / "archive"
+    shutil.copytree(ROOT / "archive", folder, ignore=shutil.ignore_patterns("*.db", "*.db-*", "*.lock"))
+    src = sqlite3.connect(crawled["db"])
+    dst = sqlite3.connect(folder / "caravan.db")
+    src.backup(dst)
+    src.close()
+    dst.close()
+    return folder

@@ -1,0 +1,77 @@
+"""End to end: the real spider crawls the sample site on loopback into a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from caravan_spider.parsing import FIELDS
+
+from conftest import article_records, rows
+
+
+def test_every_article_is_archived_with_its_fields(crawled):
+    site = crawled["site"]
+    archived = article_records(crawled["db"])
+    assert set(archived) == set(site.articles)
+    for article_id, expected in site.expected_records().items():
+        for field in FIELDS:
+            assert archived[article_id][field] == expected[field], (article_id, field)
+
+
+def test_amp_copies_tag_pages_and_not_found_pages_do_not_become_rows(crawled):
+    ids = {r["article_id"] for r in rows(crawled["db"], "SELECT article_id FROM articles")}
+    assert 845001 not in ids  # listed in the sitemap, answers 200 «Страница не найдена»
+    urls = {r["url"] for r in rows(crawled["db"], "SELECT url FROM articles")}
+    assert all(u.startswith("https://www.caravan.kz/") and "/amp/" not in u and "/tag/" not in u for u in urls)
+    not_article = rows(crawled["db"], "SELECT article_id, status FROM captures WHERE article_id NOT IN "
+                                      "(SELECT article_id FROM articles)")
+    assert not_article == [{"article_id": 845001, "status": 200}]
+
+
+def test_each_article_is_fetched_once_whatever_the_link_form(crawled):
+    site = crawled["site"]
+    paths = [path for _, path, _ in crawled["requests"]]
+    for article in site.articles.values():
+        assert paths.count(article.path) == 1, article.path
+    # AMP copies, utm_* variants and slash-less links were reduced to the canonical path.
+    assert not [p for p in paths if p.startswith("/amp/") or "utm_" in p or "?" in p]
+
+
+def test_robots_txt_is_obeyed_and_the_crawl_stays_on_the_site(crawled):
+    paths = [path for _, path, _ in crawled["requests"]]
+    assert paths.count("/robots.txt") == 1
+    assert not [p for p in paths if p.startswith(("/search/", "/wp-admin/"))]
+    assert "/sitemap_index.xml" in paths and "/feed/" in paths
+
+
+def test_the_run_is_recorded(crawled):
+    [run] = rows(crawled["db"], "SELECT * FROM crawl_runs")
+    assert run["status"] == "finished"
+    assert (run["articles_new"], run["articles_updated"], run["articles_unchanged"], run["articles_failed"],
+            run["not_articles"]) == (50, 0, 0, 0, 1)
+    assert json.loads(run["responses_by_status"]) == {"200": run["requests"]}
+    coverage = json.loads(run["coverage"])
+    assert coverage["fields"]["title"] == coverage["fields"]["body"] == coverage["fields"]["published_at"] == 1.0
+    assert coverage["layouts"] == {"today": 42, "legacy-2015": 8}
+    assert "Crawl run 1 finished" in crawled["result"].stdout
+    assert "holds 50 articles" in crawled["result"].stdout
+
+
+def test_archive_is_consistent_and_in_wal_mode(crawled):
+    conn = sqlite3.connect(crawled["db"])
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        # one revision per article, each tied to its capture
+        assert conn.execute("SELECT count(*), count(DISTINCT article_id) FROM revisions").fetchone() == (50, 50)
+        assert conn.execute("SELECT count(*) FROM articles a JOIN captures c USING (capture_id) "
+                            "WHERE c.article_id = a.article_id").fetchone() == (50,)
+    finally:
+        conn.close()
+
+
+def test_full_text_index_is_in_sync(crawled):
+    found = rows(crawled["db"], "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Голанских'")
+    assert [r["rowid"] for r in found] == [845713]
+    assert rows(crawled["db"], "SELECT count(*) AS n FROM articles_fts") == [{"n": 50}]
