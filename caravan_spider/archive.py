@@ -21,7 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .parsing import FIELDS
-from .search import lemmas_of
+from .search import fts_query, lemmas_of
 
 DEFAULT_DB = "archive/caravan.db"
 # Fields whose change makes a new revision; views and modified_at alone do not.
@@ -212,12 +212,24 @@ class Archive:
         })
         return table.last_pk
 
+    @staticmethod
+    def _row(record: dict) -> dict:
+        """A record as stored: lists as JSON text, plus the year for facets."""
+        row = {k: (json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS and v is not None else v)
+               for k, v in record.items()}
+        row["year"] = int(record["published_at"][:4]) if record.get("published_at") else None
+        return row
+
+    def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
+        revision = {k: v for k, v in row.items() if k != "year"}
+        self.db["revisions"].insert({**revision, "fetched_at": fetched_at, "content_hash": digest,
+                                     "capture_id": capture_id, "parser_version": parser_version})
+
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None) -> str:
         fetched_at = capture["fetched_at"]
         digest = content_hash(record)
-        row = {k: (json.dumps(v, ensure_ascii=False) if k in JSON_FIELDS and v is not None else v)
-               for k, v in record.items()}
+        row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
                                       [record["article_id"]]), None)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
@@ -229,16 +241,12 @@ class Archive:
                 changes["updated_at"] = fetched_at
             self.db["articles"].update(record["article_id"], changes)
             return "unchanged"
-        year = int(record["published_at"][:4]) if record.get("published_at") else None
         self.db["articles"].upsert(
-            {**row, **bookkeeping, "year": year, "content_hash": digest, "updated_at": fetched_at,
+            {**row, **bookkeeping, "content_hash": digest, "updated_at": fetched_at,
              "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
             pk="article_id",
         )
-        self.db["revisions"].insert({**{k: v for k, v in row.items() if k not in ("views", "word_count")},
-                                     "views": record["views"], "word_count": record["word_count"],
-                                     "fetched_at": fetched_at, "content_hash": digest, "capture_id": capture_id,
-                                     "parser_version": parser_version})
+        self._insert_revision(row, fetched_at, digest, capture_id, parser_version)
         self._index(record)
         return "updated" if existing else "new"
 
@@ -250,6 +258,34 @@ class Archive:
             "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
             [article_id, record["title"], record.get("lead"), record["body"], lemmas_of(text)],
         )
+
+    def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
+        """Replace an article's row and revisions with those re-extracted from its captures
+        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
+        with self.db.atomic():
+            existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
+            self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
+            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            if not versions:
+                self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
+                return
+            previous = None
+            for capture, record, _ in versions:
+                digest = content_hash(record)
+                if digest != previous:
+                    self._insert_revision(self._row(record), capture["fetched_at"], digest, capture["capture_id"],
+                                          parser_version)
+                previous = digest
+            capture, record, layout = versions[-1]
+            row = {**self._row(record), "content_hash": previous, "layout": layout, "parser_version": parser_version,
+                   "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"]}
+            if existing is None:
+                row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
+                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"])
+            elif existing["content_hash"] != previous or existing["views"] != record["views"]:
+                row["updated_at"] = utcnow()
+            self.db["articles"].upsert(row, pk="article_id")
+            self._index(record)
 
     def mark_unchanged(self, article_id: int, checked_at: str) -> None:
         """A 304 Not Modified: the archive's copy is current."""
@@ -274,6 +310,35 @@ class Archive:
                 if row[key] is not None:
                     row[key] = json.loads(row[key])
             yield row
+
+    def article_record(self, article_id: int) -> dict | None:
+        row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
+        if row:
+            for key in JSON_FIELDS:
+                row[key] = json.loads(row[key]) if row[key] is not None else None
+        return row
+
+    def iter_captures(self) -> Iterator[dict]:
+        yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
+
+    def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
+        """Successful captures grouped by article, oldest first; one article in memory at a time."""
+        # Ids first: the caller writes between reads, and a cursor left open on the same
+        # connection would lock the tables it writes to.
+        ids = [r["article_id"] for r in self.db.query(
+            "SELECT DISTINCT article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL ORDER BY 1")]
+        for article_id in ids:
+            yield article_id, list(self.db.query(
+                "SELECT * FROM captures WHERE article_id = ? AND status = 200 ORDER BY fetched_at, capture_id",
+                [article_id]))
+
+    def search(self, query: str, limit: int = 10) -> list[dict]:
+        """Best matches for a query in any word form, with a snippet of the body."""
+        return list(self.db.query(
+            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
+            "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
+            "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .archive import DEFAULT_DB, Archive
+from .archive import DEFAULT_DB, Archive, ArchiveLocked
 
 EXIT_NOT_ARTICLE = 3
 
@@ -225,6 +225,60 @@ def runs(db, limit):
         click.echo(f"{r['run_id']:>4}  {(r['started_at'] or '')[:19]:19}  {r['status']:9} {r['articles_new'] or 0:>5} "
                    f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} {r['articles_failed'] or 0:>5} "
                    f"{r['requests'] or 0:>6}  {(r['bytes_downloaded'] or 0) / 1e6:>6.2f}")
+
+
+@cli.command()
+@click.argument("query")
+@db_option(must_exist=True)
+@click.option("--limit", default=10, show_default=True, help="How many matches.")
+def search(query, db, limit):
+    """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
+
+    \b
+    Example:
+      caravan-archive search "миротворец"
+    """
+    archive = Archive(db, create=False)
+    try:
+        matches = archive.search(query, limit)
+    finally:
+        archive.close()
+    if not matches:
+        click.echo(f"No article matches {query!r}.", err=True)
+        sys.exit(1)
+    for m in matches:
+        snippet = " ".join(m["snippet"].split())
+        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['title']}\n            {snippet}\n            {m['url']}")
+
+
+@cli.command()
+@db_option(must_exist=True)
+def reextract(db):
+    """Rebuild articles and revisions from the stored captures with the current parser.
+
+    Offline: no request is made. Prints which articles changed, by field.
+
+    \b
+    Example:
+      caravan-archive reextract --db archive/caravan.db
+    """
+    from .reextract import reextract as run
+
+    archive = Archive(db, create=False)
+    try:
+        archive.acquire()
+        report = run(archive)
+    except ArchiveLocked as error:
+        click.echo(str(error), err=True)
+        sys.exit(2)
+    finally:
+        archive.close()
+    click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, "
+               f"{len(report.added)} added, {len(report.removed)} removed.")
+    for name, count in sorted(report.by_field().items(), key=lambda kv: (-kv[1], kv[0])):
+        click.echo(f"  {name:13} changed in {count} article(s)")
+    for article_id, names in sorted(report.changed.items()):
+        click.echo(f"  {article_id}: {', '.join(names)}")
 
 
 @cli.command("sample-site")

@@ -1,0 +1,46 @@
+"""Rebuild `articles` and `revisions` from the stored captures with the current parser, offline."""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .archive import Archive
+from .parsing import FIELDS, PARSER_VERSION, explain
+
+
+@dataclass
+class Report:
+    articles: int = 0
+    changed: dict[int, list[str]] = field(default_factory=dict)  # article_id -> fields that changed
+    added: list[int] = field(default_factory=list)  # pages that now parse as articles
+    removed: list[int] = field(default_factory=list)  # articles whose pages no longer parse
+
+    def by_field(self) -> Counter:
+        return Counter(name for names in self.changed.values() for name in names)
+
+
+def reextract(archive: Archive) -> Report:
+    report = Report()
+    for article_id, captures in archive.captures_by_article():
+        versions = []
+        for capture in captures:
+            fetched = datetime.fromisoformat(capture["fetched_at"])
+            result = explain(gzip.decompress(capture["body"]), capture["url"], fetched, capture["content_type"])
+            if result.article is not None:
+                versions.append((capture, result.article.to_dict(), result.layout))
+        before = archive.article_record(article_id)
+        archive.rebuild_article(article_id, versions, PARSER_VERSION)
+        after = versions[-1][1] if versions else None
+        report.articles += after is not None
+        if before is None and after is not None:
+            report.added.append(article_id)
+        elif before is not None and after is None:
+            report.removed.append(article_id)
+        elif before is not None and after is not None:
+            changed = [name for name in FIELDS if before[name] != after[name]]
+            if changed:
+                report.changed[article_id] = changed
+    return report
