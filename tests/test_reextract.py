@@ -1,0 +1,43 @@
+"""Re-extraction: the archive outlives every version of the parser."""
+
+from __future__ import annotations
+
+from caravan_spider.archive import Archive
+from caravan_spider.parsing.layouts.today import Today
+from caravan_spider.reextract import reextract
+
+from conftest import article_records, cli, rows
+
+
+def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
+    before = article_records(archive_copy)
+    result = cli("reextract", "--db", str(archive_copy))
+    assert result.returncode == 0
+    assert result.stdout.startswith("Re-extracted 50 articles: 0 changed, 0 added, 0 removed.")
+    assert article_records(archive_copy) == before
+
+
+def test_a_parser_change_updates_exactly_the_affected_articles(archive_copy, crawled, monkeypatch):
+    site = crawled["site"]
+    with_subheadings = {a.article_id for a in site.articles.values()
+                        if a.layout == "today" and any(kind == "h2" for kind, _ in a.blocks)}
+    assert 5 < len(with_subheadings) < 42
+    # A new rule in today's layout: subheadings are dropped from the text.
+    monkeypatch.setattr(Today, "PRUNE", Today.PRUNE + ("//div[contains(@class,'FullArticle__text')]//h2",))
+    archive = Archive(archive_copy)
+    try:
+        report = reextract(archive)
+    finally:
+        archive.close()
+    assert set(report.changed) == with_subheadings
+    assert set(map(tuple, report.changed.values())) == {("body", "word_count")}
+    assert report.by_field() == {"body": len(with_subheadings), "word_count": len(with_subheadings)}
+    assert (report.added, report.removed) == ([], [])
+    seed = article_records(archive_copy)[845713]
+    assert "Голанские высоты" not in seed["body"] and "Настоящим прорывом" in seed["body"]
+    # The rebuilt revisions come from the captures: one per article, with the new parser's text.
+    assert rows(archive_copy, "SELECT count(*) AS n FROM revisions") == [{"n": 50}]
+    [revision] = rows(archive_copy, "SELECT body FROM revisions WHERE article_id = 845713")
+    assert revision["body"] == seed["body"]
+    # The search index follows.
+    assert rows(archive_copy, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Голанские'") == []
