@@ -183,7 +183,8 @@ class CaravanSpider(scrapy.Spider):
             why = "new"
         elif self.full:
             why = "full"
-        elif lastmod_at and lastmod_at > self._held_since(known):
+        elif lastmod_at and lastmod_at >= self._held_since(known):
+            # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
             why = "lastmod"
         else:
             published = _as_datetime(known.published_at)
