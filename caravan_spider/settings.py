@@ -40,6 +40,12 @@ ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
 CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
 
+# --- Resuming -----------------------------------------------------------------------------------
+# The archive, not Scrapy's request fingerprints, says what is done: the spider deduplicates by
+# article id against the archive. A fingerprint file kept in JOBDIR would outlive a killed run
+# and silently skip the articles whose responses never reached the archive.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 0  # progress.py reports instead

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+
+import pytest
 
 from caravan_spider.archive import Archive
 
@@ -139,7 +143,8 @@ def _kill_when(process: subprocess.Popen, db, at_least: int, deadline: float = 1
     process.wait()
 
 
-def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path):
+@pytest.mark.parametrize("jobdir", [False, True], ids=["archive-only", "with-jobdir"])
+def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path, jobdir):
     from caravan_spider.sample_site.model import SampleSite
     from caravan_spider.sample_site.server import serving
 
@@ -149,12 +154,14 @@ def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path):
         assert crawl(reference, base_url).returncode == 0
         db = tmp_path / "killed.db"
         slow = ["--set", "DOWNLOAD_DELAY=0.02", "--set", "CONCURRENT_REQUESTS=2"]
+        if jobdir:  # Scrapy's own resume state, killed mid-write as well
+            slow += ["--jobdir", str(tmp_path / "job")]
         for at_least in (1, 30, 75):
             process = subprocess.Popen(
                 [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, *slow],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
             _kill_when(process, db, at_least)
-        assert crawl(db, base_url).returncode == 0
+        assert crawl(db, base_url, *(["--jobdir", str(tmp_path / "job")] if jobdir else [])).returncode == 0
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     conn.close()
@@ -162,3 +169,52 @@ def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path):
     assert rows(db, "SELECT count(*) AS n, count(DISTINCT article_id) AS d FROM revisions") == [{"n": 120, "d": 120}]
     statuses = [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY run_id")]
     assert statuses == ["killed", "killed", "killed", "finished"]
+
+
+def test_since_revisits_articles_published_since_a_date(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    mark = len(site.requests)
+    assert crawl(db, base_url, "--since", "2026-01-10").returncode == 0
+    recent = {a.path for a in site.articles.values() if a.published.date().isoformat() >= "2026-01-10"}
+    assert 2 <= len(recent) < len(site.articles)
+    fetched = article_fetches(site, mark)
+    assert {path for path, _ in fetched} == recent
+    assert {status for _, status in fetched} == {304}  # conditional: nothing changed
+    [run] = rows(db, "SELECT mode, articles_unchanged FROM crawl_runs WHERE run_id = 2")
+    assert run == {"mode": "since 2026-01-10", "articles_unchanged": len(recent)}
+
+
+def test_progress_is_plain_log_lines_when_not_a_terminal(fresh_site, tmp_path):
+    _, base_url = fresh_site
+    result = crawl(tmp_path / "caravan.db", base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=0.2",
+                   "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1")
+    assert result.returncode == 0
+    lines = [line for line in result.stderr.splitlines() if "progress: archived" in line]
+    assert lines and "\r" not in result.stderr
+    assert re.search(r"progress: archived \d+ \(new \d+, updated 0\), \d+ pages at [\d.]+/s, 0 errors", lines[-1])
+
+
+def test_progress_is_a_status_line_on_a_terminal(fresh_site, tmp_path):
+    _, base_url = fresh_site
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(tmp_path / "caravan.db"), "--base-url",
+         base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=0.2", "--set", "DOWNLOAD_DELAY=0.05",
+         "--set", "CONCURRENT_REQUESTS=1", "--set", "LOG_LEVEL=WARNING"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary, cwd=tmp_path)
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    assert process.wait(timeout=120) == 0
+    text = output.decode("utf-8", "replace")
+    assert "\r\x1b[Karchived " in text and "progress:" not in text
