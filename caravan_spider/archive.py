@@ -340,5 +340,11 @@ class Archive:
             "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
 
+    def capture_sizes(self, run_id: int) -> tuple[int, int]:
+        """Bytes of the run's captures as fetched, and as stored compressed."""
+        row = next(self.db.query("SELECT coalesce(sum(size), 0) AS raw, coalesce(sum(length(body)), 0) AS stored "
+                                 "FROM captures WHERE run_id = ?", [run_id]))
+        return row["raw"], row["stored"]
+
     def count(self, table: str = "articles") -> int:
         return self.db[table].count

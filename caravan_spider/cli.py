@@ -121,6 +121,7 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
     try:
         run = archive.db["crawl_runs"].get(run_id)
         total = archive.count()
+        raw, stored = archive.capture_sizes(run_id)
     finally:
         archive.close()
     click.echo(
@@ -128,6 +129,9 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
         f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
         f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
     )
+    if stored:
+        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
+                   f"(compression ratio {raw / stored:.1f}).")
     if run["status"] != "finished":
         click.echo(f"  {run['message']}")
     click.echo(f"{db} holds {total} articles. Browse: datasette {Path(db).parent}/   Export: caravan-archive export")

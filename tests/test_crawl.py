@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from caravan_spider.parsing import FIELDS
@@ -56,6 +57,8 @@ def test_the_run_is_recorded(crawled):
     assert coverage["layouts"] == {"today": 42, "legacy-2015": 8}
     assert "Crawl run 1 finished" in crawled["result"].stdout
     assert "holds 50 articles" in crawled["result"].stdout
+    assert re.search(r"Captures: 0\.\d\d MB fetched, stored gzip in 0\.\d\d MB \(compression ratio [3-9]\.\d\)",
+                     crawled["result"].stdout)
 
 
 def test_archive_is_consistent_and_in_wal_mode(crawled):
