@@ -73,6 +73,13 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
+    # A capture is the evidence behind every article row and revision: refuse to change it.
+    db.execute("CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures "
+               "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

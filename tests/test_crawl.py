@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
+import sys
+import urllib.request
 
 from caravan_spider.parsing import FIELDS
 
-from conftest import article_records, rows
+from conftest import ROOT, article_records, crawl, rows
 
 
 def test_every_article_is_archived_with_its_fields(crawled):
@@ -78,3 +81,53 @@ def test_full_text_index_is_in_sync(crawled):
     found = rows(crawled["db"], "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Голанских'")
     assert [r["rowid"] for r in found] == [845713]
     assert rows(crawled["db"], "SELECT count(*) AS n FROM articles_fts") == [{"n": 50}]
+
+
+def test_a_capture_is_never_altered(archive_copy):
+    conn = sqlite3.connect(archive_copy)
+    try:
+        conn.execute("UPDATE captures SET status = 500 WHERE capture_id = 1")
+        raise AssertionError("the update went through")
+    except sqlite3.IntegrityError as error:
+        assert str(error) == "captures are never altered"
+    finally:
+        conn.close()
+
+
+def test_without_sitemaps_the_listing_pages_are_followed(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    site.sitemaps = False
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(article_records(db)) == set(site.articles)
+    paths = [path for _, path, _ in site.requests]
+    assert "/news/page/3/" in paths  # 24 articles, 20 a page: page 2 is the last with articles
+
+
+def test_scrapy_crawl_runs_the_same_spider(sample, tmp_path):
+    site, base_url = sample
+    db = tmp_path / "caravan.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}", "-s", f"CARAVAN_DB={db}",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert set(article_records(db)) == set(site.articles)
+    assert "caravan-archive/0.1.0 (+https://github.com/caravan-archive/caravan-archive)" in site.user_agents
+
+
+def test_sample_site_command_serves_the_site(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "sample-site", "--port", "0",
+                                "--articles", "12"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"Sample site with 12 articles at (http://127\.0\.0\.1:\d+)/", line)
+        assert match, line
+        with urllib.request.urlopen(match[1] + "/robots.txt") as response:
+            robots = response.read().decode()
+        assert f"Sitemap: {match[1]}/sitemap_index.xml" in robots
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import jsonschema
@@ -85,9 +86,8 @@ def test_captures_round_trip_byte_for_byte_and_as_warc(crawled, tmp_path):
     seed = site.articles[845713]
     [capture] = rows(db, "SELECT * FROM captures WHERE article_id = 845713")
     body = gzip.decompress(capture["body"])
-    import urllib.request
-
-    assert body == urllib.request.urlopen(crawled["base_url"] + seed.path).read()
+    with urllib.request.urlopen(crawled["base_url"] + seed.path) as response:
+        assert body == response.read()
     assert capture["sha256"] == __import__("hashlib").sha256(body).hexdigest() and capture["size"] == len(body)
     warc = tmp_path / "captures.warc.gz"
     result = cli("export", "--db", str(db), "--warc", str(warc))

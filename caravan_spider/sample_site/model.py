@@ -185,9 +185,11 @@ class SampleSite:
         self.lock = threading.Lock()
         self.faults: dict[str, list[tuple[int, dict]]] = {}  # path -> responses to give before the real one
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
+        self.user_agents: set[str] = set()
         # "today" or "js-app": a redesign that renders article text with JavaScript, the kind
         # of change the drift alarm must catch.
         self.markup = "today"
+        self.sitemaps = True  # False: robots.txt names no sitemap and none exists (listings only)
         self.articles: dict[int, SampleArticle] = {}
         for article in _build(articles, self.anchor):
             self.articles[article.article_id] = article

@@ -359,15 +359,14 @@ def not_found_page(today: datetime) -> str:
                  '<a href="/">Вернуться на главную</a></div>', today, "error404")
 
 
-def robots(base: str) -> str:
+def robots(base: str, sitemaps: bool = True) -> str:
+    sitemap = f"\nSitemap: {base}/sitemap_index.xml\n" if sitemaps else ""
     return f"""User-agent: *
 Disallow: /wp-admin/
 Disallow: /search/
 Disallow: /*?s=
 Allow: /wp-admin/admin-ajax.php
-
-Sitemap: {base}/sitemap_index.xml
-"""
+{sitemap}"""
 
 
 def sitemap_index(site: SampleSite, base: str) -> str:

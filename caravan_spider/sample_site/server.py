@@ -27,6 +27,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, headers, body = self._answer(path)
         with self.site.lock:
             self.site.requests.append(("GET", self.path, status))
+            self.site.user_agents.add(self.headers.get("User-Agent", ""))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -50,7 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"Content-Type": content_type}, text.encode("utf-8")
 
         if path == "/robots.txt":
-            return ok(render.robots(base), "text/plain; charset=UTF-8")
+            return ok(render.robots(base, site.sitemaps), "text/plain; charset=UTF-8")
+        if not site.sitemaps and "sitemap" in path:
+            return self._not_found()
         if path == "/sitemap_index.xml":
             return ok(render.sitemap_index(site, base), xml)
         if m := re.fullmatch(r"/post-sitemap(\d*)\.xml", path):
