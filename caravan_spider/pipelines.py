@@ -37,9 +37,9 @@ class ArchivePipeline:
             archive.acquire()
         except ArchiveLocked as error:
             archive.close()
+            # The spider's start() sees this and closes before the first request.
             self.stats.set_value("caravan/locked", str(error))
             logger.error("%s", error)
-            self.crawler.engine.close_spider(self.crawler.spider, "archive_locked")
             return
         self.archive = archive
         spider = self.crawler.spider

@@ -71,7 +71,7 @@ def test_views_alone_update_the_article_without_a_revision(fresh_site, tmp_path)
 
 
 def test_a_second_run_on_the_same_archive_is_refused(fresh_site, tmp_path):
-    _, base_url = fresh_site
+    site, base_url = fresh_site
     db = tmp_path / "caravan.db"
     holder = Archive(db)
     holder.acquire(run_id=42)
@@ -80,7 +80,9 @@ def test_a_second_run_on_the_same_archive_is_refused(fresh_site, tmp_path):
     finally:
         holder.close()
     assert result.returncode == 2
-    assert f"{db} is locked by crawl run 42 (pid {os.getpid()})" in result.stderr
+    assert result.stderr.splitlines()[-1] == f"{db} is locked by crawl run 42 (pid {os.getpid()}); wait for it to finish or stop it"
+    assert "Traceback" not in result.stderr
+    assert site.requests == []  # refused before the first request
     assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]
     assert crawl(db, base_url).returncode == 0  # the lock went with its holder
 

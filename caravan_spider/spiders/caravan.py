@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from ..almaty import localize, now
@@ -72,6 +73,8 @@ class CaravanSpider(scrapy.Spider):
         return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
 
     async def start(self):
+        if self.crawler.stats.get_value("caravan/locked"):
+            raise CloseSpider("archive_locked")  # another run holds the archive (see pipelines.py)
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
