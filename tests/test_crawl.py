@@ -102,7 +102,10 @@ def test_without_sitemaps_the_listing_pages_are_followed(fresh_site, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert set(article_records(db)) == set(site.articles)
     paths = [path for _, path, _ in site.requests]
-    assert "/news/page/3/" in paths  # 24 articles, 20 a page: page 2 is the last with articles
+    # 24 articles, 20 a page: page 2 is the last with articles, page 3 (404) ends the walk.
+    assert [p for p in paths if p.startswith("/news/") and p.count("/") == 4 and "page" in p] == [
+        "/news/page/2/", "/news/page/3/"]
+    assert sorted(p for p in paths if "sitemap" in p) == ["/sitemap_index.xml", "/wp-sitemap.xml"]
 
 
 def test_scrapy_crawl_runs_the_same_spider(sample, tmp_path):

@@ -50,6 +50,8 @@ class CaravanSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         self.seen: set[int] = set()
         self.known: dict[int, Known] = {}
+        self.robots_seen = False
+        self.listing_fallback = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -92,12 +94,30 @@ class CaravanSpider(scrapy.Spider):
         if urlsplit(response.url).path != "/robots.txt" or urlsplit(response.url).hostname != self.origin.host:
             return
         self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
+        self.robots_seen = True
         if response.status != 200:
             self.logger.warning("robots.txt answered %s; looking for sitemaps at the usual places", response.status)
         for request in self.parse_robots(response):
             self.crawler.engine.crawl(request)
 
+    def _unless_robots_seen(self):
+        """Requests for the usual sitemap addresses when robots.txt never answered at all
+        (RobotsTxtMiddleware lets the crawl go on after a network error)."""
+        if not self.robots_seen:
+            self.robots_seen = True
+            self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
+            for url in ("/sitemap_index.xml", "/wp-sitemap.xml"):
+                yield scrapy.Request(self.origin.url(url), callback=self.parse_sitemap, errback=self.sitemap_failed,
+                                     priority=10)
+
+    def _follow_listings(self):
+        """Without sitemaps, listing pages are followed to the end (started once)."""
+        if not self.listing_fallback:
+            self.listing_fallback = True
+            yield self._listing(self.listing_pages + 1, follow=True)
+
     def parse_robots(self, response):
+        self.robots_seen = True
         body = response.body if response.status == 200 else b""
         sitemaps = [self.origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
         sitemaps = [u for u in sitemaps if u]
@@ -110,14 +130,14 @@ class CaravanSpider(scrapy.Spider):
     def no_sitemaps(self, failure):
         self.logger.warning("robots.txt could not be read (%s); following listing pages instead",
                             failure.getErrorMessage())
-        yield self._listing(self.listing_pages + 1, follow=True)
+        yield from self._follow_listings()
 
     def sitemap_failed(self, failure):
         request = failure.request
         self.crawler.stats.inc_value("caravan/errors/sitemap")
         self.logger.warning("sitemap %s could not be read (%s)", request.url, failure.getErrorMessage())
         if not self.crawler.stats.get_value("caravan/sitemaps_read"):
-            yield self._listing(self.listing_pages + 1, follow=True)
+            yield from self._follow_listings()
 
     def parse_sitemap(self, response):
         body = response.body
@@ -145,6 +165,7 @@ class CaravanSpider(scrapy.Spider):
                 yield request
 
     def parse_feed(self, response):
+        yield from self._unless_robots_seen()
         for link in response.xpath("//item/link/text()").getall():
             yield from self._follow_article(link, response.url)
 
@@ -154,6 +175,7 @@ class CaravanSpider(scrapy.Spider):
                               cb_kwargs={"page": page, "follow": follow}, priority=5)
 
     def parse_listing(self, response, page: int, follow: bool):
+        yield from self._unless_robots_seen()
         links = response.xpath("//a/@href").getall()
         for link in links:
             yield from self._follow_article(link, response.url)
