@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import json
 import os
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -35,6 +36,16 @@ def cli():
       caravan-archive crawl --sample
       datasette archive/
     """
+
+
+def _sibling(command: str) -> str:
+    """How to call a command installed beside this one, as the user can type it."""
+    if shutil.which(command):
+        return command
+    path = Path(sys.executable).parent / command
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
 
 
 def _is_loopback(url: str | None) -> bool:
@@ -134,7 +145,8 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
                    f"(compression ratio {raw / stored:.1f}).")
     if run["status"] != "finished":
         click.echo(f"  {run['message']}")
-    click.echo(f"{db} holds {total} articles. Browse: datasette {Path(db).parent}/   Export: caravan-archive export")
+    click.echo(f"{db} holds {total} articles. Browse: {_sibling('datasette')} {Path(db).parent}/   "
+               f"Export: {_sibling('caravan-archive')} export")
     sys.exit(0 if run["status"] == "finished" else 1)
 
 
