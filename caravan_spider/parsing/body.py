@@ -10,6 +10,7 @@ import lxml.html
 import trafilatura
 
 from ..text import clean_line
+from .dates import is_date_line
 from .layouts.base import Layout
 from .page import Page
 
@@ -71,6 +72,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         if not line:
             continue
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
+        if reason is None and is_date_line(line):
+            reason = "date / views line"
         if reason:
             dropped[reason] = dropped.get(reason, 0) + 1
             if reason == "photo credit":

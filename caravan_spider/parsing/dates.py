@@ -62,6 +62,19 @@ def parse_visible(text: str | None, fetched_at: datetime | None = None) -> datet
     return None
 
 
+_DATE_LINE_WORDS = re.compile(r"(просмотр\w*|опубликовано|обновлено|дата|views?)", re.I)
+
+
+def is_date_line(line: str) -> bool:
+    """A line that is only a date, a time and perhaps a view count: page furniture, not text."""
+    if len(line) > 80 or not any(p.search(line) for p in (*_PATTERNS, _RELATIVE)):
+        return False
+    rest = line
+    for pattern in (*_PATTERNS, _RELATIVE, _DATE_LINE_WORDS):
+        rest = pattern.sub(" ", rest)
+    return not re.search(r"[^\W\d_]", rest)
+
+
 def parse_machine(value: str | None) -> datetime | date | None:
     """An ISO 8601 value from JSON-LD, a meta tag or <time datetime>."""
     if not value or not isinstance(value, str):

@@ -71,6 +71,9 @@ GENERIC_PRUNE = (
     " or contains(@class,'banner')]",
     "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or contains(@class,'tags')"
     " or contains(@class,'Tags') or contains(@class,'subscribe') or contains(@class,'Subscribe')]",
+    # currency tickers, exchange rates, weather widgets
+    "//*[contains(@class,'currency') or contains(@class,'rates') or contains(@class,'ticker')"
+    " or contains(@class,'weather') or contains(@class,'exchange')]",
 )
 
 
@@ -84,7 +87,7 @@ class Layout:
     TITLE: tuple[str, ...] = ("//h1",)
     LEAD: tuple[str, ...] = ()
     DATE: tuple[str, ...] = ()  # visible publication date
-    VIEWS: tuple[str, ...] = ()
+    VIEWS: tuple[str, ...] = ("//*[contains(concat(' ',@class,' '),' views ')]",)
     CREDIT: tuple[str, ...] = ()
     TAGS: tuple[str, ...] = ()
     AUTHORS: tuple[str, ...] = ()
