@@ -1,4 +1,10 @@
-"""Honour Retry-After: a site that answers 429 or 503 says when to come back; we wait that long."""
+"""Retries that give the site room: wait before each retry instead of hammering it.
+
+Scrapy's RetryMiddleware retries at once. This one keeps its settings (RETRY_TIMES,
+RETRY_HTTP_CODES, RETRY_EXCEPTIONS) and its give-up logic, and waits first: as long as the
+server's Retry-After says on 429/503, otherwise CARAVAN_RETRY_BACKOFF × 2^(retries so far),
+at most CARAVAN_RETRY_BACKOFF_MAX.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
-from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
 
 logger = logging.getLogger(__name__)
 
@@ -26,29 +33,38 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
-class RetryAfterMiddleware:
-    # Runs before Scrapy's RetryMiddleware sees the response (higher priority number).
-    def __init__(self, crawler):
-        self.crawler = crawler
-        self.max_wait = crawler.settings.getfloat("CARAVAN_MAX_RETRY_AFTER")
-        self.max_retries = crawler.settings.getint("RETRY_TIMES")
+class PoliteRetryMiddleware(RetryMiddleware):
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff = settings.getfloat("CARAVAN_RETRY_BACKOFF")
+        self.backoff_max = settings.getfloat("CARAVAN_RETRY_BACKOFF_MAX")
+        self.max_retry_after = settings.getfloat("CARAVAN_MAX_RETRY_AFTER")
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler)
+    def _backoff(self, request) -> float:
+        return min(self.backoff * 2 ** request.meta.get("retry_times", 0), self.backoff_max)
+
+    async def _wait_and_retry(self, request, reason, wait: float):
+        retry = self._retry(request, reason)
+        if retry is not None and wait > 0:
+            self.crawler.stats.inc_value("caravan/retry/waits")
+            self.crawler.stats.inc_value("caravan/retry/seconds", wait)
+            logger.info("retrying %s in %.1f s (%s)", request.url, wait, reason)
+            await asyncio.sleep(wait)
+        return retry
 
     async def process_response(self, request, response):
-        if response.status not in (429, 503):
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
-        wait = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
-        if wait is None or wait > self.max_wait:
-            return response  # Scrapy's own retry (with its backoff) or failure takes over
-        retry = get_retry_request(request, spider=self.crawler.spider, reason=f"{response.status} Retry-After",
-                                  max_retry_times=self.max_retries)
-        if retry is None:
-            return response
-        self.crawler.stats.inc_value("caravan/retry_after/waits")
-        self.crawler.stats.inc_value("caravan/retry_after/seconds", wait)
-        logger.info("%s answered %s with Retry-After %.0fs; waiting", request.url, response.status, wait)
-        await asyncio.sleep(wait)
-        return retry
+        wait = self._backoff(request)
+        if response.status in (429, 503):
+            asked = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+            if asked is not None and asked > self.max_retry_after:
+                logger.warning("%s asks us to come back in %.0f s; leaving it to the next run", request.url, asked)
+                return response
+            wait = asked if asked is not None else wait
+        return await self._wait_and_retry(request, response_status_message(response.status), wait) or response
+
+    async def process_exception(self, request, exception):
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        return await self._wait_and_retry(request, exception, self._backoff(request))

@@ -1,15 +1,14 @@
 """Scrapy settings for caravan-archive. Every one can be overridden with `-s NAME=VALUE`
 (or `caravan-archive crawl --set NAME=VALUE`). The defaults are for the live site: polite."""
 
-from caravan_spider import __version__
-
 BOT_NAME = "caravan_spider"
 SPIDER_MODULES = ["caravan_spider.spiders"]
 NEWSPIDER_MODULE = "caravan_spider.spiders"
 
 # --- Identity: say who we are and where to complain ----------------------------------------
+# The User-Agent is "caravan-archive/<version> (+CARAVAN_CONTACT_URL)" (see the spider's
+# update_settings) unless USER_AGENT is set explicitly.
 CARAVAN_CONTACT_URL = "https://github.com/caravan-archive/caravan-archive"
-USER_AGENT = f"caravan-archive/{__version__} (+{CARAVAN_CONTACT_URL})"
 
 # --- Politeness ---------------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -25,9 +24,14 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-# Retry-After on 429/503 is honoured before Scrapy's own retry (see middlewares.py).
-DOWNLOADER_MIDDLEWARES = {"caravan_spider.middlewares.RetryAfterMiddleware": 560}
-CARAVAN_MAX_RETRY_AFTER = 600  # seconds; a longer Retry-After fails the request instead of stalling
+# Scrapy's retries, but each after a wait: Retry-After on 429/503, else exponential backoff.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "caravan_spider.middlewares.PoliteRetryMiddleware": 550,
+}
+CARAVAN_RETRY_BACKOFF = 5.0  # seconds before the first retry; doubled for each further one
+CARAVAN_RETRY_BACKOFF_MAX = 120.0
+CARAVAN_MAX_RETRY_AFTER = 600  # seconds; a longer Retry-After leaves the page to the next run
 
 # --- The archive --------------------------------------------------------------------------------
 CARAVAN_DB = "archive/caravan.db"

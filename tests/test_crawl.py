@@ -120,6 +120,12 @@ def test_scrapy_crawl_runs_the_same_spider(sample, tmp_path):
     assert "caravan-archive/0.1.0 (+https://github.com/caravan-archive/caravan-archive)" in site.user_agents
 
 
+def test_the_user_agent_names_the_contact_url_setting(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    assert crawl(tmp_path / "caravan.db", base_url, "--set", "CARAVAN_CONTACT_URL=https://example.org/archive").returncode == 0
+    assert site.user_agents == {"caravan-archive/0.1.0 (+https://example.org/archive)"}
+
+
 def test_sample_site_command_serves_the_site(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "sample-site", "--port", "0",
                                 "--articles", "12"], stdout=subprocess.PIPE, text=True)

@@ -92,9 +92,14 @@ def test_a_failing_article_is_retried_by_the_next_run(fresh_site, tmp_path):
     db = tmp_path / "caravan.db"
     broken = site.newest_first()[2]
     site.fail(broken.path, 500, times=4)  # more than RETRY_TIMES
-    result = crawl(db, base_url)
+    result = crawl(db, base_url, "--set", "CARAVAN_RETRY_BACKOFF=0.2")
     assert result.returncode == 0
     assert f"article {broken.article_id} failed: http_500" in result.stderr
+    # Three retries, each after a longer wait: 0.2 s, 0.4 s, 0.8 s.
+    times = site.served_at[broken.path]
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    assert len(gaps) == 3 and all(gap >= wait for gap, wait in zip(gaps, (0.2, 0.4, 0.8)))
+    assert gaps[2] > gaps[0]
     [run] = rows(db, "SELECT * FROM crawl_runs")
     assert run["articles_failed"] == 1 and json.loads(run["errors_by_kind"])["http_500"] == 1
     assert broken.article_id not in article_records(db)
@@ -110,6 +115,9 @@ def test_retry_after_is_honoured(fresh_site, tmp_path):
     assert crawl(db, base_url).returncode == 0
     served = [status for _, path, status in site.requests if path == article.path]
     assert served == [503, 200]
+    first, second = site.served_at[article.path]
+    assert second - first >= 2.0  # Retry-After: 2, not the 5 s backoff and not at once
+    assert second - first < 5.0
     assert article_records(db)[article.article_id] == article.expected_record()
     [run] = rows(db, "SELECT errors_by_kind FROM crawl_runs")
     assert json.loads(run["errors_by_kind"]) == {}

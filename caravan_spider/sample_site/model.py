@@ -186,6 +186,7 @@ class SampleSite:
         self.faults: dict[str, list[tuple[int, dict]]] = {}  # path -> responses to give before the real one
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) as served
         self.user_agents: set[str] = set()
+        self.served_at: dict[str, list[float]] = {}  # path -> monotonic times it was answered
         # "today" or "js-app": a redesign that renders article text with JavaScript, the kind
         # of change the drift alarm must catch.
         self.markup = "today"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, headers, body = self._answer(path)
         with self.site.lock:
             self.site.requests.append(("GET", self.path, status))
+            self.site.served_at.setdefault(path, []).append(time.monotonic())
             self.site.user_agents.add(self.headers.get("User-Agent", ""))
         self.send_response(status)
         for name, value in headers.items():

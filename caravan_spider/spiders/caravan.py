@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
+from .. import __version__
 from ..almaty import localize, now
 from ..archive import Archive, Known
 from ..items import ArticlePage, NotModified
@@ -52,6 +54,13 @@ class CaravanSpider(scrapy.Spider):
         self.known: dict[int, Known] = {}
         self.robots_seen = False
         self.listing_fallback = False
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        if settings.getpriority("USER_AGENT") <= SETTINGS_PRIORITIES["project"]:
+            contact = settings.get("CARAVAN_CONTACT_URL")
+            settings.set("USER_AGENT", f"caravan-archive/{__version__} (+{contact})", priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
