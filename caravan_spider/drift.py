@@ -24,14 +24,18 @@ class Coverage:
     unparsed: int = 0  # article URLs whose page yielded no record for want of a field
     found: Counter = field(default_factory=Counter)
     layouts: Counter = field(default_factory=Counter)
+    found_by_layout: dict[str, Counter] = field(default_factory=dict)
     markers: Counter = field(default_factory=Counter)
 
     def add(self, record: dict, layout: str | None) -> None:
+        layout = layout or "?"
         self.articles += 1
-        self.layouts[layout or "?"] += 1
+        self.layouts[layout] += 1
+        by_layout = self.found_by_layout.setdefault(layout, Counter())
         for name, value in record.items():
             if value not in (None, "", []):
                 self.found[name] += 1
+                by_layout[name] += 1
         text = "\n".join(str(record.get(k) or "") for k in ("title", "lead", "body"))
         for marker in BOILERPLATE_MARKERS:
             if marker in text:
@@ -58,5 +62,7 @@ class Coverage:
         return found
 
     def as_dict(self) -> dict:
+        by_layout = {layout: {name: round(count / self.layouts[layout], 4) for name, count in sorted(found.items())}
+                     for layout, found in self.found_by_layout.items()}
         return {"articles": self.articles, "unparsed": self.unparsed, "fields": self.shares(),
-                "layouts": dict(self.layouts), "markers": dict(self.markers)}
+                "layouts": dict(self.layouts), "fields_by_layout": by_layout, "markers": dict(self.markers)}

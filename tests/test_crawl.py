@@ -58,6 +58,9 @@ def test_the_run_is_recorded(crawled):
     coverage = json.loads(run["coverage"])
     assert coverage["fields"]["title"] == coverage["fields"]["body"] == coverage["fields"]["published_at"] == 1.0
     assert coverage["layouts"] == {"today": 42, "legacy-2015": 8}
+    # 2015-era pages have no modified date; today's pages without metadata neither.
+    assert coverage["fields_by_layout"]["legacy-2015"]["title"] == 1.0
+    assert "modified_at" not in coverage["fields_by_layout"]["legacy-2015"]
     assert "Crawl run 1 finished" in crawled["result"].stdout
     assert "holds 50 articles" in crawled["result"].stdout
     assert re.search(r"Captures: 0\.\d\d MB fetched, stored gzip in 0\.\d\d MB \(compression ratio [3-9]\.\d\)",
