@@ -75,7 +75,7 @@ def main() -> None:
     empty = re.sub(r'<div class="FullArticle__text">.*?<div class="Share">', '<div class="FullArticle__text"></div>'
                    '<div class="Share">', render.article_today(plain, today), flags=re.S)
     write("empty-article", empty.encode(), live + plain.path, {"not_an_article": "no article text (0 words)"})
-    write("search-page", render._page("Поиск", "<h1>Результаты поиска: налоги</h1>", today, "search").encode(),
+    write("search-page", render.search_page("налоги", today).encode(),
           live + "/search/?q=налоги", {"not_an_article": "search page"})
     write("info-page", render.info_page("about", today).encode(), live + "/info/about/",
           {"not_an_article": "static page"})

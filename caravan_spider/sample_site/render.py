@@ -293,7 +293,7 @@ def article_amp(article: SampleArticle) -> str:
 </body></html>"""
 
 
-def _page(title: str, content: str, today: datetime, body_class: str) -> str:
+def plain_page(title: str, content: str, today: datetime, body_class: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="ru"><head><meta charset="utf-8"><title>{escape(title)} - Караван</title></head>
 <body class="{body_class}"><header class="Header">{_top_bar(today)}{_menu()}</header>
@@ -326,7 +326,7 @@ def listing(site: SampleSite, page: int, today: datetime) -> str | None:
         return None
     cards = "\n".join(_card(a, today, i + page) for i, a in enumerate(chunk))
     nav = f'<a class="Pagination__next" href="/news/page/{page + 1}/">Следующая</a>' if page * PER_PAGE < len(articles) else ""
-    return _page("Новости" + (f" - страница {page}" if page > 1 else ""),
+    return plain_page("Новости" + (f" - страница {page}" if page > 1 else ""),
                  f'<h1>Новости</h1><div class="NewsList">{cards}</div><div class="Pagination">{nav}</div>',
                  today, "archive category")
 
@@ -337,7 +337,7 @@ def tag_page(site: SampleSite, slug: str, today: datetime) -> str | None:
         return None
     tagged = [a for a in site.newest_first() if any(s == slug for _, s in a.tags)]
     cards = "\n".join(_card(a, today, 0) for a in tagged)
-    return _page(name, f'<h1 class="TagTitle">{escape(name)}</h1><div class="NewsList">{cards}</div>', today,
+    return plain_page(name, f'<h1 class="TagTitle">{escape(name)}</h1><div class="NewsList">{cards}</div>', today,
                  f"archive tag tag-{slug}")
 
 
@@ -349,12 +349,16 @@ def info_page(slug: str, today: datetime) -> str | None:
     if slug not in pages:
         return None
     title, text = pages[slug]
-    return _page(title, f'<article class="Page"><h1>{title}</h1><p>{text}</p></article>', today, "page")
+    return plain_page(title, f'<article class="Page"><h1>{title}</h1><p>{text}</p></article>', today, "page")
+
+
+def search_page(query: str, today: datetime) -> str:
+    return plain_page("Поиск", f"<h1>Результаты поиска: {escape(query)}</h1>", today, "search")
 
 
 def not_found_page(today: datetime) -> str:
     # The site answers some removed articles with status 200 and this page.
-    return _page("Страница не найдена",
+    return plain_page("Страница не найдена",
                  '<div class="NotFound"><h1>Страница не найдена</h1><p>Возможно, она была удалена или перемещена.</p>'
                  '<a href="/">Вернуться на главную</a></div>', today, "error404")
 

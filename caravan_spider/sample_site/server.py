@@ -79,7 +79,7 @@ class _Handler(BaseHTTPRequestHandler):
             text = render.info_page(m[1], today)
             return ok(text) if text else self._not_found()
         if path.startswith("/search/"):
-            return ok(render._page("Поиск", "<h1>Результаты поиска</h1>", today, "search"))
+            return ok(render.search_page("", today))
         if path == f"/news/udalennaya-novost-{NOT_FOUND_ID}/":
             return ok(render.not_found_page(today))
         return self._article(path)
