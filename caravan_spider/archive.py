@@ -313,16 +313,17 @@ class Archive:
         sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
                "ORDER BY published_at DESC, article_id DESC")
         for row in self.db.query(sql, params):
-            for key in JSON_FIELDS:
-                if row[key] is not None:
-                    row[key] = json.loads(row[key])
-            yield row
+            yield self._record(row)
 
     def article_record(self, article_id: int) -> dict | None:
         row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
-        if row:
-            for key in JSON_FIELDS:
-                row[key] = json.loads(row[key]) if row[key] is not None else None
+        return self._record(row) if row else None
+
+    @staticmethod
+    def _record(row: dict) -> dict:
+        """A stored row back as a record: JSON text back to lists (the inverse of _row)."""
+        for key in JSON_FIELDS:
+            row[key] = json.loads(row[key]) if row[key] is not None else None
         return row
 
     def iter_captures(self) -> Iterator[dict]:

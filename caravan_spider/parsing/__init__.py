@@ -15,7 +15,7 @@ from ..text import word_count
 from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
-from .layouts import GENERIC, pick
+from .layouts import pick
 from .page import Page
 
 PARSER_VERSION = "2026.11.24"
@@ -160,4 +160,4 @@ def _post_id_from_markup(page: Page) -> int | None:
     return None
 
 
-__all__ = ["Article", "Extraction", "FIELDS", "GENERIC", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]
+__all__ = ["Article", "Extraction", "FIELDS", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]

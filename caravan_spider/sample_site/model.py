@@ -18,7 +18,7 @@ from importlib import resources
 
 from ..almaty import ALMATY, iso, now
 from ..text import slugify, word_count
-from ..urls import PUBLIC_ORIGIN
+from ..urls import PUBLIC_ORIGIN, article_ref
 
 SEED_ID = 845713
 NOT_FOUND_ID = 845001  # listed in the sitemap, answers 200 with «Страница не найдена»
@@ -200,9 +200,11 @@ class SampleSite:
         return sorted(self.articles.values(), key=lambda a: (a.published, a.article_id), reverse=True)
 
     def by_path(self, path: str) -> SampleArticle | None:
-        for article in self.articles.values():
-            if path in (article.path, article.path.rstrip("/"), article.amp_path, article.amp_path + "/"):
-                return article
+        """The article at an article path or its AMP copy (found by the post id in the path)."""
+        ref = article_ref(path)
+        article = self.articles.get(ref.article_id) if ref else None
+        if article and path in (article.path, article.path.rstrip("/"), article.amp_path, article.amp_path + "/"):
+            return article
         return None
 
     def tag_slugs(self) -> dict[str, str]:
