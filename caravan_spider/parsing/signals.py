@@ -1,0 +1,277 @@
+"""What any news page shows a reader, found without knowing its class names.
+
+Used by the generic layout (and as fallbacks by the known ones): class names are matched
+as whole tokens or as the last part of a BEM/hyphenated token (`FullArticle__lead`,
+`post-excerpt`), never as substrings (`category-socialnaya-sfera` is not "social").
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import clean_line
+from .page import Page
+
+
+def has_class(*names: str) -> str:
+    """XPath predicate: the element has one of these whole class tokens."""
+    return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),' {n} ')" for n in names)
+
+
+def class_part(*parts: str) -> re.Pattern:
+    """A class token that is one of `parts` or ends with `-part` / `__part` / `_part`."""
+    return re.compile(rf"(?:^|[-_])(?:{'|'.join(parts)})$", re.I)
+
+
+# Where a reader never looks for the article's own fields.
+OUTSIDE = ("header", "nav", "footer", "aside")
+_OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "sidebar", "widget", "menu", "footer",
+                            "teaser", "teasers", "recommended", "more-news", "also", "read-also", "ReadAlso")
+
+
+def _outside(node) -> bool:
+    for anc in node.iterancestors():
+        if not isinstance(anc.tag, str):
+            continue
+        if anc.tag in ("article", "main"):
+            return False
+        if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
+            return True
+    return False
+
+
+def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
+    """Elements (in document order) with a class token matching `pattern`, outside site furniture."""
+    found = []
+    for node in page.xpath("//body//*[@class]"):
+        if tags and node.tag not in tags:
+            continue
+        if any(pattern.search(t) for t in node.get("class").split()) and not _outside(node):
+            found.append(node)
+    return found
+
+
+def text(node) -> str:
+    return clean_line(node.text_content() if not isinstance(node, str) else node)
+
+
+def headline(page: Page):
+    """The <h1> element that holds the headline, or None."""
+    for node in page.xpath("//h1"):
+        if text(node):
+            return node
+    return None
+
+
+def after_headline(page: Page, limit: int = 80) -> list:
+    """Elements that follow the headline in document order: where lead, date and views sit."""
+    head = headline(page)
+    if head is None:
+        return []
+    return [n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n)]
+
+
+# --- title -------------------------------------------------------------------------------------
+SITE_NAMES = ("Караван", "Керуен", "Caravan.kz", "caravan.kz", "Caravan")
+_SEPARATORS = r"\s*[-–—|:•»]\s*"
+
+
+def site_names(page: Page) -> list[str]:
+    names = [page.meta_first("og:site_name"), page.meta_first("application-name")]
+    return [n for n in names if n] + list(SITE_NAMES)
+
+
+def strip_site_name(page: Page, title: str | None) -> str | None:
+    """A title without the «… | Site» suffix or «Site: …» prefix; None when it is only the site name."""
+    if not title:
+        return None
+    title = clean_line(title)
+    for name in site_names(page):
+        title = re.sub(rf"{_SEPARATORS}{re.escape(name)}\s*$", "", title, flags=re.I)
+        title = re.sub(rf"^{re.escape(name)}{_SEPARATORS}", "", title, flags=re.I)
+    return None if is_site_name(page, title) else title or None
+
+
+def is_site_name(page: Page, value: str) -> bool:
+    folded = value.casefold().strip()
+    return not folded or any(folded == n.casefold() for n in site_names(page))
+
+
+def _fold(value: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", value.casefold()).split())
+
+
+def agrees(a: str, b: str) -> bool:
+    """Two titles that are the same headline (one may be cut or carry a site name)."""
+    a, b = _fold(a), _fold(b)
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 12 and (a in b or b in a))
+
+
+def headline_candidates(page: Page) -> list[str]:
+    found = []
+    for node in page.xpath("//h1"):
+        value = text(node)
+        if value and not is_site_name(page, value) and value not in found:
+            found.append(value)
+    return found
+
+
+def agreeing_headline(page: Page) -> str | None:
+    """The <h1> that says what og:title / JSON-LD headline / <title> say: never a logo in an <h1>."""
+    refs = [page.meta_first("og:title"), page.jsonld_article.get("headline"), page.title_tag,
+            page.meta_first("twitter:title")]
+    refs = [r for r in refs if isinstance(r, str) and r.strip()]
+    for value in headline_candidates(page):
+        if any(agrees(value, ref) for ref in refs):
+            return value
+    return None
+
+
+def first_headline(page: Page) -> str | None:
+    found = headline_candidates(page)
+    return found[0] if found else None
+
+
+# --- lead ----------------------------------------------------------------------------------------
+_LEAD_CLASS = class_part("lead", "excerpt", "intro", "subtitle", "standfirst", "summary", "dek", "deck",
+                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract")
+
+
+def standfirst(page: Page) -> str | None:
+    """The standfirst a reader sees right after the headline (classes such as lead, excerpt)."""
+    head = headline(page)
+    following = set(after_headline(page, 40)) if head is not None else None
+    for node in by_class(page, _LEAD_CLASS):
+        if following is not None and node not in following:
+            continue
+        if node.xpath(".//h1") or node.tag in ("h1", "a", "img", "time"):
+            continue
+        value = text(node)
+        if 30 <= len(value) <= 1000:
+            return value
+    return None
+
+
+def described_paragraph(page: Page) -> str | None:
+    """The first paragraph of the text when the meta description is its (perhaps shortened) copy."""
+    description = page.jsonld_article.get("description") or page.meta_first("og:description", "description")
+    if not isinstance(description, str):
+        return None
+    cut = _fold(re.sub(r"(\.\.\.|…)\s*$", "", description))
+    if len(cut) < 30:
+        return None
+    for node in after_headline(page, 60):
+        if node.tag != "p":
+            continue
+        value = text(node)
+        if len(value) < 30:
+            continue
+        return value if _fold(value).startswith(cut[: max(30, len(cut) - 3)]) else None
+    return None
+
+
+# --- dates, views, credits -------------------------------------------------------------------------
+_DATE_CLASS = class_part("date", "time", "datetime", "published", "pubdate", "posted-on", "entry-date",
+                         "post-date", "news-date", "article-date", "timestamp", "meta")
+
+
+def visible_date(page: Page):
+    """A date printed near the headline, in any format the dates module reads."""
+    from .dates import parse_visible
+
+    near = after_headline(page, 40)
+    nodes = [n for n in near if any(_DATE_CLASS.search(t) for t in (n.get("class") or "").split())]
+    nodes += [n for n in near if n.tag == "time"]
+    for node in nodes:
+        value = text(node)
+        if value and len(value) <= 80:
+            found = parse_visible(value, page.fetched_at)
+            if found:
+                return found
+    return None
+
+
+_VIEWS_CLASS = class_part("views", "view", "views-count", "view-count", "viewcount", "post-views", "hits", "counter")
+_VIEWS_TEXT = re.compile(r"(?:Просмотр\w*|Қаралды|Views?)\s*:?\s*(\d[\d\s\u00a0\u202f]*)", re.I)
+
+
+def _number(value: str) -> int | None:
+    digits = re.sub(r"[\s\u00a0\u202f]", "", value)
+    m = re.fullmatch(r"\d{1,9}", digits)
+    return int(m.group()) if m else None
+
+
+def views(page: Page) -> int | None:
+    """A view count printed by the article: an element with a views class, or «Просмотров: N»."""
+    for node in by_class(page, _VIEWS_CLASS):
+        value = text(node)
+        m = _VIEWS_TEXT.search(value)
+        found = _number(m[1]) if m else _number(re.sub(r"\D+$|^\D+", "", value)) if len(value) < 40 else None
+        if found is not None:
+            return found
+    for node in after_headline(page, 40):
+        m = _VIEWS_TEXT.fullmatch(text(node))
+        if m:
+            return _number(m[1])
+    return None
+
+
+CREDIT_LINE = re.compile(r"^(?:Фото|Фото и видео|Сурет|Источник фото|Фото автора)\s*:\s*(.+)$", re.I)
+
+
+def photo_credit(page: Page) -> str | None:
+    """A «Фото: …» credit printed with the article's picture or text."""
+    head = headline(page)
+    if head is None:
+        return None
+    for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
+                           " or self::em][position() <= 150]"):
+        value = text(node)
+        m = CREDIT_LINE.match(value)
+        if m and len(value) <= 150 and not _outside(node):
+            return m[1].strip()
+    return None
+
+
+# --- tags and category -----------------------------------------------------------------------------
+def rel_tags(page: Page) -> list[str]:
+    return _unique(text(a) for a in page.xpath(f"//a[{has_class('tag').replace('@class', '@rel')}]")
+                   if not _outside(a))
+
+
+def tag_links(page: Page) -> list[str]:
+    return _unique(text(a) for a in page.xpath("//a[contains(@href,'/tag/') or contains(@href,'/tags/')]")
+                   if not _outside(a) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
+                                           or headline(page) is not None and a in after_headline(page, 400)))
+
+
+def breadcrumb_category(page: Page) -> str | None:
+    """The last breadcrumb before the article itself (home and the headline are not categories)."""
+    crumbs = page.xpath(f"//*[{has_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs')} or @aria-label='breadcrumb'"
+                        " or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
+                        " or @itemtype='http://schema.org/BreadcrumbList']")
+    title = first_headline(page) or ""
+    for trail in crumbs:
+        names = [text(a) for a in trail.xpath(".//a") if a.get("href") not in ("/", None)]
+        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in ("главная", "home", "басты бет")]
+        if names:
+            return names[-1]
+    return None
+
+
+def category_link(page: Page) -> str | None:
+    for a in page.xpath("//a[contains(concat(' ',normalize-space(@rel),' '),' category ')"
+                        " or contains(@href,'/category/')]"):
+        if not _outside(a) and text(a):
+            return text(a)
+    return None
+
+
+def _unique(values) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value and value not in out and len(value) <= 60:
+            out.append(value.lstrip("#"))
+    return out
