@@ -19,7 +19,7 @@ from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page
-from .signals import agrees
+from .signals import agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content.
 BOILERPLATE_LINES = (
@@ -138,6 +138,9 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         lines.append(line)  # a repeated short line stays: an interview repeats «— Да.»
     if lead and lines and lead.startswith(lines[0]) and len(lines[0]) > 40:
         lines.pop(0)  # the lead printed again as the first paragraph, possibly shortened
+    folded_lead = fold(lead or "")
+    while lead and lines and len(fold(lines[0])) >= 2 and fold(lines[0]) in folded_lead:
+        lines.pop(0)  # the lead's paragraph, split by trafilatura at inline elements
     result.pruned.extend((f"text line: {why}", n) for why, n in dropped.items())
     return lines
 

@@ -52,7 +52,8 @@ def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> lis
 
 
 def text(node) -> str:
-    return clean_line(node.text_content() if not isinstance(node, str) else node)
+    """Visible text as one line: line breaks inside an element are layout, not content."""
+    return " ".join(clean_line(node.text_content() if not isinstance(node, str) else node).split())
 
 
 def headline(page: Page):
@@ -97,13 +98,13 @@ def is_site_name(page: Page, value: str) -> bool:
     return not folded or any(folded == n.casefold() for n in site_names(page))
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", value.casefold()).split())
 
 
 def agrees(a: str, b: str) -> bool:
     """Two titles that are the same headline (one may be cut or carry a site name)."""
-    a, b = _fold(a), _fold(b)
+    a, b = fold(a), fold(b)
     if not a or not b:
         return False
     return a == b or (min(len(a), len(b)) >= 12 and (a in b or b in a))
@@ -146,7 +147,10 @@ def standfirst(page: Page) -> str | None:
     for node in by_class(page, _LEAD_CLASS):
         if following is not None and node not in following:
             continue
-        if node.xpath(".//h1") or node.tag in ("h1", "a", "img", "time"):
+        # a standfirst is a sentence or two: not a headline, link, picture or player, not the whole text
+        if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
+                ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
+                " | .//button") or len(node.xpath(".//p")) > 2:
             continue
         value = text(node)
         if 30 <= len(value) <= 1000:
@@ -159,7 +163,7 @@ def described_paragraph(page: Page) -> str | None:
     description = page.jsonld_article.get("description") or page.meta_first("og:description", "description")
     if not isinstance(description, str):
         return None
-    cut = _fold(re.sub(r"(\.\.\.|…)\s*$", "", description))
+    cut = fold(re.sub(r"(\.\.\.|…)\s*$", "", description))
     if len(cut) < 30:
         return None
     for node in after_headline(page, 60):
@@ -168,7 +172,9 @@ def described_paragraph(page: Page) -> str | None:
         value = text(node)
         if len(value) < 30:
             continue
-        return value if _fold(value).startswith(cut[: max(30, len(cut) - 3)]) else None
+        # the description is this paragraph, whole or cut short, not a summary of the article
+        same = fold(value).startswith(cut[: max(30, len(cut) - 3)]) and len(value) <= 1.5 * len(description) + 40
+        return value if same else None
     return None
 
 
