@@ -8,6 +8,8 @@ as whole tokens or as the last part of a BEM/hyphenated token (`FullArticle__lea
 from __future__ import annotations
 
 import re
+import unicodedata
+from urllib.parse import urlsplit
 
 from ..text import clean_line
 from .page import Page
@@ -74,22 +76,51 @@ def after_headline(page: Page, limit: int = 80) -> list:
 
 # --- title -------------------------------------------------------------------------------------
 SITE_NAMES = ("Караван", "Керуен", "Caravan.kz", "caravan.kz", "Caravan")
-_SEPARATORS = r"\s*[-–—|:•»]\s*"
+_SEPARATOR = re.compile(r"\s+[-–—|•»/]\s+|\s*[|｜：]\s*|\s+[-–—]\s*$")
+
+
+def _squash(value: str) -> str:
+    """Letters and digits only, accents dropped: «Seznam Zprávy» ~ seznamzpravy.cz."""
+    value = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in value if ch.isalnum())
 
 
 def site_names(page: Page) -> list[str]:
-    names = [page.meta_first("og:site_name"), page.meta_first("application-name")]
-    return [n for n in names if n] + list(SITE_NAMES)
+    publisher = page.jsonld_article.get("publisher")
+    names = [page.meta_first("og:site_name"), page.meta_first("application-name"),
+             publisher.get("name") if isinstance(publisher, dict) else None]
+    return [n for n in names if isinstance(n, str) and n.strip()] + list(SITE_NAMES)
+
+
+def _site_like(page: Page, segment: str) -> bool:
+    squashed = _squash(segment)
+    if not squashed or re.fullmatch(r"[\d.]+", segment.strip()):
+        return True  # empty, or a date such as «28.04.2023» after the site name
+    hosts = [urlsplit(u or "").hostname or "" for u in (page.meta_first("og:url"), page.canonical)]
+    labels = {_squash(part) for h in hosts for part in h.split(".") if len(part) > 3}
+    names = {_squash(n) for n in site_names(page)}
+    return squashed in names or squashed in labels or any(
+        len(n) > 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
 
 
 def strip_site_name(page: Page, title: str | None) -> str | None:
-    """A title without the «… | Site» suffix or «Site: …» prefix; None when it is only the site name."""
-    if not title:
+    """A title without «… | Site», «… - Site - 28.04.2023» or «Site: …»; None when only the site name."""
+    if not isinstance(title, str) or not title.strip():
         return None
-    title = clean_line(title)
-    for name in site_names(page):
-        title = re.sub(rf"{_SEPARATORS}{re.escape(name)}\s*$", "", title, flags=re.I)
-        title = re.sub(rf"^{re.escape(name)}{_SEPARATORS}", "", title, flags=re.I)
+    title = " ".join(clean_line(title).split())
+    while True:
+        parts = [m for m in _SEPARATOR.finditer(title)]
+        if not parts:
+            break
+        last = parts[-1]
+        if _site_like(page, title[last.end():]):
+            title = title[:last.start()].strip()
+            continue
+        first_sep = parts[0]
+        if _site_like(page, title[:first_sep.start()]) and title[:first_sep.start()].strip():
+            title = title[first_sep.end():].strip()
+            continue
+        break
     return None if is_site_name(page, title) else title or None
 
 
@@ -103,7 +134,7 @@ def fold(value: str) -> str:
 
 
 def agrees(a: str, b: str) -> bool:
-    """Two titles that are the same headline (one may be cut or carry a site name)."""
+    """Two titles that are the same headline (one may be cut, or carry a kicker or a site name)."""
     a, b = fold(a), fold(b)
     if not a or not b:
         return False
@@ -119,14 +150,27 @@ def headline_candidates(page: Page) -> list[str]:
     return found
 
 
+def named_title(page: Page) -> str | None:
+    """The headline as the page names it in its metadata, site name removed."""
+    headline = page.jsonld_article.get("headline")
+    for value in (page.meta_first("og:title"), headline if isinstance(headline, str) else None, page.title_tag,
+                  page.meta_first("twitter:title")):
+        found = strip_site_name(page, value)
+        if found:
+            return found
+    return None
+
+
 def agreeing_headline(page: Page) -> str | None:
-    """The <h1> that says what og:title / JSON-LD headline / <title> say: never a logo in an <h1>."""
-    refs = [page.meta_first("og:title"), page.jsonld_article.get("headline"), page.title_tag,
-            page.meta_first("twitter:title")]
-    refs = [r for r in refs if isinstance(r, str) and r.strip()]
+    """The headline a reader sees in an <h1> that og:title / JSON-LD / <title> confirm: never a
+    logo or a «Log in» in an <h1>. When the <h1> prints a kicker over it («Sport: …»), the named
+    title without the kicker; when the named title carries a suffix, the <h1>."""
+    named = named_title(page)
+    if not named:
+        return None
     for value in headline_candidates(page):
-        if any(agrees(value, ref) for ref in refs):
-            return value
+        if agrees(value, named):
+            return value if fold(named).startswith(fold(value)) or fold(value) == fold(named) else named
     return None
 
 

@@ -115,9 +115,7 @@ class Layout:
         return first(
             (f"xpath {self.TITLE[0] if self.TITLE else '-'}", lambda: strip_site_suffix(p.text_of(*self.TITLE))),
             ("<h1> agreeing with og:title / <title>", lambda: signals.agreeing_headline(p)),
-            ("json-ld headline", lambda: signals.strip_site_name(p, p.jsonld_article.get("headline"))),
-            ("og:title", lambda: signals.strip_site_name(p, p.meta_first("og:title"))),
-            ("<title>", lambda: signals.strip_site_name(p, p.title_tag)),
+            ("og:title / json-ld headline / <title> (no <h1> agrees)", lambda: signals.named_title(p)),
             ("first <h1>", lambda: signals.first_headline(p)),
         )
 
