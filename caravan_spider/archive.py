@@ -3,6 +3,9 @@
 Tables: `articles` (the current version of each article), `revisions` (every distinct version),
 `captures` (raw responses, never altered), `crawl_runs` (one row per run), and the full-text
 index `articles_fts`. Schema changes are new migrations, never edits to old ones.
+
+The record columns of `articles` and `revisions` are those of `record.Article`: a new field there needs a
+migration here that adds its column to both tables (tests/test_record.py fails until it exists).
 """
 
 from __future__ import annotations
@@ -20,14 +23,10 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from .parsing import FIELDS
+from .record import FIELDS, JSON_FIELDS, REVISION_FIELDS
 from .search import fts_query, lemmas_of
 
 DEFAULT_DB = "archive/caravan.db"
-# Fields whose change makes a new revision; views and modified_at alone do not.
-CONTENT_FIELDS = ("url", "language", "title", "lead", "body", "published_at", "category", "tags", "authors",
-                  "image_url", "image_credit")
-JSON_FIELDS = ("tags", "authors")
 
 migrations = Migrations("caravan")
 
@@ -87,7 +86,7 @@ def utcnow() -> str:
 def content_hash(record: dict) -> str:
     """Hash of what a reader sees; whitespace is normalised so cosmetic edits do not count."""
     content = {k: " ".join(str(record.get(k)).split()) if isinstance(record.get(k), str) else record.get(k)
-               for k in CONTENT_FIELDS}
+               for k in REVISION_FIELDS}
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
