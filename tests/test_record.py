@@ -11,9 +11,10 @@ import sqlite_utils
 from datasette.utils import parse_metadata
 
 from caravan_spider import parsing
-from caravan_spider.archive import Archive, content_hash
+from caravan_spider.archive import Archive
 from caravan_spider.record import (DESCRIPTIONS, FIELDS, JSON_FIELDS, REVISION_FIELDS, Article, column_types,
                                    json_schema, readme_table)
+from caravan_spider.revisions import content_hash
 from conftest import ROOT
 
 # What the archive keeps beside the record: its own bookkeeping, not part of an exported line.
