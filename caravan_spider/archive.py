@@ -23,7 +23,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .record import FIELDS, JSON_FIELDS
-from .revisions import Stored, judge
+from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
 from .search import fts_query, lemmas_of
 
