@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ..text import clean_line
 from .page import Page
+from .phrases import CREDIT_PREFIX
 
 
 def has_class(*names: str) -> str:
@@ -268,7 +269,6 @@ def views(page: Page) -> int | None:
     return None
 
 
-CREDIT_LINE = re.compile(r"^(?:Фото|Фото и видео|Сурет|Источник фото|Фото автора)\s*:\s*(.+)$", re.I)
 
 
 def photo_credit(page: Page) -> str | None:
@@ -279,9 +279,9 @@ def photo_credit(page: Page) -> str | None:
     for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
                            " or self::em][position() <= 150]"):
         value = text(node)
-        m = CREDIT_LINE.match(value)
-        if m and len(value) <= 150 and not _outside(node):
-            return m[1].strip()
+        m = CREDIT_PREFIX.match(value)
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node):
+            return value[m.end():].strip()
     return None
 
 
