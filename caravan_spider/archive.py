@@ -85,6 +85,17 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
 
+@migrations()
+def m2a_furniture(db: sqlite_utils.Database) -> None:
+    # Lines an edition repeats on many pages (ticker, weather, menus, «В тренде» headlines), learned
+    # from the captures by boilerplate.py and handed to the parser, which drops them on every layout.
+    db["furniture"].create(
+        {"edition": str, "line": str, "pages": int, "share": float, "window_start": str, "window_end": str,
+         "window_pages": int, "min_share": float, "learned_at": str},
+        pk=("edition", "line"),
+    )
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -353,3 +364,27 @@ class Archive:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    # --- learned furniture (boilerplate.py) ---------------------------------------------------------
+    def last_fetch(self) -> str | None:
+        """When the newest successful capture was fetched."""
+        return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
+
+    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
+        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
+        ids = [r["capture_id"] for r in self.db.query(
+            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
+            "ORDER BY capture_id", [start, end])]
+        for capture_id in ids:
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, body FROM captures "
+                                     "WHERE capture_id = ?", [capture_id]))
+
+    def replace_furniture(self, edition: str, rows: list[dict]) -> None:
+        """The furniture learned for an edition replaces what was learned before."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM furniture WHERE edition = ?", [edition])
+            if rows:
+                self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
+
+    def furniture_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))

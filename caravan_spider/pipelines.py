@@ -7,6 +7,7 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from . import boilerplate
 from .archive import Archive, ArchiveLocked
 from .drift import Coverage
 from .items import ArticlePage, NotModified
@@ -101,6 +102,12 @@ class ArchivePipeline:
             "message": "; ".join(problems) if problems else f"finish reason: {reason}",
         }
         self.archive.finish_run(self.run_id, status, figures)
+        settings = self.crawler.settings
+        for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
+                                         settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
+                                         settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
+            logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
+                        learned.edition, learned.pages)
         self.stats.set_value("caravan/status", status)
         self.archive.close()
         self.archive = None

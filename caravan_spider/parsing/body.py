@@ -20,7 +20,7 @@ from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page
 from .phrases import CREDIT_PREFIX, FURNITURE_LINES
-from .signals import agrees, fold
+from .signals import VIEWS_LINE, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
 BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
@@ -47,6 +47,10 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     doc = copy.deepcopy(page.doc)
     protected = _protected(doc, title)
     kept = 0
+    if furniture:  # what the site repeats goes first: it needs no class name to be known
+        removed = _prune_furniture(doc, furniture, protected)
+        if removed:
+            result.pruned.append((f"{furniture.rule} (elements)", removed))
     for rule in layout.PRUNE:
         removed = 0
         for node in doc.xpath(rule):
@@ -57,10 +61,6 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             removed += 1
         if removed:
             result.pruned.append((rule, removed))
-    if furniture:
-        removed = _prune_furniture(doc, furniture, protected)
-        if removed:
-            result.pruned.append((f"{furniture.rule} (elements)", removed))
     if kept:
         result.pruned.append(("kept: a rule matched an element holding the headline or most of the text", kept))
     root = None
@@ -113,7 +113,7 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         if not line:
             continue
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
-        if reason is None and is_date_line(line):
+        if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"
         if reason is None and line in furniture and line not in (title, lead):
             reason = furniture.rule

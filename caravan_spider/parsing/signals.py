@@ -235,6 +235,8 @@ def visible_date(page: Page):
     near = after_headline(page, 40)
     nodes = [n for n in near if any(_DATE_CLASS.search(t) for t in (n.get("class") or "").split())]
     nodes += [n for n in near if n.tag == "time"]
+    # a date printed before the headline (in the breadcrumbs, the article header)
+    nodes += [n for n in page.xpath("//time") if not _outside(n)] + by_class(page, _DATE_CLASS)
     for node in nodes:
         value = text(node)
         if value and len(value) <= 80:
@@ -246,6 +248,7 @@ def visible_date(page: Page):
 
 _VIEWS_CLASS = class_part("views", "view", "views-count", "view-count", "viewcount", "post-views", "hits", "counter")
 _VIEWS_TEXT = re.compile(r"(?:Просмотр\w*|Қаралды|Views?)\s*:?\s*(\d[\d\s\u00a0\u202f]*)", re.I)
+VIEWS_LINE = _VIEWS_TEXT  # a whole text line that is only a view count
 
 
 def _number(value: str) -> int | None:
@@ -271,11 +274,20 @@ def views(page: Page) -> int | None:
 
 
 
+_CREDIT_CLASS = class_part("credit", "credits", "photo-credit", "image-credit", "copyright-photo")
+
+
 def photo_credit(page: Page) -> str | None:
-    """A «Фото: …» credit printed with the article's picture or text."""
+    """A «Фото: …» credit printed with the article's picture or text, or an element marked as a credit."""
     head = headline(page)
     if head is None:
         return None
+    for node in by_class(page, _CREDIT_CLASS):
+        value = text(node)
+        m = CREDIT_PREFIX.match(value)
+        value = value[m.end():].strip() if m else value
+        if 2 <= len(value) <= 120 and node.tag not in ("body", "main", "article"):
+            return value
     for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
                            " or self::em][position() <= 150]"):
         value = text(node)
@@ -299,9 +311,9 @@ def tag_links(page: Page) -> list[str]:
 
 def breadcrumb_category(page: Page) -> str | None:
     """The last breadcrumb before the article itself (home and the headline are not categories)."""
-    crumbs = page.xpath(f"//*[{has_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs')} or @aria-label='breadcrumb'"
-                        " or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
-                        " or @itemtype='http://schema.org/BreadcrumbList']")
+    crumbs = by_class(page, class_part("breadcrumb", "breadcrumbs")) + page.xpath(
+        "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
+        " or @itemtype='http://schema.org/BreadcrumbList']")
     title = first_headline(page) or ""
     for trail in crumbs:
         names = [text(a) for a in trail.xpath(".//a") if a.get("href") not in ("/", None)]

@@ -25,6 +25,7 @@ from .. import __version__
 from ..almaty import localize, now
 from ..archive import Archive, Known
 from ..items import ArticlePage, NotModified
+from .. import boilerplate
 from ..parsing import explain
 from ..parsing.dates import parse_machine
 from ..urls import ArticleRef, Origin, article_ref
@@ -52,6 +53,8 @@ class CaravanSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         self.seen: set[int] = set()
         self.known: dict[int, Known] = {}
+        self.furniture: dict = {}
+        self.layouts = "all"
         self.robots_seen = False
         self.listing_fallback = False
 
@@ -75,8 +78,10 @@ class CaravanSpider(scrapy.Spider):
         archive = Archive(settings.get("CARAVAN_DB"))
         try:
             spider.known = archive.known()
+            spider.furniture = boilerplate.load(archive)  # learned at the end of earlier runs
         finally:
             archive.close()
+        spider.layouts = settings.get("CARAVAN_LAYOUTS")
         return spider
 
     @property
@@ -258,7 +263,8 @@ class CaravanSpider(scrapy.Spider):
             yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at.isoformat(timespec="seconds"))
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        result = explain(response.body, response.url, fetched_at, content_type)
+        result = explain(response.body, response.url, fetched_at, content_type,
+                         boilerplate.for_url(self.furniture, response.url), self.layouts)
         record = result.article.to_dict() if result.article else None
         if result.article is None:
             self.logger.info("not an article: %s (%s)", response.url, result.reason)
