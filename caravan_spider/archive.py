@@ -388,3 +388,8 @@ class Archive:
 
     def furniture_rows(self) -> list[dict]:
         return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))
+
+    def latest_capture(self, article_id: int) -> dict | None:
+        """The newest successful capture of an article (what `fixture` turns into a test page)."""
+        return next(self.db.query("SELECT * FROM captures WHERE article_id = ? AND status = 200 "
+                                  "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [article_id]), None)

@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -155,7 +156,9 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
 @click.option("--url", help="The page's URL (default: its canonical link).")
 @click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
 @click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
-def extract(path, url, fetched_at, show_explain):
+@click.option("--furniture-from", "furniture_db", type=click.Path(exists=True, dir_okay=False), metavar="DB",
+              help="Also drop the furniture learned in this archive (as crawl and reextract do).")
+def extract(path, url, fetched_at, show_explain, furniture_db):
     """Parse one saved page and print its article record as JSON.
 
     A page that is not an article prints nothing on stdout, its reason on stderr, and
@@ -168,7 +171,17 @@ def extract(path, url, fetched_at, show_explain):
     from .parsing import explain
 
     when = datetime.fromisoformat(fetched_at) if fetched_at else None
-    result = explain(Path(path).read_bytes(), url or Path(path).resolve().as_uri(), when)
+    page_url = url or Path(path).resolve().as_uri()
+    furniture = None
+    if furniture_db:
+        from . import boilerplate
+
+        archive = Archive(furniture_db, create=False)
+        try:
+            furniture = boilerplate.for_url(boilerplate.load(archive), page_url)
+        finally:
+            archive.close()
+    result = explain(Path(path).read_bytes(), page_url, when, furniture=furniture)
     if show_explain:
         click.echo(f"layout: {result.layout}", err=True)
         for name, source in result.sources.items():
@@ -176,11 +189,57 @@ def extract(path, url, fetched_at, show_explain):
             shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
             click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
         for rule, count in result.pruned:
-            click.echo(f"  pruned {count:3} × {rule}", err=True)
+            click.echo(f"  pruned {count:3} × {_short_rule(rule)}", err=True)
     if result.article is None:
         click.echo(f"{path}: not an article: {result.reason}", err=True)
         sys.exit(EXIT_NOT_ARTICLE)
     click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
+
+
+def _short_rule(rule: str) -> str:
+    """A pruning XPath as a person reads it: whole-class tests shown as .class."""
+    return re.sub(r"contains\(concat\(' ',normalize-space\(@class\),' '\),' ([^' ]+) '\)", r".\1", rule)
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID).")
+@db_option(must_exist=True)
+@click.option("--pages", "pages_dir", default="tests/pages", show_default=True, type=click.Path(file_okay=False),
+              help="Where the fixture folders live.")
+def fixture(article_id, case, db, pages_dir):
+    """Turn an archived article page into a test fixture: tests/pages/<case>/.
+
+    Writes the newest capture's bytes as page.html, its URL, fetch time and Content-Type as
+    meta.json, and what the parser makes of it now as expected.json. Check expected.json
+    against the page (fix what is wrong by hand), then commit the folder: tests/test_parsing.py
+    picks it up. An existing folder is never overwritten.
+
+    \b
+    Example:
+      caravan-archive fixture 845713 --case today-2027-redesign --db archive/caravan.db
+    """
+    from .fixtures import FixtureError, write_fixture
+
+    archive = Archive(db, create=False)
+    try:
+        capture = archive.latest_capture(article_id)
+    finally:
+        archive.close()
+    if capture is None:
+        click.echo(f"{db} holds no capture of article {article_id}; see `caravan-archive search` or the "
+                   "captures table for the ids it has", err=True)
+        sys.exit(1)
+    folder = Path(pages_dir) / (case or f"article-{article_id}")
+    try:
+        expected = write_fixture(capture, folder)
+    except FixtureError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    what = (f"not an article: {expected['not_an_article']}" if "not_an_article" in expected
+            else f"«{expected['title']}», {expected['word_count']} words")
+    click.echo(f"Wrote {folder}/ (page.html, meta.json, expected.json) from the capture of "
+               f"{capture['fetched_at']}: {what}. Check expected.json against the page, then commit it.")
 
 
 @cli.command()
