@@ -21,7 +21,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .parsing import FIELDS
-from .search import fts_query, lemmas_of
+from .search import fts_query, lemmas_of, snippet
 
 DEFAULT_DB = "archive/caravan.db"
 # Fields whose change makes a new revision; views and modified_at alone do not.
@@ -78,6 +78,25 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
     # A capture is the evidence behind every article row and revision: refuse to change it.
     db.execute("CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures "
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+
+
+@migrations()
+def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
+    # The index becomes an external-content table on `articles` (rowid = article_id), so that
+    # Datasette and `sqlite-utils search caravan.db articles` find it; it indexes the lemmas
+    # of title, lead and body column by column, so `_search_title=` searches the title.
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"article_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in db.query("SELECT article_id, title, lead, body FROM articles"):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", _lemma_row(row))
+
+
+def _lemma_row(row: dict) -> list:
+    """What the index holds for an article: its id and the lemmas of title, lead and body."""
+    return [row["article_id"], *(lemmas_of(row[k]) if row[k] is not None else None for k in ("title", "lead", "body"))]
 
 
 def utcnow() -> str:
@@ -237,8 +256,8 @@ class Archive:
         fetched_at = capture["fetched_at"]
         digest = content_hash(record)
         row = self._row(record)
-        existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
-                                      [record["article_id"]]), None)
+        existing = next(self.db.query("SELECT content_hash, views, first_seen_at, title, lead, body FROM articles "
+                                      "WHERE article_id = ?", [record["article_id"]]), None)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
@@ -254,17 +273,18 @@ class Archive:
             pk="article_id",
         )
         self._insert_revision(row, fetched_at, digest, capture_id, parser_version)
-        self._index(record)
+        self._index(record, {**existing, "article_id": record["article_id"]} if existing else None)
         return "updated" if existing else "new"
 
-    def _index(self, record: dict) -> None:
-        article_id = record["article_id"]
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-        text = " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
-        self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [article_id, record["title"], record.get("lead"), record["body"], lemmas_of(text)],
-        )
+    def _index(self, record: dict, old: dict | None) -> None:
+        """Replace an article's entry in the search index. The index has external content:
+        the old entry is removed by handing FTS5 exactly the lemmas it indexed (a plain
+        DELETE would tokenize the readable text instead)."""
+        if old is not None:
+            self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", _lemma_row(old))
+        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+                        _lemma_row({"lead": None, **record}))
 
     def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
@@ -272,7 +292,9 @@ class Archive:
         with self.db.atomic():
             existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
             self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            if existing is not None:
+                self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                                "VALUES ('delete', ?, ?, ?, ?)", _lemma_row(existing))
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
                 return
@@ -292,7 +314,7 @@ class Archive:
             elif existing["content_hash"] != previous or existing["views"] != record["views"]:
                 row["updated_at"] = utcnow()
             self.db["articles"].upsert(row, pk="article_id")
-            self._index(record)
+            self._index(record, None)
 
     def mark_unchanged(self, article_id: int, checked_at: str) -> None:
         """A 304 Not Modified: the archive's copy is current."""
@@ -341,12 +363,15 @@ class Archive:
                 [article_id]))
 
     def search(self, query: str, limit: int = 10) -> list[dict]:
-        """Best matches for a query in any word form, with a snippet of the body."""
-        return list(self.db.query(
-            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
-            "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
+        """Best matches for a query in any word form; each with its `snippet`: segments of the
+        lead or body around the matched words (see search.snippet)."""
+        found = list(self.db.query(
+            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, articles.lead, "
+            "articles.body FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
+        for row in found:
+            row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
+        return found
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed."""
