@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import logging
 import os
-import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -38,34 +38,17 @@ def cli():
     """
 
 
-def _sibling(command: str) -> str:
-    """How to call a command installed beside this one, as the user can type it."""
-    if shutil.which(command):
-        return command
-    path = Path(sys.executable).parent / command
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
-def _is_loopback(url: str | None) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url or "").hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
-def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
+def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_file: str | None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
     settings.set("CARAVAN_DB", db, priority="cmdline")
-    if fast:
-        # The sample site (or any server on loopback) is ours: no need to be gentle with it.
-        for name, value in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
-                            "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY_JITTER": 0}.items():
-            settings.set(name, value, priority="cmdline")
+    settings.set("CARAVAN_SUMMARY", False, priority="cmdline")  # printed below, with the exit status
+    # Quiet by default: warnings and errors only; -v or --log-file give Scrapy's INFO log.
+    settings.set("LOG_LEVEL", "INFO" if verbose or log_file else "WARNING", priority="cmdline")
+    if log_file:
+        settings.set("LOG_FILE", log_file, priority="cmdline")
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep:
@@ -85,12 +68,15 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
               help="Keep Scrapy's request queue here so a stopped run resumes where it was.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
-def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides):
+@click.option("-v", "--verbose", is_flag=True, help="Print Scrapy's log (INFO) instead of a progress bar.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log (INFO) to this file.")
+def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides, verbose, log_file):
     """Fetch new and changed articles into the archive.
 
     Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
     robots.txt, and fetches only what the archive lacks or holds an older copy of.
-    Ends with a summary; exit status 0 when the run finished, 1 when it failed or the
+    Quiet: a progress bar on a terminal, then a short summary; warnings and errors only
+    otherwise (cron). Exit status 0 when the run finished, 1 when it failed or the
     site's markup drifted, 2 when another run holds the archive.
 
     \b
@@ -100,20 +86,27 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
     """
     from scrapy.crawler import CrawlerProcess
 
+    from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
 
     if sample and base_url:
         raise click.UsageError("--sample and --base-url exclude each other")
-    settings = _scrapy_settings(db, overrides, fast=sample or _is_loopback(base_url))
+    settings = _scrapy_settings(db, overrides, verbose, log_file)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
             base_url = stack.enter_context(serving(SampleSite(articles=sample_articles)))
-            click.echo(f"Serving the sample site at {base_url}", err=True)
-        process = CrawlerProcess(settings, install_root_handler=True)
+            if verbose:
+                click.echo(f"Serving the sample site at {base_url}", err=True)
+        process = CrawlerProcess(settings)
+        if log_file:  # the log goes to the file; what needs attention still reaches the terminal
+            console = logging.StreamHandler()
+            console.setLevel(logging.WARNING)
+            console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
         kwargs = {"since": since, "full": full}
         if base_url:
@@ -126,28 +119,16 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
         sys.exit(2)
     run_id = stats.get("caravan/run_id")
     if run_id is None:
-        click.echo("The crawl did not start; see the log above.", err=True)
+        click.echo("The crawl did not start; run again with -v to see why.", err=True)
         sys.exit(1)
-    archive = Archive(db)
+    for line in summary(db, run_id, time.monotonic() - started):
+        click.echo(line)
+    archive = Archive(db, create=False)
     try:
-        run = archive.db["crawl_runs"].get(run_id)
-        total = archive.count()
-        raw, stored = archive.capture_sizes(run_id)
+        status = archive.db["crawl_runs"].get(run_id)["status"]
     finally:
         archive.close()
-    click.echo(
-        f"Crawl run {run_id} {run['status']} in {time.monotonic() - started:.1f} s: "
-        f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
-        f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
-    )
-    if stored:
-        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
-                   f"(compression ratio {raw / stored:.1f}).")
-    if run["status"] != "finished":
-        click.echo(f"  {run['message']}")
-    click.echo(f"{db} holds {total} articles. Browse: {_sibling('datasette')} {Path(db).parent}/   "
-               f"Export: {_sibling('caravan-archive')} export")
-    sys.exit(0 if run["status"] == "finished" else 1)
+    sys.exit(0 if status == "finished" else 1)
 
 
 @cli.command()

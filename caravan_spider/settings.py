@@ -42,7 +42,8 @@ CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in t
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
-CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
+CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
+CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 
 # --- Resuming -----------------------------------------------------------------------------------
 # The archive, not Scrapy's request fingerprints, says what is done: the spider deduplicates by
@@ -52,5 +53,7 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
 FEED_EXPORT_ENCODING = "utf-8"
