@@ -325,17 +325,23 @@ class Archive:
     def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
                       language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} "
+               "ORDER BY published_at DESC, article_id DESC")
+        for row in self.db.query(sql, params):
+            yield self._record(row)
+
+    @staticmethod
+    def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
+                        updated_since: str | None, table: str = "articles") -> tuple[str, list]:
         where, params = ["1 = 1"], []
         for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
                               ("category = ?", category), ("language = ?", language),
                               ("updated_at >= ?", updated_since)):
             if value:
-                where.append(clause)
+                where.append(f"{table}.{clause}")
                 params.append(value)
-        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
-               "ORDER BY published_at DESC, article_id DESC")
-        for row in self.db.query(sql, params):
-            yield self._record(row)
+        return " AND ".join(where), params
 
     def article_record(self, article_id: int) -> dict | None:
         row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
@@ -348,8 +354,18 @@ class Archive:
             row[key] = json.loads(row[key]) if row[key] is not None else None
         return row
 
-    def iter_captures(self) -> Iterator[dict]:
-        yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
+    def iter_captures(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+        """Captures in the order fetched, each with `canonical_url`: the URL of the record it
+        gave (its revision), else of its article. With a filter, only captures of the
+        articles it selects; without, every capture, pages that were not articles included."""
+        filtered = any((since, until, category, language, updated_since))
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        yield from self.db.query(
+            "SELECT captures.*, coalesce(revisions.url, articles.url) AS canonical_url FROM captures "
+            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.article_id = captures.article_id "
+            "LEFT JOIN revisions ON revisions.capture_id = captures.capture_id "
+            f"WHERE {where} ORDER BY captures.capture_id", params)
 
     def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""

@@ -132,36 +132,48 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", help="The page's URL (default: its canonical link).")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--url", help="The page's URL (default: its canonical link); only with one page.")
 @click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
 @click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
-def extract(path, url, fetched_at, show_explain):
-    """Parse one saved page and print its article record as JSON.
+def extract(paths, url, fetched_at, show_explain):
+    """Parse saved pages and print their article records as JSON, one line per article.
 
-    A page that is not an article prints nothing on stdout, its reason on stderr, and
-    exits with status 3.
+    PATH may be `-` for standard input. A page that is not an article prints its reason
+    on stderr and nothing on stdout; the exit status is then 3.
 
     \b
-    Example:
+    Examples:
       caravan-archive extract tests/pages/seed/page.html --explain
+      caravan-archive extract tests/pages/*/page.html > records.jsonl
+      curl -s https://www.caravan.kz/news/...-845713/ | caravan-archive extract -
     """
     from .parsing import explain
 
+    if url and len(paths) > 1:
+        raise click.UsageError("--url names one page; give one PATH with it")
     when = datetime.fromisoformat(fetched_at) if fetched_at else None
-    result = explain(Path(path).read_bytes(), url or Path(path).resolve().as_uri(), when)
-    if show_explain:
-        click.echo(f"layout: {result.layout}", err=True)
-        for name, source in result.sources.items():
-            value = getattr(result.article, name, None) if result.article else None
-            shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
-            click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
-        for rule, count in result.pruned:
-            click.echo(f"  pruned {count:3} × {rule}", err=True)
-    if result.article is None:
-        click.echo(f"{path}: not an article: {result.reason}", err=True)
+    rejected = 0
+    for path in paths:
+        html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        page_url = url or ("file:///dev/stdin" if path == "-" else Path(path).resolve().as_uri())
+        result = explain(html, page_url, when)
+        if show_explain:
+            click.echo(f"{path}: layout: {result.layout}", err=True)
+            for name, source in result.sources.items():
+                value = getattr(result.article, name, None) if result.article else None
+                shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
+                click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
+            for rule, count in result.pruned:
+                click.echo(f"  pruned {count:3} × {rule}", err=True)
+        if result.article is None:
+            click.echo(f"{'stdin' if path == '-' else path}: not an article: {result.reason}", err=True)
+            rejected += 1
+            continue
+        click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
+    if rejected:
         sys.exit(EXIT_NOT_ARTICLE)
-    click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
 
 
 @cli.command()
@@ -172,7 +184,8 @@ def extract(path, url, fetched_at, show_explain):
 @click.option("--category", help="Only this category.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
-@click.option("--warc", type=click.Path(dir_okay=False), help="Instead, write the raw captures as a WARC file.")
+@click.option("--warc", is_flag=True,
+              help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
 def export(db, output, since, until, category, language, updated_since, warc):
     """Export articles as JSON Lines, newest first, one record per line.
 
@@ -180,19 +193,27 @@ def export(db, output, since, until, category, language, updated_since, warc):
     Examples:
       caravan-archive export -o articles.jsonl.gz
       caravan-archive export --since 2025-01-01 --category Политика
+      caravan-archive export --warc -o captures.warc.gz --since 2025-01-01
     """
+    filters = {"since": since, "until": until, "category": category, "language": language,
+               "updated_since": updated_since}
     archive = Archive(db, create=False)
     try:
         if warc:
             from .warc import write_warc
 
-            count = write_warc(archive, warc)
-            click.echo(f"Wrote {count} captures to {warc}", err=True)
+            if output is None and sys.stdout.isatty():
+                raise click.UsageError("a WARC file is binary: give -o FILE.warc.gz, or redirect stdout")
+            compress = output is None or output.endswith(".gz")
+            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
+                count = write_warc(archive, out, compress, Path(output or "stdout.warc.gz").name, **filters)
+            if output:
+                click.echo(f"Wrote {count} captures to {output}", err=True)
             return
         opener = gzip.open if output and output.endswith(".gz") else open
         with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
             count = 0
-            for record in archive.iter_articles(since, until, category, language, updated_since):
+            for record in archive.iter_articles(**filters):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         if output:
@@ -201,21 +222,46 @@ def export(db, output, since, until, category, language, updated_since, warc):
         archive.close()
 
 
+def output_options(command):
+    """--json and --csv, as sqlite-utils has them; plain text for people otherwise."""
+    command = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(command)
+    return click.option("--json", "as_json", is_flag=True, help="Output a JSON array of objects.")(command)
+
+
+def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return as_json or as_csv
+
+
 @cli.command()
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many runs, newest first.")
-def runs(db, limit):
+@output_options
+def runs(db, limit, as_json, as_csv):
     """Show the recent crawl runs: when, how they ended, what they did.
 
     \b
-    Example:
+    Examples:
       caravan-archive runs --limit 5
+      caravan-archive runs --json
     """
     archive = Archive(db, create=False)
     try:
         rows = archive.runs(limit)
     finally:
         archive.close()
+    if emit(rows, as_json, as_csv):
+        return
     header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
     click.echo(header)
     for r in rows:
@@ -228,13 +274,22 @@ def runs(db, limit):
 @click.argument("query")
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many matches.")
-def search(query, db, limit):
+@output_options
+def search(query, db, limit, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
+    Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
+    Each match shows a snippet with the matched words in bold (in [brackets] when not
+    on a terminal, and in --json and --csv).
+
     \b
-    Example:
+    Examples:
       caravan-archive search "миротворец"
+      caravan-archive search "школа OR больница" --json
+      caravan-archive search "миротвор*" --csv > matches.csv
     """
+    from .search import plain
+
     archive = Archive(db, create=False)
     try:
         matches = archive.search(query, limit)
@@ -243,8 +298,12 @@ def search(query, db, limit):
     if not matches:
         click.echo(f"No article matches {query!r}.", err=True)
         sys.exit(1)
+    if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
+        return
+    tty = sys.stdout.isatty()
     for m in matches:
-        snippet = " ".join(m["snippet"].split())
+        snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
+                          for text, hit in m["snippet"])
         click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['title']}\n            {snippet}\n            {m['url']}")
 
 
