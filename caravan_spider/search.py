@@ -156,6 +156,20 @@ def snippet(query: str, *texts: str | None, size: int = 24) -> list[Segment]:
     return [s for s in segments if s[0]]
 
 
+def highlight(query: str, text: str | None) -> list[Segment]:
+    """All of `text` as segments, every word the query matches marked."""
+    parsed = parse(query)
+    text = text or ""
+    segments: list[Segment] = []
+    cursor = 0
+    for m in _WORD.finditer(text):
+        if parsed.matches(m.group()):
+            segments += [(text[cursor:m.start()], False), (m.group(), True)]
+            cursor = m.end()
+    segments.append((text[cursor:], False))
+    return [s for s in segments if s[0]]
+
+
 def plain(segments: list[Segment], before: str = "", after: str = "") -> str:
     """Segments as one string, matched words between `before` and `after`."""
     return "".join(f"{before}{text}{after}" if matched else text for text, matched in segments)

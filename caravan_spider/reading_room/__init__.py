@@ -17,7 +17,7 @@ import yaml
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from caravan_spider.search import fts_query, plain, snippet
+from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
@@ -77,6 +77,11 @@ def snippet_html(query: str, *texts: str | None) -> Markup:
     return Markup("".join(f"<mark>{escape(t)}</mark>" if hit else str(escape(t)) for t, hit in snippet(query, *texts)))
 
 
+def highlight_html(query: str, text: str | None) -> Markup:
+    """The whole text, escaped, with the matched word forms in <mark>."""
+    return Markup("".join(f"<mark>{escape(t)}</mark>" if hit else str(escape(t)) for t, hit in highlight(query, text)))
+
+
 def first_line(text: str | None, words: int = 40) -> str:
     """The lead's first line, cut at `words` words."""
     line = (text or "").strip().split("\n", 1)[0]
@@ -95,7 +100,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if request is not None:
             query = request.args.get("_search") or request.args.get("q") or next(
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
-        context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_first_line": first_line,
+        context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
                    "caravan_body": body_html}
         if view_name == "row" and table == "articles" and request is not None:
             article_id = request.url_vars.get("pks")
