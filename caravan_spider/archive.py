@@ -334,11 +334,11 @@ class Archive:
     def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
                         updated_since: str | None, table: str = "articles") -> tuple[str, list]:
         where, params = ["1 = 1"], []
-        for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
-                              ("category = ?", category), ("language = ?", language),
-                              ("updated_at >= ?", updated_since)):
+        for clause, value in (("{t}.published_at >= ?", since), ("substr({t}.published_at, 1, 10) <= ?", until),
+                              ("{t}.category = ?", category), ("{t}.language = ?", language),
+                              ("{t}.updated_at >= ?", updated_since)):
             if value:
-                where.append(f"{table}.{clause}")
+                where.append(clause.format(t=table))
                 params.append(value)
         return " AND ".join(where), params
 

@@ -33,7 +33,7 @@ def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, *
     writer = WARCWriter(out, gzip=compress)
     writer.write_record(writer.create_warcinfo_record(filename, {
         "software": f"caravan-archive/{__version__} (warcio)",
-        "format": "WARC File Format 1.1",
+        "format": "WARC File Format 1.0",
         "description": "Raw responses of Caravan.kz article pages, as archived by caravan-archive",
         "x-caravan-filters": ", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none",
     }))
