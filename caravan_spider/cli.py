@@ -228,10 +228,13 @@ def output_options(command):
     return click.option("--json", "as_json", is_flag=True, help="Output a JSON array of objects.")(command)
 
 
-def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
-    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+def output_format(as_json: bool, as_csv: bool) -> None:
     if as_json and as_csv:
         raise click.UsageError("--json and --csv exclude each other")
+
+
+def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text."""
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif as_csv:
@@ -255,6 +258,7 @@ def runs(db, limit, as_json, as_csv):
       caravan-archive runs --limit 5
       caravan-archive runs --json
     """
+    output_format(as_json, as_csv)
     archive = Archive(db, create=False)
     try:
         rows = archive.runs(limit)
@@ -290,6 +294,7 @@ def search(query, db, limit, as_json, as_csv):
     """
     from .search import plain
 
+    output_format(as_json, as_csv)
     archive = Archive(db, create=False)
     try:
         matches = archive.search(query, limit)
