@@ -21,7 +21,7 @@ from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
-LIST_WORDS = 30  # words of a body shown in a table cell before "more"
+LIST_WORDS = 12  # words of a body shown in a table cell before "more"
 
 
 @lru_cache(maxsize=64)
