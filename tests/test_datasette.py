@@ -275,3 +275,25 @@ def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive
         assert len(rows(archive_copy, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'kazbat'")) == 0
     finally:
         archive.close()
+
+
+def test_an_archive_made_before_the_linked_index_gets_it(crawled, tmp_path):
+    """m4a rebuilds the search index of an existing archive from its articles."""
+    import sqlite_utils
+
+    from caravan_spider.archive import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m4a_search_index_on_articles")
+    assert "content=" not in old["articles_fts"].schema
+    columns = ", ".join(old["articles"].columns_dict)
+    old["articles"].insert_all(rows(crawled["db"], f"SELECT {columns} FROM articles"))
+    old.close()
+    archive = Archive(path)
+    try:
+        assert 'content="articles"' in archive.db["articles_fts"].schema
+        assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
+        assert {m["article_id"] for m in archive.search("миротворцы")} == {845713, 846328}
+    finally:
+        archive.close()
