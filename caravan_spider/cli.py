@@ -83,6 +83,7 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
     Examples:
       caravan-archive crawl --sample
       caravan-archive crawl --db archive/caravan.db --since 2025-01-01
+      caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
 

@@ -34,7 +34,9 @@ class Progress:
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("CARAVAN_PROGRESS_INTERVAL")
         self.print_summary = crawler.settings.getbool("CARAVAN_SUMMARY")
-        self.tty = sys.stderr.isatty()
+        # A bar when stderr is a terminal that the log does not write to (it does with -v).
+        quiet = crawler.settings.get("LOG_FILE") or _level(crawler.settings.get("LOG_LEVEL")) >= logging.WARNING
+        self.tty = sys.stderr.isatty() and bool(quiet)
         self.task = None
         self.bar = None
         self.redirect = None
@@ -102,6 +104,14 @@ class Progress:
         db = self.crawler.settings.get("CARAVAN_DB")
         for line in summary(db, run_id, time.monotonic() - self.started):
             print(line, file=sys.stderr)
+
+
+def _level(value) -> int:
+    """A LOG_LEVEL setting as a number: 30, "30" and "WARNING" alike."""
+    if isinstance(value, int) or str(value).isdigit():
+        return int(value)
+    number = logging.getLevelName(str(value).upper())
+    return number if isinstance(number, int) else logging.INFO
 
 
 class _AboveTheBar:
