@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,10 @@ esac
 
 
 def make(folder, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", *args], cwd=folder, capture_output=True, text=True, timeout=60)
+    # Not as a sub-make of `make test`: its flags would change what make prints.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEFILES")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=60, env=env)
 
 
 def project(tmp_path):
