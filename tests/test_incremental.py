@@ -151,6 +151,7 @@ def _kill_when(process: subprocess.Popen, db, at_least: int, deadline: float = 1
     process.wait()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("jobdir", [False, True], ids=["archive-only", "with-jobdir"])
 def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path, jobdir):
     from caravan_spider.sample_site.model import SampleSite
@@ -194,6 +195,7 @@ def test_since_revisits_articles_published_since_a_date(fresh_site, tmp_path):
     assert run == {"mode": "since 2026-01-10", "articles_unchanged": len(recent)}
 
 
+@pytest.mark.e2e
 def test_recent_articles_are_revisited_conditionally(tmp_path):
     from datetime import timedelta
 
