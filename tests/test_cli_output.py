@@ -15,6 +15,8 @@ import subprocess
 import sys
 import termios
 
+import pytest
+
 from caravan_spider.progress import sibling
 
 from conftest import PAGES, cli, crawl
@@ -130,6 +132,7 @@ def test_search_text_marks_the_matched_word_forms(crawled):
     assert "«" not in "".join(snippets).replace("«Караван»", "")
 
 
+@pytest.mark.e2e
 def test_extract_several_pages_and_stdin():
     seed, amp, tag = (str(PAGES / name / "page.html") for name in ("seed", "amp", "tag-page"))
     both = cli("extract", seed, amp)

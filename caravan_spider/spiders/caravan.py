@@ -72,9 +72,10 @@ class CaravanSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.origin = Origin(spider._base_url or settings.get("CARAVAN_BASE_URL"))
-        if spider.origin.host in LOOPBACK or spider.origin.host.startswith("127."):
+        if (spider.origin.host in LOOPBACK or spider.origin.host.startswith("127.")) and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
             # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
+            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
             for name, value in FULL_SPEED.items():
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
