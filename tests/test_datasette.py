@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 import shutil
 import sqlite3
 import subprocess

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import jsonschema
-import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from caravan_spider.parsing import FIELDS
