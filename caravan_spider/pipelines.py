@@ -54,7 +54,7 @@ class ArchivePipeline:
             self.archive.mark_unchanged(item.article_id, item.fetched_at)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
-            return item
+            return self.archive.article_record(item.article_id)
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
         capture = {"article_id": item.article_id, "url": item.url, "status": item.status,
@@ -69,7 +69,9 @@ class ArchivePipeline:
             raise DropItem(f"not an article: {item.url} ({item.reason})")
         self.coverage.add(item.record, item.layout)
         self.stats.inc_value(f"caravan/articles/{outcome}")
-        return item
+        # What goes on to feed exports (`scrapy crawl caravan -O x.jsonl`): the article record,
+        # as `caravan-archive export` writes it; the page's bytes stay in the archive.
+        return item.record
 
     def spider_closed(self, spider, reason):
         if self.archive is None:

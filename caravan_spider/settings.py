@@ -53,7 +53,8 @@ CARAVAN_FURNITURE_MIN_PAGES = 5
 CARAVAN_LAYOUTS = "all"
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
-CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
+CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
+CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 
 # --- Resuming -----------------------------------------------------------------------------------
 # The archive, not Scrapy's request fingerprints, says what is done: the spider deduplicates by
@@ -63,4 +64,6 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead

@@ -40,6 +40,11 @@ def _as_datetime(value) -> datetime | None:
     return None
 
 
+LOOPBACK = ("localhost", "::1")
+FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
+              "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
+
+
 class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
@@ -70,6 +75,13 @@ class CaravanSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.origin = Origin(spider._base_url or settings.get("CARAVAN_BASE_URL"))
+        if (spider.origin.host in LOOPBACK or spider.origin.host.startswith("127.")) and not settings.frozen:
+            # A server on loopback (the sample site, a local mirror) is ours: full speed,
+            # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
+            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
+            for name, value in FULL_SPEED.items():
+                if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
+                    settings.set(name, value, priority="spider")
         spider.allowed_domains = [spider.origin.host]
         spider.recent_days = settings.getfloat("CARAVAN_RECENT_DAYS")
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
