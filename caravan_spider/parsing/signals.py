@@ -278,7 +278,9 @@ _CREDIT_CLASS = class_part("credit", "credits", "photo-credit", "image-credit", 
 
 
 def photo_credit(page: Page) -> str | None:
-    """A «Фото: …» credit printed with the article's picture or text, or an element marked as a credit."""
+    """The credit of the article's picture: an element marked as a credit, or a «Фото: …» line printed
+    with the picture (beside it in the same small block). A credit under a picture further down the
+    text belongs to that picture, not to the article's."""
     head = headline(page)
     if head is None:
         return None
@@ -288,13 +290,30 @@ def photo_credit(page: Page) -> str | None:
         value = value[m.end():].strip() if m else value
         if 2 <= len(value) <= 120 and node.tag not in ("body", "main", "article"):
             return value
-    for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
-                           " or self::em][position() <= 150]"):
-        value = text(node)
-        m = CREDIT_PREFIX.match(value)
-        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node):
-            return value[m.end():].strip()
+    picture = _article_picture(page, head)
+    block = picture
+    for _ in range(3):
+        block = block.getparent() if block is not None else None
+        if block is None or len(text(block)) > 300:
+            break
+        for node in block.iter():
+            if not isinstance(node.tag, str):
+                continue
+            value = text(node)
+            m = CREDIT_PREFIX.match(value)
+            if m and value[m.end():].strip() and len(value) <= 150:
+                return value[m.end():].strip()
     return None
+
+
+def _article_picture(page: Page, head):
+    """The <img> of the article's picture: the one og:image names, else the first after the headline."""
+    images = [img for img in head.xpath("following::img[position() <= 40]") if not _outside(img)]
+    wanted = (page.meta_first("og:image") or "").rsplit("/", 1)[-1].split("?")[0]
+    for img in images:
+        if wanted and (img.get("src") or "").rsplit("/", 1)[-1].split("?")[0] == wanted:
+            return img
+    return images[0] if images else None
 
 
 # --- tags and category -----------------------------------------------------------------------------
