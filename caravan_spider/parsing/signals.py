@@ -98,10 +98,11 @@ def _site_like(page: Page, segment: str) -> bool:
     if not squashed or re.fullmatch(r"[\d.]+", segment.strip()):
         return True  # empty, or a date such as «28.04.2023» after the site name
     hosts = [urlsplit(u or "").hostname or "" for u in (page.meta_first("og:url"), page.canonical)]
-    labels = {_squash(part) for h in hosts for part in h.split(".") if len(part) > 3}
+    labels = {_squash(part) for h in hosts for part in h.split(".")
+              if len(part) >= 3 and part not in ("www", "com", "org", "net", "amp")}
     names = {_squash(n) for n in site_names(page)}
     return squashed in names or squashed in labels or any(
-        len(n) > 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
+        len(n) >= 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
 
 
 def strip_site_name(page: Page, title: str | None) -> str | None:
