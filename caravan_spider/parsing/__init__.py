@@ -137,6 +137,8 @@ def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
 
 
 def _not_an_article(page: Page) -> str | None:
+    if page.refused:
+        return page.refused
     heading = page.text_of("//h1") or ""
     if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
         return "not found page («Страница не найдена»)"

@@ -12,7 +12,7 @@ import trafilatura
 from ..text import clean_line
 from .dates import is_date_line
 from .layouts.base import Layout
-from .page import Page
+from .page import Page, parse_whole
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content.
 BOILERPLATE_LINES = (
@@ -62,7 +62,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     else:
         html = lxml.html.tostring(doc, encoding="unicode")
     text = trafilatura.extract(
-        html, url=page.url, favor_recall=True, include_comments=False, include_tables=True,
+        parse_whole(html, remove_comments=True, remove_pis=True)[0], url=page.url, favor_recall=True, include_comments=False, include_tables=True,
         include_images=False, include_links=False, deduplicate=False, with_metadata=False,
     ) or ""
     lines: list[str] = []

@@ -20,6 +20,19 @@ def strip_site_suffix(title: str | None) -> str | None:
     return SITE_SUFFIX.sub("", title).strip() if title else None
 
 
+def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None]:
+    """An lxml tree of the whole page, and why it is not whole (None when it is).
+
+    huge_tree: without it lxml silently stops at depth 256 or at a 10 MB text node (an inline
+    script) and drops the text after it. Deeper than libxml2's 2048 levels is reported.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True, **options)
+    doc = lxml.html.document_fromstring(html, parser=parser)
+    refused = next((f"markup not parsed whole ({e.message.strip()})" for e in parser.error_log
+                    if e.level_name == "FATAL" or e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    return doc, refused
+
+
 class Page:
     def __init__(self, html: str | bytes, url: str, fetched_at: datetime | None = None,
                  content_type: str | None = None):
@@ -32,7 +45,9 @@ class Page:
         self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
         self.url = url
         self.fetched_at = fetched_at
-        self.doc = lxml.html.document_fromstring(self.html or "<html></html>")
+        # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
+        # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
+        self.doc, self.refused = parse_whole(self.html or "<html></html>")
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:
