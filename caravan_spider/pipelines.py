@@ -31,6 +31,7 @@ class ArchivePipeline:
         self.min_coverage = settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
         self.min_pages = settings.getint("CARAVAN_DRIFT_MIN_PAGES")
         self.max_failed_share = settings.getfloat("CARAVAN_MAX_FAILED_SHARE")
+        self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
         self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
         self.archive: Archive | None = None
         self.run_id: int | None = None
@@ -157,6 +158,8 @@ class ArchivePipeline:
                 return "failed", "no sitemap, feed or listing page could be read"
             return "incomplete", (f"{discovery} sitemap, feed or listing URL(s) could not be read: "
                                   "articles listed there may be missing")
+        if failed > planned * self.tolerated_failed_share:
+            return "incomplete", f"{failed} of {planned} planned article fetches failed; the next run retries them"
         message = f"finish reason: {reason}"
         if failed:
             message += f"; {failed} article(s) failed and are retried next run"

@@ -36,6 +36,7 @@ class FaultHandler(_Handler):
             return super().do_GET()
         with self.site.lock:
             self.site.requests.append(("GET", self.path, getattr(fault, "name", "fault")))
+        del self.headers["If-None-Match"]  # a fault answers with the page, not with a 304
         fault(self, path)
 
 

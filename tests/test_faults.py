@@ -75,7 +75,7 @@ def test_every_article_failing_fails_the_run_and_the_next_run_retries(faulty, tm
     assert result.returncode == 3, result.stderr[-2000:]
     run = run_row(db, 1)
     assert (run["status"], run["articles_new"], run["articles_failed"]) == ("failed", 0, 24)
-    assert run["message"] == "24 of 24 planned article fetches failed"
+    assert run["message"] == "24 of 25 planned article fetches failed"  # and the stale sitemap entry
     # Each article once, by its final answer, though each was asked twice.
     assert run["errors_by_kind"] == {"http_500": 24}
     assert problems(db, 1) == sorted(("http_500", a) for a in site.articles)
@@ -97,11 +97,14 @@ def cli_runs(db) -> str:
     status(500),
     replace(b"<html><body><h1>Sitemap</h1><p>Temporarily unavailable</p></body></html>"),
 ], ids=["answers-500", "answers-html"])
-def test_an_unreadable_post_sitemap_makes_the_run_incomplete(faulty, tmp_path, fault):
-    site, base_url, faults = faulty
-    faults["/post-sitemap.xml"] = fault
-    db = tmp_path / "caravan.db"
-    result = crawl(db, base_url, *QUICK_RETRIES)
+def test_an_unreadable_post_sitemap_makes_the_run_incomplete(tmp_path, fault):
+    site = SampleSite(articles=60)  # more than the feed and the first listing pages show
+    with serving_faults(site) as (base_url, faults):
+        faults["/post-sitemap.xml"] = fault
+        db = tmp_path / "caravan.db"
+        result = crawl(db, base_url, *QUICK_RETRIES)
+        faults.clear()
+        second = crawl(db, base_url)
     assert result.returncode == 4, result.stderr[-2000:]
     run = run_row(db, 1)
     assert run["status"] == "incomplete"
@@ -109,10 +112,9 @@ def test_an_unreadable_post_sitemap_makes_the_run_incomplete(faulty, tmp_path, f
     assert run["errors_by_kind"] == {kind: 1}
     assert run["message"].startswith("1 sitemap, feed or listing URL(s) could not be read")
     # The feed and the first listing pages still bring the newest articles, but not all.
-    assert 0 < len(article_records(db)) < 24
-    faults.clear()
-    assert crawl(db, base_url).returncode == 0
-    assert len(article_records(db)) == 24
+    assert run["articles_new"] == 40
+    assert second.returncode == 0
+    assert article_records(db) == site.expected_records()
 
 
 def test_a_storage_error_fails_the_run_and_stops_it(faulty, tmp_path):
@@ -186,9 +188,9 @@ def test_a_much_shorter_text_is_held_back_until_seen_twice(faulty, tmp_path):
     site, base_url, faults = faulty
     db = tmp_path / "caravan.db"
     assert crawl(db, base_url).returncode == 0
-    article = next(a for a in site.newest_first() if a.layout != "legacy" and len(a.body_paragraphs) >= 3)
-    last = article.body_paragraphs[-1].encode()
-    first = article.body_paragraphs[0].encode()
+    article = next(a for a in site.newest_first() if a.layout != "legacy" and len(a.body_paragraphs()) >= 3)
+    last = article.body_paragraphs()[-1].encode()
+    first = article.body_paragraphs()[0].encode()
 
     def shorten(body: bytes) -> bytes:  # keep the first paragraph only, the page stays well-formed
         start, end = body.index(first) + len(first), body.index(last) + len(last)
@@ -315,9 +317,10 @@ def test_redirects_off_the_origin_are_refused_and_counted(faulty, tmp_path):
         faults[to_host.path] = redirect(f"http://localhost:{port}{to_host.path}")
         db = tmp_path / "caravan.db"
         result = crawl(db, base_url)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 4, result.stderr[-2000:]  # 2 of 25 is more than the 5 % tolerated
     assert elsewhere_site.requests == []
     run = run_row(db, 1)
+    assert run["status"] == "incomplete"
     assert run["errors_by_kind"] == {"off_origin_redirect": 2, "refused_redirects": 2}
     assert problems(db, 1) == sorted([("off_origin_redirect", to_port.article_id),
                                       ("off_origin_redirect", to_host.article_id)])
