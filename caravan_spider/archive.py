@@ -219,6 +219,8 @@ class Archive:
                 "article_id": article_id, "detail": detail, "content_hash": content_hash})
 
     def problems(self, run_id: int) -> list[dict]:
+        if "crawl_problems" not in self.db.table_names():  # an archive older than m1a, opened read-only
+            return []
         return list(self.db.query("SELECT * FROM crawl_problems WHERE run_id = ? ORDER BY problem_id", [run_id]))
 
     def held_words(self, article_id: int) -> int | None:
