@@ -182,11 +182,6 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
 
     if sample and base_url:
         raise BadInput("--sample and --base-url exclude each other")
-    if base_url:
-        try:
-            Origin(base_url)
-        except ValueError as error:
-            raise BadInput(f"--base-url: {error}") from None
     if since:
         try:
             date.fromisoformat(since)
@@ -195,6 +190,10 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
     if sample and sample_articles < 8:
         raise BadInput(f"--sample-articles {sample_articles}: the sample site needs at least 8 articles")
     settings = _scrapy_settings(db, overrides, fast=sample or _is_loopback(base_url))
+    try:
+        Origin(base_url or settings.get("CARAVAN_BASE_URL"))
+    except ValueError as error:
+        raise BadInput(f"--base-url: {error}" if base_url else f"CARAVAN_BASE_URL: {error}") from None
     _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")

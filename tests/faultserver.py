@@ -101,9 +101,18 @@ def short_of_length(fraction: float) -> Fault:
     return _named("short of length", fault)
 
 
-@lru_cache(maxsize=4)
+_bomb_lock = threading.Lock()
+
+
 def gzip_bomb(expanded: int, prefix: bytes = b"") -> bytes:
-    """A gzip stream of `prefix` and then zeros, `expanded` bytes in all (1 GiB → about 1 MB)."""
+    """A gzip stream of `prefix` and then zeros, `expanded` bytes in all (1 GiB → about 1 MB);
+    made once, whichever thread asks first."""
+    with _bomb_lock:
+        return _gzip_bomb(expanded, prefix)
+
+
+@lru_cache(maxsize=4)
+def _gzip_bomb(expanded: int, prefix: bytes) -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, 31)
     chunk = bytes(1024 * 1024)
     out = [packer.compress(prefix)]

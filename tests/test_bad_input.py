@@ -35,6 +35,8 @@ def text_file(tmp_path) -> Path:
      "Error: --base-url: base URL '127.0.0.1:8123' is not an http(s) origin such as https://www.caravan.kz"),
     (["crawl", "--set", "CARAVAN_RECENT_DAYS=abc"],
      "Error: --set CARAVAN_RECENT_DAYS='abc': CARAVAN_RECENT_DAYS takes a number (default 3)"),
+    (["crawl", "--set", "CARAVAN_BASE_URL=www.caravan.kz"],
+     "Error: CARAVAN_BASE_URL: base URL 'www.caravan.kz' is not an http(s) origin such as https://www.caravan.kz"),
     (["crawl", "--set", "ROBOTSTXT_OBEY=maybe"],
      "Error: --set ROBOTSTXT_OBEY='maybe': ROBOTSTXT_OBEY takes true/false (default True)"),
     (["crawl", "--db", "/proc/x.db"], "Error: --db /proc/x.db: /proc/x.db cannot be opened (unable to open database file)"),
