@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from .archive import Archive, ArchiveLocked, NotAnArchive, content_hash
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, content_hash
 from .drift import Coverage
 from .items import ArticlePage, Failure, Gone, NotModified
 from .parsing import PARSER_VERSION
@@ -43,6 +44,8 @@ class ArchivePipeline:
         return cls(crawler)
 
     def open_spider(self):
+        if self.db_path == DEFAULT_DB:  # `scrapy crawl caravan` in a fresh checkout; other folders must exist
+            Path(DEFAULT_DB).parent.mkdir(exist_ok=True)
         try:
             archive = Archive(self.db_path)
         except (NotAnArchive, OSError) as error:

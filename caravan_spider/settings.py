@@ -28,6 +28,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "caravan_spider.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "caravan_spider.middlewares.BoundedDecompression": 590,  # the same, without keeping refused bodies
     # Never leave the origin (scheme, host, port): sees redirects before RedirectMiddleware (600).
     "caravan_spider.middlewares.OriginGuard": 650,
     # Each article and discovery URL once per run, also when a JOBDIR queue is replayed.

@@ -367,12 +367,14 @@ class CaravanSpider(scrapy.Spider):
 
 def failure_kind(failure) -> str:
     """A short, countable name for why a request gave no usable response."""
-    from ..middlewares import OffOrigin
+    from ..middlewares import OffOrigin, TooLarge
 
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(OffOrigin):
         return "off_origin_redirect"
+    if failure.check(TooLarge):
+        return "too_large"
     if failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
         return "too_large"
     name = type(failure.value).__name__
