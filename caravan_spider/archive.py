@@ -1,5 +1,9 @@
 """The archive: every SQL statement of the project lives here.
 
+The name is deliberate: this module is the code of the archive, and the `archive/` folder at the
+top of the repository is where the archive lives (`archive/caravan.db`, the default) together with
+Datasette's configuration for serving it (`datasette archive/`). One thing, seen as code and as data.
+
 Tables: `articles` (the current version of each article), `revisions` (every distinct version),
 `captures` (raw responses, never altered), `crawl_runs` (one row per run), and the full-text
 index `articles_fts`. Schema changes are new migrations, never edits to old ones.
@@ -26,9 +30,10 @@ from sqlite_utils.migrations import Migrations
 from .record import FIELDS, JSON_FIELDS
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
-from .search import fts_query, lemmas_of
+from .search import fts_query, lemmas_of, snippet
+from .settings import CARAVAN_DB
 
-DEFAULT_DB = "archive/caravan.db"
+DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
 
 migrations = Migrations("caravan")
 
@@ -79,6 +84,37 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
     # A capture is the evidence behind every article row and revision: refuse to change it.
     db.execute("CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures "
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+
+
+@migrations()
+def m2a_furniture(db: sqlite_utils.Database) -> None:
+    # Lines an edition repeats on many pages (ticker, weather, menus, «В тренде» headlines), learned
+    # from the captures by boilerplate.py and handed to the parser, which drops them on every layout.
+    db["furniture"].create(
+        {"edition": str, "line": str, "pages": int, "share": float, "window_start": str, "window_end": str,
+         "window_pages": int, "min_share": float, "learned_at": str},
+        pk=("edition", "line"),
+    )
+
+
+@migrations()
+def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
+    # The index becomes an external-content table on `articles` (rowid = article_id), so that
+    # Datasette and `sqlite-utils search caravan.db articles` find it; it indexes the lemmas
+    # of title, lead and body column by column, so `_search_title=` searches the title.
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"article_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in db.query("SELECT article_id, title, lead, body FROM articles"):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", index_entry(row))
+
+
+def index_entry(row: dict) -> list:
+    """What the index holds for an article: its id and the lemmas of title, lead and body."""
+    return [row["article_id"], *(lemmas_of(row.get(k)) if row.get(k) is not None else None
+                                 for k in ("title", "lead", "body"))]
 
 
 @migrations()
@@ -245,7 +281,7 @@ class Archive:
         lemmas = None
         if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = lemmas_of(self._search_text(record))
+            lemmas = self._index_entries(record)
         with self.db.atomic():
             capture_id = self._insert_capture(capture)
             if record is None:
@@ -283,7 +319,7 @@ class Archive:
         return Stored(row["content_hash"], row["views"]) if row else None
 
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
-                        parser_version: str, lastmod: str | None, lemmas: str | None = None) -> str:
+                        parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
         fetched_at = capture["fetched_at"]
         row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
@@ -298,6 +334,8 @@ class Archive:
                 changes["updated_at"] = fetched_at
             self.db["articles"].update(record["article_id"], changes)
             return change.outcome
+        if lemmas is None:  # the index entry to replace is read before the row changes
+            lemmas = self._index_entries(record)
         self.db["articles"].upsert(
             {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
              "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
@@ -307,30 +345,37 @@ class Archive:
         self._index(record, lemmas)
         return change.outcome
 
-    @staticmethod
-    def _search_text(record: dict) -> str:
-        return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+    def _index_entries(self, record: dict) -> tuple[list | None, list]:
+        """The index entry the article has now (None if it has none) and the one `record`
+        needs; read and lemmatised outside the write transaction (one run writes at a time)."""
+        old = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
+                                 [record["article_id"]]), None)
+        return (index_entry(old) if old else None), index_entry(record)
 
-    def _index(self, record: dict, lemmas: str | None = None) -> None:
-        """Index the record; `lemmas` computed before the transaction, else here."""
-        article_id = record["article_id"]
-        if lemmas is None:
-            lemmas = lemmas_of(self._search_text(record))
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-        self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [article_id, record["title"], record.get("lead"), record["body"], lemmas],
-        )
+    def _index(self, record: dict, lemmas: tuple[list | None, list]) -> None:
+        """Replace an article's entry in the search index. The index has external content:
+        the old entry is removed by handing FTS5 exactly the lemmas it indexed (a plain
+        DELETE would tokenize the readable text instead)."""
+        old, new = lemmas
+        if old is not None:
+            self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", old)
+        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", new)
 
     def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
         # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        lemmas = lemmas_of(self._search_text(versions[-1][1])) if versions else None
+        current = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
+                                     [article_id]), None)
+        indexed = index_entry(current) if current else None
+        lemmas = (None, index_entry(versions[-1][1])) if versions else None
         with self.db.atomic():
             existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
             self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            if indexed is not None:
+                self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                                "VALUES ('delete', ?, ?, ?, ?)", indexed)
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
                 return
@@ -364,25 +409,32 @@ class Archive:
     def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
                       language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
-        where, params = ["1 = 1"], []
-        # A date (YYYY-MM-DD) is compared with the day the site printed (Almaty time); a
-        # datetime is an instant, compared as one whatever the offsets (julianday is in UTC).
-        def bound(column: str, op: str, value: str | None, day_column: str) -> tuple[str, str | None]:
-            if value and len(value) == 10:
-                return f"{day_column} {op} ?", value
-            return f"julianday({column}) {op} julianday(?)", value
-
-        for clause, value in (bound("published_at", ">=", since, "substr(published_at, 1, 10)"),
-                              bound("published_at", "<=", until, "substr(published_at, 1, 10)"),
-                              ("category = ?", category), ("language = ?", language),
-                              bound("updated_at", ">=", updated_since, "substr(updated_at, 1, 10)")):
-            if value:
-                where.append(clause)
-                params.append(value)
-        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} "
                "ORDER BY published_at DESC, article_id DESC")
         for row in self.db.query(sql, params):
             yield self._record(row)
+
+    @staticmethod
+    def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
+                        updated_since: str | None, table: str = "articles") -> tuple[str, list]:
+        where, params = ["1 = 1"], []
+
+        def bound(column: str, op: str, value: str | None) -> str:
+            # A date (YYYY-MM-DD) is compared with the day the row's own text says (Almaty time for
+            # published_at); a date-time is an instant, compared as one whatever the offsets.
+            if value and len(value) == 10:
+                return f"substr({{t}}.{column}, 1, 10) {op} ?"
+            return f"julianday({{t}}.{column}) {op} julianday(?)"
+
+        for clause, value in ((bound("published_at", ">=", since), since),
+                              (bound("published_at", "<=", until), until),
+                              ("{t}.category = ?", category), ("{t}.language = ?", language),
+                              (bound("updated_at", ">=", updated_since), updated_since)):
+            if value:
+                where.append(clause.format(t=table))
+                params.append(value)
+        return " AND ".join(where), params
 
     def article_record(self, article_id: int) -> dict | None:
         row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
@@ -395,8 +447,18 @@ class Archive:
             row[key] = json.loads(row[key]) if row[key] is not None else None
         return row
 
-    def iter_captures(self) -> Iterator[dict]:
-        yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
+    def iter_captures(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+        """Captures in the order fetched, each with `canonical_url`: the URL of the record it
+        gave (its revision), else of its article. With a filter, only captures of the
+        articles it selects; without, every capture, pages that were not articles included."""
+        filtered = any((since, until, category, language, updated_since))
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        yield from self.db.query(
+            "SELECT captures.*, coalesce(revisions.url, articles.url) AS canonical_url FROM captures "
+            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.article_id = captures.article_id "
+            "LEFT JOIN revisions ON revisions.capture_id = captures.capture_id "
+            f"WHERE {where} ORDER BY captures.capture_id", params)
 
     def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
@@ -410,12 +472,15 @@ class Archive:
                 [article_id]))
 
     def search(self, query: str, limit: int = 10) -> list[dict]:
-        """Best matches for a query in any word form, with a snippet of the body."""
-        return list(self.db.query(
-            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
-            "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
+        """Best matches for a query in any word form; each with its `snippet`: segments of the
+        lead or body around the matched words (see search.snippet)."""
+        found = list(self.db.query(
+            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, articles.lead, "
+            "articles.body FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
+        for row in found:
+            row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
+        return found
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed."""
@@ -425,3 +490,27 @@ class Archive:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    # --- learned furniture (boilerplate.py) ---------------------------------------------------------
+    def last_fetch(self) -> str | None:
+        """When the newest successful capture was fetched."""
+        return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
+
+    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
+        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
+        ids = [r["capture_id"] for r in self.db.query(
+            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
+            "ORDER BY capture_id", [start, end])]
+        for capture_id in ids:
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, body FROM captures "
+                                     "WHERE capture_id = ?", [capture_id]))
+
+    def replace_furniture(self, edition: str, rows: list[dict]) -> None:
+        """The furniture learned for an edition replaces what was learned before."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM furniture WHERE edition = ?", [edition])
+            if rows:
+                self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
+
+    def furniture_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))

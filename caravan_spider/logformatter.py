@@ -1,31 +1,33 @@
-"""Log lines that never hold page bytes: Scrapy's defaults print the whole item when it is
-scraped, dropped or fails in a pipeline, and our items carry the page (a 10 MB page, a 10 MB line)."""
+"""Scrapy's log lines about items, without the items: an item holds a whole page's bytes,
+and a log must never hold page bytes. Items are named by article id and URL instead."""
 
 from __future__ import annotations
 
-from scrapy.logformatter import LogFormatter
+from itemadapter import ItemAdapter
+from scrapy import logformatter
 
 
-def _name(item) -> str:
-    url = getattr(item, "url", None)
-    return f"{type(item).__name__} {url}" if url else type(item).__name__
+def describe(item) -> str:
+    try:
+        adapter = ItemAdapter(item)
+    except TypeError:
+        return type(item).__name__
+    return f"article {adapter.get('article_id')} ({adapter.get('url')})"
 
 
-class NoPageBytes(LogFormatter):
+class LogFormatter(logformatter.LogFormatter):
     def scraped(self, item, response, spider):
-        entry = super().scraped(item, response, spider)
-        entry["msg"] = "Scraped %(item)s"
-        entry["args"] = {"item": _name(item)}
-        return entry
+        result = super().scraped(item, response, spider)
+        result["args"]["item"] = describe(item)
+        return result
 
     def dropped(self, item, exception, response, spider):
-        entry = super().dropped(item, exception, response, spider)
-        entry["msg"] = "Dropped: %(exception)s"
-        entry["args"] = {"exception": exception}
-        return entry
+        result = super().dropped(item, exception, response, spider)
+        result["msg"] = "Dropped: %(exception)s"
+        result["args"] = {"exception": exception}
+        return result
 
     def item_error(self, item, exception, response, spider):
-        entry = super().item_error(item, exception, response, spider)
-        entry["msg"] = "Error processing %(item)s"
-        entry["args"] = {"item": _name(item)}
-        return entry
+        result = super().item_error(item, exception, response, spider)
+        result["args"]["item"] = describe(item)
+        return result

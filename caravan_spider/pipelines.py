@@ -13,14 +13,14 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from . import boilerplate
 from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, content_hash
+from .closing import schedule_close
 from .drift import Coverage
 from .items import ArticlePage, Failure, Gone, NotModified
 from .parsing import PARSER_VERSION
-from .closing import schedule_close
 
 logger = logging.getLogger(__name__)
-
 
 
 class ArchivePipeline:
@@ -88,13 +88,13 @@ class ArchivePipeline:
 
     def _store(self, item):
         if isinstance(item, Failure):
-            self._failure(item)
-            return item
+            self._failure(item)  # logged there, once: not again as a dropped item
+            raise DropItem(item.detail, log_level="DEBUG")
         if isinstance(item, NotModified):
             self.archive.mark_unchanged(item.article_id, item.fetched_at)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
-            return item
+            return self.archive.article_record(item.article_id)
         if isinstance(item, Gone):
             self.archive.store(self._capture(item, None, None, None), None, None, PARSER_VERSION, None)
             self.stats.inc_value("caravan/articles/gone")
@@ -102,7 +102,7 @@ class ArchivePipeline:
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
         if item.record is not None and self._much_shorter(item):
-            return item
+            raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
         capture = self._capture(item, item.content_type, item.etag, item.last_modified)
         outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
         if item.record is None:
@@ -112,7 +112,9 @@ class ArchivePipeline:
             raise DropItem(f"not an article: {item.url} ({item.reason})")
         self.coverage.add(item.record, item.layout)
         self.stats.inc_value(f"caravan/articles/{outcome}")
-        return item
+        # What goes on to feed exports (`scrapy crawl caravan -O x.jsonl`): the article record,
+        # as `caravan-archive export` writes it; the page's bytes stay in the archive.
+        return item.record
 
     def _capture(self, item, content_type, etag, last_modified) -> dict:
         return {"article_id": item.article_id, "url": item.url, "status": item.status, "content_type": content_type,
@@ -196,6 +198,12 @@ class ArchivePipeline:
         }
         try:
             self.archive.finish_run(self.run_id, status, figures)
+            settings = self.crawler.settings
+            for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
+                                             settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
+                                             settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
+                logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
+                            learned.edition, learned.pages)
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
             status = "failed"

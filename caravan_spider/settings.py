@@ -67,11 +67,23 @@ CARAVAN_MUCH_SHORTER_RATIO = 0.5
 # An article URL whose last answer was not an article (empty, «Страница не найдена») is asked
 # again this many hours later, then after twice as long each time (at most 30 days).
 CARAVAN_RECHECK_NOT_ARTICLE_HOURS = 1.0
+
+# --- Extraction ---------------------------------------------------------------------------------
+# Furniture learned from the archive's own captures at the end of every run (boilerplate.py): a
+# line on more than MIN_SHARE of an edition's pages fetched in the WINDOW_DAYS before the newest
+# capture (and on at least MIN_PAGES pages) is dropped from the text on every layout.
+CARAVAN_FURNITURE_MIN_SHARE = 0.3
+CARAVAN_FURNITURE_WINDOW_DAYS = 7.0
+CARAVAN_FURNITURE_MIN_PAGES = 5
+# "all": the known layouts first, the generic one for the rest; "generic": the known layouts
+# switched off, to see what the generic path alone makes of the site.
+CARAVAN_LAYOUTS = "all"
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 # Telnet is off, and so is the remote-control extension that would otherwise listen beside it.
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None,
               "scrapy.extensions.remote_control.RemoteControl": None}
-CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
+CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
+CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 
 # --- Resuming -----------------------------------------------------------------------------------
 # The archive, not Scrapy's request fingerprints, says what is done: the spider deduplicates by
@@ -81,6 +93,7 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
-LOG_FORMATTER = "caravan_spider.logformatter.NoPageBytes"  # log lines name items, never print them
+LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
-FEED_EXPORT_ENCODING = "utf-8"
+FEED_EXPORT_ENCODING = "utf-8"  # `scrapy crawl caravan -O x.jsonl`: UTF-8 text like `export`, not \u escapes

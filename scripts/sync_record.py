@@ -23,7 +23,7 @@ from caravan_spider.record import DESCRIPTIONS, json_schema, readme_table  # noq
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path("caravan_spider/schema/article.schema.json")
 README = Path("README.md")
-METADATA = Path("archive/metadata.yml")
+METADATA = Path("caravan_spider/reading_room/metadata.yml")  # Datasette's, shipped with the package
 TABLE_START, TABLE_END = "<!-- record-table: written by scripts/sync_record.py -->", "<!-- /record-table -->"
 
 
@@ -62,11 +62,11 @@ def metadata_text(current: str) -> str:
     return "\n".join(lines[:start] + ordered + lines[end:])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a copy differs")
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (default: this checkout)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     stale = []
     for path, render in ((SCHEMA, lambda _: schema_text()), (README, readme_text), (METADATA, metadata_text)):
         target = args.root / path

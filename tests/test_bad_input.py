@@ -71,7 +71,7 @@ def test_sample_site_on_a_port_in_use(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["export"], ["runs"], ["reextract"], ["search", "мир"],
-                                     ["export", "--warc", "x.warc.gz"]])
+                                     ["export", "--warc", "-o", "x.warc.gz"]])
 def test_readers_refuse_a_file_that_is_not_an_archive(text_file, command):
     one_line_error(cli(*command, "--db", str(text_file), cwd=text_file.parent, timeout=60),
                    f"Error: {text_file} is not a caravan-archive database (file is not a database)")
@@ -80,8 +80,8 @@ def test_readers_refuse_a_file_that_is_not_an_archive(text_file, command):
 def test_export_to_a_missing_directory(archive_copy):
     one_line_error(cli("export", "--db", str(archive_copy), "-o", "/nonexistent/dir/a.jsonl"),
                    "Error: -o /nonexistent/dir/a.jsonl: directory /nonexistent/dir does not exist; create it first")
-    one_line_error(cli("export", "--db", str(archive_copy), "--warc", "/nonexistent/x.warc.gz"),
-                   "Error: --warc /nonexistent/x.warc.gz: directory /nonexistent does not exist; create it first")
+    one_line_error(cli("export", "--db", str(archive_copy), "--warc", "-o", "/nonexistent/x.warc.gz"),
+                   "Error: -o /nonexistent/x.warc.gz: directory /nonexistent does not exist; create it first")
 
 
 def _digest(path: Path) -> str:

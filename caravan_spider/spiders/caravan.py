@@ -16,14 +16,13 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from .. import __version__
+from .. import __version__, boilerplate
 from ..almaty import localize, now
 from ..archive import Archive, Known
 from ..items import ArticlePage, Failure, Gone, NotModified
@@ -42,6 +41,11 @@ def _as_datetime(value) -> datetime | None:
     return None
 
 
+LOOPBACK = ("localhost", "::1")
+FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
+              "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
+
+
 class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
@@ -55,6 +59,8 @@ class CaravanSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         self.seen: set[int] = set()
         self.known: dict[int, Known] = {}
+        self.furniture: dict = {}
+        self.layouts = "all"
         self.robots_seen = False
         self.listing_fallback = False
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
@@ -71,6 +77,13 @@ class CaravanSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.origin = Origin(spider._base_url or settings.get("CARAVAN_BASE_URL"))
+        if (spider.origin.host in LOOPBACK or spider.origin.host.startswith("127.")) and not settings.frozen:
+            # A server on loopback (the sample site, a local mirror) is ours: full speed,
+            # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
+            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
+            for name, value in FULL_SPEED.items():
+                if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
+                    settings.set(name, value, priority="spider")
         spider.allowed_domains = [spider.origin.host]
         spider.recent_days = settings.getfloat("CARAVAN_RECENT_DAYS")
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
@@ -81,8 +94,10 @@ class CaravanSpider(scrapy.Spider):
         archive = Archive(settings.get("CARAVAN_DB"))
         try:
             spider.known = archive.known()
+            spider.furniture = boilerplate.load(archive)  # learned at the end of earlier runs
         finally:
             archive.close()
+        spider.layouts = settings.get("CARAVAN_LAYOUTS")
         return spider
 
     @property
@@ -335,7 +350,8 @@ class CaravanSpider(scrapy.Spider):
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         if response.body.strip():
-            result = explain(response.body, response.url, fetched_at, content_type)
+            result = explain(response.body, response.url, fetched_at, content_type,
+                             boilerplate.for_url(self.furniture, response.url), self.layouts)
             record, reason, layout = (result.article.to_dict() if result.article else None), result.reason, result.layout
         else:
             record, reason, layout = None, "empty response", None
