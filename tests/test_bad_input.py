@@ -14,6 +14,7 @@ import pytest
 from conftest import PAGES, cli, rows
 
 SEED = str(PAGES / "seed/page.html")
+pytestmark = pytest.mark.e2e
 
 
 def one_line_error(result, expected: str) -> None:
