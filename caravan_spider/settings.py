@@ -67,3 +67,4 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
+FEED_EXPORT_ENCODING = "utf-8"  # `scrapy crawl caravan -O x.jsonl`: UTF-8 text like `export`, not \u escapes
