@@ -292,9 +292,21 @@ def photo_credit(page: Page) -> str | None:
                            " or self::em][position() <= 150]"):
         value = text(node)
         m = CREDIT_PREFIX.match(value)
-        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node):
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node) \
+                and not _credits_another_picture(page, node):
             return value[m.end():].strip()
     return None
+
+
+def _credits_another_picture(page: Page, node) -> bool:
+    """A caption inside a <figure> of some picture in the text credits that picture, not the lead image."""
+    lead_image = page.meta_first("og:image")
+    figure = next(iter(node.xpath("ancestor-or-self::figure[1]")), None)
+    if figure is None or not lead_image:
+        return False
+    sources = [src for src in figure.xpath(".//img/@src") if src]
+    name = urlsplit(lead_image).path.rsplit("/", 1)[-1]
+    return bool(sources) and not any(urlsplit(src).path.rsplit("/", 1)[-1] == name for src in sources)
 
 
 # --- tags and category -----------------------------------------------------------------------------
