@@ -8,7 +8,6 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 
 import lxml.html

@@ -54,9 +54,7 @@ class Page:
             # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
             # Cyrillic text is practically never valid UTF-8 by accident.
-            self.encoding, html = _decode(content_type, html)
-        else:
-            self.encoding = None
+            _, html = _decode(content_type, html)
         self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
         self.url = url
         self.fetched_at = fetched_at
