@@ -147,4 +147,4 @@ def test_extract_several_pages_and_stdin():
         piped = subprocess.run([sys.executable, "-m", "caravan_spider.cli", "extract", "-"], stdin=page,
                                capture_output=True, timeout=120)
     assert piped.returncode == 0 and json.loads(piped.stdout) == records[0]
-    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64
+    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64  # bad input (EX_USAGE)
