@@ -51,7 +51,7 @@ def test_a_new_article_is_fetched_from_the_crawl_origin_without_conditions(db):
     assert request.url == f"{BASE}/news/festival-v-almaty-845713/"
     assert request.callback == spider.parse_article and request.errback == spider.article_failed
     assert request.meta["article_id"] == 845713 and request.meta["lastmod"] is None
-    assert request.meta["handle_httpstatus_list"] == [304]
+    assert request.meta["handle_httpstatus_list"] == [304, 404, 410]  # not modified; gone
     assert "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
     assert planned(spider) == {"caravan/planned/new": 1}
 
@@ -113,3 +113,27 @@ def test_since_skips_what_changed_before_it_and_revisits_what_was_published_afte
 def test_a_since_that_is_no_date_is_refused(db):
     with pytest.raises(ValueError, match=r"since='last week' is not a date such as 2025-01-31"):
         spider_for(db, since="last week")
+
+
+def _not_an_article(hours_ago: float, misses: int = 1, gone: bool = False) -> Known:
+    fetched = (now() - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
+    return Known(None, '"stale"', None, None, fetched, is_article=False, misses=misses, gone=gone)
+
+
+def test_a_url_that_was_no_article_is_asked_again_later_and_less_often(db):
+    # CARAVAN_RECHECK_NOT_ARTICLE_HOURS is 1: after one miss wait 1 h, after three misses 4 h.
+    assert spider_for(db, {845713: _not_an_article(0.5)}).plan(REF, None) is None
+    spider = spider_for(db, {845713: _not_an_article(1.5)})
+    request = spider.plan(REF, None)
+    assert "If-None-Match" not in request.headers  # no article held: nothing to compare with
+    assert planned(spider) == {"caravan/planned/recheck": 1}
+    assert spider_for(db, {845713: _not_an_article(3, misses=3)}).plan(REF, None) is None
+    assert spider_for(db, {845713: _not_an_article(5, misses=3)}).plan(REF, None) is not None
+
+
+def test_a_gone_article_is_asked_again_only_when_its_lastmod_moves(db):
+    gone = {845713: _not_an_article(24 * 60, gone=True)}
+    assert spider_for(db, gone).plan(REF, None) is None
+    spider = spider_for(db, gone)
+    assert spider.plan(REF, now().isoformat(timespec="seconds")) is not None
+    assert planned(spider) == {"caravan/planned/lastmod": 1}
