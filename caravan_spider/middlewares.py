@@ -23,6 +23,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet.error import ConnectError
 
 from .closing import schedule_close
+from .headers import header
 
 # Errors that mean "nobody answers at that address", as opposed to one page failing.
 UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ConnectError)
@@ -68,7 +69,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         wait = self._backoff(request)
         if response.status in (429, 503):
-            asked = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+            asked = retry_after_seconds(header(response.headers, "Retry-After"))
             if asked is not None and asked > self.max_retry_after:
                 logger.warning("%s asks us to come back in %.0f s; leaving it to the next run", request.url, asked)
                 return response
@@ -151,9 +152,9 @@ class OriginGuard:
 
     def process_response(self, request, response):
         origin = self._origin()
-        location = response.headers.get("Location")
+        location = header(response.headers, "Location")
         if origin and 300 <= response.status < 400 and location:
-            target = urljoin(request.url, location.decode("latin-1").strip())
+            target = urljoin(request.url, location.strip())
             if self._key(target) != origin:
                 self.crawler.stats.inc_value("caravan/refused/redirect")
                 logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", request.url, target)

@@ -222,7 +222,8 @@ def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
         assert {name for name, hidden in tables.items() if not hidden} == {"articles", "captures", "crawl_runs",
-                                                                             "furniture", "revisions"}
+                                                                             "crawl_problems", "furniture",
+                                                                             "revisions"}
         assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
         page = client.html("/caravan")
         assert page.cssselect("textarea#sql-editor")[0].text == "select * from articles"

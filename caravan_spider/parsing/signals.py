@@ -291,30 +291,25 @@ def photo_credit(page: Page) -> str | None:
         value = value[m.end():].strip() if m else value
         if 2 <= len(value) <= 120 and node.tag not in ("body", "main", "article"):
             return value
-    picture = _article_picture(page, head)
-    block = picture
-    for _ in range(3):
-        block = block.getparent() if block is not None else None
-        if block is None or len(text(block)) > 300:
-            break
-        for node in block.iter():
-            if not isinstance(node.tag, str):
-                continue
-            value = text(node)
-            m = CREDIT_PREFIX.match(value)
-            if m and value[m.end():].strip() and len(value) <= 150:
-                return value[m.end():].strip()
+    for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
+                           " or self::em][position() <= 150]"):
+        value = text(node)
+        m = CREDIT_PREFIX.match(value)
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node) \
+                and not _credits_another_picture(page, node):
+            return value[m.end():].strip()
     return None
 
 
-def _article_picture(page: Page, head):
-    """The <img> of the article's picture: the one og:image names, else the first after the headline."""
-    images = [img for img in head.xpath("following::img[position() <= 40]") if not _outside(img)]
-    wanted = (page.meta_first("og:image") or "").rsplit("/", 1)[-1].split("?")[0]
-    for img in images:
-        if wanted and (img.get("src") or "").rsplit("/", 1)[-1].split("?")[0] == wanted:
-            return img
-    return images[0] if images else None
+def _credits_another_picture(page: Page, node) -> bool:
+    """A caption inside a <figure> of some picture in the text credits that picture, not the lead image."""
+    lead_image = page.meta_first("og:image")
+    figure = next(iter(node.xpath("ancestor-or-self::figure[1]")), None)
+    if figure is None or not lead_image:
+        return False
+    sources = [src for src in figure.xpath(".//img/@src") if src]
+    name = urlsplit(lead_image).path.rsplit("/", 1)[-1]
+    return bool(sources) and not any(urlsplit(src).path.rsplit("/", 1)[-1] == name for src in sources)
 
 
 # --- tags and category -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ full (revisit everything, conditionally).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -23,23 +23,18 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate
-from ..almaty import localize, now
+from ..almaty import now
 from ..archive import Archive, Known
 from ..items import ArticlePage, Failure, Gone, NotModified
 from ..middlewares import AlreadyFetched
 from ..parsing import explain
-from ..parsing.dates import parse_machine
+from ..headers import header
+from ..parsing.dates import as_datetime
 from ..urls import ArticleRef, Origin, article_ref
 
 
-def _as_datetime(value) -> datetime | None:
-    parsed = parse_machine(value) if isinstance(value, str) else value
-    if isinstance(parsed, datetime):
-        return parsed
-    if isinstance(parsed, date):
-        return localize(datetime(parsed.year, parsed.month, parsed.day))
-    return None
-
+# Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
+FALLBACK_SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml")
 
 LOOPBACK = ("localhost", "::1")
 FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
@@ -53,7 +48,7 @@ class CaravanSpider(scrapy.Spider):
                  *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._base_url = base_url
-        self.since = _as_datetime(since) if since else None
+        self.since = as_datetime(since) if since else None
         if since and self.since is None:
             raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
         self.full = str(full).lower() in ("1", "true", "yes")
@@ -151,7 +146,7 @@ class CaravanSpider(scrapy.Spider):
         if not self.robots_seen:
             self.robots_seen = True
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
-            for url in ("/sitemap_index.xml", "/wp-sitemap.xml"):
+            for url in FALLBACK_SITEMAPS:
                 yield self._discover(url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
 
     def _follow_listings(self):
@@ -168,7 +163,7 @@ class CaravanSpider(scrapy.Spider):
         guess = not sitemaps
         if guess:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
-            sitemaps = [self.origin.url("/sitemap_index.xml"), self.origin.url("/wp-sitemap.xml")]
+            sitemaps = [self.origin.url(path) for path in FALLBACK_SITEMAPS]
         for url in sitemaps:
             yield self._discover(url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
@@ -278,7 +273,7 @@ class CaravanSpider(scrapy.Spider):
         if ref.article_id in self.seen:
             return None
         known = self.known.get(ref.article_id)
-        lastmod_at = _as_datetime(lastmod)
+        lastmod_at = as_datetime(lastmod)
         if self.since and lastmod_at and lastmod_at < self.since:
             return None  # cannot have been published since: its last change is older
         why = None
@@ -297,7 +292,7 @@ class CaravanSpider(scrapy.Spider):
             # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
             why = "lastmod"
         else:
-            published = _as_datetime(known.published_at)
+            published = as_datetime(known.published_at)
             if published and self.since and published >= self.since:
                 why = "since"
             elif published and published >= now() - timedelta(days=self.recent_days):
@@ -322,14 +317,14 @@ class CaravanSpider(scrapy.Spider):
 
     def _recheck_due(self, known: Known) -> bool:
         """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first such answer, doubled for each further one."""
-        last = _as_datetime(known.fetched_at)
+        last = as_datetime(known.fetched_at)
         wait = timedelta(hours=self.recheck_hours * 2 ** max(known.misses - 1, 0))
         return last is None or datetime.now(timezone.utc) >= last + min(wait, timedelta(days=30))
 
     @staticmethod
     def _held_since(known: Known) -> datetime:
         """The newest change the archived copy already includes."""
-        moments = [m for m in (_as_datetime(known.lastmod), _as_datetime(known.fetched_at)) if m]
+        moments = [m for m in (as_datetime(known.lastmod), as_datetime(known.fetched_at)) if m]
         return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
     # --- fetched ------------------------------------------------------------------------------------
@@ -348,7 +343,7 @@ class CaravanSpider(scrapy.Spider):
         if broken:
             yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = header(response.headers, "Content-Type")
         if response.body.strip():
             result = explain(response.body, response.url, fetched_at, content_type,
                              boilerplate.for_url(self.furniture, response.url), self.layouts)
@@ -366,8 +361,8 @@ class CaravanSpider(scrapy.Spider):
             self.logger.info("not an article: %s (%s)", response.url, reason)
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
-            etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
-            last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
+            etag=header(response.headers, "ETag"),
+            last_modified=header(response.headers, "Last-Modified"),
             fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
             record=record, reason=reason, layout=layout,
         )
@@ -402,7 +397,7 @@ def not_whole(response) -> str | None:
     nor lend its ETag to the next run's conditional request."""
     if "partial" in response.flags or "dataloss" in response.flags:
         return "the connection closed before the body was known to be whole (no Content-Length)"
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    content_type = (header(response.headers, "Content-Type") or "").lower()
     body = response.body
     if body.strip() and "html" in content_type and b"</html>" not in body[-8192:].lower():
         return f"the page ends without </html> ({len(body)} bytes received)"
