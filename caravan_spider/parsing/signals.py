@@ -273,15 +273,13 @@ def views(page: Page) -> int | None:
     return None
 
 
-
-
 _CREDIT_CLASS = class_part("credit", "credits", "photo-credit", "image-credit", "copyright-photo")
 
 
 def photo_credit(page: Page) -> str | None:
-    """The credit of the article's picture: an element marked as a credit, or a «Фото: …» line printed
-    with the picture (beside it in the same small block). A credit under a picture further down the
-    text belongs to that picture, not to the article's."""
+    """The credit of the article's picture: an element marked as a credit, or a «Фото: …» line near
+    the headline. A caption in the <figure> of a picture further down the text credits that picture,
+    not the article's."""
     head = headline(page)
     if head is None:
         return None
