@@ -7,20 +7,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
-
-# Datasette 0.65 opens SQLite connections it never closes when datasette.filters is imported and
-# the first time it asks for SQLite's version; Python 3.13 warns about that (ResourceWarning), which
-# this suite turns into an error. Both happen once, here, with that one warning silenced.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "unclosed database", ResourceWarning)
-    import datasette.filters  # noqa: F401
-    from datasette.utils.sqlite import sqlite_version
-
-    sqlite_version()
 
 from caravan_spider.parsing import FIELDS
 from caravan_spider.sample_site.model import SampleSite

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -26,14 +25,7 @@ class Client:
     configuration directory) or `datasette archive/caravan.db` (files)."""
 
     def __init__(self, config_dir=None, files=()):
-        # No SQL threads: Datasette 0.65 leaves its threads' connections to the garbage collector,
-        # which Python 3.13 warns about; the main thread's connections close() can close.
-        settings = {"num_sql_threads": 0}
-        if config_dir:  # settings= replaces settings.json; keep what it says
-            settings = {**json.loads((config_dir / "settings.json").read_text("utf-8")), **settings}
-            self.datasette = Datasette(config_dir=config_dir, settings=settings)
-        else:
-            self.datasette = Datasette(files=[str(f) for f in files], settings=settings)
+        self.datasette = Datasette(config_dir=config_dir) if config_dir else Datasette(files=[str(f) for f in files])
         asyncio.run(self.datasette.invoke_startup())
 
     def get(self, path):
@@ -43,12 +35,9 @@ class Client:
         return asyncio.run(self.datasette.client.post(path, data=data))
 
     def close(self):
-        """Datasette keeps its connections open; Python 3.13 warns about any left to the collector."""
+        """Close the archive's connections rather than leave them to the garbage collector."""
         for database in self.datasette.databases.values():
             database.close()
-            for connection in (database._read_connection, database._write_connection):
-                if connection is not None:
-                    connection.close()
 
     def html(self, path):
         response = self.get(path)
