@@ -18,6 +18,7 @@ import gzip
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -86,6 +87,17 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m2a_furniture(db: sqlite_utils.Database) -> None:
+    # Lines an edition repeats on many pages (ticker, weather, menus, «В тренде» headlines), learned
+    # from the captures by boilerplate.py and handed to the parser, which drops them on every layout.
+    db["furniture"].create(
+        {"edition": str, "line": str, "pages": int, "share": float, "window_start": str, "window_end": str,
+         "window_pages": int, "min_share": float, "learned_at": str},
+        pk=("edition", "line"),
+    )
+
+
+@migrations()
 def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
     # The index becomes an external-content table on `articles` (rowid = article_id), so that
     # Datasette and `sqlite-utils search caravan.db articles` find it; it indexes the lemmas
@@ -105,6 +117,26 @@ def index_entry(row: dict) -> list:
                                  for k in ("title", "lead", "body"))]
 
 
+@migrations()
+def m1a_crawl_problems(db: sqlite_utils.Database) -> None:
+    # Each fetch that gave nothing to archive, once, by kind: what `runs` lists and what the
+    # next run retries; also canonical conflicts and text held back as suspiciously short.
+    db["crawl_problems"].create(
+        {"problem_id": int, "run_id": int, "recorded_at": str, "source": str, "kind": str, "url": str,
+         "article_id": int, "detail": str, "content_hash": str},
+        pk="problem_id",
+    )
+    db["crawl_problems"].create_index(["run_id"])
+    db["crawl_problems"].create_index(["article_id"])
+
+
+ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
+
+
+class NotAnArchive(Exception):
+    """The file exists but is not a caravan-archive database."""
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -118,26 +150,49 @@ class Known:
     last_modified: str | None
     published_at: str | None
     fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
+    is_article: bool = True  # False: every answer so far was not an article (empty, not found, 404)
+    misses: int = 0  # how many such answers since the last article
+    gone: bool = False  # the last answer was 404 or 410
 
 
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
-    in their own modules; this class asks them and reads and writes the tables."""
+    in their own modules; this class asks them and reads and writes the tables.
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True):
+    create=False: the file must exist already; read_only=True: opened with SQLite's mode=ro,
+    never migrated nor switched to WAL (readers never write)."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True, read_only: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        migrations.apply(self.db)
         self.lock = RunLock(self.path)
+        if (read_only or not create) and not self.path.exists():
+            raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"{self.path.parent} is not a directory: create it first")
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            else:
+                conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            tables = set(self.db.table_names())
+        except sqlite3.OperationalError as error:
+            raise NotAnArchive(f"{self.path} cannot be opened ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database ({error})") from None
+        if (read_only or not create or tables) and not ARCHIVE_TABLES <= tables:
+            self.db.close()
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database (it has no "
+                               f"{', '.join(sorted(ARCHIVE_TABLES - tables))} table)")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        if not read_only:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            migrations.apply(self.db)
 
     def close(self) -> None:
         self.release()
-        self.db.close()
+        if hasattr(self, "db"):
+            self.db.close()
 
     # --- one run at a time ----------------------------------------------------------------
     def acquire(self, run_id: int | None = None) -> None:
@@ -177,9 +232,11 @@ class Archive:
         """Every article id the archive has met: articles, and article URLs that were not
         articles (a «Страница не найдена» page), which are not fetched again until they change."""
         known = {
-            row["article_id"]: Known(None, None, None, None, row["fetched_at"])
+            row["article_id"]: Known(None, None, None, None, row["fetched_at"], is_article=False,
+                                     misses=row["misses"], gone=row["status"] in (404, 410))
             for row in self.db.query(
-                "SELECT article_id, max(fetched_at) AS fetched_at FROM captures "
+                # SQLite's bare columns: status comes from the row holding max(fetched_at).
+                "SELECT article_id, max(fetched_at) AS fetched_at, status, count(*) AS misses FROM captures "
                 "WHERE article_id NOT IN (SELECT article_id FROM articles) GROUP BY article_id")
         }
         known.update({
@@ -189,6 +246,29 @@ class Archive:
                 "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles")
         })
         return known
+
+    def record_problem(self, run_id: int | None, source: str, kind: str, url: str, article_id: int | None,
+                       detail: str, content_hash: str | None = None) -> None:
+        with self.db.atomic():
+            self.db["crawl_problems"].insert({
+                "run_id": run_id, "recorded_at": utcnow(), "source": source, "kind": kind, "url": url,
+                "article_id": article_id, "detail": detail, "content_hash": content_hash})
+
+    def problems(self, run_id: int) -> list[dict]:
+        if "crawl_problems" not in self.db.table_names():  # an archive older than m1a, opened read-only
+            return []
+        return list(self.db.query("SELECT * FROM crawl_problems WHERE run_id = ? ORDER BY problem_id", [run_id]))
+
+    def held_words(self, article_id: int) -> int | None:
+        """Words of the archived text of an article, or None when it is not held."""
+        row = next(self.db.query("SELECT word_count FROM articles WHERE article_id = ?", [article_id]), None)
+        return row["word_count"] if row else None
+
+    def was_held_back(self, article_id: int, digest: str) -> bool:
+        """True when this very text was held back before: seen twice, a shortening is real."""
+        return bool(next(self.db.query(
+            "SELECT 1 FROM crawl_problems WHERE article_id = ? AND kind = 'much_shorter' AND content_hash = ?",
+            [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
@@ -339,9 +419,18 @@ class Archive:
     def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
                         updated_since: str | None, table: str = "articles") -> tuple[str, list]:
         where, params = ["1 = 1"], []
-        for clause, value in (("{t}.published_at >= ?", since), ("substr({t}.published_at, 1, 10) <= ?", until),
+
+        def bound(column: str, op: str, value: str | None) -> str:
+            # A date (YYYY-MM-DD) is compared with the day the row's own text says (Almaty time for
+            # published_at); a date-time is an instant, compared as one whatever the offsets.
+            if value and len(value) == 10:
+                return f"substr({{t}}.{column}, 1, 10) {op} ?"
+            return f"julianday({{t}}.{column}) {op} julianday(?)"
+
+        for clause, value in ((bound("published_at", ">=", since), since),
+                              (bound("published_at", "<=", until), until),
                               ("{t}.category = ?", category), ("{t}.language = ?", language),
-                              ("{t}.updated_at >= ?", updated_since)):
+                              (bound("updated_at", ">=", updated_since), updated_since)):
             if value:
                 where.append(clause.format(t=table))
                 params.append(value)
@@ -401,3 +490,27 @@ class Archive:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    # --- learned furniture (boilerplate.py) ---------------------------------------------------------
+    def last_fetch(self) -> str | None:
+        """When the newest successful capture was fetched."""
+        return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
+
+    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
+        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
+        ids = [r["capture_id"] for r in self.db.query(
+            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
+            "ORDER BY capture_id", [start, end])]
+        for capture_id in ids:
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, body FROM captures "
+                                     "WHERE capture_id = ?", [capture_id]))
+
+    def replace_furniture(self, edition: str, rows: list[dict]) -> None:
+        """The furniture learned for an edition replaces what was learned before."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM furniture WHERE edition = ?", [edition])
+            if rows:
+                self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
+
+    def furniture_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))

@@ -121,7 +121,7 @@ def test_runs_and_search_as_json_and_csv(crawled):
     either = list(csv.DictReader(io.StringIO(cli("search", "школа OR больница", "--db", db, "--csv",
                                                  "--limit", "50").stdout)))
     assert len(either) == 8
-    assert cli("search", "x", "--db", db, "--json", "--csv").returncode == 2
+    assert cli("search", "x", "--db", db, "--json", "--csv").returncode == 64  # bad input (EX_USAGE)
 
 
 def test_search_text_marks_the_matched_word_forms(crawled):
@@ -147,4 +147,4 @@ def test_extract_several_pages_and_stdin():
         piped = subprocess.run([sys.executable, "-m", "caravan_spider.cli", "extract", "-"], stdin=page,
                                capture_output=True, timeout=120)
     assert piped.returncode == 0 and json.loads(piped.stdout) == records[0]
-    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 2
+    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64  # bad input (EX_USAGE)

@@ -47,9 +47,7 @@ class Client:
 
 @pytest.fixture
 def ds(datasette_dir):
-    client = Client(datasette_dir)
-    yield client
-    client.close()
+    return Client(datasette_dir)
 
 
 @pytest.fixture
@@ -57,9 +55,7 @@ def ds_file(crawled, tmp_path):
     """`datasette caravan.db`: no configuration directory, only the installed plugin."""
     db = tmp_path / "caravan.db"
     shutil.copy(crawled["db"], db)
-    client = Client(files=[db])
-    yield client
-    client.close()
+    return Client(files=[db])
 
 
 def text(node) -> str:
@@ -148,7 +144,6 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     assert "<script>alert" not in page
     listing = client.get("/caravan/articles?_search=абзац").text
-    client.close()
     assert "<mark>абзац</mark>" in listing and "&lt;b&gt;жирный&lt;/b&gt;" in listing and "<b>жирный" not in listing
 
 
@@ -232,6 +227,7 @@ def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
         assert {name for name, hidden in tables.items() if not hidden} == {"articles", "captures", "crawl_runs",
+                                                                             "crawl_problems", "furniture",
                                                                              "revisions"}
         assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
         page = client.html("/caravan")
