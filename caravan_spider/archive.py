@@ -8,7 +8,6 @@ index `articles_fts`. Schema changes are new migrations, never edits to old ones
 from __future__ import annotations
 
 import fcntl
-import gzip
 import hashlib
 import json
 import os
@@ -20,6 +19,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import captures as capture_codec
 from .parsing import FIELDS
 from .search import fts_query, lemmas_of
 
@@ -80,6 +80,17 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
 
+@migrations()
+def m5a_capture_dictionaries(db: sqlite_utils.Database) -> None:
+    # Captures are stored with zstd and a dictionary trained on earlier captures (see captures.py);
+    # each capture names its dictionary, NULL for gzip captures and those stored before the first.
+    db["capture_dictionaries"].create(
+        {"dictionary_id": int, "created_at": str, "captures": int, "samples": int, "size": int, "content": bytes},
+        pk="dictionary_id",
+    )
+    db.execute("ALTER TABLE captures ADD COLUMN dictionary_id INTEGER REFERENCES capture_dictionaries(dictionary_id)")
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -117,6 +128,8 @@ class Archive:
         self.db.execute("PRAGMA busy_timeout=10000")
         migrations.apply(self.db)
         self._lock_file = None
+        self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
+        self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
 
     def close(self) -> None:
         self.release()
@@ -200,24 +213,72 @@ class Archive:
 
         Returns what happened: "new", "updated", "unchanged" or "not-article".
         """
-        with self.db.atomic():
-            capture_id = self._insert_capture(capture)
-            if record is None:
-                return "not-article"
-            return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod)
+        try:
+            with self.db.atomic():
+                capture_id = self._insert_capture(capture)
+                if record is None:
+                    return "not-article"
+                return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod)
+        except BaseException:
+            # A dictionary trained in the rolled-back transaction is gone: read the state again.
+            self._writing = None
+            self._dictionaries.clear()
+            raise
 
     def _insert_capture(self, capture: dict) -> int:
         body: bytes = capture["body"]
+        dictionary_id = self._dictionary_for_next(body)
         table = self.db["captures"]
         table.insert({
             "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
             "content_type": capture.get("content_type"), "etag": capture.get("etag"),
             "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
-            "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "compression": "gzip",
-            "body": gzip.compress(body, compresslevel=6, mtime=0), "note": capture.get("note"),
+            "sha256": capture.get("sha256") or hashlib.sha256(body).hexdigest(), "size": len(body),
+            "compression": "zstd", "dictionary_id": dictionary_id,
+            "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.get("note"),
             "run_id": capture.get("run_id"),
         })
+        self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         return table.last_pk
+
+    def _dictionary_for_next(self, body: bytes) -> int | None:
+        """The dictionary the next capture is stored with; trains a new one when due (inside
+        the caller's transaction, so a killed run leaves no half-made dictionary)."""
+        if self._writing is None:
+            current = next(self.db.query("SELECT dictionary_id, captures FROM capture_dictionaries "
+                                         "ORDER BY dictionary_id DESC LIMIT 1"), None)
+            count = next(self.db.query("SELECT count(*) AS n FROM captures"))["n"]
+            self._writing = (current and current["dictionary_id"], current and current["captures"], count)
+        dictionary_id, trained_at, count = self._writing
+        if capture_codec.due(count + 1, trained_at):
+            samples = [self.decompress_capture(row) for row in self.db.query(
+                "SELECT compression, dictionary_id, body FROM captures ORDER BY capture_id DESC LIMIT ?",
+                [capture_codec.MAX_SAMPLES - 1])]
+            content = capture_codec.train([body, *samples])
+            table = self.db["capture_dictionaries"]
+            table.insert({"created_at": utcnow(), "captures": count + 1, "samples": len(samples) + 1,
+                          "size": len(content), "content": content})
+            dictionary_id = table.last_pk
+            self._dictionaries[dictionary_id] = capture_codec.load(content)
+            self._writing = (dictionary_id, count + 1, count)
+        return dictionary_id
+
+    def _dictionary(self, dictionary_id: int | None):
+        if dictionary_id is None:
+            return None
+        if dictionary_id not in self._dictionaries:
+            row = next(self.db.query("SELECT content FROM capture_dictionaries WHERE dictionary_id = ?",
+                                     [dictionary_id]), None)
+            if row is None:
+                raise capture_codec.CaptureFormatError(
+                    f"capture dictionary {dictionary_id} is missing from {self.path}; the archive is damaged")
+            self._dictionaries[dictionary_id] = capture_codec.load(row["content"])
+        return self._dictionaries[dictionary_id]
+
+    def decompress_capture(self, capture: dict) -> bytes:
+        """A stored capture's body as fetched (every reader of captures goes through here)."""
+        return capture_codec.decompress_capture(capture["compression"], capture["body"],
+                                                self._dictionary(capture.get("dictionary_id")))
 
     @staticmethod
     def _row(record: dict) -> dict:
@@ -349,7 +410,7 @@ class Archive:
             "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
-        """Bytes of the run's captures as fetched, and as stored compressed."""
+        """Bytes of the run's captures as fetched, and as stored compressed (dictionaries not counted)."""
         row = next(self.db.query("SELECT coalesce(sum(size), 0) AS raw, coalesce(sum(length(body)), 0) AS stored "
                                  "FROM captures WHERE run_id = ?", [run_id]))
         return row["raw"], row["stored"]

@@ -141,8 +141,8 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
         f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
     )
     if stored:
-        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
-                   f"(compression ratio {raw / stored:.1f}).")
+        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored in {stored / 1e6:.2f} MB "
+                   f"({stored / raw:.1%} of raw, zstd with a dictionary trained on the archive's captures).")
     if run["status"] != "finished":
         click.echo(f"  {run['message']}")
     click.echo(f"{db} holds {total} articles. Browse: {_sibling('datasette')} {Path(db).parent}/   "

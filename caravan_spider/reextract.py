@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +27,7 @@ def reextract(archive: Archive) -> Report:
         versions = []
         for capture in captures:
             fetched = datetime.fromisoformat(capture["fetched_at"])
-            result = explain(gzip.decompress(capture["body"]), capture["url"], fetched, capture["content_type"])
+            result = explain(archive.decompress_capture(capture), capture["url"], fetched, capture["content_type"])
             if result.article is not None:
                 versions.append((capture, result.article.to_dict(), result.layout))
         before = archive.article_record(article_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 from io import BytesIO
 from pathlib import Path
 
@@ -19,7 +18,7 @@ def write_warc(archive: Archive, path: str | Path) -> int:
     with open(path, "wb") as out:
         writer = WARCWriter(out, gzip=str(path).endswith(".gz"))
         for capture in archive.iter_captures():
-            body = gzip.decompress(capture["body"])
+            body = archive.decompress_capture(capture)
             # Scrapy decoded any Content-Encoding before we stored the body, so the record
             # declares the identity encoding and the decoded length.
             headers = [("Content-Type", capture["content_type"] or "application/octet-stream"),

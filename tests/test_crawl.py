@@ -63,7 +63,7 @@ def test_the_run_is_recorded(crawled):
     assert "modified_at" not in coverage["fields_by_layout"]["legacy-2015"]
     assert "Crawl run 1 finished" in crawled["result"].stdout
     assert "holds 50 articles" in crawled["result"].stdout
-    assert re.search(r"Captures: 0\.\d\d MB fetched, stored gzip in 0\.\d\d MB \(compression ratio [3-9]\.\d\)",
+    assert re.search(r"Captures: 0\.\d\d MB fetched, stored in 0\.0\d MB \(1\d\.\d% of raw, zstd with a dictionary",
                      crawled["result"].stdout)
 
 
