@@ -12,9 +12,9 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -91,6 +91,23 @@ def m5a_capture_dictionaries(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE captures ADD COLUMN dictionary_id INTEGER REFERENCES capture_dictionaries(dictionary_id)")
 
 
+@migrations()
+def m5b_facet_indexes(db: sqlite_utils.Database) -> None:
+    # Datasette's facets count these columns over the whole table; an article row spans a page
+    # or more, so without an index a facet reads the whole table (2 s at 300,000 articles).
+    for column in ("category", "language", "year"):
+        db["articles"].create_index([column], if_not_exists=True)
+
+
+@migrations()
+def m5c_known_indexes(db: sqlite_utils.Database) -> None:
+    # What an incremental run loads first (Archive.known): read from these covering indexes it
+    # takes ~0.3 s at 300,000 articles; from the rows (a page or more each) it took 7 s.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_known "
+               "ON articles (article_id, lastmod, etag, last_modified, published_at, fetched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_captures_article_fetched ON captures (article_id, fetched_at)")
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -102,9 +119,9 @@ def content_hash(record: dict) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the archive holds of an article: what an incremental crawl compares with."""
+class Known(NamedTuple):
+    """What the archive holds of an article: what an incremental crawl compares with. A tuple:
+    a run holds one per archived article (300,000 and more) in memory."""
 
     lastmod: str | None
     etag: str | None
@@ -125,6 +142,10 @@ class Archive:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+        # nothing committed; a power loss may lose the last commits (never corrupts the file),
+        # and the next run fetches those pages again.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
         migrations.apply(self.db)
         self._lock_file = None
@@ -190,19 +211,17 @@ class Archive:
     # --- what an incremental crawl needs -----------------------------------------------------
     def known(self) -> dict[int, Known]:
         """Every article id the archive has met: articles, and article URLs that were not
-        articles (a «Страница не найдена» page), which are not fetched again until they change."""
-        known = {
-            row["article_id"]: Known(None, None, None, None, row["fetched_at"])
-            for row in self.db.query(
-                "SELECT article_id, max(fetched_at) AS fetched_at FROM captures "
-                "WHERE article_id NOT IN (SELECT article_id FROM articles) GROUP BY article_id")
-        }
-        known.update({
-            row["article_id"]: Known(row["lastmod"], row["etag"], row["last_modified"], row["published_at"],
-                                     row["fetched_at"])
-            for row in self.db.query(
-                "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles")
-        })
+        articles (a «Страница не найдена» page), which are not fetched again until they change.
+        Both queries read covering indexes (m5c), not the article rows."""
+        conn = self.db.conn
+        known = {row[0]: Known(*row[1:]) for row in conn.execute(
+            "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles "
+            "INDEXED BY idx_articles_known")}
+        for article_id, fetched_at in conn.execute(
+                "SELECT article_id, max(fetched_at) FROM captures AS c INDEXED BY idx_captures_article_fetched "
+                "WHERE article_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles INDEXED BY idx_articles_known "
+                "WHERE articles.article_id = c.article_id) GROUP BY article_id"):
+            known[article_id] = Known(None, None, None, None, fetched_at)
         return known
 
     # --- storing --------------------------------------------------------------------------------
@@ -361,9 +380,8 @@ class Archive:
             self.db.execute("UPDATE articles SET checked_at = ? WHERE article_id = ?", [checked_at, article_id])
 
     # --- reading --------------------------------------------------------------------------------
-    def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
-        """Article records, newest first, streamed from a cursor (constant memory)."""
+    @staticmethod
+    def _article_filter(since, until, category, language, updated_since) -> tuple[str, list]:
         where, params = ["1 = 1"], []
         for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
                               ("category = ?", category), ("language = ?", language),
@@ -371,10 +389,27 @@ class Archive:
             if value:
                 where.append(clause)
                 params.append(value)
-        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
-               "ORDER BY published_at DESC, article_id DESC")
+        return " AND ".join(where), params
+
+    def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+        """Article records, newest first, streamed from a cursor (constant memory)."""
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        sql = f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} ORDER BY published_at DESC, article_id DESC"
         for row in self.db.query(sql, params):
             yield self._record(row)
+
+    def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                          language: str | None = None, updated_since: str | None = None) -> Iterator[str]:
+        """The same records as iter_articles, as JSON text made by SQLite: 4× the rate of
+        building dicts and json.dumps in Python (export runs at 20,000+ articles/s)."""
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        fields = ", ".join(f"'{name}', json({name})" if name in JSON_FIELDS else f"'{name}', {name}"
+                           for name in FIELDS)
+        sql = (f"SELECT json_object({fields}) FROM articles WHERE {where} "
+               "ORDER BY published_at DESC, article_id DESC")
+        for (line,) in self.db.conn.execute(sql, params):
+            yield line
 
     def article_record(self, article_id: int) -> dict | None:
         row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
@@ -401,13 +436,22 @@ class Archive:
                 "SELECT * FROM captures WHERE article_id = ? AND status = 200 ORDER BY fetched_at, capture_id",
                 [article_id]))
 
+    # Ranking scores every match (bm25, ~8 µs each): a word found in 200,000 articles took 1.6 s.
+    # Only the newest SEARCH_RANKED matches are ranked (post ids grow with time), which bounds a
+    # search to a few milliseconds whatever the archive's size.
+    SEARCH_RANKED = 1000
+
     def search(self, query: str, limit: int = 10) -> list[dict]:
-        """Best matches for a query in any word form, with a snippet of the body."""
+        """Best matches for a query in any word form, among its newest SEARCH_RANKED matches,
+        with a snippet of the body."""
         return list(self.db.query(
             "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
             "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
             "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
+            "WHERE articles_fts MATCH :q AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
+            "ORDER BY rank LIMIT :limit",
+            {"q": fts_query(query), "ranked": self.SEARCH_RANKED, "limit": limit}))
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed (dictionaries not counted)."""
