@@ -1,13 +1,19 @@
 """The archive: every SQL statement of the project lives here.
 
+The name is deliberate: this module is the code of the archive, and the `archive/` folder at the
+top of the repository is where the archive lives (`archive/caravan.db`, the default) together with
+Datasette's configuration for serving it (`datasette archive/`). One thing, seen as code and as data.
+
 Tables: `articles` (the current version of each article), `revisions` (every distinct version),
 `captures` (raw responses, never altered), `crawl_runs` (one row per run), and the full-text
 index `articles_fts`. Schema changes are new migrations, never edits to old ones.
+
+The record columns of `articles` and `revisions` are those of `record.Article`: a new field there needs a
+migration here that adds its column to both tables (tests/test_record.py fails until it exists).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -20,14 +26,13 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from . import captures as capture_codec
-from .parsing import FIELDS
+from .record import FIELDS, JSON_FIELDS
+from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
+from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
 from .search import fts_query, lemmas_of
+from .settings import CARAVAN_DB
 
-DEFAULT_DB = "archive/caravan.db"
-# Fields whose change makes a new revision; views and modified_at alone do not.
-CONTENT_FIELDS = ("url", "language", "title", "lead", "body", "published_at", "category", "tags", "authors",
-                  "image_url", "image_credit")
-JSON_FIELDS = ("tags", "authors")
+DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
 
 migrations = Migrations("caravan")
 
@@ -112,13 +117,6 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def content_hash(record: dict) -> str:
-    """Hash of what a reader sees; whitespace is normalised so cosmetic edits do not count."""
-    content = {k: " ".join(str(record.get(k)).split()) if isinstance(record.get(k), str) else record.get(k)
-               for k in CONTENT_FIELDS}
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-
-
 class Known(NamedTuple):
     """What the archive holds of an article: what an incremental crawl compares with. A tuple:
     a run holds one per archived article (300,000 and more) in memory."""
@@ -130,11 +128,10 @@ class Known(NamedTuple):
     fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
 
 
-class ArchiveLocked(Exception):
-    pass
-
-
 class Archive:
+    """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
+    in their own modules; this class asks them and reads and writes the tables."""
+
     def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True):
         self.path = Path(path)
         if not create and not self.path.exists():
@@ -148,7 +145,7 @@ class Archive:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=10000")
         migrations.apply(self.db)
-        self._lock_file = None
+        self.lock = RunLock(self.path)
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
 
@@ -158,27 +155,11 @@ class Archive:
 
     # --- one run at a time ----------------------------------------------------------------
     def acquire(self, run_id: int | None = None) -> None:
-        """Take the archive's run lock; the kernel drops it when the process dies, so a
-        killed run never leaves a stale lock behind."""
-        lock_path = Path(str(self.path) + ".lock")
-        handle = open(lock_path, "a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().split()
-            handle.close()
-            who = f"crawl run {holder[0]} (pid {holder[1]})" if len(holder) == 2 else "another process"
-            raise ArchiveLocked(f"{self.path} is locked by {who}; wait for it to finish or stop it") from None
-        handle.truncate(0)
-        handle.write(f"{run_id or '?'} {os.getpid()}\n")
-        handle.flush()
-        self._lock_file = handle
+        """Take the archive's run lock (runlock.py), or raise ArchiveLocked naming its holder."""
+        self.lock.acquire(run_id)
 
     def release(self) -> None:
-        if self._lock_file:
-            self._lock_file.close()
-            self._lock_file = None
+        self.lock.release()
 
     # --- crawl runs ---------------------------------------------------------------------------
     def begin_run(self, base_url: str, mode: str) -> int:
@@ -192,10 +173,7 @@ class Archive:
             table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid(), "base_url": base_url,
                           "mode": mode})
             run_id = table.last_pk
-        if self._lock_file:
-            self._lock_file.truncate(0)
-            self._lock_file.write(f"{run_id} {os.getpid()}\n")
-            self._lock_file.flush()
+        self.lock.name_run(run_id)
         return run_id
 
     def finish_run(self, run_id: int, status: str, figures: dict) -> None:
@@ -232,12 +210,16 @@ class Archive:
 
         Returns what happened: "new", "updated", "unchanged" or "not-article".
         """
+        lemmas = None
+        if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
+            # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
+            lemmas = lemmas_of(self._search_text(record))
         try:
             with self.db.atomic():
                 capture_id = self._insert_capture(capture)
                 if record is None:
                     return "not-article"
-                return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod)
+                return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
         except BaseException:
             # A dictionary trained in the rolled-back transaction is gone: read the state again.
             self._writing = None
@@ -312,43 +294,55 @@ class Archive:
         self.db["revisions"].insert({**revision, "fetched_at": fetched_at, "content_hash": digest,
                                      "capture_id": capture_id, "parser_version": parser_version})
 
+    def _stored(self, article_id: int) -> Stored | None:
+        row = next(self.db.query("SELECT content_hash, views FROM articles WHERE article_id = ?", [article_id]), None)
+        return Stored(row["content_hash"], row["views"]) if row else None
+
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
-                        parser_version: str, lastmod: str | None) -> str:
+                        parser_version: str, lastmod: str | None, lemmas: str | None = None) -> str:
         fetched_at = capture["fetched_at"]
-        digest = content_hash(record)
         row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
                                       [record["article_id"]]), None)
+        change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
-        if existing and existing["content_hash"] == digest:
+        if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
-            if existing["views"] != record["views"]:
+            if change.row_changed:
                 changes["updated_at"] = fetched_at
             self.db["articles"].update(record["article_id"], changes)
-            return "unchanged"
+            return change.outcome
         self.db["articles"].upsert(
-            {**row, **bookkeeping, "content_hash": digest, "updated_at": fetched_at,
+            {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
              "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
             pk="article_id",
         )
-        self._insert_revision(row, fetched_at, digest, capture_id, parser_version)
-        self._index(record)
-        return "updated" if existing else "new"
+        self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
+        self._index(record, lemmas)
+        return change.outcome
 
-    def _index(self, record: dict) -> None:
+    @staticmethod
+    def _search_text(record: dict) -> str:
+        return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+
+    def _index(self, record: dict, lemmas: str | None = None) -> None:
+        """Index the record; `lemmas` computed before the transaction, else here."""
         article_id = record["article_id"]
+        if lemmas is None:
+            lemmas = lemmas_of(self._search_text(record))
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-        text = " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
         self.db.execute(
             "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [article_id, record["title"], record.get("lead"), record["body"], lemmas_of(text)],
+            [article_id, record["title"], record.get("lead"), record["body"], lemmas],
         )
 
     def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
+        # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
+        lemmas = lemmas_of(self._search_text(versions[-1][1])) if versions else None
         with self.db.atomic():
             existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
             self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
@@ -356,23 +350,26 @@ class Archive:
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
                 return
-            previous = None
+            # The same policy as a crawl: each version against the one before it.
+            stored = None
             for capture, record, _ in versions:
-                digest = content_hash(record)
-                if digest != previous:
-                    self._insert_revision(self._row(record), capture["fetched_at"], digest, capture["capture_id"],
-                                          parser_version)
-                previous = digest
+                change = judge(stored, record)
+                if change.new_revision:
+                    self._insert_revision(self._row(record), capture["fetched_at"], change.content_hash,
+                                          capture["capture_id"], parser_version)
+                stored = Stored(change.content_hash, record["views"])
             capture, record, layout = versions[-1]
-            row = {**self._row(record), "content_hash": previous, "layout": layout, "parser_version": parser_version,
-                   "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"]}
+            change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
+            row = {**self._row(record), "content_hash": change.content_hash, "layout": layout,
+                   "parser_version": parser_version, "fetched_at": capture["fetched_at"],
+                   "capture_id": capture["capture_id"]}
             if existing is None:
                 row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
                            updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"])
-            elif existing["content_hash"] != previous or existing["views"] != record["views"]:
+            elif change.row_changed:
                 row["updated_at"] = utcnow()
             self.db["articles"].upsert(row, pk="article_id")
-            self._index(record)
+            self._index(record, lemmas)
 
     def mark_unchanged(self, article_id: int, checked_at: str) -> None:
         """A 304 Not Modified: the archive's copy is current."""

@@ -98,8 +98,8 @@ def test_a_failing_article_is_retried_by_the_next_run(fresh_site, tmp_path):
     # Three retries, each after a longer wait: 0.2 s, 0.4 s, 0.8 s.
     times = site.served_at[broken.path]
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    # Lower bounds only: a loaded machine can stretch any gap, never shorten one.
     assert len(gaps) == 3 and all(gap >= wait for gap, wait in zip(gaps, (0.2, 0.4, 0.8)))
-    assert gaps[2] > gaps[0]
     [run] = rows(db, "SELECT * FROM crawl_runs")
     assert run["articles_failed"] == 1 and json.loads(run["errors_by_kind"])["http_500"] == 1
     assert broken.article_id not in article_records(db)
@@ -153,6 +153,7 @@ def _kill_when(process: subprocess.Popen, db, at_least: int, deadline: float = 1
     process.wait()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("jobdir", [False, True], ids=["archive-only", "with-jobdir"])
 def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path, jobdir):
     from caravan_spider.sample_site.model import SampleSite
@@ -230,6 +231,7 @@ def test_progress_is_a_status_line_on_a_terminal(fresh_site, tmp_path):
     assert "\r\x1b[Karchived " in text and "progress:" not in text
 
 
+@pytest.mark.e2e
 def test_recent_articles_are_revisited_conditionally(tmp_path):
     from datetime import timedelta
 

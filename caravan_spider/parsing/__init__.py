@@ -1,16 +1,21 @@
 """Page → article record. Pure: HTML, URL and fetch time in; a record, or the reason it is not one, out.
 
+`explain()` is the entry the project uses (the spider, the CLI's `extract` and `reextract`): it returns an
+`Extraction` with the record or the reason there is none, the layout that read the page and where each
+field came from. `parse()` is the short form for scripts and tests: the record, or `NotAnArticle(reason)`.
+
     >>> article = parse(html, "https://www.caravan.kz/news/some-slug-845713/")
 
-Nothing here imports Scrapy; the spider, the CLI's `extract` and `reextract` all call `parse`.
+Nothing here imports Scrapy.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from ..record import FIELDS, Article  # the record is defined once, in record.py; re-exported here
 from ..text import word_count
 from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
@@ -19,31 +24,6 @@ from .layouts import pick
 from .page import Page
 
 PARSER_VERSION = "2026.11.24"
-
-FIELDS = ("url", "article_id", "language", "title", "lead", "body", "published_at", "modified_at", "category",
-          "tags", "authors", "image_url", "image_credit", "views", "word_count")
-
-
-@dataclass
-class Article:
-    url: str
-    article_id: int
-    language: str | None
-    title: str
-    lead: str | None
-    body: str
-    published_at: str | None
-    modified_at: str | None
-    category: str | None
-    tags: list[str] | None
-    authors: list[str] | None
-    image_url: str | None
-    image_credit: str | None
-    views: int | None
-    word_count: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class NotAnArticle(Exception):

@@ -1,0 +1,115 @@
+"""The incremental plan (CaravanSpider.plan) on its own: which article URLs a run fetches, and how.
+
+A real spider from a real Scrapy crawler with the project's settings, no network: `plan` reads only
+what the archive holds (`known`) and the sitemap's lastmod.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+import caravan_spider.settings as project_settings
+from caravan_spider.almaty import now
+from caravan_spider.archive import Known
+from caravan_spider.spiders.caravan import CaravanSpider
+from caravan_spider.urls import article_ref
+
+BASE = "http://127.0.0.1:8000"
+REF = article_ref("https://www.caravan.kz/news/festival-v-almaty-845713/")
+OLD = "2025-01-10T10:00:00+05:00"  # published long ago
+FETCHED = "2025-02-01T00:00:00+00:00"  # when the archive's copy was fetched
+HELD = Known(lastmod="2025-01-20T10:00:00+05:00", etag='"v1"', last_modified="Mon, 20 Jan 2025 05:00:00 GMT",
+             published_at=OLD, fetched_at=FETCHED)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """An empty archive: the spider opens it to read what is held; each test sets `known` itself."""
+    return tmp_path_factory.mktemp("plan") / "caravan.db"
+
+
+def spider_for(db, known: dict[int, Known] | None = None, **arguments) -> CaravanSpider:
+    settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
+    crawler = get_crawler(CaravanSpider, {**settings, "CARAVAN_DB": str(db)})
+    crawler._apply_settings()
+    spider = CaravanSpider.from_crawler(crawler, base_url=BASE, **arguments)
+    crawler.spider = spider
+    spider.known = known or {}
+    return spider
+
+
+def planned(spider) -> dict:
+    return {key: value for key, value in spider.crawler.stats.get_stats().items() if key.startswith("caravan/")}
+
+
+def test_a_new_article_is_fetched_from_the_crawl_origin_without_conditions(db):
+    spider = spider_for(db)
+    request = spider.plan(REF, None)
+    assert request.url == f"{BASE}/news/festival-v-almaty-845713/"
+    assert request.callback == spider.parse_article and request.errback == spider.article_failed
+    assert request.meta["article_id"] == 845713 and request.meta["lastmod"] is None
+    assert request.meta["handle_httpstatus_list"] == [304]
+    assert "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
+    assert planned(spider) == {"caravan/planned/new": 1}
+
+
+def test_an_article_is_planned_once_per_run(db):
+    spider = spider_for(db)
+    assert spider.plan(REF, None) is not None
+    assert spider.plan(REF, "2026-01-01") is None
+    assert planned(spider) == {"caravan/planned/new": 1}
+
+
+def test_an_old_unchanged_article_is_skipped(db):
+    spider = spider_for(db, {845713: HELD})
+    assert spider.plan(REF, None) is None
+    assert spider.plan(REF, "2025-01-20T10:00:00+05:00") is None  # the lastmod our copy has
+    assert planned(spider) == {"caravan/skipped/unchanged": 2}
+
+
+@pytest.mark.parametrize("lastmod", ["2025-03-01T12:00:00+05:00", "2025-02-01T05:00:00+05:00"],
+                         ids=["newer than our copy", "the second we fetched it"])
+def test_a_newer_lastmod_is_asked_for_conditionally(db, lastmod):
+    spider = spider_for(db, {845713: HELD})
+    request = spider.plan(REF, lastmod)
+    assert request.headers["If-None-Match"] == b'"v1"'
+    assert request.headers["If-Modified-Since"] == b"Mon, 20 Jan 2025 05:00:00 GMT"
+    assert request.meta["lastmod"] == lastmod
+    assert planned(spider) == {"caravan/planned/lastmod": 1}
+
+
+def test_a_recent_article_is_revisited_conditionally(db):
+    published = (now() - timedelta(days=1)).isoformat(timespec="seconds")
+    spider = spider_for(db, {845713: Known(None, '"v2"', None, published, FETCHED)})
+    request = spider.plan(REF, None)
+    assert request.headers["If-None-Match"] == b'"v2"' and "If-Modified-Since" not in request.headers
+    assert planned(spider) == {"caravan/planned/recent": 1}
+
+
+def test_an_article_older_than_the_recent_days_is_not_revisited(db):
+    published = (now() - timedelta(days=4)).isoformat(timespec="seconds")
+    spider = spider_for(db, {845713: Known(None, None, None, published, FETCHED)})
+    assert spider.plan(REF, None) is None
+
+
+def test_full_revisits_everything_held(db):
+    spider = spider_for(db, {845713: HELD}, full="true")
+    assert spider.mode == "full"
+    assert spider.plan(REF, None).headers["If-None-Match"] == b'"v1"'
+    assert planned(spider) == {"caravan/planned/full": 1}
+
+
+def test_since_skips_what_changed_before_it_and_revisits_what_was_published_after(db):
+    spider = spider_for(db, {845713: HELD}, since="2025-01-01")
+    assert spider.mode == "since 2025-01-01"
+    assert spider.plan(article_ref("https://www.caravan.kz/news/staroe-delo-700001/"), "2024-12-31") is None  # even if new
+    assert spider.plan(REF, "2025-01-15") is not None  # held, published on 2025-01-10: since it
+    assert planned(spider) == {"caravan/planned/since": 1}
+
+
+def test_a_since_that_is_no_date_is_refused(db):
+    with pytest.raises(ValueError, match=r"since='last week' is not a date such as 2025-01-31"):
+        spider_for(db, since="last week")
