@@ -24,7 +24,7 @@ from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 from caravan_spider.search import lemma, lemmas_of
-from launcher import child
+from launcher import child, run
 
 
 def bench_parse(site: SampleSite) -> None:
@@ -56,21 +56,43 @@ def bench_lemmas(site: SampleSite) -> None:
 
 
 def bench_crawl(articles: int, workdir: Path) -> None:
+    """Our crawl (parse pool on and off) against trafilatura's own CLI on the same ~81 KB-page mirror,
+    side by side in one run, and the CPU of trafilatura.extract alone on the same pages."""
+    import urllib.request
+
+    import trafilatura
+
+    from mirror import serving_mirror
+
     site = SampleSite(articles=articles)
-    db = workdir / "crawl.db"
-    with serving(site) as base_url:
-        seconds, rss = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                              "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
-        again, _ = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                          "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
-    archive = Archive(db)
-    raw, stored = next(archive.db.query("SELECT sum(size), sum(length(body)) FROM captures")).values()
-    size = db.stat().st_size
-    archive.close()
-    print(f"crawl:        {articles} articles in {seconds:.1f} s = {articles / seconds:.0f} articles/s, "
-          f"peak {rss:.0f} MiB; unchanged re-crawl {again:.1f} s")
-    print(f"captures:     {raw / 1e6:.1f} MB fetched, {stored / 1e6:.1f} MB stored gzip (ratio {raw / stored:.1f}); "
-          f"archive file {size / 1e6:.1f} MB")
+    with serving_mirror(articles) as base_url:
+        urls = workdir / "urls.txt"
+        urls.write_text("".join(f"{base_url}{a.path}\n" for a in site.articles.values()))
+        pages = [urllib.request.urlopen(f"{base_url}{a.path}").read() for a in site.articles.values()]
+        started = time.process_time()
+        for page in pages:
+            trafilatura.extract(page)
+        extract_cpu = (time.process_time() - started) / len(pages) * 1000
+        size = statistics.mean(map(len, pages)) / 1000
+        tool = Path(sys.executable).parent / "trafilatura"
+        t_seconds, _, t_cpu, t_out = run([str(tool), "-i", str(urls), "--parallel", "2"])
+        t_rate = len(pages) / t_seconds
+        print(f"crawl:        {len(pages)} pages of {size:.0f} KB; trafilatura.extract alone: {extract_cpu:.1f} ms CPU "
+              f"per page")
+        print(f"trafilatura:  CLI -i urls --parallel 2: {t_seconds:5.1f} s = {t_rate:4.0f} pages/s, "
+              f"{t_cpu / len(pages) * 1000:.1f} ms CPU per page")
+        for label, workers in (("pool on ", "auto"), ("pool off", "0")):
+            db = workdir / f"crawl-{workers}.db"
+            seconds, rss, cpu, _ = run([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
+                                        "--base-url", base_url, "--set", "LOG_LEVEL=ERROR",
+                                        "--set", f"CARAVAN_PARSE_WORKERS={workers}"])
+            archive = Archive(db)
+            stored = archive.count()
+            archive.close()
+            per_article = cpu / stored * 1000
+            print(f"crawl {label}: {stored} articles in {seconds:5.1f} s = {stored / seconds:4.0f} articles/s = "
+                  f"{stored / seconds / t_rate:.2f}× trafilatura CLI (target ≥ 1.2×); {per_article:.1f} ms CPU per "
+                  f"article = {per_article / extract_cpu:.2f}× extract alone (target ≤ 1.3×); peak {rss:.0f} MiB")
 
 
 def build_archive(path: Path, articles: int) -> None:

@@ -113,6 +113,11 @@ def m5c_known_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_captures_article_fetched ON captures (article_id, fetched_at)")
 
 
+def search_text(record: dict) -> str:
+    """The text whose lemmas go into the search index."""
+    return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -204,16 +209,16 @@ class Archive:
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
-              lastmod: str | None) -> str:
+              lastmod: str | None, lemmas: str | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, and the search index.
 
-        Returns what happened: "new", "updated", "unchanged" or "not-article".
+        Returns what happened: "new", "updated", "unchanged" or "not-article". `lemmas` of the
+        record's search text may come precomputed (by a parse worker).
         """
-        lemmas = None
-        if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
+        if lemmas is None and record is not None and judge(self._stored(record["article_id"]), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = lemmas_of(self._search_text(record))
+            lemmas = lemmas_of(search_text(record))
         try:
             with self.db.atomic():
                 capture_id = self._insert_capture(capture)
@@ -323,15 +328,11 @@ class Archive:
         self._index(record, lemmas)
         return change.outcome
 
-    @staticmethod
-    def _search_text(record: dict) -> str:
-        return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
-
     def _index(self, record: dict, lemmas: str | None = None) -> None:
         """Index the record; `lemmas` computed before the transaction, else here."""
         article_id = record["article_id"]
         if lemmas is None:
-            lemmas = lemmas_of(self._search_text(record))
+            lemmas = lemmas_of(search_text(record))
         self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
         self.db.execute(
             "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
@@ -342,7 +343,7 @@ class Archive:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
         # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        lemmas = lemmas_of(self._search_text(versions[-1][1])) if versions else None
+        lemmas = lemmas_of(search_text(versions[-1][1])) if versions else None
         with self.db.atomic():
             existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
             self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])

@@ -21,6 +21,8 @@ class ArticlePage:
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
+    lemmas: str | None = None  # of the record's search text, when a parse worker made them
+    sha256: str | None = None  # of the body, when a parse worker computed it
 
 
 @dataclass

@@ -58,9 +58,9 @@ class ArchivePipeline:
             raise DropItem(f"unknown item {type(item).__name__}")
         capture = {"article_id": item.article_id, "url": item.url, "status": item.status,
                    "content_type": item.content_type, "etag": item.etag, "last_modified": item.last_modified,
-                   "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
+                   "fetched_at": item.fetched_at, "body": item.body, "sha256": item.sha256, "run_id": self.run_id,
                    "note": "body as received after Content-Encoding was decoded"}
-        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
+        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod, item.lemmas)
         if item.record is None:
             self.coverage.add_rejection(item.reason)
             self.stats.inc_value("caravan/not_articles")

@@ -40,6 +40,9 @@ CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
+# Worker processes that parse pages (and make their lemmas) off the reactor thread, so that
+# downloading, parsing and storing overlap: "auto" is one per core, 0 parses in the reactor thread.
+CARAVAN_PARSE_WORKERS = "auto"
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
 CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines

@@ -8,6 +8,8 @@ that runs threads (Scrapy's reactor has some), which a plain fork is not.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -38,3 +40,34 @@ def extract(body: bytes, url: str, fetched_at: str, content_type: str | None) ->
 def extract_many(pages: list[tuple[bytes, str, str, str | None]]) -> list[tuple[dict | None, str | None, str]]:
     """Several pages per task, so that small pages do not drown in inter-process traffic."""
     return [extract(*page) for page in pages]
+
+
+def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None) -> dict:
+    """Everything the crawl computes from a fetched page, in one worker call: the record (or
+    the reason there is none), the lemmas its search row needs, and the body's SHA-256."""
+    from .archive import search_text
+    from .search import lemmas_of
+
+    record, reason, layout = extract(body, url, fetched_at, content_type)
+    return {"record": record, "reason": reason, "layout": layout,
+            "lemmas": lemmas_of(search_text(record)) if record else None,
+            "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def wrap(future):
+    """A concurrent.futures future as something a Scrapy coroutine callback can await."""
+    from scrapy.utils.reactor import is_asyncio_reactor_installed
+
+    if is_asyncio_reactor_installed():
+        return asyncio.wrap_future(future)
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    deferred = Deferred()
+
+    def settle(done):
+        error = done.exception()
+        reactor.callFromThread(deferred.errback if error else deferred.callback, error or done.result())
+
+    future.add_done_callback(settle)
+    return deferred

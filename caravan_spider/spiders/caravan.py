@@ -25,9 +25,11 @@ from .. import __version__
 from ..almaty import localize, now
 from ..archive import Archive, Known
 from ..items import ArticlePage, NotModified
-from ..parsing import explain
 from ..parsing.dates import parse_machine
 from ..urls import ArticleRef, Origin, article_ref
+from ..workers import cores, parse_page
+from ..workers import pool as worker_pool
+from ..workers import wrap as wrap_future
 
 
 def _as_datetime(value) -> datetime | None:
@@ -52,6 +54,7 @@ class CaravanSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         self.seen: set[int] = set()
         self.known: dict[int, Known] = {}
+        self.parse_pool = None  # worker processes, made in from_crawler
         self.robots_seen = False
         self.listing_fallback = False
 
@@ -77,7 +80,16 @@ class CaravanSpider(scrapy.Spider):
             spider.known = archive.known()
         finally:
             archive.close()
+        # Pages are parsed in worker processes while the reactor keeps downloading and the
+        # pipeline keeps storing; CARAVAN_PARSE_WORKERS=0 parses in this thread instead.
+        parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
+        jobs = cores() if str(parse_workers).lower() in ("", "auto", "none") else int(parse_workers)
+        spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
         return spider
+
+    def closed(self, reason):
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(cancel_futures=True)
 
     @property
     def mode(self) -> str:
@@ -251,24 +263,29 @@ class CaravanSpider(scrapy.Spider):
         return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
     # --- fetched ------------------------------------------------------------------------------------
-    def parse_article(self, response):
-        fetched_at = datetime.now(timezone.utc)
+    async def parse_article(self, response):
+        fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         article_id = response.meta["article_id"]
         if response.status == 304:
-            yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at.isoformat(timespec="seconds"))
+            yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        result = explain(response.body, response.url, fetched_at, content_type)
-        record = result.article.to_dict() if result.article else None
-        if result.article is None:
-            self.logger.info("not an article: %s (%s)", response.url, result.reason)
+        page = (response.body, response.url, fetched_at, content_type)
+        if self.parse_pool is not None:
+            parsed = await wrap_future(self.parse_pool.submit(parse_page, *page))
+        else:
+            parsed = parse_page(*page)
+        record = parsed["record"]
+        if record is None:
+            self.logger.info("not an article: %s (%s)", response.url, parsed["reason"])
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
-            fetched_at=fetched_at.isoformat(timespec="seconds"), body=response.body,
+            fetched_at=fetched_at, body=response.body,
             article_id=record["article_id"] if record else article_id, lastmod=response.meta.get("lastmod"),
-            record=record, reason=result.reason, layout=result.layout,
+            record=record, reason=parsed["reason"], layout=parsed["layout"], lemmas=parsed["lemmas"],
+            sha256=parsed["sha256"],
         )
 
     def article_failed(self, failure):
