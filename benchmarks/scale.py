@@ -28,7 +28,7 @@ def query_words(db: Path, count: int) -> list[str]:
     """Lemmas spread over the whole range of document frequency, from the rarest to the most common."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, col)")
-    rows = conn.execute("SELECT term, doc FROM temp.vocab WHERE col = 'lemmas' AND length(term) > 3 "
+    rows = conn.execute("SELECT term, doc FROM temp.vocab WHERE col = 'body' AND length(term) > 3 "
                         "AND term GLOB '*[а-я]*' ORDER BY doc, term").fetchall()
     conn.close()
     step = max(1, len(rows) // count)
@@ -38,7 +38,7 @@ def query_words(db: Path, count: int) -> list[str]:
 def doc_share(db: Path, words: list[str], total: int) -> str:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, col)")
-    shares = sorted(conn.execute("SELECT doc FROM temp.vocab WHERE col = 'lemmas' AND term = ?", [w]).fetchone()[0]
+    shares = sorted(conn.execute("SELECT doc FROM temp.vocab WHERE col = 'body' AND term = ?", [w]).fetchone()[0]
                     / total for w in words)
     conn.close()
     return f"words in {shares[0]:.2%}…{shares[-1]:.0%} of articles, median {statistics.median(shares):.1%}"
@@ -66,9 +66,8 @@ def bench_search_cli(db: Path, one: list[str], two: list[str]) -> None:
 def datasette_dir(db: Path) -> Path:
     """A configuration directory like archive/ whose caravan.db is the synthetic archive."""
     folder = Path(tempfile.mkdtemp(prefix="caravan-ds-"))
-    for name in ("metadata.yml", "settings.json"):
+    for name in ("metadata.yml", "settings.json"):  # the reading room itself is an installed plugin
         shutil.copy(ROOT / "archive" / name, folder / name)
-    shutil.copytree(ROOT / "archive" / "plugins", folder / "plugins")
     (folder / "caravan.db").symlink_to(db)
     return folder
 

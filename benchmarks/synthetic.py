@@ -104,9 +104,10 @@ def _rows(corpus: Corpus, count: int, dictionary_id: int, dictionary):
         if rng.random() < NOT_ARTICLE_SHARE:
             yield None, None, capture, None
             continue
-        lemmas = " ".join([corpus.title_lemmas[title], corpus.lead_lemmas[lead]]
-                          + [corpus.paragraph_lemmas[i] for i in chosen])
-        yield record, content_hash(record), capture, (article_id, title, lead, body, lemmas)
+        # The index entry archive.index_entry makes: the lemmas of title, lead and body, column by column.
+        body_lemmas = " ".join(corpus.paragraph_lemmas[i] for i in chosen)
+        yield record, content_hash(record), capture, (article_id, corpus.title_lemmas[title],
+                                                      corpus.lead_lemmas[lead], body_lemmas)
 
 
 def build(path: Path, count: int) -> None:
@@ -133,7 +134,7 @@ def build(path: Path, count: int) -> None:
         "revisions": f"INSERT INTO revisions ({', '.join(revision_cols)}) "
                      f"VALUES ({', '.join('?' * len(revision_cols))})",
         "captures": f"INSERT INTO captures ({', '.join(capture_cols)}) VALUES ({', '.join('?' * len(capture_cols))})",
-        "fts": "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
+        "fts": "INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
     }
     batch: dict[str, list] = {k: [] for k in insert}
 

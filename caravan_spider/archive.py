@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,7 +30,7 @@ from . import captures as capture_codec
 from .record import FIELDS, JSON_FIELDS
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
-from .search import fts_query, lemmas_of
+from .search import fts_query, lemmas_of, snippet
 from .settings import CARAVAN_DB
 
 DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
@@ -86,6 +87,50 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m2a_furniture(db: sqlite_utils.Database) -> None:
+    # Lines an edition repeats on many pages (ticker, weather, menus, «В тренде» headlines), learned
+    # from the captures by boilerplate.py and handed to the parser, which drops them on every layout.
+    db["furniture"].create(
+        {"edition": str, "line": str, "pages": int, "share": float, "window_start": str, "window_end": str,
+         "window_pages": int, "min_share": float, "learned_at": str},
+        pk=("edition", "line"),
+    )
+
+
+@migrations()
+def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
+    # The index becomes an external-content table on `articles` (rowid = article_id), so that
+    # Datasette and `sqlite-utils search caravan.db articles` find it; it indexes the lemmas
+    # of title, lead and body column by column, so `_search_title=` searches the title.
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"article_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in db.query("SELECT article_id, title, lead, body FROM articles"):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", index_entry(row))
+
+
+def index_entry(row: dict) -> list:
+    """What the index holds for an article: its id and the lemmas of title, lead and body."""
+    return [row["article_id"], *(lemmas_of(row.get(k)) if row.get(k) is not None else None
+                                 for k in ("title", "lead", "body"))]
+
+
+@migrations()
+def m1a_crawl_problems(db: sqlite_utils.Database) -> None:
+    # Each fetch that gave nothing to archive, once, by kind: what `runs` lists and what the
+    # next run retries; also canonical conflicts and text held back as suspiciously short.
+    db["crawl_problems"].create(
+        {"problem_id": int, "run_id": int, "recorded_at": str, "source": str, "kind": str, "url": str,
+         "article_id": int, "detail": str, "content_hash": str},
+        pk="problem_id",
+    )
+    db["crawl_problems"].create_index(["run_id"])
+    db["crawl_problems"].create_index(["article_id"])
+
+
+@migrations()
 def m5a_capture_dictionaries(db: sqlite_utils.Database) -> None:
     # Captures are stored with zstd and a dictionary trained on earlier captures (see captures.py);
     # each capture names its dictionary, NULL for gzip captures and those stored before the first.
@@ -113,9 +158,11 @@ def m5c_known_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_captures_article_fetched ON captures (article_id, fetched_at)")
 
 
-def search_text(record: dict) -> str:
-    """The text whose lemmas go into the search index."""
-    return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
+
+
+class NotAnArchive(Exception):
+    """The file exists but is not a caravan-archive database."""
 
 
 def utcnow() -> str:
@@ -131,32 +178,55 @@ class Known(NamedTuple):
     last_modified: str | None
     published_at: str | None
     fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
+    is_article: bool = True  # False: every answer so far was not an article (empty, not found, 404)
+    misses: int = 0  # how many such answers since the last article
+    gone: bool = False  # the last answer was 404 or 410
 
 
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
-    in their own modules; this class asks them and reads and writes the tables."""
+    in their own modules; this class asks them and reads and writes the tables.
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True):
+    create=False: the file must exist already; read_only=True: opened with SQLite's mode=ro,
+    never migrated nor switched to WAL (readers never write)."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True, read_only: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
-            raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
-        # nothing committed; a power loss may lose the last commits (never corrupts the file),
-        # and the next run fetches those pages again.
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        migrations.apply(self.db)
         self.lock = RunLock(self.path)
+        if (read_only or not create) and not self.path.exists():
+            raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"{self.path.parent} is not a directory: create it first")
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            else:
+                conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            tables = set(self.db.table_names())
+        except sqlite3.OperationalError as error:
+            raise NotAnArchive(f"{self.path} cannot be opened ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database ({error})") from None
+        if (read_only or not create or tables) and not ARCHIVE_TABLES <= tables:
+            self.db.close()
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database (it has no "
+                               f"{', '.join(sorted(ARCHIVE_TABLES - tables))} table)")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        if not read_only:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+            # nothing committed; a power loss may lose the last commits (never corrupts the file),
+            # and the next run fetches those pages again.
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            migrations.apply(self.db)
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
 
     def close(self) -> None:
         self.release()
-        self.db.close()
+        if hasattr(self, "db"):
+            self.db.close()
 
     # --- one run at a time ----------------------------------------------------------------
     def acquire(self, run_id: int | None = None) -> None:
@@ -195,30 +265,58 @@ class Archive:
     def known(self) -> dict[int, Known]:
         """Every article id the archive has met: articles, and article URLs that were not
         articles (a «Страница не найдена» page), which are not fetched again until they change.
-        Both queries read covering indexes (m5c), not the article rows."""
+        Read from covering indexes (m5c) into tuples, not from the article rows."""
         conn = self.db.conn
         known = {row[0]: Known(*row[1:]) for row in conn.execute(
             "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles "
             "INDEXED BY idx_articles_known")}
-        for article_id, fetched_at in conn.execute(
-                "SELECT article_id, max(fetched_at) FROM captures AS c INDEXED BY idx_captures_article_fetched "
-                "WHERE article_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles INDEXED BY idx_articles_known "
-                "WHERE articles.article_id = c.article_id) GROUP BY article_id"):
-            known[article_id] = Known(None, None, None, None, fetched_at)
+        for article_id, fetched_at, status, misses in conn.execute(
+                # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
+                # captures of non-articles (few) are read beyond the index.
+                "SELECT article_id, max(fetched_at), status, count(*) FROM captures AS c "
+                "INDEXED BY idx_captures_article_fetched WHERE article_id IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM articles INDEXED BY idx_articles_known WHERE articles.article_id = c.article_id) "
+                "GROUP BY article_id"):
+            known[article_id] = Known(None, None, None, None, fetched_at, is_article=False, misses=misses,
+                                      gone=status in (404, 410))
         return known
+
+    def record_problem(self, run_id: int | None, source: str, kind: str, url: str, article_id: int | None,
+                       detail: str, content_hash: str | None = None) -> None:
+        with self.db.atomic():
+            self.db["crawl_problems"].insert({
+                "run_id": run_id, "recorded_at": utcnow(), "source": source, "kind": kind, "url": url,
+                "article_id": article_id, "detail": detail, "content_hash": content_hash})
+
+    def problems(self, run_id: int) -> list[dict]:
+        if "crawl_problems" not in self.db.table_names():  # an archive older than m1a, opened read-only
+            return []
+        return list(self.db.query("SELECT * FROM crawl_problems WHERE run_id = ? ORDER BY problem_id", [run_id]))
+
+    def held_words(self, article_id: int) -> int | None:
+        """Words of the archived text of an article, or None when it is not held."""
+        row = next(self.db.query("SELECT word_count FROM articles WHERE article_id = ?", [article_id]), None)
+        return row["word_count"] if row else None
+
+    def was_held_back(self, article_id: int, digest: str) -> bool:
+        """True when this very text was held back before: seen twice, a shortening is real."""
+        return bool(next(self.db.query(
+            "SELECT 1 FROM crawl_problems WHERE article_id = ? AND kind = 'much_shorter' AND content_hash = ?",
+            [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
-              lastmod: str | None, lemmas: str | None = None) -> str:
+              lastmod: str | None, entry: list | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, and the search index.
 
-        Returns what happened: "new", "updated", "unchanged" or "not-article". `lemmas` of the
-        record's search text may come precomputed (by a parse worker).
+        Returns what happened: "new", "updated", "unchanged" or "not-article". The record's
+        search index `entry` (see index_entry()) may come precomputed by a parse worker.
         """
-        if lemmas is None and record is not None and judge(self._stored(record["article_id"]), record).new_revision:
+        lemmas = None
+        if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = lemmas_of(search_text(record))
+            lemmas = self._index_entries(record, entry)
         try:
             with self.db.atomic():
                 capture_id = self._insert_capture(capture)
@@ -304,7 +402,7 @@ class Archive:
         return Stored(row["content_hash"], row["views"]) if row else None
 
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
-                        parser_version: str, lastmod: str | None, lemmas: str | None = None) -> str:
+                        parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
         fetched_at = capture["fetched_at"]
         row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
@@ -319,6 +417,8 @@ class Archive:
                 changes["updated_at"] = fetched_at
             self.db["articles"].update(record["article_id"], changes)
             return change.outcome
+        if lemmas is None:  # the index entry to replace is read before the row changes
+            lemmas = self._index_entries(record)
         self.db["articles"].upsert(
             {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
              "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
@@ -328,26 +428,38 @@ class Archive:
         self._index(record, lemmas)
         return change.outcome
 
-    def _index(self, record: dict, lemmas: str | None = None) -> None:
-        """Index the record; `lemmas` computed before the transaction, else here."""
-        article_id = record["article_id"]
-        if lemmas is None:
-            lemmas = lemmas_of(search_text(record))
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
-        self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [article_id, record["title"], record.get("lead"), record["body"], lemmas],
-        )
+    def _index_entries(self, record: dict, new: list | None = None) -> tuple[list | None, list]:
+        """The index entry the article has now (None if it has none) and the one `record`
+        needs (`new`, when a parse worker made it); read and lemmatised outside the write
+        transaction (one run writes at a time)."""
+        old = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
+                                 [record["article_id"]]), None)
+        return (index_entry(old) if old else None), (new if new is not None else index_entry(record))
+
+    def _index(self, record: dict, lemmas: tuple[list | None, list]) -> None:
+        """Replace an article's entry in the search index. The index has external content:
+        the old entry is removed by handing FTS5 exactly the lemmas it indexed (a plain
+        DELETE would tokenize the readable text instead)."""
+        old, new = lemmas
+        if old is not None:
+            self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", old)
+        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", new)
 
     def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
         # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        lemmas = lemmas_of(search_text(versions[-1][1])) if versions else None
+        current = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
+                                     [article_id]), None)
+        indexed = index_entry(current) if current else None
+        lemmas = (None, index_entry(versions[-1][1])) if versions else None
         with self.db.atomic():
             existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
             self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            if indexed is not None:
+                self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                                "VALUES ('delete', ?, ?, ?, ?)", indexed)
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
                 return
@@ -378,24 +490,35 @@ class Archive:
             self.db.execute("UPDATE articles SET checked_at = ? WHERE article_id = ?", [checked_at, article_id])
 
     # --- reading --------------------------------------------------------------------------------
-    @staticmethod
-    def _article_filter(since, until, category, language, updated_since) -> tuple[str, list]:
-        where, params = ["1 = 1"], []
-        for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
-                              ("category = ?", category), ("language = ?", language),
-                              ("updated_at >= ?", updated_since)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        return " AND ".join(where), params
-
     def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
                       language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
         where, params = self._article_filter(since, until, category, language, updated_since)
-        sql = f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} ORDER BY published_at DESC, article_id DESC"
+        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} "
+               "ORDER BY published_at DESC, article_id DESC")
         for row in self.db.query(sql, params):
             yield self._record(row)
+
+    @staticmethod
+    def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
+                        updated_since: str | None, table: str = "articles") -> tuple[str, list]:
+        where, params = ["1 = 1"], []
+
+        def bound(column: str, op: str, value: str | None) -> str:
+            # A date (YYYY-MM-DD) is compared with the day the row's own text says (Almaty time for
+            # published_at); a date-time is an instant, compared as one whatever the offsets.
+            if value and len(value) == 10:
+                return f"substr({{t}}.{column}, 1, 10) {op} ?"
+            return f"julianday({{t}}.{column}) {op} julianday(?)"
+
+        for clause, value in ((bound("published_at", ">=", since), since),
+                              (bound("published_at", "<=", until), until),
+                              ("{t}.category = ?", category), ("{t}.language = ?", language),
+                              (bound("updated_at", ">=", updated_since), updated_since)):
+            if value:
+                where.append(clause.format(t=table))
+                params.append(value)
+        return " AND ".join(where), params
 
     def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
                           language: str | None = None, updated_since: str | None = None) -> Iterator[str]:
@@ -420,8 +543,18 @@ class Archive:
             row[key] = json.loads(row[key]) if row[key] is not None else None
         return row
 
-    def iter_captures(self) -> Iterator[dict]:
-        yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
+    def iter_captures(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+        """Captures in the order fetched, each with `canonical_url`: the URL of the record it
+        gave (its revision), else of its article. With a filter, only captures of the
+        articles it selects; without, every capture, pages that were not articles included."""
+        filtered = any((since, until, category, language, updated_since))
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        yield from self.db.query(
+            "SELECT captures.*, coalesce(revisions.url, articles.url) AS canonical_url FROM captures "
+            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.article_id = captures.article_id "
+            "LEFT JOIN revisions ON revisions.capture_id = captures.capture_id "
+            f"WHERE {where} ORDER BY captures.capture_id", params)
 
     def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
@@ -440,16 +573,19 @@ class Archive:
     SEARCH_RANKED = 1000
 
     def search(self, query: str, limit: int = 10) -> list[dict]:
-        """Best matches for a query in any word form, among its newest SEARCH_RANKED matches,
-        with a snippet of the body."""
-        return list(self.db.query(
-            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
-            "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
+        """Best matches for a query in any word form, among its newest SEARCH_RANKED matches;
+        each with its `snippet`: segments of the lead or body around the matched words (see
+        search.snippet)."""
+        found = list(self.db.query(
+            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, articles.lead, "
+            "articles.body FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
             "WHERE articles_fts MATCH :q AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
             "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
             "ORDER BY rank LIMIT :limit",
             {"q": fts_query(query), "ranked": self.SEARCH_RANKED, "limit": limit}))
+        for row in found:
+            row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
+        return found
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed (dictionaries not counted)."""
@@ -459,3 +595,28 @@ class Archive:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    # --- learned furniture (boilerplate.py) ---------------------------------------------------------
+    def last_fetch(self) -> str | None:
+        """When the newest successful capture was fetched."""
+        return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
+
+    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
+        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
+        ids = [r["capture_id"] for r in self.db.query(
+            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
+            "ORDER BY capture_id", [start, end])]
+        for capture_id in ids:
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, compression, dictionary_id, "
+                                     "body FROM captures "
+                                     "WHERE capture_id = ?", [capture_id]))
+
+    def replace_furniture(self, edition: str, rows: list[dict]) -> None:
+        """The furniture learned for an edition replaces what was learned before."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM furniture WHERE edition = ?", [edition])
+            if rows:
+                self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
+
+    def furniture_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))

@@ -5,19 +5,62 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import logging
 import os
-import shutil
+import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from . import __version__
-from .archive import DEFAULT_DB, Archive, ArchiveLocked
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive
+from .outcomes import EXIT_STATUS
 
 EXIT_NOT_ARTICLE = 3
+EXIT_BAD_INPUT = 64  # sysexits' EX_USAGE: the command line or a file it names is wrong
+EXIT_LOCKED = 2
+
+
+class BadInput(click.ClickException):
+    """One line naming what is wrong with the input and what to do; exit status 64."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _open(db: str, read_only: bool = True) -> Archive:
+    """The archive at `db` for a command, or one line saying why not. Readers open it read-only:
+    never migrated, never switched to WAL, not a byte written."""
+    try:
+        return Archive(db, create=False, read_only=read_only)
+    except (FileNotFoundError, NotAnArchive) as error:
+        raise BadInput(str(error)) from None
+
+
+def _date_or_instant(value: str | None, name: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) or date-time (with an offset, else Almaty time), normalised."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{name} {value!r} is not a date such as 2025-01-31 or a date-time such as "
+                       "2025-01-31T10:00:00+05:00") from None
+    if moment.tzinfo is None:
+        from .almaty import localize
+
+        moment = localize(moment)
+    return moment.isoformat()
+
+
+def _writable_file(path: str | None, name: str) -> None:
+    if path and not Path(path).resolve().parent.is_dir():
+        raise BadInput(f"{name} {path}: directory {Path(path).resolve().parent} does not exist; create it first")
 
 
 def db_option(must_exist: bool = False):
@@ -38,40 +81,55 @@ def cli():
     """
 
 
-def _sibling(command: str) -> str:
-    """How to call a command installed beside this one, as the user can type it."""
-    if shutil.which(command):
-        return command
-    path = Path(sys.executable).parent / command
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
-def _is_loopback(url: str | None) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url or "").hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
-def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
+def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_file: str | None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    settings.set("CARAVAN_DB", db, priority="cmdline")
-    if fast:
-        # The sample site (or any server on loopback) is ours: no need to be gentle with it.
-        for name, value in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
-                            "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY_JITTER": 0}.items():
-            settings.set(name, value, priority="cmdline")
-    for item in overrides:
+    for item in overrides:  # checked against the project's own defaults
         name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        if not sep or not name.strip():
+            raise BadInput(f"--set {item!r} is not NAME=VALUE")
+        _check_setting(name.strip(), value, settings.get(name.strip()))
+    settings.set("CARAVAN_DB", db, priority="cmdline")
+    settings.set("CARAVAN_SUMMARY", False, priority="cmdline")  # printed below, with the exit status
+    # Quiet by default: warnings and errors only; -v or --log-file give Scrapy's INFO log.
+    settings.set("LOG_LEVEL", "INFO" if verbose or log_file else "WARNING", priority="cmdline")
+    if log_file:
+        settings.set("LOG_FILE", log_file, priority="cmdline")
+    for item in overrides:
+        name, _, value = item.partition("=")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
+
+
+def _check_setting(name: str, value: str, default) -> None:
+    """A value for a number or flag setting must be one: found now, not as a traceback mid-crawl."""
+    kind = type(default)
+    try:
+        if kind is bool:
+            if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
+                raise ValueError
+        elif kind in (int, float):
+            float(value) if kind is float else int(value)
+    except ValueError:
+        raise BadInput(f"--set {name}={value!r}: {name} takes {'true/false' if kind is bool else 'a number'} "
+                       f"(default {default!r})") from None
+
+
+def _crawl_db(db: str) -> None:
+    """Check the archive file before Scrapy starts; only the default folder is ever created."""
+    path = Path(db)
+    if not path.parent.is_dir():
+        if db != DEFAULT_DB:
+            raise BadInput(f"--db {db}: directory {path.parent} does not exist; create it first")
+        path.parent.mkdir()
+    try:
+        Archive(db).close()  # creates or upgrades it; refuses a file that is not an archive
+    except NotAnArchive as error:
+        raise BadInput(f"--db {db}: {error}") from None
+    except OSError as error:
+        raise BadInput(f"--db {db}: {error.strerror or error}") from None
 
 
 @cli.command()
@@ -85,102 +143,144 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
               help="Keep Scrapy's request queue here so a stopped run resumes where it was.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
-def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides):
+@click.option("-v", "--verbose", is_flag=True, help="Print Scrapy's log (INFO) instead of a progress bar.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log (INFO) to this file.")
+def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides, verbose, log_file):
     """Fetch new and changed articles into the archive.
 
     Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
     robots.txt, and fetches only what the archive lacks or holds an older copy of.
-    Ends with a summary; exit status 0 when the run finished, 1 when it failed or the
-    site's markup drifted, 2 when another run holds the archive.
+    Quiet: a progress bar on a terminal, then a short summary; warnings and errors only
+    otherwise (cron). The run's outcome is the exit status: 0 finished, 1 drift (the
+    site's markup changed), 2 locked (another run holds the archive), 3 failed, 4
+    incomplete (a sitemap, feed or listing could not be read), 130 interrupted, 64 bad input.
 
     \b
     Examples:
       caravan-archive crawl --sample
       caravan-archive crawl --db archive/caravan.db --since 2025-01-01
+      caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
 
+    from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
 
+    from .urls import Origin
+
     if sample and base_url:
-        raise click.UsageError("--sample and --base-url exclude each other")
-    settings = _scrapy_settings(db, overrides, fast=sample or _is_loopback(base_url))
+        raise BadInput("--sample and --base-url exclude each other")
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise BadInput(f"--since {since!r} is not a date such as 2025-01-31") from None
+    if sample and sample_articles < 8:
+        raise BadInput(f"--sample-articles {sample_articles}: the sample site needs at least 8 articles")
+    _writable_file(log_file, "--log-file")
+    settings = _scrapy_settings(db, overrides, verbose, log_file)
+    try:
+        Origin(base_url or settings.get("CARAVAN_BASE_URL"))
+    except ValueError as error:
+        raise BadInput(f"--base-url: {error}" if base_url else f"CARAVAN_BASE_URL: {error}") from None
+    _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
             base_url = stack.enter_context(serving(SampleSite(articles=sample_articles)))
-            click.echo(f"Serving the sample site at {base_url}", err=True)
-        process = CrawlerProcess(settings, install_root_handler=True)
+            if verbose:
+                click.echo(f"Serving the sample site at {base_url}", err=True)
+        process = CrawlerProcess(settings)
+        if log_file:  # the log goes to the file; what needs attention still reaches the terminal
+            console = logging.StreamHandler()
+            console.setLevel(logging.WARNING)
+            console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
         kwargs = {"since": since, "full": full}
         if base_url:
             kwargs["base_url"] = base_url
         process.crawl(crawler, **kwargs)
         process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # Scrapy never got as far as making the stats collector
+        stats = {}
     if stats.get("caravan/locked"):
         click.echo(stats["caravan/locked"], err=True)
-        sys.exit(2)
+        sys.exit(EXIT_LOCKED)
     run_id = stats.get("caravan/run_id")
     if run_id is None:
-        click.echo("The crawl did not start; see the log above.", err=True)
-        sys.exit(1)
-    archive = Archive(db)
+        reason = stats.get("caravan/cannot_open") or "run again with -v to see why"
+        click.echo(f"The crawl did not start: {reason}.", err=True)
+        sys.exit(EXIT_STATUS["failed"])
+    for line in summary(db, run_id, time.monotonic() - started):
+        click.echo(line)
+    archive = Archive(db, create=False)
     try:
-        run = archive.db["crawl_runs"].get(run_id)
-        total = archive.count()
-        raw, stored = archive.capture_sizes(run_id)
+        status = archive.db["crawl_runs"].get(run_id)["status"]
     finally:
         archive.close()
-    click.echo(
-        f"Crawl run {run_id} {run['status']} in {time.monotonic() - started:.1f} s: "
-        f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
-        f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
-    )
-    if stored:
-        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored in {stored / 1e6:.2f} MB "
-                   f"({stored / raw:.1%} of raw, zstd with a dictionary trained on the archive's captures).")
-    if run["status"] != "finished":
-        click.echo(f"  {run['message']}")
-    click.echo(f"{db} holds {total} articles. Browse: {_sibling('datasette')} {Path(db).parent}/   "
-               f"Export: {_sibling('caravan-archive')} export")
-    sys.exit(0 if run["status"] == "finished" else 1)
+    sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", help="The page's URL (default: its canonical link).")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--url", help="The page's URL (default: its canonical link); only with one page.")
 @click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
 @click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
-def extract(path, url, fetched_at, show_explain):
-    """Parse one saved page and print its article record as JSON.
+def extract(paths, url, fetched_at, show_explain):
+    """Parse saved pages and print their article records as JSON, one line per article.
 
-    A page that is not an article prints nothing on stdout, its reason on stderr, and
-    exits with status 3.
+    PATH may be `-` for standard input. A page that is not an article prints its reason
+    on stderr and nothing on stdout; the exit status is then 3.
 
     \b
-    Example:
+    Examples:
       caravan-archive extract tests/pages/seed/page.html --explain
+      caravan-archive extract tests/pages/*/page.html > records.jsonl
+      curl -s https://www.caravan.kz/news/...-845713/ | caravan-archive extract -
     """
     from .parsing import explain
 
-    when = datetime.fromisoformat(fetched_at) if fetched_at else None
-    result = explain(Path(path).read_bytes(), url or Path(path).resolve().as_uri(), when)
-    if show_explain:
-        click.echo(f"layout: {result.layout}", err=True)
-        for name, source in result.sources.items():
-            value = getattr(result.article, name, None) if result.article else None
-            shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
-            click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
-        for rule, count in result.pruned:
-            click.echo(f"  pruned {count:3} × {rule}", err=True)
-    if result.article is None:
-        click.echo(f"{path}: not an article: {result.reason}", err=True)
+    if url and len(paths) > 1:
+        raise BadInput("--url names one page; give one PATH with it")
+    try:
+        when = datetime.fromisoformat(fetched_at) if fetched_at else None
+    except ValueError:
+        raise BadInput(f"--fetched-at {fetched_at!r} is not a date-time such as 2026-01-21T12:00:00+05:00") from None
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as error:
+            raise BadInput(f"--url {url!r} is not a URL ({error})") from None
+        if parts.scheme not in ("http", "https", "file") or not parts.netloc and parts.scheme != "file":
+            raise BadInput(f"--url {url!r} is not an http(s) URL such as https://www.caravan.kz/news/slug-845713/")
+    rejected = 0
+    for path in paths:
+        html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        page_url = url or ("file:///dev/stdin" if path == "-" else Path(path).resolve().as_uri())
+        result = explain(html, page_url, when)
+        if show_explain:
+            click.echo(f"{path}: layout: {result.layout}", err=True)
+            for name, source in result.sources.items():
+                value = getattr(result.article, name, None) if result.article else None
+                shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
+                click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
+            for rule, count in result.pruned:
+                click.echo(f"  pruned {count:3} × {rule}", err=True)
+        if result.article is None:
+            click.echo(f"{'stdin' if path == '-' else path}: not an article: {result.reason}", err=True)
+            rejected += 1
+            continue
+        click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
+    if rejected:
         sys.exit(EXIT_NOT_ARTICLE)
-    click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
 
 
 @cli.command()
@@ -190,8 +290,10 @@ def extract(path, url, fetched_at, show_explain):
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only this category.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
-@click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
-@click.option("--warc", type=click.Path(dir_okay=False), help="Instead, write the raw captures as a WARC file.")
+@click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
+              "with an offset; UTC without one).")
+@click.option("--warc", is_flag=True,
+              help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
 def export(db, output, since, until, category, language, updated_since, warc):
     """Export articles as JSON Lines, newest first, one record per line.
 
@@ -199,19 +301,36 @@ def export(db, output, since, until, category, language, updated_since, warc):
     Examples:
       caravan-archive export -o articles.jsonl.gz
       caravan-archive export --since 2025-01-01 --category Политика
+      caravan-archive export --warc -o captures.warc.gz --since 2025-01-01
     """
-    archive = Archive(db, create=False)
+    since, until = _date_or_instant(since, "--since"), _date_or_instant(until, "--until")
+    if updated_since and len(updated_since) != 10:
+        try:  # a date-time without an offset is UTC here: updated_at is kept in UTC
+            moment = datetime.fromisoformat(updated_since)
+            updated_since = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+        except ValueError:
+            pass
+    updated_since = _date_or_instant(updated_since, "--updated-since")
+    _writable_file(output, "-o")
+    filters = {"since": since, "until": until, "category": category, "language": language,
+               "updated_since": updated_since}
+    archive = _open(db)
     try:
         if warc:
             from .warc import write_warc
 
-            count = write_warc(archive, warc)
-            click.echo(f"Wrote {count} captures to {warc}", err=True)
+            if output is None and sys.stdout.isatty():
+                raise click.UsageError("a WARC file is binary: give -o FILE.warc.gz, or redirect stdout")
+            compress = output is None or output.endswith(".gz")
+            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
+                count = write_warc(archive, out, compress, Path(output or "stdout.warc.gz").name, **filters)
+            if output:
+                click.echo(f"Wrote {count} captures to {output}", err=True)
             return
         opener = gzip.open if output and output.endswith(".gz") else open
         with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
             count = 0
-            for line in archive.iter_article_json(since, until, category, language, updated_since):
+            for line in archive.iter_article_json(**filters):
                 out.write(line)
                 out.write("\n")
                 count += 1
@@ -221,44 +340,89 @@ def export(db, output, since, until, category, language, updated_since, warc):
         archive.close()
 
 
+def output_options(command):
+    """--json and --csv, as sqlite-utils has them; plain text for people otherwise."""
+    command = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(command)
+    return click.option("--json", "as_json", is_flag=True, help="Output a JSON array of objects.")(command)
+
+
+def output_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+
+
+def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return as_json or as_csv
+
+
 @cli.command()
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many runs, newest first.")
-def runs(db, limit):
+@output_options
+def runs(db, limit, as_json, as_csv):
     """Show the recent crawl runs: when, how they ended, what they did.
 
     \b
-    Example:
+    Examples:
       caravan-archive runs --limit 5
+      caravan-archive runs --json
     """
-    archive = Archive(db, create=False)
+    output_format(as_json, as_csv)
+    archive = _open(db)
     try:
         rows = archive.runs(limit)
+        problems = {r["run_id"]: archive.problems(r["run_id"]) for r in rows}
     finally:
         archive.close()
+    if emit(rows, as_json, as_csv):
+        return
     header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
     click.echo(header)
     for r in rows:
         click.echo(f"{r['run_id']:>4}  {(r['started_at'] or '')[:19]:19}  {r['status']:9} {r['articles_new'] or 0:>5} "
                    f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} {r['articles_failed'] or 0:>5} "
                    f"{r['requests'] or 0:>6}  {(r['bytes_downloaded'] or 0) / 1e6:>6.2f}")
+        if r["status"] not in ("finished", "running") or problems[r["run_id"]]:
+            click.echo(f"      {r['message']}")
+        for problem in problems[r["run_id"]][:20]:
+            click.echo(f"      {problem['kind']:20} {problem['url']}")
+        if len(problems[r["run_id"]]) > 20:
+            click.echo(f"      ... and {len(problems[r['run_id']]) - 20} more (table crawl_problems)")
 
 
 @cli.command()
 @click.argument("query")
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many matches.")
-def search(query, db, limit):
+@output_options
+def search(query, db, limit, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
-    Best matches first, ranked among the newest 1,000 articles that match, so that a
-    common word answers as fast as a rare one in an archive of a million articles.
+    Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
+    Each match shows a snippet with the matched words in bold (in [brackets] when not
+    on a terminal, and in --json and --csv). Best matches first, ranked among the newest
+    1,000 articles that match, so that a common word answers as fast as a rare one in an
+    archive of a million articles.
 
     \b
-    Example:
+    Examples:
       caravan-archive search "миротворец"
+      caravan-archive search "школа OR больница" --json
+      caravan-archive search "миротвор*" --csv > matches.csv
     """
-    archive = Archive(db, create=False)
+    from .search import plain
+
+    output_format(as_json, as_csv)
+    archive = _open(db)
     try:
         matches = archive.search(query, limit)
     finally:
@@ -266,8 +430,12 @@ def search(query, db, limit):
     if not matches:
         click.echo(f"No article matches {query!r}.", err=True)
         sys.exit(1)
+    if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
+        return
+    tty = sys.stdout.isatty()
     for m in matches:
-        snippet = " ".join(m["snippet"].split())
+        snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
+                          for text, hit in m["snippet"])
         click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['title']}\n            {snippet}\n            {m['url']}")
 
 
@@ -288,7 +456,7 @@ def reextract(db, jobs):
     from .reextract import reextract as run
     from .workers import cores
 
-    archive = Archive(db, create=False)
+    archive = _open(db, read_only=False)
     try:
         archive.acquire()
         report = run(archive, jobs or cores())
@@ -306,8 +474,10 @@ def reextract(db, jobs):
 
 
 @cli.command("sample-site")
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--articles", default=50, show_default=True, help="How many articles the site holds.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--articles", default=50, show_default=True, type=click.IntRange(min=8),
+              help="How many articles the site holds (at least 8).")
 def sample_site(port, articles):
     """Serve the bundled imitation of www.caravan.kz on loopback until interrupted.
 
@@ -319,7 +489,10 @@ def sample_site(port, articles):
     from .sample_site.model import SampleSite
     from .sample_site.server import make_server
 
-    server = make_server(SampleSite(articles=articles), port)
+    try:
+        server = make_server(SampleSite(articles=articles), port)
+    except OSError as error:
+        raise BadInput(f"--port {port}: {error.strerror or error}; choose another port (0 picks a free one)") from None
     click.echo(f"Sample site with {articles} articles at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
@@ -330,7 +503,22 @@ def sample_site(port, articles):
 
 
 def main():
-    cli()
+    """Every error a user can cause ends as one line and a non-zero exit, never a traceback."""
+    try:
+        cli(standalone_mode=False, prog_name="caravan-archive")
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        hint = f" (see: caravan-archive {error.ctx.command_path.split(' ', 1)[-1]} --help)" if (
+            isinstance(error, click.UsageError) and error.ctx and " " in error.ctx.command_path) else ""
+        click.echo(f"Error: {error.format_message()}{hint}", err=True)
+        sys.exit(EXIT_BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
+    except (OSError, sqlite3.DatabaseError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

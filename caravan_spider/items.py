@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -15,13 +15,15 @@ class ArticlePage:
     etag: str | None
     last_modified: str | None
     fetched_at: str  # UTC, ISO 8601
-    body: bytes  # as Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware
-    article_id: int  # from the URL; the record's own id wins when the page parses
+    # As Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware. Never in a
+    # repr, so no log line can hold page bytes.
+    body: bytes = field(repr=False)
+    article_id: int  # from the requested URL; a page whose canonical names another post is a Failure
     lastmod: str | None  # the sitemap's <lastmod>, when the URL came from a sitemap
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
-    lemmas: str | None = None  # of the record's search text, when a parse worker made them
+    index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
     sha256: str | None = None  # of the body, when a parse worker computed it
 
 
@@ -32,3 +34,29 @@ class NotModified:
     article_id: int
     url: str
     fetched_at: str
+
+
+@dataclass
+class Gone:
+    """An article URL answered 404 or 410: it is not asked again until a sitemap says it changed."""
+
+    article_id: int
+    url: str
+    status: int
+    fetched_at: str
+    body: bytes = field(repr=False)
+
+
+@dataclass
+class Failure:
+    """A fetch that gave nothing to archive: an article (article_id set) or a discovery URL.
+
+    kind is short and countable (http_500, truncated, canonical_conflict, off_origin, ...);
+    detail says what happened to this one.
+    """
+
+    url: str
+    kind: str
+    detail: str
+    article_id: int | None = None
+    source: str = "article"  # article, sitemap, feed or listing

@@ -11,7 +11,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from . import workers
+from . import boilerplate, workers
 from .archive import Archive
 from .parsing import FIELDS, PARSER_VERSION
 
@@ -30,16 +30,18 @@ class Report:
         return Counter(name for names in self.changed.values() for name in names)
 
 
-def _pages(archive: Archive, captures: list[dict]) -> list[tuple[bytes, str, str, str | None]]:
-    return [(archive.decompress_capture(c), c["url"], c["fetched_at"], c["content_type"]) for c in captures]
+def _pages(archive: Archive, captures: list[dict], furniture: dict, layouts: str) -> list[tuple]:
+    """explain()'s arguments for each capture (see workers.extract)."""
+    return [(archive.decompress_capture(c), c["url"], c["fetched_at"], c["content_type"],
+             boilerplate.for_url(furniture, c["url"]), layouts) for c in captures]
 
 
-def _parsed(archive: Archive, jobs: int) -> Iterator[tuple[int, list[dict], list[tuple]]]:
+def _parsed(archive: Archive, jobs: int, furniture: dict, layouts: str) -> Iterator[tuple[int, list[dict], list[tuple]]]:
     """(article id, captures, extraction per capture), in the archive's order."""
     grouped = archive.captures_by_article()
     if jobs <= 1:
         for article_id, captures in grouped:
-            yield article_id, captures, workers.extract_many(_pages(archive, captures))
+            yield article_id, captures, workers.extract_many(_pages(archive, captures, furniture, layouts))
         return
     with workers.pool(jobs) as executor:
         pending: deque = deque()
@@ -50,7 +52,7 @@ def _parsed(archive: Archive, jobs: int) -> Iterator[tuple[int, list[dict], list
                 if not batch:
                     exhausted = True
                     break
-                pages = [_pages(archive, captures) for _, captures in batch]
+                pages = [_pages(archive, captures, furniture, layouts) for _, captures in batch]
                 flat = [page for article in pages for page in article]
                 pending.append((batch, executor.submit(workers.extract_many, flat)))
             if not pending:
@@ -61,9 +63,13 @@ def _parsed(archive: Archive, jobs: int) -> Iterator[tuple[int, list[dict], list
                 yield article_id, captures, [next(results) for _ in captures]
 
 
-def reextract(archive: Archive, jobs: int = 1) -> Report:
+def reextract(archive: Archive, jobs: int = 1, layouts: str = "all") -> Report:
+    """Re-extract every article; the furniture is learned afresh from the captures first
+    (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too."""
     report = Report()
-    for article_id, captures, extractions in _parsed(archive, jobs):
+    boilerplate.learn(archive)
+    furniture = boilerplate.load(archive)
+    for article_id, captures, extractions in _parsed(archive, jobs, furniture, layouts):
         versions = [(capture, record, layout) for capture, (record, _, layout) in zip(captures, extractions)
                     if record is not None]
         before = archive.article_record(article_id)

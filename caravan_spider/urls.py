@@ -53,11 +53,17 @@ class Origin:
     """
 
     def __init__(self, base_url: str = PUBLIC_ORIGIN):
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(base_url)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base URL {base_url!r} is not an http(s) origin such as https://www.caravan.kz")
         self.base = f"{parts.scheme}://{parts.netloc}"
+        self.scheme = parts.scheme
         self.host = (parts.hostname or "").lower()
+        self.port = port or {"http": 80, "https": 443}[parts.scheme]
 
     def url(self, path: str) -> str:
         return self.base + path

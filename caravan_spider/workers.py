@@ -29,28 +29,31 @@ def pool(jobs: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
 
 
-def extract(body: bytes, url: str, fetched_at: str, content_type: str | None) -> tuple[dict | None, str | None, str]:
-    """(record or None, reason when not an article, layout) of one page; runs in a worker."""
+def extract(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
+            layouts: str | None = None) -> tuple[dict | None, str | None, str]:
+    """(record or None, reason when not an article, layout) of one page; runs in a worker.
+    The arguments are explain()'s, with fetched_at as ISO text and the learned furniture as data."""
     from .parsing import explain
 
-    result = explain(body, url, datetime.fromisoformat(fetched_at), content_type)
+    result = explain(body, url, datetime.fromisoformat(fetched_at), content_type, furniture, layouts)
     return (result.article.to_dict() if result.article else None), result.reason, result.layout
 
 
-def extract_many(pages: list[tuple[bytes, str, str, str | None]]) -> list[tuple[dict | None, str | None, str]]:
+def extract_many(pages: list[tuple]) -> list[tuple[dict | None, str | None, str]]:
     """Several pages per task, so that small pages do not drown in inter-process traffic."""
     return [extract(*page) for page in pages]
 
 
-def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None) -> dict:
+def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
+               layouts: str | None = None) -> dict:
     """Everything the crawl computes from a fetched page, in one worker call: the record (or
-    the reason there is none), the lemmas its search row needs, and the body's SHA-256."""
-    from .archive import search_text
-    from .search import lemmas_of
+    the reason there is none), the search index entry it needs (lemmas per column), and the
+    body's SHA-256."""
+    from .archive import index_entry
 
-    record, reason, layout = extract(body, url, fetched_at, content_type)
+    record, reason, layout = extract(body, url, fetched_at, content_type, furniture, layouts)
     return {"record": record, "reason": reason, "layout": layout,
-            "lemmas": lemmas_of(search_text(record)) if record else None,
+            "index_entry": index_entry(record) if record else None,
             "sha256": hashlib.sha256(body).hexdigest()}
 
 

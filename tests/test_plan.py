@@ -51,7 +51,7 @@ def test_a_new_article_is_fetched_from_the_crawl_origin_without_conditions(db):
     assert request.url == f"{BASE}/news/festival-v-almaty-845713/"
     assert request.callback == spider.parse_article and request.errback == spider.article_failed
     assert request.meta["article_id"] == 845713 and request.meta["lastmod"] is None
-    assert request.meta["handle_httpstatus_list"] == [304]
+    assert request.meta["handle_httpstatus_list"] == [304, 404, 410]  # 404/410: the article is gone, recorded (issue 8)
     assert "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
     assert planned(spider) == {"caravan/planned/new": 1}
 
