@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION, parse
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
@@ -79,8 +79,8 @@ def bench_crawl(articles: int, workdir: Path) -> None:
                               "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
         again, _ = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
                           "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
-    archive = Archive(db)
-    raw, stored = next(archive.db.query("SELECT sum(size), sum(length(body)) FROM captures")).values()
+    archive = Archive(db, read_only=True)
+    raw, stored = archive.capture_sizes()
     size = db.stat().st_size
     archive.close()
     print(f"crawl:        {articles} articles in {seconds:.1f} s = {articles / seconds:.0f} articles/s, "
@@ -95,9 +95,9 @@ def build_archive(path: Path, articles: int) -> None:
     archive = Archive(path)
     for article in site.articles.values():
         html = render.article_today(article, site.anchor) if article.layout == "today" else render.article_legacy(article)
-        capture = {"article_id": article.article_id, "url": article.url, "status": 200,
-                   "content_type": "text/html; charset=UTF-8", "fetched_at": "2026-01-21T07:00:00+00:00",
-                   "body": html.encode(article.encoding)}
+        capture = Capture(article_id=article.article_id, url=article.url, status=200,
+                          content_type="text/html; charset=UTF-8", fetched_at="2026-01-21T07:00:00+00:00",
+                          body=html.encode(article.encoding))
         archive.store(capture, article.expected_record(), article.layout, PARSER_VERSION, None)
     archive.close()
 

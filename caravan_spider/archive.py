@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -155,6 +155,41 @@ class Known:
     gone: bool = False  # the last answer was 404 or 410
 
 
+@dataclass(frozen=True)
+class Capture:
+    """One response to an article URL as the archive keeps it, whatever the parser made of it."""
+
+    url: str
+    status: int
+    fetched_at: str  # UTC, ISO 8601
+    body: bytes = field(repr=False)  # decoded from gzip/br by Scrapy; never in a repr (logs hold no page bytes)
+    article_id: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    run_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    """A crawl_runs row: how a run ended and what it did (counts as stored, None while running)."""
+
+    run_id: int
+    status: str
+    message: str | None
+    started_at: str | None
+    finished_at: str | None
+    base_url: str | None
+    mode: str | None
+    requests: int | None
+    articles_new: int | None
+    articles_updated: int | None
+    articles_unchanged: int | None
+    articles_failed: int | None
+    not_articles: int | None
+
+
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
     in their own modules; this class asks them and reads and writes the tables.
@@ -224,6 +259,13 @@ class Archive:
         with self.db.atomic():
             self.db["crawl_runs"].update(run_id, row)
 
+    def run(self, run_id: int) -> CrawlRun:
+        """One run as its crawl_runs row tells it; KeyError when there is no such run."""
+        row = next(self.db.query("SELECT * FROM crawl_runs WHERE run_id = ?", [run_id]), None)
+        if row is None:
+            raise KeyError(f"no crawl run {run_id} in {self.path}")
+        return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
+
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
@@ -271,7 +313,7 @@ class Archive:
             [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
-    def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
+    def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
               lastmod: str | None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, and the search index.
@@ -288,16 +330,16 @@ class Archive:
                 return "not-article"
             return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
 
-    def _insert_capture(self, capture: dict) -> int:
-        body: bytes = capture["body"]
+    def _insert_capture(self, capture: Capture) -> int:
+        body = capture.body
         table = self.db["captures"]
         table.insert({
-            "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
-            "content_type": capture.get("content_type"), "etag": capture.get("etag"),
-            "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
+            "article_id": capture.article_id, "url": capture.url, "status": capture.status,
+            "content_type": capture.content_type, "etag": capture.etag,
+            "last_modified": capture.last_modified, "fetched_at": capture.fetched_at,
             "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "compression": "gzip",
-            "body": gzip.compress(body, compresslevel=6, mtime=0), "note": capture.get("note"),
-            "run_id": capture.get("run_id"),
+            "body": gzip.compress(body, compresslevel=6, mtime=0), "note": capture.note,
+            "run_id": capture.run_id,
         })
         return table.last_pk
 
@@ -318,15 +360,15 @@ class Archive:
         row = next(self.db.query("SELECT content_hash, views FROM articles WHERE article_id = ?", [article_id]), None)
         return Stored(row["content_hash"], row["views"]) if row else None
 
-    def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
+    def _upsert_article(self, record: dict, capture: Capture, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
-        fetched_at = capture["fetched_at"]
+        fetched_at = capture.fetched_at
         row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
                                       [record["article_id"]]), None)
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
-                       "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
+                       "etag": capture.etag, "last_modified": capture.last_modified,
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
         if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
@@ -482,10 +524,10 @@ class Archive:
             row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
         return found
 
-    def capture_sizes(self, run_id: int) -> tuple[int, int]:
-        """Bytes of the run's captures as fetched, and as stored compressed."""
+    def capture_sizes(self, run_id: int | None = None) -> tuple[int, int]:
+        """Bytes of the run's captures (of every capture without a run) as fetched, and as stored compressed."""
         row = next(self.db.query("SELECT coalesce(sum(size), 0) AS raw, coalesce(sum(length(body)), 0) AS stored "
-                                 "FROM captures WHERE run_id = ?", [run_id]))
+                                 "FROM captures WHERE ? IS NULL OR run_id = ?", [run_id, run_id]))
         return row["raw"], row["stored"]
 
     def count(self, table: str = "articles") -> int:
