@@ -162,8 +162,9 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
 
-    from .crawlrun import RunStart
+    from .crawlrun import RunSpec, RunStart
     from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
@@ -184,6 +185,12 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
         Origin(base_url or settings.get("CARAVAN_BASE_URL"))
     except ValueError as error:
         raise BadInput(f"--base-url: {error}" if base_url else f"CARAVAN_BASE_URL: {error}") from None
+    if not since and settings.get("CARAVAN_SINCE"):
+        try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
+            RunSpec.from_settings(Settings({"CARAVAN_BASE_URL": base_url or settings.get("CARAVAN_BASE_URL"),
+                                            "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
+        except ValueError as error:
+            raise BadInput(f"CARAVAN_SINCE: {error}") from None
     _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
