@@ -6,7 +6,8 @@ are followed to the end. Every link is reduced to its article's canonical path a
 so an AMP copy, a `utm_*` variant or `caravan.kz` without `www.` is fetched once.
 
 Arguments (`-a name=value`): base_url (a mirror or the sample site), since (YYYY-MM-DD),
-full (revisit everything, conditionally).
+full (revisit everything, conditionally). They become the settings CARAVAN_BASE_URL, CARAVAN_SINCE
+and CARAVAN_FULL, from which every part of the crawl reads the run's spec (crawlrun.py).
 """
 
 from __future__ import annotations
