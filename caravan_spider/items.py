@@ -23,6 +23,8 @@ class ArticlePage:
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
+    index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
+    sha256: str | None = None  # of the body, when a parse worker computed it
 
 
 @dataclass

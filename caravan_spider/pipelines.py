@@ -113,7 +113,8 @@ class ArchivePipeline:
         if item.record is not None and self._much_shorter(item):
             raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
         capture = self._capture(item, item.content_type, item.etag, item.last_modified)
-        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
+        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod,
+                                     item.index_entry)
         if item.record is None:
             self.coverage.add_rejection(item.reason)
             self.stats.inc_value("caravan/not_articles")
@@ -129,7 +130,7 @@ class ArchivePipeline:
                  last_modified: str | None = None) -> Capture:
         return Capture(url=item.url, status=item.status, fetched_at=item.fetched_at, body=item.body,
                        article_id=item.article_id, content_type=content_type, etag=etag,
-                       last_modified=last_modified, run_id=self.run_id,
+                       last_modified=last_modified, sha256=getattr(item, "sha256", None), run_id=self.run_id,
                        note="body as received after Content-Encoding was decoded")
 
     def _much_shorter(self, item: ArticlePage) -> bool:

@@ -171,7 +171,7 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
         archive.close()
     lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}; {run.requests} requests."]
     if stored:
-        lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
+        lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
     if run.status != "finished" or run.articles_failed:
         lines.append(f"  {run.message}")

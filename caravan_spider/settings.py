@@ -59,6 +59,9 @@ CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
+# Worker processes that parse pages (and make their lemmas) off the reactor thread, so that
+# downloading, parsing and storing overlap: "auto" is one per core, 0 parses in the reactor thread.
+CARAVAN_PARSE_WORKERS = "auto"
 # Planned article fetches that may fail (listed, retried next run) before the run is `incomplete`,
 # and beyond which it `failed`.
 CARAVAN_TOLERATED_FAILED_SHARE = 0.05

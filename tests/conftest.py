@@ -7,17 +7,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
-
-# Datasette 0.65 opens a SQLite connection while importing datasette.filters and never closes it;
-# Python 3.13 warns about that (ResourceWarning), which this suite turns into an error. Import it
-# once here with that one warning silenced.
-with warnings.catch_warnings():
-    warnings.filterwarnings("ignore", "unclosed database", ResourceWarning)
-    import datasette.filters  # noqa: F401
 
 from caravan_spider.parsing import FIELDS
 from caravan_spider.sample_site.model import SampleSite

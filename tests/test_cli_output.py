@@ -33,7 +33,7 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
     lines = result.stdout.splitlines()
     assert len(lines) == 3
     assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", lines[0])
-    assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored gzip in 0\.\d\d MB \(compression ratio \d\.\d\)\.",
+    assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored zstd in 0\.\d\d MB \(compression ratio \d+\.\d\)\.",
                         lines[1])
     # The hints open what the user crawled into, not archive/; a page that is not an article is counted.
     monkeypatch.chdir(db.parent)  # where crawl() ran: commands are named as typed from there

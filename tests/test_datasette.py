@@ -34,6 +34,11 @@ class Client:
     def post(self, path, data):
         return asyncio.run(self.datasette.client.post(path, data=data))
 
+    def close(self):
+        """Close the archive's connections rather than leave them to the garbage collector."""
+        for database in self.datasette.databases.values():
+            database.close()
+
     def html(self, path):
         response = self.get(path)
         assert response.status_code == 200, response.text[:500]

@@ -29,10 +29,12 @@ from ..archive import Archive, Known
 from ..crawlrun import RunSpec, run_refused
 from ..items import ArticlePage, Failure, Gone, NotModified
 from ..middlewares import AlreadyFetched
-from ..parsing import explain
 from ..headers import header
 from ..parsing.dates import as_datetime
 from ..urls import ArticleRef, article_ref
+from ..workers import cores, parse_page
+from ..workers import pool as worker_pool
+from ..workers import wrap as wrap_future
 
 
 # Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
@@ -56,6 +58,7 @@ class CaravanSpider(scrapy.Spider):
         self.known: dict[int, Known] = {}
         self.furniture: dict = {}
         self.layouts = "all"
+        self.parse_pool = None  # worker processes, made in from_crawler
         self.robots_seen = False
         self.listing_fallback = False
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
@@ -99,8 +102,17 @@ class CaravanSpider(scrapy.Spider):
         finally:
             archive.close()
         spider.layouts = settings.get("CARAVAN_LAYOUTS")
+        # Pages are parsed in worker processes while the reactor keeps downloading and the
+        # pipeline keeps storing; CARAVAN_PARSE_WORKERS=0 parses in this thread instead.
+        parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
+        jobs = cores() if str(parse_workers).lower() in ("", "auto", "none") else int(parse_workers)
+        spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
         crawler.signals.connect(spider._run_refused, signal=run_refused)
         return spider
+
+    def closed(self, reason):
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(cancel_futures=True)
 
     @property
     def mode(self) -> str:
@@ -337,7 +349,7 @@ class CaravanSpider(scrapy.Spider):
         return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
     # --- fetched ------------------------------------------------------------------------------------
-    def parse_article(self, response):
+    async def parse_article(self, response):
         fetched_at = datetime.now(timezone.utc)
         article_id = response.meta["article_id"]
         stamp = fetched_at.isoformat(timespec="seconds")
@@ -353,12 +365,16 @@ class CaravanSpider(scrapy.Spider):
             yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
             return
         content_type = header(response.headers, "Content-Type")
+        parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None}
         if response.body.strip():
-            result = explain(response.body, response.url, fetched_at, content_type,
-                             boilerplate.for_url(self.furniture, response.url), self.layouts)
-            record, reason, layout = (result.article.to_dict() if result.article else None), result.reason, result.layout
-        else:
-            record, reason, layout = None, "empty response", None
+            # The same arguments explain() takes in this thread, as data a worker can receive.
+            page = (response.body, response.url, fetched_at.isoformat(), content_type,
+                    boilerplate.for_url(self.furniture, response.url), self.layouts)
+            if self.parse_pool is not None:
+                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page))
+            else:
+                parsed = parse_page(*page)
+        record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
         if record is not None and record["article_id"] != article_id:
             # The page names another post as itself (a wrong canonical link, a redirect to
             # another post): storing it would overwrite that post's row with this page.
@@ -373,7 +389,7 @@ class CaravanSpider(scrapy.Spider):
             etag=header(response.headers, "ETag"),
             last_modified=header(response.headers, "Last-Modified"),
             fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
-            record=record, reason=reason, layout=layout,
+            record=record, reason=reason, layout=layout, index_entry=parsed["index_entry"], sha256=parsed["sha256"],
         )
 
     def article_failed(self, failure):
