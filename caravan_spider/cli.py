@@ -325,6 +325,8 @@ def fixture(article_id, case, db, pages_dir):
     archive = _open(db)
     try:
         capture = archive.latest_capture(article_id)
+        if capture is not None:
+            capture = {**capture, "body": archive.decompress_capture(capture)}  # the bytes as fetched
     finally:
         archive.close()
     if capture is None:

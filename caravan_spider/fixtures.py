@@ -7,7 +7,6 @@ commit. The first thing to do when the real site is reachable.
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,7 @@ def write_fixture(capture: dict, folder: Path) -> dict:
     """Write page.html, meta.json and expected.json into `folder` (which must not exist yet)."""
     if folder.exists():
         raise FixtureError(f"{folder} already exists: a fixture is never rewritten; choose another --case")
-    body = gzip.decompress(capture["body"]) if capture.get("compression") == "gzip" else capture["body"]
+    body = capture["body"]  # as fetched (the caller decompressed it)
     meta = {"url": capture["url"], "fetched_at": capture["fetched_at"], "content_type": capture["content_type"]}
     result = explain(body, meta["url"], datetime.fromisoformat(meta["fetched_at"]), meta["content_type"])
     expected = result.article.to_dict() if result.article else {"not_an_article": result.reason}

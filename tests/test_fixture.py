@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from datetime import datetime
 
 import pytest
 
+from caravan_spider.archive import Archive
 from caravan_spider.parsing import explain
 
 from conftest import article_records, cli, rows
@@ -21,7 +21,12 @@ def test_fixture_writes_page_meta_and_expected_record_from_the_capture(archive_c
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "seed-from-archive"
     assert sorted(p.name for p in folder.iterdir()) == ["expected.json", "meta.json", "page.html"]
-    assert (folder / "page.html").read_bytes() == gzip.decompress(capture["body"])
+    archive = Archive(archive_copy, create=False, read_only=True)
+    try:
+        fetched = archive.decompress_capture(capture)
+    finally:
+        archive.close()
+    assert (folder / "page.html").read_bytes() == fetched
     meta = json.loads((folder / "meta.json").read_text("utf-8"))
     assert meta == {"url": capture["url"], "fetched_at": capture["fetched_at"],
                     "content_type": capture["content_type"]}
