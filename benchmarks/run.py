@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION, parse
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
@@ -110,9 +110,9 @@ def build_archive(path: Path, articles: int) -> None:
     archive = Archive(path)
     for article in site.articles.values():
         html = render.article_today(article, site.anchor) if article.layout == "today" else render.article_legacy(article)
-        capture = {"article_id": article.article_id, "url": article.url, "status": 200,
-                   "content_type": "text/html; charset=UTF-8", "fetched_at": "2026-01-21T07:00:00+00:00",
-                   "body": html.encode(article.encoding)}
+        capture = Capture(article_id=article.article_id, url=article.url, status=200,
+                          content_type="text/html; charset=UTF-8", fetched_at="2026-01-21T07:00:00+00:00",
+                          body=html.encode(article.encoding))
         archive.store(capture, article.expected_record(), article.layout, PARSER_VERSION, None)
     archive.close()
 
@@ -129,15 +129,14 @@ def bench_captures(workdir: Path) -> None:
         for capture in archive.iter_captures():
             body = archive.decompress_capture(capture)
             raw, stored, gzipped = raw + len(body), stored + len(capture["body"]), gzipped + len(gzip.compress(body))
-        dictionaries = next(archive.db.query("SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes "
-                                             "FROM capture_dictionaries"))
+        dictionaries, dictionary_bytes = archive.dictionary_sizes()
         started = time.perf_counter()
         for capture in archive.iter_captures():
             archive.decompress_capture(capture)
         unpack = (time.perf_counter() - started) / archive.count("captures") * 1e6
         archive.close()
         print(f"captures:     {articles:5} articles: stored {stored / raw:5.1%} of raw (target ≤ 10 %), "
-              f"{(stored + dictionaries['bytes']) / raw:5.1%} with its {dictionaries['n']} dictionaries; "
+              f"{(stored + dictionary_bytes) / raw:5.1%} with its {dictionaries} dictionaries; "
               f"gzip was {gzipped / raw:.1%}; {unpack:.0f} µs to decompress one")
 
 

@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -183,6 +184,42 @@ class Known(NamedTuple):
     gone: bool = False  # the last answer was 404 or 410
 
 
+@dataclass(frozen=True)
+class Capture:
+    """One response to an article URL as the archive keeps it, whatever the parser made of it."""
+
+    url: str
+    status: int
+    fetched_at: str  # UTC, ISO 8601
+    body: bytes = field(repr=False)  # decoded from gzip/br by Scrapy; never in a repr (logs hold no page bytes)
+    article_id: int | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None  # of body, when the parse worker has made it already
+    run_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    """A crawl_runs row: how a run ended and what it did (counts as stored, None while running)."""
+
+    run_id: int
+    status: str
+    message: str | None
+    started_at: str | None
+    finished_at: str | None
+    base_url: str | None
+    mode: str | None
+    requests: int | None
+    articles_new: int | None
+    articles_updated: int | None
+    articles_unchanged: int | None
+    articles_failed: int | None
+    not_articles: int | None
+
+
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
     in their own modules; this class asks them and reads and writes the tables.
@@ -258,6 +295,13 @@ class Archive:
         with self.db.atomic():
             self.db["crawl_runs"].update(run_id, row)
 
+    def run(self, run_id: int) -> CrawlRun:
+        """One run as its crawl_runs row tells it; KeyError when there is no such run."""
+        row = next(self.db.query("SELECT * FROM crawl_runs WHERE run_id = ?", [run_id]), None)
+        if row is None:
+            raise KeyError(f"no crawl run {run_id} in {self.path}")
+        return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
+
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
@@ -305,7 +349,7 @@ class Archive:
             [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
-    def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
+    def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
               lastmod: str | None, entry: list | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, and the search index.
@@ -329,18 +373,18 @@ class Archive:
             self._dictionaries.clear()
             raise
 
-    def _insert_capture(self, capture: dict) -> int:
-        body: bytes = capture["body"]
+    def _insert_capture(self, capture: Capture) -> int:
+        body = capture.body
         dictionary_id = self._dictionary_for_next(body)
         table = self.db["captures"]
         table.insert({
-            "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
-            "content_type": capture.get("content_type"), "etag": capture.get("etag"),
-            "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
-            "sha256": capture.get("sha256") or hashlib.sha256(body).hexdigest(), "size": len(body),
+            "article_id": capture.article_id, "url": capture.url, "status": capture.status,
+            "content_type": capture.content_type, "etag": capture.etag,
+            "last_modified": capture.last_modified, "fetched_at": capture.fetched_at,
+            "sha256": capture.sha256 or hashlib.sha256(body).hexdigest(), "size": len(body),
             "compression": "zstd", "dictionary_id": dictionary_id,
-            "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.get("note"),
-            "run_id": capture.get("run_id"),
+            "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
+            "run_id": capture.run_id,
         })
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         return table.last_pk
@@ -401,15 +445,15 @@ class Archive:
         row = next(self.db.query("SELECT content_hash, views FROM articles WHERE article_id = ?", [article_id]), None)
         return Stored(row["content_hash"], row["views"]) if row else None
 
-    def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
+    def _upsert_article(self, record: dict, capture: Capture, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
-        fetched_at = capture["fetched_at"]
+        fetched_at = capture.fetched_at
         row = self._row(record)
         existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
                                       [record["article_id"]]), None)
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
-                       "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
+                       "etag": capture.etag, "last_modified": capture.last_modified,
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
         if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
@@ -587,11 +631,17 @@ class Archive:
             row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
         return found
 
-    def capture_sizes(self, run_id: int) -> tuple[int, int]:
-        """Bytes of the run's captures as fetched, and as stored compressed (dictionaries not counted)."""
+    def capture_sizes(self, run_id: int | None = None) -> tuple[int, int]:
+        """Bytes of the run's captures (of every capture without a run) as fetched, and as stored
+        compressed (dictionaries not counted)."""
         row = next(self.db.query("SELECT coalesce(sum(size), 0) AS raw, coalesce(sum(length(body)), 0) AS stored "
-                                 "FROM captures WHERE run_id = ?", [run_id]))
+                                 "FROM captures WHERE ? IS NULL OR run_id = ?", [run_id, run_id]))
         return row["raw"], row["stored"]
+
+    def dictionary_sizes(self) -> tuple[int, int]:
+        """How many capture dictionaries the archive holds, and their bytes."""
+        row = next(self.db.query("SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM capture_dictionaries"))
+        return row["n"], row["bytes"]
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count

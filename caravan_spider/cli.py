@@ -163,11 +163,12 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
 
+    from .crawlrun import RunSpec, RunStart
     from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
-
     from .urls import Origin
 
     if sample and base_url:
@@ -185,6 +186,12 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
         Origin(base_url or settings.get("CARAVAN_BASE_URL"))
     except ValueError as error:
         raise BadInput(f"--base-url: {error}" if base_url else f"CARAVAN_BASE_URL: {error}") from None
+    if not since and settings.get("CARAVAN_SINCE"):
+        try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
+            RunSpec.from_settings(Settings({"CARAVAN_BASE_URL": base_url or settings.get("CARAVAN_BASE_URL"),
+                                            "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
+        except ValueError as error:
+            raise BadInput(f"CARAVAN_SINCE: {error}") from None
     _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
@@ -201,28 +208,23 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
             console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
             logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
+        start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
         kwargs = {"since": since, "full": full}
         if base_url:
             kwargs["base_url"] = base_url
         process.crawl(crawler, **kwargs)
         process.start()
-    try:
-        stats = crawler.stats.get_stats()
-    except RuntimeError:  # Scrapy never got as far as making the stats collector
-        stats = {}
-    if stats.get("caravan/locked"):
-        click.echo(stats["caravan/locked"], err=True)
+    if start.refused == "archive_locked":
+        click.echo(start.message, err=True)
         sys.exit(EXIT_LOCKED)
-    run_id = stats.get("caravan/run_id")
-    if run_id is None:
-        reason = stats.get("caravan/cannot_open") or "run again with -v to see why"
-        click.echo(f"The crawl did not start: {reason}.", err=True)
+    if start.run_id is None:
+        click.echo(f"The crawl did not start: {start.message or 'run again with -v to see why'}.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, run_id, time.monotonic() - started):
+    for line in summary(db, start.run_id, time.monotonic() - started):
         click.echo(line)
-    archive = Archive(db, create=False)
+    archive = _open(db)  # the outcome as the run's crawl_runs row tells it
     try:
-        status = archive.db["crawl_runs"].get(run_id)["status"]
+        status = archive.run(start.run_id).status
     finally:
         archive.close()
     sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))

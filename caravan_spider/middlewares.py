@@ -23,6 +23,7 @@ from scrapy.utils.response import response_status_message
 from twisted.internet.error import ConnectError
 
 from .closing import schedule_close
+from .crawlrun import RunSpec, site_unreachable
 from .headers import header
 
 # Errors that mean "nobody answers at that address", as opposed to one page failing.
@@ -51,6 +52,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("CARAVAN_RETRY_BACKOFF")
         self.backoff_max = settings.getfloat("CARAVAN_RETRY_BACKOFF_MAX")
         self.max_retry_after = settings.getfloat("CARAVAN_MAX_RETRY_AFTER")
+        self.unreachable = False
 
     def _backoff(self, request) -> float:
         return min(self.backoff * 2 ** request.meta.get("retry_times", 0), self.backoff_max)
@@ -83,8 +85,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
             # Nothing of the site has answered yet: it is down or the address is wrong. Say so
             # now rather than after minutes of backoff for every start request.
             message = f"{urlsplit(request.url).netloc} could not be reached ({type(exception).__name__}: {exception})"
-            if not self.crawler.stats.get_value("caravan/unreachable"):
-                self.crawler.stats.set_value("caravan/unreachable", message)
+            if not self.unreachable:
+                self.unreachable = True
+                self.crawler.signals.send_catch_log(site_unreachable, message=message)  # the pipeline's outcome
                 logger.error("%s", message)
                 schedule_close(self.crawler, "site_unreachable")
             return None
@@ -126,14 +129,12 @@ class OriginGuard:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        origin = RunSpec.from_settings(crawler.settings).origin  # the run's, from the settings
+        self.origin = (origin.scheme, origin.host, origin.port)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
-
-    def _origin(self):
-        origin = getattr(self.crawler.spider, "origin", None)
-        return (origin.scheme, origin.host, origin.port) if origin else None
 
     @staticmethod
     def _key(url: str):
@@ -145,13 +146,13 @@ class OriginGuard:
         return parts.scheme, (parts.hostname or "").lower(), port
 
     def process_request(self, request):
-        origin = self._origin()
+        origin = self.origin
         if origin and self._key(request.url) != origin:
             self.crawler.stats.inc_value("caravan/refused/off_origin")
             raise OffOrigin(f"{request.url} is not on the crawl's origin")
 
     def process_response(self, request, response):
-        origin = self._origin()
+        origin = self.origin
         location = header(response.headers, "Location")
         if origin and 300 <= response.status < 400 and location:
             target = urljoin(request.url, location.strip())

@@ -14,8 +14,9 @@ from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from . import boilerplate
-from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, content_hash
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash
 from .closing import schedule_close
+from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
 from .items import ArticlePage, Failure, Gone, NotModified
 from .parsing import PARSER_VERSION
@@ -34,10 +35,17 @@ class ArchivePipeline:
         self.max_failed_share = settings.getfloat("CARAVAN_MAX_FAILED_SHARE")
         self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
         self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
+        self.spec = RunSpec.from_settings(settings)
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
+        self.unreachable: str | None = None  # why the site never answered (middlewares.py)
+        self.storage_error: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self._site_unreachable, signal=site_unreachable)
+
+    def _site_unreachable(self, message: str) -> None:
+        self.unreachable = message
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,21 +57,22 @@ class ArchivePipeline:
         try:
             archive = Archive(self.db_path)
         except (NotAnArchive, OSError) as error:
-            self.stats.set_value("caravan/cannot_open", str(error))
-            logger.error("%s", error)
+            self._refuse("archive_unavailable", str(error))
             return
         try:
             archive.acquire()
         except ArchiveLocked as error:
             archive.close()
-            # The spider's start() sees this and closes before the first request.
-            self.stats.set_value("caravan/locked", str(error))
-            logger.error("%s", error)
+            self._refuse("archive_locked", str(error))
             return
         self.archive = archive
-        spider = self.crawler.spider
-        self.run_id = archive.begin_run(spider.origin.base, spider.mode)
-        self.stats.set_value("caravan/run_id", self.run_id)
+        self.run_id = archive.begin_run(self.spec.origin.base, self.spec.mode)
+        self.crawler.signals.send_catch_log(run_begun, run_id=self.run_id)
+
+    def _refuse(self, reason: str, message: str) -> None:
+        """The run cannot begin: the spider's start() closes with `reason` before the first request."""
+        logger.error("%s", message)
+        self.crawler.signals.send_catch_log(run_refused, reason=reason, message=message)
 
     def process_item(self, item):
         if self.archive is None:
@@ -73,7 +82,7 @@ class ArchivePipeline:
         except (sqlite3.Error, OSError) as error:
             # Nothing more can be archived: stop instead of fetching pages we cannot keep.
             self.stats.inc_value("caravan/errors/storage")
-            self.stats.set_value("caravan/storage_error", f"{type(error).__name__}: {error}")
+            self.storage_error = f"{type(error).__name__}: {error}"
             logger.error("could not store %s: %s: %s; stopping the run", getattr(item, "url", "?"),
                          type(error).__name__, error)
             schedule_close(self.crawler, "storage_error")
@@ -96,7 +105,7 @@ class ArchivePipeline:
             self.stats.inc_value("caravan/articles/not_modified")
             return self.archive.article_record(item.article_id)
         if isinstance(item, Gone):
-            self.archive.store(self._capture(item, None, None, None), None, None, PARSER_VERSION, None)
+            self.archive.store(self._capture(item), None, None, PARSER_VERSION, None)
             self.stats.inc_value("caravan/articles/gone")
             raise DropItem(f"article {item.article_id} answered {item.status}")
         if not isinstance(item, ArticlePage):
@@ -117,10 +126,12 @@ class ArchivePipeline:
         # as `caravan-archive export` writes it; the page's bytes stay in the archive.
         return item.record
 
-    def _capture(self, item, content_type, etag, last_modified) -> dict:
-        return {"article_id": item.article_id, "url": item.url, "status": item.status, "content_type": content_type,
-                "etag": etag, "last_modified": last_modified, "fetched_at": item.fetched_at, "body": item.body,
-                "sha256": getattr(item, "sha256", None), "run_id": self.run_id, "note": "body as received after Content-Encoding was decoded"}
+    def _capture(self, item: ArticlePage | Gone, content_type: str | None = None, etag: str | None = None,
+                 last_modified: str | None = None) -> Capture:
+        return Capture(url=item.url, status=item.status, fetched_at=item.fetched_at, body=item.body,
+                       article_id=item.article_id, content_type=content_type, etag=etag,
+                       last_modified=last_modified, sha256=getattr(item, "sha256", None), run_id=self.run_id,
+                       note="body as received after Content-Encoding was decoded")
 
     def _much_shorter(self, item: ArticlePage) -> bool:
         """A text suddenly much shorter than the archived one is held back, not stored, until the
@@ -148,10 +159,10 @@ class ArchivePipeline:
         failed = get("caravan/articles/failed", 0)
         if reason == "shutdown":
             return "interrupted", "interrupted (Ctrl-C or SIGTERM); the next run continues"
-        if get("caravan/unreachable"):
-            return "failed", get("caravan/unreachable")
-        if get("caravan/storage_error"):
-            return "failed", f"could not store into {self.db_path}: {get('caravan/storage_error')}"
+        if self.unreachable:
+            return "failed", self.unreachable
+        if self.storage_error:
+            return "failed", f"could not store into {self.db_path}: {self.storage_error}"
         if reason != "finished":
             return "failed", f"finish reason: {reason}"
         if planned and failed > planned * self.max_failed_share:
@@ -207,8 +218,5 @@ class ArchivePipeline:
                             learned.edition, learned.pages)
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
-            status = "failed"
-        self.stats.set_value("caravan/status", status)
-        self.stats.set_value("caravan/message", message)
         self.archive.close()
         self.archive = None

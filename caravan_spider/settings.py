@@ -53,6 +53,8 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 # --- The archive --------------------------------------------------------------------------------
 CARAVAN_DB = "archive/caravan.db"
 CARAVAN_BASE_URL = "https://www.caravan.kz"  # or a mirror / the sample site: -a base_url=...
+CARAVAN_SINCE = None  # YYYY-MM-DD: (re)visit articles published since then (-a since=..., crawl --since)
+CARAVAN_FULL = False  # revisit every article, conditionally (-a full=true, crawl --full)
 CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional requests)
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from caravan_spider import captures
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION
 from caravan_spider.reextract import reextract
 from caravan_spider.sample_site import render
@@ -25,9 +25,9 @@ def pages(count: int) -> list[tuple[int, str, bytes]]:
             for a in site.newest_first()]
 
 
-def capture(article_id: int, url: str, body: bytes) -> dict:
-    return {"article_id": article_id, "url": url, "status": 200, "content_type": "text/html; charset=UTF-8",
-            "fetched_at": "2026-01-21T07:00:00+00:00", "body": body}
+def capture(article_id: int, url: str, body: bytes) -> Capture:
+    return Capture(article_id=article_id, url=url, status=200, content_type="text/html; charset=UTF-8",
+                   fetched_at="2026-01-21T07:00:00+00:00", body=body)
 
 
 def test_dictionaries_are_trained_at_8_and_64_captures_and_every_capture_reads_back(tmp_path):

@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 from datasette.app import Datasette
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION
 from caravan_spider.text import words
 
@@ -134,8 +134,8 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
               "body": "Первый абзац <b>жирный</b>.\n\n<script>alert('x')</script> второй абзац.",
               "published_at": "2026-01-01", "modified_at": None, "category": None, "tags": None,
               "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6}
-    capture = {"article_id": 999999, "url": record["url"], "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
-               "body": b"<html></html>"}
+    capture = Capture(article_id=999999, url=record["url"], status=200, fetched_at="2026-01-01T00:00:00+00:00",
+                      body=b"<html></html>")
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
     client = Client(datasette_dir)
@@ -281,8 +281,8 @@ def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive
         record = archive.article_record(845713)
         assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
         edited = {**record, "body": record["body"].replace("KAZBAT", "КАЗБАТ")}
-        capture = {"article_id": 845713, "url": record["url"], "status": 200,
-                   "fetched_at": "2030-01-01T00:00:00+00:00", "body": b"<html>edited</html>"}
+        capture = Capture(article_id=845713, url=record["url"], status=200,
+                          fetched_at="2030-01-01T00:00:00+00:00", body=b"<html>edited</html>")
         assert archive.store(capture, edited, "today", PARSER_VERSION, None) == "updated"
         assert archive.search("KAZBAT") == []
         [match] = archive.search("казбат")

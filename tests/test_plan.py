@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from scrapy.utils.test import get_crawler
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_reactor_settings
 
 import caravan_spider.settings as project_settings
 from caravan_spider.almaty import now
@@ -33,9 +34,10 @@ def db(tmp_path_factory):
 
 def spider_for(db, known: dict[int, Known] | None = None, **arguments) -> CaravanSpider:
     settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
-    crawler = get_crawler(CaravanSpider, {**settings, "CARAVAN_DB": str(db)})
-    crawler._apply_settings()
+    # As Crawler.crawl does: the spider first (its arguments become settings), then the settings applied.
+    crawler = Crawler(CaravanSpider, {**get_reactor_settings(), **settings, "CARAVAN_DB": str(db)})
     spider = CaravanSpider.from_crawler(crawler, base_url=BASE, **arguments)
+    crawler._apply_settings()
     crawler.spider = spider
     spider.known = known or {}
     return spider

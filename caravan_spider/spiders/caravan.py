@@ -6,7 +6,8 @@ are followed to the end. Every link is reduced to its article's canonical path a
 so an AMP copy, a `utm_*` variant or `caravan.kz` without `www.` is fetched once.
 
 Arguments (`-a name=value`): base_url (a mirror or the sample site), since (YYYY-MM-DD),
-full (revisit everything, conditionally).
+full (revisit everything, conditionally). They become the settings CARAVAN_BASE_URL, CARAVAN_SINCE
+and CARAVAN_FULL, from which every part of the crawl reads the run's spec (crawlrun.py).
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from .. import __version__, boilerplate
 from ..almaty import now
 from ..archive import Archive, Known
+from ..crawlrun import RunSpec, run_refused
 from ..items import ArticlePage, Failure, Gone, NotModified
 from ..middlewares import AlreadyFetched
 from ..headers import header
 from ..parsing.dates import as_datetime
-from ..urls import ArticleRef, Origin, article_ref
+from ..urls import ArticleRef, article_ref
 from ..workers import cores, parse_page
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
@@ -38,7 +40,6 @@ from ..workers import wrap as wrap_future
 # Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
 FALLBACK_SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml")
 
-LOOPBACK = ("localhost", "::1")
 FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
               "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
@@ -49,11 +50,10 @@ class CaravanSpider(scrapy.Spider):
     def __init__(self, base_url: str | None = None, since: str | None = None, full: str | bool = False,
                  *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._base_url = base_url
-        self.since = as_datetime(since) if since else None
-        if since and self.since is None:
-            raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
-        self.full = str(full).lower() in ("1", "true", "yes")
+        # The arguments as given; from_crawler makes them settings and the run's spec of those.
+        self.arguments = {"CARAVAN_BASE_URL": base_url, "CARAVAN_SINCE": since,
+                          "CARAVAN_FULL": True if str(full).lower() in ("1", "true", "yes") else None}
+        self.refused: str | None = None
         self.seen: set[int] = set()
         self.known: dict[int, Known] = {}
         self.furniture: dict = {}
@@ -74,11 +74,17 @@ class CaravanSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.origin = Origin(spider._base_url or settings.get("CARAVAN_BASE_URL"))
-        if (spider.origin.host in LOOPBACK or spider.origin.host.startswith("127.")) and not settings.frozen:
+        # A spider argument is a setting given on the command line: the pipeline and the
+        # middlewares read the run's spec from the settings, never from the spider.
+        # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
+        for name, value in spider.arguments.items():
+            if value is not None:
+                settings.set(name, value, priority="cmdline")
+        spider.spec = RunSpec.from_settings(settings)
+        spider.origin = spider.spec.origin
+        if spider.spec.on_loopback and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
             # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
-            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
             for name, value in FULL_SPEED.items():
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
@@ -101,6 +107,7 @@ class CaravanSpider(scrapy.Spider):
         parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
         jobs = cores() if str(parse_workers).lower() in ("", "auto", "none") else int(parse_workers)
         spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
+        crawler.signals.connect(spider._run_refused, signal=run_refused)
         return spider
 
     def closed(self, reason):
@@ -109,13 +116,14 @@ class CaravanSpider(scrapy.Spider):
 
     @property
     def mode(self) -> str:
-        return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
+        return self.spec.mode
+
+    def _run_refused(self, reason: str, message: str) -> None:
+        self.refused = reason  # the pipeline could not open or lock the archive
 
     async def start(self):
-        if self.crawler.stats.get_value("caravan/locked"):
-            raise CloseSpider("archive_locked")  # another run holds the archive (see pipelines.py)
-        if self.crawler.stats.get_value("caravan/cannot_open"):
-            raise CloseSpider("archive_unavailable")
+        if self.refused:
+            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
@@ -286,7 +294,8 @@ class CaravanSpider(scrapy.Spider):
             return None
         known = self.known.get(ref.article_id)
         lastmod_at = as_datetime(lastmod)
-        if self.since and lastmod_at and lastmod_at < self.since:
+        since = self.spec.since
+        if since and lastmod_at and lastmod_at < since:
             return None  # cannot have been published since: its last change is older
         why = None
         if known is None:
@@ -298,14 +307,14 @@ class CaravanSpider(scrapy.Spider):
                 why = "lastmod"
             elif not known.gone and self._recheck_due(known):
                 why = "recheck"
-        elif self.full:
+        elif self.spec.full:
             why = "full"
         elif lastmod_at and lastmod_at >= self._held_since(known):
             # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
             why = "lastmod"
         else:
             published = as_datetime(known.published_at)
-            if published and self.since and published >= self.since:
+            if published and since and published >= since:
                 why = "since"
             elif published and published >= now() - timedelta(days=self.recent_days):
                 why = "recent"
