@@ -12,6 +12,8 @@ import asyncio
 import hashlib
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -26,7 +28,23 @@ def cores() -> int:
 def pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_end_with,
+                               initargs=(os.getpid(),))
+
+
+def _end_with(owner: int) -> None:
+    """A worker ends when the process that owns the pool is gone: a crawl killed with SIGKILL
+    never shuts its pool down, and its workers (children of the fork server) would idle forever."""
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except (ProcessLookupError, PermissionError):  # PermissionError: another user's process took the id
+                os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-owner", daemon=True).start()
 
 
 def extract(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
