@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess
     """Run the real `caravan-archive` command in a child process."""
     return subprocess.run([sys.executable, "-m", "caravan_spider.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd)
+
+
+def wait_for_articles(process, db: Path, at_least: int, deadline: float = 120) -> None:
+    """Wait until a running crawl has archived `at_least` articles (or has ended, or time is up)."""
+    start = time.monotonic()
+    while time.monotonic() - start < deadline and process.poll() is None:
+        try:
+            conn = sqlite3.connect(db, timeout=1)
+            count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            conn.close()
+        except sqlite3.OperationalError:
+            count = 0
+        if count >= at_least:
+            return
+        time.sleep(0.05)
 
 
 def crawl(db: Path, base_url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:

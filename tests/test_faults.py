@@ -19,7 +19,7 @@ from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 
-from conftest import article_fetches, article_records, crawl, rows
+from conftest import article_fetches, article_records, crawl, rows, wait_for_articles
 from faultserver import bomb, redirect, replace, serving_faults, short_of_length, status, transform, truncate
 
 pytestmark = pytest.mark.e2e
@@ -375,7 +375,7 @@ def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
         process = subprocess.Popen(
             [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, *slow],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-        _wait_for_articles(process, db, 30)
+        wait_for_articles(process, db, 30)
         process.send_signal(signal.SIGKILL)
         process.wait()
         mark = len(site.requests)
@@ -386,19 +386,6 @@ def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
     assert len(article_records(db)) == 120
 
 
-def _wait_for_articles(process, db, at_least: int, deadline: float = 120) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < deadline and process.poll() is None:
-        try:
-            conn = sqlite3.connect(db, timeout=1)
-            count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            conn.close()
-        except sqlite3.OperationalError:
-            count = 0
-        if count >= at_least:
-            return
-        time.sleep(0.05)
-
 
 def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
     site = SampleSite(articles=120)
@@ -408,7 +395,7 @@ def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
             [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
              "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-        _wait_for_articles(process, db, 10)
+        wait_for_articles(process, db, 10)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err[-2000:]

@@ -8,13 +8,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
 from caravan_spider.archive import Archive
 
-from conftest import article_fetches, article_records, crawl, rows
+from conftest import article_fetches, article_records, crawl, rows, wait_for_articles
 
 
 def test_unchanged_site_recrawl_downloads_no_article_body(fresh_site, tmp_path):
@@ -136,17 +135,7 @@ def test_markup_drift_fails_the_run_loudly(fresh_site, tmp_path):
 
 
 def _kill_when(process: subprocess.Popen, db, at_least: int, deadline: float = 120) -> None:
-    start = time.monotonic()
-    while time.monotonic() - start < deadline:
-        try:
-            conn = sqlite3.connect(db, timeout=1)
-            count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-            conn.close()
-        except sqlite3.OperationalError:
-            count = 0
-        if count >= at_least or process.poll() is not None:
-            break
-        time.sleep(0.05)
+    wait_for_articles(process, db, at_least, deadline)
     process.send_signal(signal.SIGKILL)
     process.wait()
 
