@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,11 +24,16 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .record import FIELDS, JSON_FIELDS
+from .schedule import DEFAULT_SCHEDULE, next_check, parse_schedule
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
 from .search import fts_query, lemmas_of
 
 DEFAULT_DB = "archive/caravan.db"
+
+
+class OutdatedArchive(Exception):
+    """A reader met an archive whose schema is older than this program's (readers never migrate)."""
 
 migrations = Migrations("caravan")
 
@@ -80,6 +86,69 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
 
+@migrations()
+def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
+    """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
+    `views`, `article_events` and `listings`. Rows of an archive made before are all of the
+    Russian edition (the Kazakh one was never crawled) and live."""
+    edition_of_url = "CASE WHEN url LIKE 'https://kaz.caravan.kz/%' THEN 'kk' ELSE 'ru' END"
+    articles = db["articles"]
+    for name, kind in (("edition", str), ("status", str), ("unpublished_at", str), ("unpublished_reason", str),
+                       ("next_check_at", str), ("doc_id", int)):
+        articles.add_column(name, kind)
+    # doc_id is the rowid of the article in articles_fts, which was article_id until now.
+    db.execute(f"UPDATE articles SET edition = {edition_of_url}, status = 'live', doc_id = article_id")
+    steps = parse_schedule(DEFAULT_SCHEDULE)
+    for row in list(db.query("SELECT article_id, published_at, first_seen_at, checked_at FROM articles")):
+        due = next_check(row["checked_at"], row["published_at"] or row["first_seen_at"], steps)
+        db.execute("UPDATE articles SET next_check_at = ? WHERE article_id = ?", [due, row["article_id"]])
+    articles.transform(pk=("edition", "article_id"), not_null={"edition", "status", "doc_id"})
+    articles.create_index(["published_at"], if_not_exists=True)
+    articles.create_index(["updated_at"], if_not_exists=True)
+    articles.create_index(["doc_id"], unique=True, if_not_exists=True)
+    articles.create_index(["next_check_at"], if_not_exists=True)
+
+    revisions = db["revisions"]
+    revisions.add_column("edition", str)
+    revisions.add_column("status", str)
+    db.execute(f"UPDATE revisions SET edition = {edition_of_url}, status = 'live'")
+    revisions.create_index(["edition", "article_id", "fetched_at"])
+    # captures may not be updated (m002): the column's default says what old rows were.
+    db["captures"].add_column("edition", str, not_null_default="ru")
+    db["captures"].create_index(["edition", "article_id"])
+    for name in ("articles_unpublished", "articles_restored"):
+        db["crawl_runs"].add_column(name, int)
+    db["crawl_runs"].add_column("editions", str)
+
+    # One row per fetch that saw a view count: how readership grows.
+    db["views"].create({"edition": str, "article_id": int, "checked_at": str, "views": int, "run_id": int})
+    db["views"].create_index(["edition", "article_id", "checked_at"])
+    db.execute("INSERT INTO views (edition, article_id, checked_at, views) "
+               "SELECT edition, article_id, fetched_at, views FROM articles WHERE views IS NOT NULL")
+    # When an article went away (unpublished) and came back (restored): the gaps in its life.
+    db["article_events"].create(
+        {"event_id": int, "edition": str, "article_id": int, "event": str, "at": str, "reason": str,
+         "gap_started_at": str, "url": str, "run_id": int, "capture_id": int},
+        pk="event_id",
+    )
+    db["article_events"].create_index(["edition", "article_id", "at"])
+    db["article_events"].create_index(["at"])
+    # Coverage: every post the site listed and what became of it; a state without a reason
+    # (other than archived) cannot be stored.
+    db.execute("""CREATE TABLE listings (
+        edition TEXT NOT NULL, article_id INTEGER NOT NULL, url TEXT NOT NULL, sources TEXT NOT NULL,
+        first_listed_at TEXT NOT NULL, last_listed_at TEXT NOT NULL, lastmod TEXT,
+        state TEXT NOT NULL CHECK (state IN ('archived', 'not_article', 'failed', 'pending', 'unpublished')),
+        reason TEXT CHECK ((state = 'archived') = (reason IS NULL)), state_at TEXT NOT NULL,
+        PRIMARY KEY (edition, article_id))""")
+    db["listings"].create_index(["state"])
+    db.execute("INSERT INTO listings SELECT edition, article_id, url, 'archive', first_seen_at, first_seen_at, "
+               "lastmod, 'archived', NULL, fetched_at FROM articles")
+    db.execute("INSERT OR IGNORE INTO listings SELECT edition, article_id, url, 'archive', min(fetched_at), "
+               "max(fetched_at), NULL, 'not_article', 'not an article when fetched', max(fetched_at) "
+               "FROM captures WHERE article_id IS NOT NULL GROUP BY edition, article_id")
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -93,22 +162,38 @@ class Known:
     last_modified: str | None
     published_at: str | None
     fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
+    url: str | None = None  # canonical URL, for a recheck the listings no longer lead to
+    next_check_at: str | None = None  # when the schedule (schedule.py) wants it asked again
+    status: str | None = None  # live or unpublished; None: the site's answers were never an article
+
+
+Key = tuple[str, int]  # (edition, article_id): the two editions number their posts independently
+STATES = ("archived", "not_article", "failed", "pending", "unpublished")
 
 
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
     in their own modules; this class asks them and reads and writes the tables."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True, read_only: bool = False):
         self.path = Path(path)
-        if not create and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=10000")
-        migrations.apply(self.db)
+        if read_only:
+            # Readers never write: no migration, no WAL switch, SQLite refuses any write.
+            self.db = sqlite_utils.Database(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True))
+            if migrations.pending(self.db):
+                self.db.close()
+                raise OutdatedArchive(f"{self.path} was made by an older caravan-archive: run "
+                                      f"`caravan-archive crawl --db {self.path}` once to upgrade it")
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            migrations.apply(self.db)
         self.lock = RunLock(self.path)
+        self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
 
     def close(self) -> None:
         self.release()
@@ -123,7 +208,7 @@ class Archive:
         self.lock.release()
 
     # --- crawl runs ---------------------------------------------------------------------------
-    def begin_run(self, base_url: str, mode: str) -> int:
+    def begin_run(self, base_url: str, mode: str, editions: str | None = None) -> int:
         with self.db.atomic():
             # A run still marked running was killed: nobody holds the lock we now hold.
             self.db.execute(
@@ -132,7 +217,7 @@ class Archive:
             )
             table = self.db["crawl_runs"]
             table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid(), "base_url": base_url,
-                          "mode": mode})
+                          "mode": mode, "editions": editions})
             run_id = table.last_pk
         self.lock.name_run(run_id)
         return run_id
@@ -142,41 +227,91 @@ class Archive:
         for key, value in figures.items():
             row[key] = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict) else value
         with self.db.atomic():
+            # What the run did to the life of articles, from the events it recorded.
+            for event, column in (("unpublished", "articles_unpublished"), ("restored", "articles_restored")):
+                row[column] = next(self.db.query("SELECT count(*) AS n FROM article_events WHERE run_id = ? "
+                                                 "AND event = ?", [run_id, event]))["n"]
             self.db["crawl_runs"].update(run_id, row)
 
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
     # --- what an incremental crawl needs -----------------------------------------------------
-    def known(self) -> dict[int, Known]:
-        """Every article id the archive has met: articles, and article URLs that were not
-        articles (a «Страница не найдена» page), which are not fetched again until they change."""
+    def known(self) -> dict[Key, Known]:
+        """Every article the archive has met, by (edition, article_id): articles, and article URLs
+        that were not articles (a «Страница не найдена» page), not fetched again until they change."""
         known = {
-            row["article_id"]: Known(None, None, None, None, row["fetched_at"])
+            (row["edition"], row["article_id"]): Known(None, None, None, None, row["fetched_at"])
             for row in self.db.query(
-                "SELECT article_id, max(fetched_at) AS fetched_at FROM captures "
-                "WHERE article_id NOT IN (SELECT article_id FROM articles) GROUP BY article_id")
+                "SELECT edition, article_id, max(fetched_at) AS fetched_at FROM captures AS c "
+                "WHERE article_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles AS a "
+                "WHERE a.edition = c.edition AND a.article_id = c.article_id) GROUP BY edition, article_id")
         }
         known.update({
-            row["article_id"]: Known(row["lastmod"], row["etag"], row["last_modified"], row["published_at"],
-                                     row["fetched_at"])
+            (row["edition"], row["article_id"]): Known(
+                row["lastmod"], row["etag"], row["last_modified"], row["published_at"], row["fetched_at"],
+                row["url"], row["next_check_at"], row["status"])
             for row in self.db.query(
-                "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles")
+                "SELECT edition, article_id, url, lastmod, etag, last_modified, published_at, fetched_at, "
+                "next_check_at, status FROM articles")
         })
         return known
+
+    # --- coverage: what the site listed --------------------------------------------------------
+    def record_listed(self, entries: list[tuple[str, int, str, str | None]], source: str, at: str) -> None:
+        """Posts the site listed (edition, article_id, canonical url, lastmod) in one source
+        (sitemap, feed, listing); a new one starts in the state the archive already explains."""
+        with self.db.atomic():
+            self.db.executemany(
+                """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
+                                         state, reason, state_at)
+                SELECT :edition, :article_id, :url, :source, :at, :at, :lastmod,
+                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unpublished' THEN 'unpublished' END,
+                                CASE WHEN c.n THEN 'not_article' END, 'pending'),
+                       CASE WHEN a.status = 'live' THEN NULL WHEN a.status = 'unpublished' THEN a.unpublished_reason
+                            WHEN c.n THEN 'not an article when last fetched' ELSE 'listed; not fetched yet' END, :at
+                FROM (SELECT 1) LEFT JOIN articles AS a ON a.edition = :edition AND a.article_id = :article_id
+                LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c
+                ON 1
+                WHERE true
+                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at,
+                    lastmod = coalesce(:lastmod, lastmod),
+                    sources = CASE WHEN instr(',' || sources || ',', ',' || :source || ',') THEN sources
+                                   ELSE sources || ',' || :source END""",
+                [{"edition": e, "article_id": i, "url": u, "lastmod": m, "source": source, "at": at}
+                 for e, i, u, m in entries])
+
+    def listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
+        """What became of a listed post; a post never listed has no row to update."""
+        with self.db.atomic():
+            self._listing_state(edition, article_id, state, reason, at)
+
+    def _listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
+        self.db.execute("UPDATE listings SET state = ?, reason = ?, state_at = ? WHERE edition = ? AND article_id = ?",
+                        [state, None if state == "archived" else reason, at, edition, article_id])
+
+    def coverage(self, edition: str | None = None) -> Iterator[dict]:
+        """Every listed post with its state and reason, by edition and id."""
+        sql = ("SELECT article_id, edition, url, state, reason, sources, first_listed_at, last_listed_at, state_at "
+               "FROM listings" + (" WHERE edition = ?" if edition else "") + " ORDER BY edition, article_id")
+        yield from self.db.query(sql, [edition] if edition else [])
+
+    def coverage_summary(self) -> list[dict]:
+        return list(self.db.query("SELECT edition, state, count(*) AS posts FROM listings "
+                                  "GROUP BY edition, state ORDER BY edition, state"))
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
               lastmod: str | None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
-        the article row, a revision if the content changed, and the search index.
+        the article row, a revision if the content changed, the views seen, and the search index.
 
         Returns what happened: "new", "updated", "unchanged" or "not-article".
         """
         lemmas = None
-        if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
+        if record is not None and judge(self._stored((record["edition"], record["article_id"])), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = lemmas_of(self._search_text(record))
+            lemmas = lemmas_of(self._search_text(record), record["edition"])
         with self.db.atomic():
             capture_id = self._insert_capture(capture)
             if record is None:
@@ -187,6 +322,7 @@ class Archive:
         body: bytes = capture["body"]
         table = self.db["captures"]
         table.insert({
+            "edition": capture.get("edition") or "ru",
             "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
             "content_type": capture.get("content_type"), "etag": capture.get("etag"),
             "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
@@ -206,64 +342,114 @@ class Archive:
 
     def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
         revision = {k: v for k, v in row.items() if k != "year"}
-        self.db["revisions"].insert({**revision, "fetched_at": fetched_at, "content_hash": digest,
+        self.db["revisions"].insert({**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
                                      "capture_id": capture_id, "parser_version": parser_version})
 
-    def _stored(self, article_id: int) -> Stored | None:
-        row = next(self.db.query("SELECT content_hash, views FROM articles WHERE article_id = ?", [article_id]), None)
+    def _article_row(self, key: Key, columns: str = "*") -> dict | None:
+        return next(self.db.query(f"SELECT {columns} FROM articles WHERE edition = ? AND article_id = ?", list(key)),
+                    None)
+
+    def _stored(self, key: Key) -> Stored | None:
+        row = self._article_row(key, "content_hash, views")
         return Stored(row["content_hash"], row["views"]) if row else None
+
+    def _new_doc_id(self) -> int:
+        return next(self.db.query("SELECT coalesce(max(doc_id), 0) + 1 AS n FROM articles"))["n"]
+
+    def _next_check(self, checked_at: str, born: str | None) -> str:
+        return next_check(checked_at, born, self.schedule)
 
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None, lemmas: str | None = None) -> str:
         fetched_at = capture["fetched_at"]
+        key = (record["edition"], record["article_id"])
         row = self._row(record)
-        existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
-                                      [record["article_id"]]), None)
+        existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
+                                          "unpublished_reason, url")
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
+        first_seen = existing["first_seen_at"] if existing else fetched_at
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
-                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
+                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
+                       "next_check_at": self._next_check(fetched_at, record.get("published_at") or first_seen)}
+        if record.get("views") is not None:
+            self.db["views"].insert({"edition": key[0], "article_id": key[1], "checked_at": fetched_at,
+                                     "views": record["views"], "run_id": capture.get("run_id")})
+        self._listing_state(*key, "archived", None, fetched_at)
+        if existing and existing["status"] == "unpublished":
+            self._restore(key, existing, fetched_at, capture.get("run_id"), capture_id)
         if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
-            self.db["articles"].update(record["article_id"], changes)
+            self.db["articles"].update(key, changes)
             return change.outcome
+        doc_id = existing["doc_id"] if existing else self._new_doc_id()
         self.db["articles"].upsert(
             {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
-             "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
-            pk="article_id",
+             "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"},
+            pk=("edition", "article_id"),
         )
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
-        self._index(record, lemmas)
+        self._index(doc_id, record, lemmas)
         return change.outcome
+
+    def _restore(self, key: Key, existing: dict, at: str, run_id: int | None, capture_id: int | None) -> None:
+        """The site shows an unpublished article again: live, and the gap kept as an event."""
+        self.db["articles"].update(key, {"status": "live", "unpublished_at": None, "unpublished_reason": None,
+                                         "updated_at": at})
+        self.db["article_events"].insert({
+            "edition": key[0], "article_id": key[1], "event": "restored", "at": at,
+            "reason": existing["unpublished_reason"], "gap_started_at": existing["unpublished_at"],
+            "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
+
+    def unpublish(self, capture: dict | None, key: Key, reason: str, at: str, run_id: int | None) -> bool:
+        """The site says a known article is gone (404/410, a not-found page, a redirect elsewhere).
+        Its text and revisions stay; the row says unpublished, since when and why. Stores the
+        answer as a capture when given. Returns False when the archive holds no such article."""
+        with self.db.atomic():
+            capture_id = self._insert_capture(capture) if capture else None
+            existing = self._article_row(key, "status, published_at, first_seen_at, url")
+            if existing is None:
+                return False
+            changes = {"checked_at": at,
+                       "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
+            if existing["status"] != "unpublished":
+                changes.update(status="unpublished", unpublished_at=at, unpublished_reason=reason, updated_at=at)
+                self.db["article_events"].insert({
+                    "edition": key[0], "article_id": key[1], "event": "unpublished", "at": at, "reason": reason,
+                    "gap_started_at": None, "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
+            self.db["articles"].update(key, changes)
+            self._listing_state(*key, "unpublished", reason, at)
+            return True
 
     @staticmethod
     def _search_text(record: dict) -> str:
         return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
 
-    def _index(self, record: dict, lemmas: str | None = None) -> None:
-        """Index the record; `lemmas` computed before the transaction, else here."""
-        article_id = record["article_id"]
+    def _index(self, doc_id: int, record: dict, lemmas: str | None = None) -> None:
+        """Index the record under the article's doc_id; `lemmas` computed before the transaction, else here."""
         if lemmas is None:
-            lemmas = lemmas_of(self._search_text(record))
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            lemmas = lemmas_of(self._search_text(record), record["edition"])
+        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [doc_id])
         self.db.execute(
             "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [article_id, record["title"], record.get("lead"), record["body"], lemmas],
+            [doc_id, record["title"], record.get("lead"), record["body"], lemmas],
         )
 
-    def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
+    def rebuild_article(self, key: Key, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
-        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
+        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators, status,
+        schedule) is kept."""
         # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        lemmas = lemmas_of(self._search_text(versions[-1][1])) if versions else None
+        lemmas = lemmas_of(self._search_text(versions[-1][1]), key[0]) if versions else None
         with self.db.atomic():
-            existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
-            self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [article_id])
+            existing = self._article_row(key)
+            self.db.execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", list(key))
+            if existing:
+                self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [existing["doc_id"]])
             if not versions:
-                self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
+                self.db.execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", list(key))
                 return
             # The same policy as a crawl: each version against the one before it.
             stored = None
@@ -280,35 +466,50 @@ class Archive:
                    "capture_id": capture["capture_id"]}
             if existing is None:
                 row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
-                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"])
-            elif change.row_changed:
-                row["updated_at"] = utcnow()
-            self.db["articles"].upsert(row, pk="article_id")
-            self._index(record, lemmas)
+                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"],
+                           doc_id=self._new_doc_id(),
+                           next_check_at=self._next_check(capture["fetched_at"], record.get("published_at")))
+            else:
+                row.update(doc_id=existing["doc_id"], status=existing["status"])
+                if change.row_changed:
+                    row["updated_at"] = utcnow()
+            self.db["articles"].upsert(row, pk=("edition", "article_id"))
+            self._index(row["doc_id"], record, lemmas)
 
-    def mark_unchanged(self, article_id: int, checked_at: str) -> None:
-        """A 304 Not Modified: the archive's copy is current."""
+    def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
+        """A 304 Not Modified: the archive's copy is current (and the article is there again,
+        if it had gone). The next check moves along the schedule."""
         with self.db.atomic():
-            self.db.execute("UPDATE articles SET checked_at = ? WHERE article_id = ?", [checked_at, article_id])
+            existing = self._article_row(key, "status, published_at, first_seen_at, unpublished_at, "
+                                              "unpublished_reason, url")
+            if existing is None:
+                return
+            if existing["status"] == "unpublished":
+                self._restore(key, existing, checked_at, run_id, None)
+            self.db["articles"].update(key, {
+                "checked_at": checked_at,
+                "next_check_at": self._next_check(checked_at, existing["published_at"] or existing["first_seen_at"])})
+            self._listing_state(*key, "archived", None, checked_at)
 
     # --- reading --------------------------------------------------------------------------------
     def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+                      language: str | None = None, updated_since: str | None = None,
+                      edition: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
         where, params = ["1 = 1"], []
         for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
                               ("category = ?", category), ("language = ?", language),
-                              ("updated_at >= ?", updated_since)):
+                              ("updated_at >= ?", updated_since), ("edition = ?", edition)):
             if value:
                 where.append(clause)
                 params.append(value)
         sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
-               "ORDER BY published_at DESC, article_id DESC")
+               "ORDER BY published_at DESC, edition, article_id DESC")
         for row in self.db.query(sql, params):
             yield self._record(row)
 
-    def article_record(self, article_id: int) -> dict | None:
-        row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
+    def article_record(self, key: Key) -> dict | None:
+        row = self._article_row(key, ", ".join(FIELDS))
         return self._record(row) if row else None
 
     @staticmethod
@@ -321,24 +522,26 @@ class Archive:
     def iter_captures(self) -> Iterator[dict]:
         yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
 
-    def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
+    def captures_by_article(self) -> Iterator[tuple[Key, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
-        # Ids first: the caller writes between reads, and a cursor left open on the same
+        # Keys first: the caller writes between reads, and a cursor left open on the same
         # connection would lock the tables it writes to.
-        ids = [r["article_id"] for r in self.db.query(
-            "SELECT DISTINCT article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL ORDER BY 1")]
-        for article_id in ids:
-            yield article_id, list(self.db.query(
-                "SELECT * FROM captures WHERE article_id = ? AND status = 200 ORDER BY fetched_at, capture_id",
-                [article_id]))
+        keys = [(r["edition"], r["article_id"]) for r in self.db.query(
+            "SELECT DISTINCT edition, article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL "
+            "ORDER BY 1, 2")]
+        for key in keys:
+            yield key, list(self.db.query(
+                "SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
+                "ORDER BY fetched_at, capture_id", list(key)))
 
-    def search(self, query: str, limit: int = 10) -> list[dict]:
+    def search(self, query: str, limit: int = 10, edition: str | None = None) -> list[dict]:
         """Best matches for a query in any word form, with a snippet of the body."""
         return list(self.db.query(
-            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, "
+            "SELECT articles.edition, articles.article_id, articles.published_at, articles.title, articles.url, "
             "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [fts_query(query), limit]))
+            "FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? AND (? IS NULL OR articles.edition = ?) ORDER BY rank LIMIT ?",
+            [fts_query(query), edition, edition, limit]))
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed."""

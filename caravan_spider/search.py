@@ -4,7 +4,11 @@ Russian is inflected: «миротворец», «миротворца», «ми
 Snowball stems do not join them («миротворец» → миротворец, «миротворца» → миротворц), so
 each article's text is indexed with its pymorphy3 lemmas (dictionary forms) in the `lemmas`
 column of `articles_fts`, and a query is turned into the lemmas of its words. Words the
-dictionary does not know (Kazakh, names, Latin) are kept as they are.
+dictionary does not know (names, Latin) are kept as they are.
+
+Kazakh text is never put through the Russian dictionary (which would guess Russian lemmas for
+Kazakh words): articles of the Kazakh edition, and any word with a letter only Kazakh has
+(ә ғ қ ң ө ұ ү һ і), are indexed as written, and a query always matches the word as typed too.
 """
 
 from __future__ import annotations
@@ -22,10 +26,17 @@ def _analyzer():
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
+KAZAKH_LETTERS = re.compile("[әғқңөұүһі]")
+
+
+def _russian(word: str) -> bool:
+    return bool(re.search("[а-я]", word)) and not KAZAKH_LETTERS.search(word)
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     word = word.lower().replace("ё", "е")
-    if not re.search("[а-я]", word):
+    if not _russian(word):
         return word
     return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
 
@@ -34,14 +45,17 @@ def lemma(word: str) -> str:
 def lemmas(word: str) -> tuple[str, ...]:
     """Every dictionary form a word may come from («стали» → стать, сталь)."""
     word = word.lower().replace("ё", "е")
-    if not re.search("[а-я]", word):
+    if not _russian(word):
         return (word,)
-    forms = dict.fromkeys(p.normal_form.replace("ё", "е") for p in _analyzer().parse(word))
+    forms = dict.fromkeys([word, *(p.normal_form.replace("ё", "е") for p in _analyzer().parse(word))])
     return tuple(forms)
 
 
-def lemmas_of(text: str | None) -> str:
-    """The text as a sequence of lemmas, for the `lemmas` column of the index."""
+def lemmas_of(text: str | None, edition: str = "ru") -> str:
+    """The text as a sequence of lemmas, for the `lemmas` column of the index; Kazakh text
+    (edition kk) as its words, lower-cased."""
+    if edition == "kk":
+        return " ".join(w.lower().replace("ё", "е") for w in words(text))
     return " ".join(lemma(w) for w in words(text))
 
 
