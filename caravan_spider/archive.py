@@ -262,7 +262,7 @@ class Archive:
         """Posts the site listed (edition, article_id, canonical url, lastmod) in one source
         (sitemap, feed, listing); a new one starts in the state the archive already explains."""
         with self.db.atomic():
-            self.db.executemany(
+            self.db.conn.executemany(
                 """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
                                          state, reason, state_at)
                 SELECT :edition, :article_id, :url, :source, :at, :at, :lastmod,

@@ -76,20 +76,28 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
 
 @cli.command()
 @db_option()
-@click.option("--base-url", help="Crawl this origin instead of https://www.caravan.kz (a mirror, the sample site).")
-@click.option("--sample", is_flag=True, help="Serve the bundled sample site on a free loopback port and crawl it.")
-@click.option("--sample-articles", default=50, show_default=True, help="Articles on the sample site.")
+@click.option("--edition", type=click.Choice(["ru", "kk", "all"]), default="all", show_default=True,
+              help="Which edition: ru (www.caravan.kz), kk (kaz.caravan.kz, «Керуен») or both.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[ru=|kk=]URL",
+              help="Fetch the chosen edition from this origin instead (a mirror, the sample site); with "
+                   "--edition all name the edition: ru=URL, kk=URL (repeatable).")
+@click.option("--sample", is_flag=True, help="Serve the bundled sample site (both editions, each on a free "
+                                             "loopback port) and crawl it.")
+@click.option("--sample-articles", default=50, show_default=True, help="Articles on the sample site (per edition).")
 @click.option("--since", metavar="DATE", help="Backfill: (re)visit articles published since DATE (YYYY-MM-DD).")
 @click.option("--full", is_flag=True, help="Revisit every article (with conditional requests).")
 @click.option("--jobdir", type=click.Path(file_okay=False),
               help="Keep Scrapy's request queue here so a stopped run resumes where it was.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
-def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides):
-    """Fetch new and changed articles into the archive.
+def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, overrides):
+    """Fetch new, changed and due articles of both editions into the archive.
 
     Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
-    robots.txt, and fetches only what the archive lacks or holds an older copy of.
+    robots.txt, and fetches what the archive lacks or holds an older copy of, plus (with
+    conditional requests) the archived articles whose next check is due on the decaying
+    schedule CARAVAN_RECHECK_SCHEDULE. An archived article the site no longer shows
+    (404/410, a not-found page, a redirect elsewhere) is marked unpublished, never deleted.
     Ends with a summary; exit status 0 when the run finished, 1 when it failed or the
     site's markup drifted, 2 when another run holds the archive.
 
@@ -97,27 +105,39 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
     Examples:
       caravan-archive crawl --sample
       caravan-archive crawl --db archive/caravan.db --since 2025-01-01
+      caravan-archive crawl --edition kk --base-url http://127.0.0.1:8001
     """
     from scrapy.crawler import CrawlerProcess
 
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
+    from .schedule import parse_schedule
+    from .urls import base_urls as chosen_base_urls
 
-    if sample and base_url:
+    if sample and base_urls:
         raise click.UsageError("--sample and --base-url exclude each other")
-    settings = _scrapy_settings(db, overrides, fast=sample or _is_loopback(base_url))
+    try:
+        origins = chosen_base_urls(base_urls, edition)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    settings = _scrapy_settings(db, overrides, fast=sample or all(map(_is_loopback, origins.values())))
+    try:
+        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--set CARAVAN_RECHECK_SCHEDULE") from None
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
-            base_url = stack.enter_context(serving(SampleSite(articles=sample_articles)))
-            click.echo(f"Serving the sample site at {base_url}", err=True)
+            for code in origins:
+                origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
+                click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
         process = CrawlerProcess(settings, install_root_handler=True)
         crawler = process.create_crawler("caravan")
-        kwargs = {"since": since, "full": full}
-        if base_url:
-            kwargs["base_url"] = base_url
+        kwargs = {"since": since, "full": full, "edition": edition}
+        if any(origins.values()):
+            kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
         process.crawl(crawler, **kwargs)
         process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
@@ -138,7 +158,9 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides)
     click.echo(
         f"Crawl run {run_id} {run['status']} in {time.monotonic() - started:.1f} s: "
         f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
-        f"{run['articles_failed']} failed, {run['not_articles']} not articles; {run['requests']} requests."
+        f"{run['articles_failed']} failed, {run['not_articles']} not articles, "
+        f"{run['articles_unpublished'] or 0} unpublished, {run['articles_restored'] or 0} restored; "
+        f"{run['requests']} requests."
     )
     if stored:
         click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
@@ -190,9 +212,10 @@ def extract(path, url, fetched_at, show_explain):
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only this category.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
+@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
 @click.option("--warc", type=click.Path(dir_okay=False), help="Instead, write the raw captures as a WARC file.")
-def export(db, output, since, until, category, language, updated_since, warc):
+def export(db, output, since, until, category, language, edition, updated_since, warc):
     """Export articles as JSON Lines, newest first, one record per line.
 
     \b
@@ -211,7 +234,7 @@ def export(db, output, since, until, category, language, updated_since, warc):
         opener = gzip.open if output and output.endswith(".gz") else open
         with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
             count = 0
-            for record in archive.iter_articles(since, until, category, language, updated_since):
+            for record in archive.iter_articles(since, until, category, language, updated_since, edition):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         if output:
@@ -247,7 +270,8 @@ def runs(db, limit):
 @click.argument("query")
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many matches.")
-def search(query, db, limit):
+@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
+def search(query, db, limit, edition):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
     \b
@@ -256,7 +280,7 @@ def search(query, db, limit):
     """
     archive = Archive(db, create=False)
     try:
-        matches = archive.search(query, limit)
+        matches = archive.search(query, limit, edition)
     finally:
         archive.close()
     if not matches:
@@ -264,7 +288,50 @@ def search(query, db, limit):
         sys.exit(1)
     for m in matches:
         snippet = " ".join(m["snippet"].split())
-        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['title']}\n            {snippet}\n            {m['url']}")
+        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['edition']}  {m['title']}\n            {snippet}\n"
+                   f"            {m['url']}")
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per listed post (JSON Lines) instead of a summary.")
+def coverage(db, as_json):
+    """Account for every post the site listed (sitemaps, feed, listings), by edition.
+
+    Each listed post is in one state: archived, not_article, failed, pending (listed, not
+    fetched yet) or unpublished, with the reason (null only when archived). Read-only.
+
+    \b
+    Examples:
+      caravan-archive coverage
+      caravan-archive coverage --json | grep '"state": "failed"'
+    """
+    from .archive import OutdatedArchive, STATES
+
+    try:
+        archive = Archive(db, read_only=True)
+    except OutdatedArchive as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    try:
+        if as_json:
+            for row in archive.coverage():
+                click.echo(json.dumps({k: row[k] for k in ("article_id", "edition", "url", "state", "reason",
+                                                           "sources", "last_listed_at")}, ensure_ascii=False))
+            return
+        counts = {(r["edition"], r["state"]): r["posts"] for r in archive.coverage_summary()}
+    finally:
+        archive.close()
+    editions = sorted({edition for edition, _ in counts})
+    if not editions:
+        click.echo("No listed post yet: run `caravan-archive crawl` first.", err=True)
+        return
+    click.echo(f"{'state':12}" + "".join(f"{e:>8}" for e in editions) + f"{'total':>8}")
+    for state in STATES:
+        numbers = [counts.get((e, state), 0) for e in editions]
+        click.echo(f"{state:12}" + "".join(f"{n:>8}" for n in numbers) + f"{sum(numbers):>8}")
+    totals = [sum(counts.get((e, s), 0) for s in STATES) for e in editions]
+    click.echo(f"{'listed':12}" + "".join(f"{n:>8}" for n in totals) + f"{sum(totals):>8}")
 
 
 @cli.command()
@@ -293,7 +360,7 @@ def reextract(db):
                f"{len(report.added)} added, {len(report.removed)} removed.")
     for name, count in sorted(report.by_field().items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"  {name:13} changed in {count} article(s)")
-    for article_id, names in sorted(report.changed.items()):
+    for article_id, names in sorted(report.changed.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))):
         click.echo(f"  {article_id}: {', '.join(names)}")
 
 

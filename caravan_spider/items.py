@@ -21,6 +21,8 @@ class ArticlePage:
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
+    edition: str = "ru"  # which edition was asked; the record's own edition wins when the page parses
+    gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
 
 
 @dataclass
@@ -30,3 +32,24 @@ class NotModified:
     article_id: int
     url: str
     fetched_at: str
+    edition: str = "ru"
+
+
+@dataclass
+class Listed:
+    """Posts one discovery page (a sitemap, the feed, a listing page) listed: what coverage accounts for."""
+
+    edition: str
+    source: str  # sitemap, feed or listing
+    entries: list[tuple[int, str, str | None]]  # (article_id, canonical url, lastmod)
+    listed_at: str
+
+
+@dataclass
+class FetchFailed:
+    """An article request that brought nothing to archive (network error, 5xx, 404 of a new post)."""
+
+    edition: str
+    article_id: int
+    url: str
+    kind: str  # http_404, TimeoutError, ...

@@ -7,10 +7,11 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from .archive import Archive, ArchiveLocked
+from .archive import Archive, ArchiveLocked, utcnow
 from .drift import Coverage
-from .items import ArticlePage, NotModified
+from .items import ArticlePage, FetchFailed, Listed, NotModified
 from .parsing import PARSER_VERSION
+from .schedule import parse_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ class ArchivePipeline:
         self.db_path = crawler.settings.get("CARAVAN_DB")
         self.min_coverage = crawler.settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
         self.min_pages = crawler.settings.getint("CARAVAN_DRIFT_MIN_PAGES")
+        self.schedule = parse_schedule(crawler.settings.get("CARAVAN_RECHECK_SCHEDULE"))
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
@@ -41,27 +43,49 @@ class ArchivePipeline:
             self.stats.set_value("caravan/locked", str(error))
             logger.error("%s", error)
             return
+        archive.schedule = self.schedule
         self.archive = archive
         spider = self.crawler.spider
-        self.run_id = archive.begin_run(spider.origin.base, spider.mode)
+        self.run_id = archive.begin_run(spider.base_url, spider.mode, ",".join(spider.origins))
         self.stats.set_value("caravan/run_id", self.run_id)
 
     def process_item(self, item):
         if self.archive is None:
             raise DropItem("the archive is not open (locked by another run)")
         if isinstance(item, NotModified):
-            self.archive.mark_unchanged(item.article_id, item.fetched_at)
+            self.archive.mark_unchanged((item.edition, item.article_id), item.fetched_at, self.run_id)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
             return item
+        if isinstance(item, Listed):
+            self.archive.record_listed([(item.edition, *entry) for entry in item.entries], item.source,
+                                       item.listed_at)
+            self.stats.inc_value(f"caravan/listed/{item.source}", len(item.entries))
+            return item
+        if isinstance(item, FetchFailed):
+            self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
+            return item
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
-        capture = {"article_id": item.article_id, "url": item.url, "status": item.status,
+        key = (item.edition, item.article_id)
+        capture = {"edition": item.edition, "article_id": item.article_id, "url": item.url, "status": item.status,
                    "content_type": item.content_type, "etag": item.etag, "last_modified": item.last_modified,
                    "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
                    "note": "body as received after Content-Encoding was decoded"}
+        if item.gone:
+            if self.archive.unpublish(capture, key, item.gone, item.fetched_at, self.run_id):
+                self.stats.inc_value("caravan/articles/gone")
+                logger.warning("article %s/%s is gone from the site (%s): marked unpublished", *key, item.gone)
+                return item
+            if item.status in (404, 410):
+                # A post the archive never held: a failure to fetch it, as before.
+                self.archive.listing_state(*key, "failed", item.gone, item.fetched_at)
+                self.stats.inc_value("caravan/articles/failed")
+                self.stats.inc_value(f"caravan/errors/{item.gone}")
+                raise DropItem(f"article {item.url} failed: {item.gone}")
         outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
         if item.record is None:
+            self.archive.listing_state(*key, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
             self.stats.inc_value("caravan/not_articles")
             self.stats.inc_value(f"caravan/not_articles/{item.reason}")

@@ -17,6 +17,7 @@ class Report:
     changed: dict[int, list[str]] = field(default_factory=dict)  # article_id -> fields that changed
     added: list[int] = field(default_factory=list)  # pages that now parse as articles
     removed: list[int] = field(default_factory=list)  # articles whose pages no longer parse
+    # Articles are (edition, article_id); the lists above name Kazakh ones "kk/<id>".
 
     def by_field(self) -> Counter:
         return Counter(name for names in self.changed.values() for name in names)
@@ -24,15 +25,16 @@ class Report:
 
 def reextract(archive: Archive) -> Report:
     report = Report()
-    for article_id, captures in archive.captures_by_article():
+    for key, captures in archive.captures_by_article():
+        article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
         versions = []
         for capture in captures:
             fetched = datetime.fromisoformat(capture["fetched_at"])
             result = explain(gzip.decompress(capture["body"]), capture["url"], fetched, capture["content_type"])
             if result.article is not None:
                 versions.append((capture, result.article.to_dict(), result.layout))
-        before = archive.article_record(article_id)
-        archive.rebuild_article(article_id, versions, PARSER_VERSION)
+        before = archive.article_record(key)
+        archive.rebuild_article(key, versions, PARSER_VERSION)
         after = versions[-1][1] if versions else None
         report.articles += after is not None
         if before is None and after is not None:

@@ -26,7 +26,8 @@ def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess
 
 
 def crawl(db: Path, base_url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return cli("crawl", "--db", str(db), "--base-url", base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=60",
+    edition = () if "--edition" in args or "=" in base_url.split("://")[0] else ("--edition", "ru")
+    return cli("crawl", "--db", str(db), "--base-url", base_url, *edition, "--set", "CARAVAN_PROGRESS_INTERVAL=60",
                *args, timeout=timeout, cwd=db.parent)
 
 

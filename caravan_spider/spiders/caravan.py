@@ -5,14 +5,22 @@ first listing pages catch the newest articles; when the site has no sitemaps, li
 are followed to the end. Every link is reduced to its article's canonical path and post id,
 so an AMP copy, a `utm_*` variant or `caravan.kz` without `www.` is fetched once.
 
-Arguments (`-a name=value`): base_url (a mirror or the sample site), since (YYYY-MM-DD),
-full (revisit everything, conditionally).
+Both editions are crawled by default: the Russian one (www.caravan.kz, /news/) and the Kazakh
+one (kaz.caravan.kz, /art/), each from its own origin; post ids are per edition.
+
+Besides new and changed articles, each run re-asks (conditionally) the archived articles whose
+next check is due (schedule.py). A known article that answers 404/410, a not-found page or a
+redirect to something else is reported as gone, and the archive marks it unpublished.
+
+Arguments (`-a name=value`): edition (ru, kk or all), base_url (a mirror or the sample site:
+`URL` for the one chosen edition, or `ru=URL,kk=URL`), since (YYYY-MM-DD), full (revisit
+everything, conditionally).
 """
 
 from __future__ import annotations
 
 import gzip
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -22,12 +30,16 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__
-from ..almaty import localize, now
+from ..almaty import localize
 from ..archive import Archive, Known
-from ..items import ArticlePage, NotModified
+from ..items import ArticlePage, FetchFailed, Listed, NotModified
 from ..parsing import explain
 from ..parsing.dates import parse_machine
-from ..urls import ArticleRef, Origin, article_ref
+from ..schedule import is_due
+from ..urls import ArticleRef, Origin, article_ref, base_urls
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5  # to the same article (a new slug); more is a loop
 
 
 def _as_datetime(value) -> datetime | None:
@@ -43,17 +55,18 @@ class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
     def __init__(self, base_url: str | None = None, since: str | None = None, full: str | bool = False,
-                 *args, **kwargs):
+                 edition: str = "all", *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._base_url = base_url
+        self.edition = edition
         self.since = _as_datetime(since) if since else None
         if since and self.since is None:
             raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
         self.full = str(full).lower() in ("1", "true", "yes")
-        self.seen: set[int] = set()
-        self.known: dict[int, Known] = {}
-        self.robots_seen = False
-        self.listing_fallback = False
+        self.seen: set[tuple[str, int]] = set()
+        self.known: dict[tuple[str, int], Known] = {}
+        self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
+        self.listing_fallback: set[str] = set()
 
     @classmethod
     def update_settings(cls, settings):
@@ -66,10 +79,13 @@ class CaravanSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.origin = Origin(spider._base_url or settings.get("CARAVAN_BASE_URL"))
-        spider.allowed_domains = [spider.origin.host]
-        spider.recent_days = settings.getfloat("CARAVAN_RECENT_DAYS")
+        chosen = base_urls([v for v in (spider._base_url or "").split(",") if v.strip()], spider.edition)
+        defaults = {"ru": settings.get("CARAVAN_BASE_URL"), "kk": settings.get("CARAVAN_KK_BASE_URL")}
+        spider.origins = {code: Origin(url or defaults[code], code) for code, url in chosen.items()}
+        spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
+        clock = settings.get("CARAVAN_CLOCK")
+        spider.clock = datetime.fromisoformat(clock) if clock else None
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
@@ -83,6 +99,17 @@ class CaravanSpider(scrapy.Spider):
     def mode(self) -> str:
         return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
 
+    @property
+    def base_url(self) -> str:
+        """Where this run fetched from, as crawl_runs records it."""
+        if len(self.origins) == 1:
+            return next(iter(self.origins.values())).base
+        return " ".join(f"{code}={origin.base}" for code, origin in self.origins.items())
+
+    def now(self) -> datetime:
+        """The time the schedule is judged at: CARAVAN_CLOCK when set (tests), else now."""
+        return self.clock or datetime.now(timezone.utc)
+
     async def start(self):
         if self.crawler.stats.get_value("caravan/locked"):
             raise CloseSpider("archive_locked")  # another run holds the archive (see pipelines.py)
@@ -90,65 +117,96 @@ class CaravanSpider(scrapy.Spider):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
             self.crawler.signals.connect(self._robots_received, signal=signals.response_received)
-        else:
-            yield scrapy.Request(self.origin.url("/robots.txt"), callback=self.parse_robots,
-                                 errback=self.no_sitemaps, dont_filter=True, priority=30)
-        yield scrapy.Request(self.origin.url("/feed/"), callback=self.parse_feed, errback=self.discovery_failed,
-                             priority=20)
-        for page in range(1, self.listing_pages + 1):
-            yield self._listing(page, follow=False)
+        for edition, origin in self.origins.items():
+            if not self.settings.getbool("ROBOTSTXT_OBEY"):
+                yield scrapy.Request(origin.url("/robots.txt"), callback=self.parse_robots,
+                                     errback=self.no_sitemaps, dont_filter=True, priority=30,
+                                     cb_kwargs={"edition": edition})
+            yield scrapy.Request(origin.url("/feed/"), callback=self.parse_feed, errback=self.discovery_failed,
+                                 priority=20, cb_kwargs={"edition": edition})
+            for page in range(1, self.listing_pages + 1):
+                yield self._listing(edition, page, follow=False)
+        for request in self._rechecks():
+            yield request
+
+    def _rechecks(self):
+        """Archived articles the schedule says are due (all of them with --full), whether or not
+        the site still lists them: a removed article is no longer in its sitemap."""
+        now = self.now()
+        for (edition, _), known in sorted(self.known.items()):
+            if known.status is None or edition not in self.origins or not known.url:
+                continue
+            if self.full or is_due(known.next_check_at, now):
+                ref = article_ref(known.url)
+                request = self.plan(ref, None) if ref else None
+                if request:
+                    yield request
 
     # --- discovery ------------------------------------------------------------------------------
     def _robots_received(self, response, request, spider):
-        if urlsplit(response.url).path != "/robots.txt" or urlsplit(response.url).hostname != self.origin.host:
+        parts = urlsplit(response.url)
+        edition = next((code for code, origin in self.origins.items()
+                        if origin.base == f"{parts.scheme}://{parts.netloc}"), None)
+        if parts.path != "/robots.txt" or edition is None or edition in self.robots_seen:
             return
-        self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
-        self.robots_seen = True
+        self.robots_seen.add(edition)
+        if self.robots_seen >= set(self.origins):
+            self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
         if response.status != 200:
             self.logger.warning("robots.txt answered %s; looking for sitemaps at the usual places", response.status)
-        for request in self.parse_robots(response):
+        for request in self.parse_robots(response, edition):
             self.crawler.engine.crawl(request)
 
-    def _unless_robots_seen(self):
+    def _unless_robots_seen(self, edition: str):
         """Requests for the usual sitemap addresses when robots.txt never answered at all
         (RobotsTxtMiddleware lets the crawl go on after a network error)."""
-        if not self.robots_seen:
-            self.robots_seen = True
+        if edition not in self.robots_seen:
+            self.robots_seen.add(edition)
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
             for url in ("/sitemap_index.xml", "/wp-sitemap.xml"):
-                yield scrapy.Request(self.origin.url(url), callback=self.parse_sitemap, errback=self.sitemap_failed,
-                                     priority=10)
+                yield scrapy.Request(self.origins[edition].url(url), callback=self.parse_sitemap,
+                                     errback=self.sitemap_failed, priority=10, cb_kwargs={"edition": edition})
 
-    def _follow_listings(self):
+    def _follow_listings(self, edition: str):
         """Without sitemaps, listing pages are followed to the end (started once)."""
-        if not self.listing_fallback:
-            self.listing_fallback = True
-            yield self._listing(self.listing_pages + 1, follow=True)
+        if edition not in self.listing_fallback:
+            self.listing_fallback.add(edition)
+            yield self._listing(edition, self.listing_pages + 1, follow=True)
 
-    def parse_robots(self, response):
-        self.robots_seen = True
+    def parse_robots(self, response, edition: str):
+        self.robots_seen.add(edition)
+        origin = self.origins[edition]
         body = response.body if response.status == 200 else b""
-        sitemaps = [self.origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
+        sitemaps = [origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
         sitemaps = [u for u in sitemaps if u]
         if not sitemaps:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
-            sitemaps = [self.origin.url("/sitemap_index.xml"), self.origin.url("/wp-sitemap.xml")]
+            sitemaps = [origin.url("/sitemap_index.xml"), origin.url("/wp-sitemap.xml")]
         for url in sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10)
+            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10,
+                                 cb_kwargs={"edition": edition})
 
     def no_sitemaps(self, failure):
         self.logger.warning("robots.txt could not be read (%s); following listing pages instead",
                             failure.getErrorMessage())
-        yield from self._follow_listings()
+        yield from self._follow_listings(failure.request.cb_kwargs["edition"])
 
     def sitemap_failed(self, failure):
         request = failure.request
         self.crawler.stats.inc_value("caravan/errors/sitemap")
         self.logger.warning("sitemap %s could not be read (%s)", request.url, failure.getErrorMessage())
-        if not self.crawler.stats.get_value("caravan/sitemaps_read"):
-            yield from self._follow_listings()
+        edition = request.cb_kwargs["edition"]
+        if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
+            yield from self._follow_listings(edition)
 
-    def parse_sitemap(self, response):
+    def _listed(self, edition: str, source: str, refs: list[tuple[ArticleRef, str | None]]):
+        """The posts a discovery page listed, for coverage (only those of this edition)."""
+        entries = {ref.article_id: (ref.article_id, ref.url, lastmod) for ref, lastmod in refs
+                   if ref.edition == edition}
+        if entries:
+            yield Listed(edition, source, list(entries.values()), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def parse_sitemap(self, response, edition: str):
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
@@ -158,57 +216,68 @@ class CaravanSpider(scrapy.Spider):
             self.logger.warning("sitemap %s is not XML (%s)", response.url, error)
             return
         self.crawler.stats.inc_value("caravan/sitemaps_read")
+        self.crawler.stats.inc_value(f"caravan/sitemaps_read/{edition}")
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                url = self.origin.rebase(entry["loc"])
+                url = self.origins[edition].rebase(entry["loc"])
                 if url:
-                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10)
+                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10,
+                                         cb_kwargs={"edition": edition})
             return
+        refs = []
         for entry in sitemap:
             ref = article_ref(entry["loc"])
             if ref is None:
                 self.crawler.stats.inc_value("caravan/discovered/not_article_url")
                 continue
-            request = self.plan(ref, entry.get("lastmod"))
+            refs.append((ref, entry.get("lastmod")))
+        yield from self._listed(edition, "sitemap", refs)
+        for ref, lastmod in refs:
+            request = self.plan(ref, lastmod, edition)
             if request:
                 yield request
 
-    def parse_feed(self, response):
-        yield from self._unless_robots_seen()
-        for link in response.xpath("//item/link/text()").getall():
-            yield from self._follow_article(link, response.url)
+    def parse_feed(self, response, edition: str):
+        yield from self._unless_robots_seen(edition)
+        yield from self._follow_articles(edition, "feed", response.xpath("//item/link/text()").getall(), response.url)
 
-    def _listing(self, page: int, follow: bool) -> scrapy.Request:
-        path = "/news/" if page == 1 else f"/news/page/{page}/"
-        return scrapy.Request(self.origin.url(path), callback=self.parse_listing, errback=self.discovery_failed,
-                              cb_kwargs={"page": page, "follow": follow}, priority=5)
+    def _listing(self, edition: str, page: int, follow: bool) -> scrapy.Request:
+        return scrapy.Request(self.origins[edition].listing_url(page), callback=self.parse_listing,
+                              errback=self.discovery_failed,
+                              cb_kwargs={"edition": edition, "page": page, "follow": follow}, priority=5)
 
-    def parse_listing(self, response, page: int, follow: bool):
-        yield from self._unless_robots_seen()
+    def parse_listing(self, response, edition: str, page: int, follow: bool):
+        yield from self._unless_robots_seen(edition)
         links = response.xpath("//a/@href").getall()
-        for link in links:
-            yield from self._follow_article(link, response.url)
+        yield from self._follow_articles(edition, "listing", links, response.url)
         if follow and any(article_ref(link) for link in links):
-            yield self._listing(page + 1, follow=True)
+            yield self._listing(edition, page + 1, follow=True)
 
     def discovery_failed(self, failure):
         self.crawler.stats.inc_value("caravan/errors/discovery")
         self.logger.warning("could not read %s (%s)", failure.request.url, failure.getErrorMessage())
 
-    def _follow_article(self, link: str, page_url: str):
-        url = self.origin.rebase(link, page_url)
-        ref = article_ref(url) if url else None
-        if ref:
-            request = self.plan(ref, None)
+    def _follow_articles(self, edition: str, source: str, links: list[str], page_url: str):
+        origin = self.origins[edition]
+        refs = []
+        for link in links:
+            url = origin.rebase(link, page_url)
+            ref = article_ref(url) if url else None
+            if ref:
+                refs.append((ref, None))
+        yield from self._listed(edition, source, refs)
+        for ref, _ in refs:
+            request = self.plan(ref, None, edition)
             if request:
                 yield request
 
     # --- what to fetch --------------------------------------------------------------------------
-    def plan(self, ref: ArticleRef, lastmod: str | None) -> scrapy.Request | None:
-        """A request for the article when the archive lacks it or may hold an old copy."""
-        if ref.article_id in self.seen:
-            return None
-        known = self.known.get(ref.article_id)
+    def plan(self, ref: ArticleRef, lastmod: str | None, edition: str | None = None) -> scrapy.Request | None:
+        """A request for the article when the archive lacks it, may hold an old copy, or the
+        schedule says it is due for a check."""
+        if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
+            return None  # e.g. a link to the other edition, which this crawl does not include
+        known = self.known.get(ref.key)
         lastmod_at = _as_datetime(lastmod)
         if self.since and lastmod_at and lastmod_at < self.since:
             return None  # cannot have been published since: its last change is older
@@ -224,12 +293,12 @@ class CaravanSpider(scrapy.Spider):
             published = _as_datetime(known.published_at)
             if published and self.since and published >= self.since:
                 why = "since"
-            elif published and published >= now() - timedelta(days=self.recent_days):
-                why = "recent"
+            elif known.status is not None and is_due(known.next_check_at, self.now()):
+                why = "due"
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
-        self.seen.add(ref.article_id)
+        self.seen.add(ref.key)
         self.crawler.stats.inc_value(f"caravan/planned/{why}")
         headers = {}
         if known is not None and why != "new":
@@ -238,10 +307,12 @@ class CaravanSpider(scrapy.Spider):
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+        # 404/410 and redirects come to parse_article: for a known article they say it is gone.
         return scrapy.Request(
-            self.origin.article_url(ref), callback=self.parse_article, errback=self.article_failed,
+            self.origins[ref.edition].article_url(ref), callback=self.parse_article, errback=self.article_failed,
             headers=headers, priority=1,
-            meta={"article_id": ref.article_id, "lastmod": lastmod, "handle_httpstatus_list": [304]},
+            meta={"article_id": ref.article_id, "edition": ref.edition, "lastmod": lastmod, "dont_redirect": True,
+                  "handle_httpstatus_list": [304, 404, 410, *REDIRECTS]},
         )
 
     @staticmethod
@@ -253,22 +324,44 @@ class CaravanSpider(scrapy.Spider):
     # --- fetched ------------------------------------------------------------------------------------
     def parse_article(self, response):
         fetched_at = datetime.now(timezone.utc)
-        article_id = response.meta["article_id"]
+        article_id, edition = response.meta["article_id"], response.meta["edition"]
         if response.status == 304:
-            yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at.isoformat(timespec="seconds"))
+            yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at.isoformat(timespec="seconds"),
+                              edition=edition)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        result = explain(response.body, response.url, fetched_at, content_type)
-        record = result.article.to_dict() if result.article else None
-        if result.article is None:
-            self.logger.info("not an article: %s (%s)", response.url, result.reason)
+        gone, record, result = None, None, None
+        if response.status in REDIRECTS:
+            target = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
+            ref = article_ref(target)
+            origin = self.origins[edition]
+            if ref and ref.key == (edition, article_id) and response.meta.get("redirects", 0) < MAX_REDIRECTS:
+                # The same article under a new address (a changed slug): follow it.
+                url = origin.rebase(target)
+                if url:
+                    yield response.request.replace(url=url, meta={**response.meta,
+                                                                  "redirects": response.meta.get("redirects", 0) + 1})
+                    return
+            parts = urlsplit(target)
+            where = parts.path if origin.rebase(target) else target
+            gone = f"redirect to {where or '/'}"
+        elif response.status in (404, 410):
+            gone = f"http_{response.status}"
+        else:
+            result = explain(response.body, response.url, fetched_at, content_type)
+            record = result.article.to_dict() if result.article else None
+            if result.article is None:
+                self.logger.info("not an article: %s (%s)", response.url, result.reason)
+                if result.reason.startswith("not found page"):
+                    gone = "not found page"
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
             fetched_at=fetched_at.isoformat(timespec="seconds"), body=response.body,
             article_id=record["article_id"] if record else article_id, lastmod=response.meta.get("lastmod"),
-            record=record, reason=result.reason, layout=result.layout,
+            record=record, reason=result.reason if result else gone, layout=result.layout if result else None,
+            edition=record["edition"] if record else edition, gone=gone,
         )
 
     def article_failed(self, failure):
@@ -279,3 +372,4 @@ class CaravanSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"caravan/errors/{kind}")
         self.logger.error("article %s failed: %s (%s); the next run tries again",
                           request.meta.get("article_id"), kind, request.url)
+        yield FetchFailed(request.meta["edition"], request.meta["article_id"], request.url, kind)
