@@ -408,10 +408,10 @@ class Archive:
         Its text and revisions stay; the row says unpublished, since when and why. Stores the
         answer as a capture when given. Returns False when the archive holds no such article."""
         with self.db.atomic():
-            capture_id = self._insert_capture(capture) if capture else None
             existing = self._article_row(key, "status, published_at, first_seen_at, url")
             if existing is None:
                 return False
+            capture_id = self._insert_capture(capture) if capture else None
             changes = {"checked_at": at,
                        "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
             if existing["status"] != "unpublished":

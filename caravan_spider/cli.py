@@ -365,27 +365,35 @@ def reextract(db):
 
 
 @cli.command("sample-site")
-@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--articles", default=50, show_default=True, help="How many articles the site holds.")
-def sample_site(port, articles):
-    """Serve the bundled imitation of www.caravan.kz on loopback until interrupted.
+@click.option("--port", default=8000, show_default=True, help="Port of the Russian edition on 127.0.0.1 (0 picks a free one).")
+@click.option("--kk-port", default=8002, show_default=True, help="Port of the Kazakh edition (0 picks a free one).")
+@click.option("--articles", default=50, show_default=True, help="How many articles each edition holds.")
+def sample_site(port, kk_port, articles):
+    """Serve the bundled imitation of www.caravan.kz and kaz.caravan.kz on loopback until interrupted.
 
     \b
     Example:
-      caravan-archive sample-site --port 8000 --articles 2000
-      caravan-archive crawl --base-url http://127.0.0.1:8000
+      caravan-archive sample-site --port 8000 --kk-port 8002 --articles 2000
+      caravan-archive crawl --base-url ru=http://127.0.0.1:8000 --base-url kk=http://127.0.0.1:8002
     """
+    import threading
+
     from .sample_site.model import SampleSite
     from .sample_site.server import make_server
 
-    server = make_server(SampleSite(articles=articles), port)
-    click.echo(f"Sample site with {articles} articles at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    servers = [make_server(SampleSite(articles=articles, edition=code), number)
+               for code, number in (("ru", port), ("kk", kk_port))]
+    ru, kk = (f"http://127.0.0.1:{server.server_address[1]}" for server in servers)
+    click.echo(f"Sample site with {articles} articles per edition: ru at {ru}/, kk at {kk}/ (Ctrl-C stops)")
+    threading.Thread(target=servers[1].serve_forever, name="sample-site-kk", daemon=True).start()
     try:
-        server.serve_forever()
+        servers[0].serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        servers[1].shutdown()
+        for server in servers:
+            server.server_close()
 
 
 def main():
