@@ -48,7 +48,8 @@ def test_metadata_and_default_sort(ds, crawled):
 def test_facets(ds, crawled):
     data = get_json(ds, "/caravan/articles.json?_size=0")
     facets = data["facet_results"]
-    assert set(facets) == {"category", "tags", "language", "year"}
+    assert set(facets) == {"edition", "status", "category", "tags", "language", "year"}
+    assert {f["value"]: f["count"] for f in facets["status"]["results"]} == {"live": 50}
     years = {f["value"]: f["count"] for f in facets["year"]["results"]}
     assert years[2015] == 8 and sum(years.values()) == 50
     assert {f["value"]: f["count"] for f in facets["language"]["results"]} == {"ru": 50}
@@ -94,16 +95,17 @@ def test_canned_queries(ds, crawled):
 
 def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
     archive = Archive(datasette_dir / "caravan.db")
-    record = {"url": "https://www.caravan.kz/news/xss-999999/", "article_id": 999999, "language": "ru",
+    record = {"url": "https://www.caravan.kz/news/xss-999999/", "article_id": 999999, "edition": "ru", "language": "ru",
               "title": "<script>alert(1)</script>", "lead": None,
               "body": "Первый абзац <b>жирный</b>.\n\n<script>alert('x')</script> второй абзац.",
               "published_at": "2026-01-01", "modified_at": None, "category": None, "tags": None,
-              "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6}
+              "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6,
+              "status": "live"}
     capture = {"article_id": 999999, "url": record["url"], "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
                "body": b"<html></html>"}
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
-    page = Client(datasette_dir).get("/caravan/articles/999999").text
+    page = Client(datasette_dir).get("/caravan/articles/ru,999999").text  # articles are (edition, article_id)
     assert "<p>Первый абзац &lt;b&gt;жирный&lt;/b&gt;.</p><p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; второй абзац.</p>" in page
     assert "<script>alert" not in page
 
