@@ -98,8 +98,8 @@ def test_a_failing_article_is_retried_by_the_next_run(fresh_site, tmp_path):
     # Three retries, each after a longer wait: 0.2 s, 0.4 s, 0.8 s.
     times = site.served_at[broken.path]
     gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    # Lower bounds only: a loaded machine can stretch any gap, never shorten one.
     assert len(gaps) == 3 and all(gap >= wait for gap, wait in zip(gaps, (0.2, 0.4, 0.8)))
-    assert gaps[2] > gaps[0]
     [run] = rows(db, "SELECT * FROM crawl_runs")
     assert run["articles_failed"] == 1 and json.loads(run["errors_by_kind"])["http_500"] == 1
     assert broken.article_id not in article_records(db)
