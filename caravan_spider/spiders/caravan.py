@@ -51,6 +51,34 @@ def _as_datetime(value) -> datetime | None:
     return None
 
 
+def _held_since(known: Known) -> datetime:
+    """The newest change the archived copy already includes."""
+    moments = [m for m in (_as_datetime(known.lastmod), _as_datetime(known.fetched_at)) if m]
+    return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
+
+
+def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since: datetime | None = None,
+              full: bool = False) -> str | None:
+    """Why an article should be fetched this run ("new", "full", "lastmod", "since", "due"), or
+    None when the archive's copy will do. Pure: the clock is an argument."""
+    lastmod_at = _as_datetime(lastmod)
+    if since and lastmod_at and lastmod_at < since:
+        return None  # cannot have been published since: its last change is older
+    if known is None:
+        return "new"
+    if full:
+        return "full"
+    if lastmod_at and lastmod_at >= _held_since(known):
+        # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
+        return "lastmod"
+    published = _as_datetime(known.published_at)
+    if published and since and published >= since:
+        return "since"
+    if known.status is not None and is_due(known.next_check_at, now):
+        return "due"
+    return None
+
+
 class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
@@ -278,23 +306,7 @@ class CaravanSpider(scrapy.Spider):
         if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
             return None  # e.g. a link to the other edition, which this crawl does not include
         known = self.known.get(ref.key)
-        lastmod_at = _as_datetime(lastmod)
-        if self.since and lastmod_at and lastmod_at < self.since:
-            return None  # cannot have been published since: its last change is older
-        why = None
-        if known is None:
-            why = "new"
-        elif self.full:
-            why = "full"
-        elif lastmod_at and lastmod_at >= self._held_since(known):
-            # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
-            why = "lastmod"
-        else:
-            published = _as_datetime(known.published_at)
-            if published and self.since and published >= self.since:
-                why = "since"
-            elif known.status is not None and is_due(known.next_check_at, self.now()):
-                why = "due"
+        why = why_fetch(known, lastmod, now=self.now(), since=self.since, full=self.full)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
@@ -315,11 +327,6 @@ class CaravanSpider(scrapy.Spider):
                   "handle_httpstatus_list": [304, 404, 410, *REDIRECTS]},
         )
 
-    @staticmethod
-    def _held_since(known: Known) -> datetime:
-        """The newest change the archived copy already includes."""
-        moments = [m for m in (_as_datetime(known.lastmod), _as_datetime(known.fetched_at)) if m]
-        return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
     # --- fetched ------------------------------------------------------------------------------------
     def parse_article(self, response):
