@@ -76,9 +76,9 @@ def bench_crawl(articles: int, workdir: Path) -> None:
     db = workdir / "crawl.db"
     with serving(site) as base_url:
         seconds, rss = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                              "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
+                              "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=WARNING"])
         again, _ = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                          "--base-url", base_url, "--set", "LOG_LEVEL=WARNING"])
+                          "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=WARNING"])
     archive = Archive(db)
     raw, stored = next(archive.db.query("SELECT sum(size), sum(length(body)) FROM captures")).values()
     size = db.stat().st_size
