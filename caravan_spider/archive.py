@@ -1,5 +1,9 @@
 """The archive: every SQL statement of the project lives here.
 
+The name is deliberate: this module is the code of the archive, and the `archive/` folder at the
+top of the repository is where the archive lives (`archive/caravan.db`, the default) together with
+Datasette's configuration for serving it (`datasette archive/`). One thing, seen as code and as data.
+
 Tables: `articles` (the current version of each article), `revisions` (every distinct version),
 `captures` (raw responses, never altered), `crawl_runs` (one row per run), and the full-text
 index `articles_fts`. Schema changes are new migrations, never edits to old ones.
@@ -28,8 +32,9 @@ from .schedule import DEFAULT_SCHEDULE, next_check, parse_schedule
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
 from .search import fts_query, lemmas_of
+from .settings import CARAVAN_DB
 
-DEFAULT_DB = "archive/caravan.db"
+DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
 
 
 class OutdatedArchive(Exception):

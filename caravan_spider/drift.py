@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .parsing.phrases import BOILERPLATE_MARKERS  # text that only ever comes from page furniture
+
 REQUIRED = ("title", "body", "published_at")
-# Text that only ever comes from page furniture; in a stored record it means pruning failed.
-BOILERPLATE_MARKERS = ("В тренде:", "Читайте также:", "Смотрите также:", "Подписывайтесь на наш",
-                       "Все права защищены", "Поделиться:", "Сондай-ақ оқыңыз")
 # Rejections that mean "the parser did not understand the page", not "this is no article".
 FAILED_PARSE_REASONS = ("no headline", "no article text", "no post id")
 

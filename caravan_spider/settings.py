@@ -57,4 +57,3 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
-FEED_EXPORT_ENCODING = "utf-8"

@@ -46,7 +46,6 @@ class ArticleRef:
     article_id: int
     url: str  # canonical, on the public origin
     path: str  # canonical path, e.g. /news/<slug>-<id>/
-    is_amp: bool
 
     @property
     def edition(self) -> str:
@@ -67,13 +66,7 @@ def article_ref(url: str) -> ArticleRef | None:
     path = f"/{section}/{slug}-{post_id}/" if slug else f"/{section}/{post_id}/"
     host = (parts.hostname or "").lower()
     origin = KAZAKH_ORIGIN if section == "art" or host in KAZAKH_HOSTS else PUBLIC_ORIGIN
-    is_amp = parts.path.startswith("/amp/") or parts.path.rstrip("/").endswith("/amp")
-    return ArticleRef(int(post_id), origin + path, path, is_amp)
-
-
-def is_site_host(host: str | None) -> bool:
-    host = (host or "").lower()
-    return host in RUSSIAN_HOSTS or host in KAZAKH_HOSTS
+    return ArticleRef(int(post_id), origin + path, path)
 
 
 class Origin:

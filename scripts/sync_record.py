@@ -66,11 +66,11 @@ def metadata_text(current: str) -> str:
     return "\n".join(lines[:start] + ordered + lines[end:])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when a copy differs")
     parser.add_argument("--root", type=Path, default=ROOT, help="project folder (default: this checkout)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     stale = []
     for path, render in ((SCHEMA, lambda _: schema_text()), (README, readme_text), (METADATA, metadata_text)):
         target = args.root / path

@@ -17,6 +17,16 @@ from caravan_spider.sample_site.server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
+# Slow end-to-end tests (real crawls, CLI processes, servers) carry the `e2e` mark, so that
+# `pytest -m "not e2e"` answers in seconds; `make test` and CI run everything. A test that uses
+# one of these fixtures is marked here; other end-to-end tests say @pytest.mark.e2e themselves.
+E2E_FIXTURES = {"sample", "crawled", "fresh_site", "archive_copy", "datasette_dir"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from caravan_spider.cli import cli as group
@@ -31,6 +32,7 @@ def test_readme_quick_start_is_two_commands():
     assert "make test" in ci
 
 
+@pytest.mark.e2e
 def test_extract_prints_the_record():
     result = cli("extract", str(PAGES / "seed/page.html"))
     assert result.returncode == 0
@@ -38,6 +40,7 @@ def test_extract_prints_the_record():
     assert json.loads(result.stdout) == expected
 
 
+@pytest.mark.e2e
 def test_extract_of_a_page_that_is_not_an_article():
     result = cli("extract", str(PAGES / "tag-page/page.html"), "--url", "https://www.caravan.kz/tag/almaty/")
     assert result.returncode == 3
@@ -46,6 +49,7 @@ def test_extract_of_a_page_that_is_not_an_article():
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_extract_explain_names_sources_and_pruned_boilerplate():
     result = cli("extract", str(PAGES / "seed/page.html"), "--explain")
     assert result.returncode == 0
@@ -65,6 +69,7 @@ def test_search_runs_and_export_on_the_crawled_archive(crawled):
     assert runs.returncode == 0 and re.search(r"\n\s+1\s+\S+\s+finished\s+50\s+0\s+0\s+0", runs.stdout)
 
 
+@pytest.mark.e2e
 def test_commands_on_a_missing_archive_say_so(tmp_path):
     result = cli("export", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 2

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import urllib.request
 
+import pytest
+
 from caravan_spider.parsing import FIELDS
 
 from conftest import ROOT, article_records, crawl, rows
@@ -132,6 +134,7 @@ def test_the_user_agent_names_the_contact_url_setting(fresh_site, tmp_path):
     assert site.user_agents == {"caravan-archive/0.1.0 (+https://example.org/archive)"}
 
 
+@pytest.mark.e2e
 def test_sample_site_command_serves_the_site(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "sample-site", "--port", "0",
                                 "--kk-port", "0", "--articles", "12"], stdout=subprocess.PIPE, text=True)

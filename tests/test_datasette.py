@@ -113,8 +113,19 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
 def test_there_is_no_write_path(ds, datasette_dir):
     response = ds.get("/caravan.json?sql=delete+from+articles")
     assert response.status_code == 400
+    before = _every_row(datasette_dir / "caravan.db")
     response = ds.post("/caravan/search", data={"q": "x"})
-    assert response.status_code >= 400  # 0.65.5 answers 500 for a POST to a read-only query; nothing is run
-    conn = sqlite3.connect(datasette_dir / "caravan.db")
-    assert conn.execute("SELECT count(*) FROM articles").fetchone() == (50,)
-    conn.close()
+    # Datasette 0.65.5 has no POST for a canned query that is not marked `write: true`: it fails
+    # with a 500 before running anything. What matters is that nothing was written.
+    assert response.status_code == 500
+    assert _every_row(datasette_dir / "caravan.db") == before
+    assert len(before["articles"]) == 50
+
+
+def _every_row(db) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: conn.execute(f"SELECT * FROM [{name}]").fetchall() for name in tables}
+    finally:
+        conn.close()

@@ -37,3 +37,22 @@ def test_not_found_pages_do_not_count_against_coverage():
     assert coverage.problems(0.9) == []
     assert coverage.as_dict()["fields"]["title"] == 1.0
     assert coverage.as_dict()["fields_by_layout"]["today"]["views"] == 1.0
+
+
+def test_every_drift_marker_is_a_line_the_parser_drops():
+    # One list of furniture phrases (parsing/phrases.py): what drift looks for is what body.py removes.
+    from caravan_spider.parsing.body import BOILERPLATE_LINES
+    from caravan_spider.parsing.phrases import BOILERPLATE_MARKERS
+
+    assert BOILERPLATE_MARKERS == ("Читайте также:", "Смотрите также:", "Сондай-ақ оқыңыз", "Все права защищены",
+                                   "Подписывайтесь на наш", "Поделиться:", "В тренде:")
+    for marker in BOILERPLATE_MARKERS:
+        assert any(pattern.search(marker) for pattern, _ in BOILERPLATE_LINES), marker
+
+
+def test_one_credit_prefix_for_every_credit_line():
+    from caravan_spider.parsing.phrases import CREDIT_PREFIX
+
+    for line in ("Фото: МВД РК", "фото : МВД РК", "Фото и видео: МВД РК", "Сурет: МВД РК", "Источник фото: МВД РК"):
+        assert CREDIT_PREFIX.sub("", line) == "МВД РК", line
+    assert CREDIT_PREFIX.sub("", "Фотограф МВД РК") == "Фотограф МВД РК"

@@ -153,6 +153,7 @@ def _kill_when(process: subprocess.Popen, db, at_least: int, deadline: float = 1
     process.wait()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("jobdir", [False, True], ids=["archive-only", "with-jobdir"])
 def test_a_killed_crawl_resumes_to_the_same_archive(tmp_path, jobdir):
     from caravan_spider.sample_site.model import SampleSite

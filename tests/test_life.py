@@ -77,6 +77,7 @@ def test_the_plan_asks_due_articles_and_everything_with_full():
     assert why_fetch(gone, None, now=clock + timedelta(days=999)) is None
 
 
+@pytest.mark.e2e
 def test_due_articles_are_rechecked_as_the_clock_moves(tmp_path):
     site = SampleSite(articles=24, anchor=almaty_now().replace(tzinfo=None))
     newest = site.newest_first()
@@ -167,6 +168,7 @@ def test_views_are_recorded_across_three_runs(fresh_site, tmp_path):
 
 
 # --- coverage -------------------------------------------------------------------------------------
+@pytest.mark.e2e
 def test_coverage_accounts_for_every_listed_post_in_every_state(tmp_path):
     site = SampleSite(articles=60)  # more than the two listing pages read each run
     db = tmp_path / "caravan.db"
@@ -240,6 +242,7 @@ def both(tmp_path_factory):
     return {"db": db, "ru": ru, "kk": kk}
 
 
+@pytest.mark.e2e
 def test_both_editions_are_archived_with_a_colliding_id(both):
     db, ru, kk = both["db"], both["ru"], both["kk"]
     assert KAZAKH_COLLIDING_ID in ru.articles and KAZAKH_COLLIDING_ID in kk.articles
@@ -258,6 +261,7 @@ def test_both_editions_are_archived_with_a_colliding_id(both):
     assert run["editions"] == "ru,kk" and run["articles_new"] == 24 and "kk=http://127.0.0.1:" in run["base_url"]
 
 
+@pytest.mark.e2e
 def test_export_search_and_coverage_know_the_edition(both):
     db = both["db"]
     lines = [json.loads(line) for line in cli("export", "--db", str(db)).stdout.splitlines()]
@@ -288,6 +292,7 @@ def _config_dir(tmp_path):
     return folder
 
 
+@pytest.mark.e2e
 def test_datasette_facets_by_edition(both, tmp_path):
     folder = _config_dir(tmp_path)
     shutil.copy(both["db"], folder / "caravan.db")
@@ -298,6 +303,7 @@ def test_datasette_facets_by_edition(both, tmp_path):
     assert row.status_code == 200 and both["kk"].articles[KAZAKH_COLLIDING_ID].title in row.text
 
 
+@pytest.mark.e2e
 def test_a_bare_base_url_with_both_editions_is_refused(tmp_path):
     result = cli("crawl", "--db", str(tmp_path / "c.db"), "--base-url", "http://127.0.0.1:9")
     assert result.returncode == 2

@@ -1,8 +1,12 @@
 """Page → article record. Pure: HTML, URL and fetch time in; a record, or the reason it is not one, out.
 
+`explain()` is the entry the project uses (the spider, the CLI's `extract` and `reextract`): it returns an
+`Extraction` with the record or the reason there is none, the layout that read the page and where each
+field came from. `parse()` is the short form for scripts and tests: the record, or `NotAnArticle(reason)`.
+
     >>> article = parse(html, "https://www.caravan.kz/news/some-slug-845713/")
 
-Nothing here imports Scrapy; the spider, the CLI's `extract` and `reextract` all call `parse`.
+Nothing here imports Scrapy.
 """
 
 from __future__ import annotations

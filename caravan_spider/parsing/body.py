@@ -13,21 +13,10 @@ from ..text import clean_line
 from .dates import is_date_line
 from .layouts.base import Layout
 from .page import Page
+from .phrases import CREDIT_PREFIX, FURNITURE_LINES
 
-# Lines that are furniture even when they sit in ordinary <p> inside the content.
-BOILERPLATE_LINES = (
-    (re.compile(r"^(Читайте|Смотрите)\s+(также|еще|ещё)\b", re.I), "«Читайте/Смотрите также» link"),
-    (re.compile(r"^(Сондай-ақ оқыңыз|Оқи отырыңыз)\b", re.I), "«Сондай-ақ оқыңыз» link (kk)"),
-    (re.compile(r"^(Фото|Фото и видео|Видео|Сурет|Источник фото)\s*:", re.I), "photo credit"),
-    (re.compile(r"^(©|\(c\)\s)|Все права защищены|При использовании материалов|Перепечатка материалов", re.I), "copyright"),
-    (re.compile(r"^Реклама$", re.I), "«Реклама» label"),
-    (re.compile(r"^(Подписывайтесь|Подпишитесь) на наш", re.I), "subscription prompt"),
-    (re.compile(r"^Поделиться\b", re.I), "share buttons"),
-    (re.compile(r"^В тренде:?$", re.I), "«В тренде» heading"),
-    (re.compile(r"^Комментарии(\s*\(\d+\))?$", re.I), "comments heading"),
-    (re.compile(r"^Посмотреть эту публикацию в Instagram", re.I), "embed fallback"),
-)
-_CREDIT_PREFIX = re.compile(r"^(Фото|Фото и видео|Сурет|Источник фото)\s*:\s*", re.I)
+# Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
+BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
 
 
@@ -77,7 +66,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         if reason:
             dropped[reason] = dropped.get(reason, 0) + 1
             if reason == "photo credit":
-                result.credits.append(_CREDIT_PREFIX.sub("", line).strip())
+                result.credits.append(CREDIT_PREFIX.sub("", line).strip())
             continue
         if line in (title, lead) or line in lines and len(line) < 80:
             continue  # the headline or lead repeated in the text; a repeated short label

@@ -306,6 +306,9 @@ class CaravanSpider(scrapy.Spider):
         if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
             return None  # e.g. a link to the other edition, which this crawl does not include
         known = self.known.get(ref.key)
+        lastmod_at = _as_datetime(lastmod)
+        if self.since and lastmod_at and lastmod_at < self.since:
+            return None  # cannot have been published since: not a skip of something due
         why = why_fetch(known, lastmod, now=self.now(), since=self.since, full=self.full)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")

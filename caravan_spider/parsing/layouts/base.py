@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from ..dates import parse_machine, parse_visible
 from ..page import Page, strip_site_suffix
+from ..phrases import CREDIT_PREFIX
 
 Found = tuple[Any, str]
 
@@ -166,7 +167,7 @@ class Layout:
     def image_credit(self, p: Page) -> Found | None:
         return first(
             (f"xpath {self.CREDIT[0] if self.CREDIT else '-'}",
-             lambda: re.sub(r"^(Фото|Фото и видео|Сурет)\s*:\s*", "", p.text_of(*self.CREDIT) or "")),
+             lambda: CREDIT_PREFIX.sub("", p.text_of(*self.CREDIT) or "")),
         )
 
     def views(self, p: Page) -> Found | None:
