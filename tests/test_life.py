@@ -4,6 +4,7 @@ diff), read over time, accounted for in coverage — in both editions. Real craw
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -332,6 +333,23 @@ def test_an_edit_is_shown_as_a_word_diff_reachable_from_the_article(fresh_site, 
     assert "<td>body</td>" in page.text and "<td>title</td>" not in page.text
     assert "Revision 2:" in page.text
     assert ds.get("/-/changes/ru/1").status_code == 404
+
+
+@pytest.mark.e2e
+def test_a_feed_of_changed_and_unpublished_articles(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    folder = _config_dir(tmp_path)
+    db = folder / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    edited, removed = site.newest_first()[3], site.newest_first()[4]
+    site.edit(edited.article_id, "Редакция дополнила материал комментарием министерства.")
+    site.unpublish(removed.article_id, "410")
+    assert crawl(db, base_url, *at(later(days=400))).returncode == 0
+    feed = Client(folder).get("/caravan/recent_changes.atom")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/xml")
+    titles = re.findall(r"<title>([^<]*)</title>", feed.text)
+    assert sorted(titles[1:]) == sorted([f"Edited: {edited.title}", f"Unpublished: {removed.title}"])
+    assert "no longer shows this article (http_410)" in feed.text
 
 
 # --- an archive made before all this ------------------------------------------------------------

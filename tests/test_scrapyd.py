@@ -60,7 +60,7 @@ def test_scrapyd_runs_the_spider(sample, tmp_path):
         # The sample site is on loopback: no politeness delays (the CLI does the same).
         fast = ["AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
         job = _api(api, "/schedule.json", [("project", "caravan_spider"), ("spider", "caravan"),
-                                           ("base_url", base_url), ("setting", f"CARAVAN_DB={db}"),
+                                           ("base_url", base_url), ("edition", "ru"), ("setting", f"CARAVAN_DB={db}"),
                                            *[("setting", s) for s in fast]])
         assert job["status"] == "ok"
         for _ in range(600):
