@@ -287,9 +287,12 @@ class Archive:
                  for e, i, u, m in entries])
 
     def listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
-        """What became of a listed post; a post never listed has no row to update."""
+        """What became of a listed post that the archive does not hold as an article (a held
+        article stays archived or unpublished whatever one failed fetch says); a post never
+        listed has no row to update."""
         with self.db.atomic():
-            self._listing_state(edition, article_id, state, reason, at)
+            if self._article_row((edition, article_id), "1") is None:
+                self._listing_state(edition, article_id, state, reason, at)
 
     def _listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
         self.db.execute("UPDATE listings SET state = ?, reason = ?, state_at = ? WHERE edition = ? AND article_id = ?",

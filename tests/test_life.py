@@ -380,3 +380,23 @@ def test_an_archive_from_before_is_migrated_in_place(tmp_path):
         assert archive.article_record(("ru", 845713))["edition"] == "ru"
     finally:
         archive.close()
+
+
+def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        record = {"url": "https://www.caravan.kz/news/x-845713/", "article_id": 845713, "edition": "ru",
+                  "language": "ru", "title": "Т", "lead": None, "body": "Первый абзац.", "published_at": None,
+                  "modified_at": None, "category": None, "tags": None, "authors": None, "image_url": None,
+                  "image_credit": None, "views": 3, "word_count": 2, "status": "live"}
+        archive.record_listed([("ru", 845713, record["url"], None), ("ru", 845714, "https://www.caravan.kz/news/y-845714/",
+                                                                     None)], "sitemap", "2026-01-01T00:00:00+00:00")
+        archive.record_listed([("ru", 845713, record["url"], "2026-01-02")], "feed", "2026-01-02T00:00:00+00:00")
+        archive.store({"edition": "ru", "article_id": 845713, "url": record["url"], "status": 200,
+                       "fetched_at": "2026-01-02T00:00:00+00:00", "body": b"<html></html>"}, record, "today", "v", None)
+        for article_id in (845713, 845714):
+            archive.listing_state("ru", article_id, "failed", "http_500", "2026-01-03T00:00:00+00:00")
+        assert [(r["article_id"], r["state"], r["reason"], r["sources"]) for r in archive.coverage()] == [
+            (845713, "archived", None, "sitemap,feed"), (845714, "failed", "http_500", "sitemap")]
+    finally:
+        archive.close()
