@@ -73,6 +73,7 @@ class ArchivePipeline:
                    "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
                    "note": "body as received after Content-Encoding was decoded"}
         if item.gone:
+            capture["note"] += f"; the site says the article is gone: {item.gone}"  # e.g. where a 301 pointed
             if self.archive.unpublish(capture, key, item.gone, item.fetched_at, self.run_id):
                 self.stats.inc_value("caravan/articles/gone")
                 logger.warning("article %s/%s is gone from the site (%s): marked unpublished", *key, item.gone)
