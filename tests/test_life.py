@@ -146,6 +146,33 @@ def test_unpublished_articles_keep_their_text_and_come_back(fresh_site, tmp_path
     assert rows(db, "SELECT count(*) AS n FROM articles WHERE status = 'unpublished'") == [{"n": 3}]
 
 
+def test_a_redirect_to_the_same_article_is_followed_not_unpublished(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    article = site.newest_first()[2]
+    old_path = article.path
+    site.rename(article.article_id, article.slug + "-obnovleno")
+    mark = len(site.requests)
+    assert crawl(db, base_url, *at(later(days=400))).returncode == 0
+    assert [(p, s) for _, p, s in site.requests[mark:] if str(article.article_id) in p] == [
+        (old_path, 301), (site.articles[article.article_id].path, 200)]
+    [row] = rows(db, "SELECT status, url FROM articles WHERE article_id = ?", [article.article_id])
+    assert row == {"status": "live", "url": site.articles[article.article_id].url}
+    assert rows(db, "SELECT count(*) AS n FROM article_events") == [{"n": 0}]
+
+
+def test_the_word_diff_marks_words_and_escapes_everything():
+    from caravan_spider.diff import changes, word_diff
+
+    assert word_diff("Первый абзац.\n\nВторой абзац.", "Первый <i>абзац</i>.\n\nВторой абзац.") == (
+        "Первый <del>абзац.</del> <ins>&lt;i&gt;абзац&lt;/i&gt;.</ins><br><br>Второй абзац.")
+    assert word_diff("a b c", "b c d") == "<del>a</del> b c <ins>d</ins>"
+    assert word_diff("a  b\tc", "a b c") == "a b c"  # whitespace alone is no change
+    found = changes({"title": "A", "tags": '["x"]', "body": "same"}, {"title": "A", "tags": '["x", "y"]', "body": "same"})
+    assert [(c.field, c.old, c.new, str(c.diff)) for c in found] == [("tags", "x", "x · y", "x <ins>· y</ins>")]
+
+
 # --- views over time ------------------------------------------------------------------------------
 def test_views_are_recorded_across_three_runs(fresh_site, tmp_path):
     site, base_url = fresh_site

@@ -202,6 +202,7 @@ class SampleSite:
         # Articles the site no longer shows, and how it says so: "404", "410", "soft404" (200 with
         # «Страница не найдена») or "redirect" (301 to the listing). They leave sitemaps and listings.
         self.gone: dict[int, str] = {}
+        self.moved: dict[str, int] = {}  # old path -> article renamed since (WordPress redirects old slugs)
         built = _build_kazakh(articles, self.anchor) if edition == "kk" else _build(articles, self.anchor)
         for article in built:
             self.articles[article.article_id] = article
@@ -264,6 +265,14 @@ class SampleSite:
             raise ValueError(f"unknown way to unpublish: {how}")
         with self.lock:
             self.gone[article_id] = how
+
+    def rename(self, article_id: int, slug: str) -> SampleArticle:
+        """The editors change an article's slug: its old address redirects to the new one."""
+        with self.lock:
+            article = self.articles[article_id]
+            self.moved[article.path] = article_id
+            self.articles[article_id] = replace(article, slug=slug)
+            return self.articles[article_id]
 
     def restore(self, article_id: int) -> None:
         """The article is back, as it was."""

@@ -89,6 +89,9 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.site
         with site.lock:
             article = site.by_path(path)
+            renamed = site.articles.get(site.moved.get(path))
+        if renamed is not None and article is None:
+            return 301, {"Location": renamed.path, "Content-Type": "text/html"}, b""
         if article is None:
             return self._not_found()
         gone = site.gone.get(article.article_id)

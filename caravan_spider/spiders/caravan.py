@@ -145,6 +145,10 @@ class CaravanSpider(scrapy.Spider):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
             self.crawler.signals.connect(self._robots_received, signal=signals.response_received)
+        # Rechecks are planned first, at the address the archive holds: a renamed article then
+        # answers with a redirect to itself, which is followed (a removed one, with its 404).
+        for request in self._rechecks():
+            yield request
         for edition, origin in self.origins.items():
             if not self.settings.getbool("ROBOTSTXT_OBEY"):
                 yield scrapy.Request(origin.url("/robots.txt"), callback=self.parse_robots,
@@ -154,8 +158,6 @@ class CaravanSpider(scrapy.Spider):
                                  priority=20, cb_kwargs={"edition": edition})
             for page in range(1, self.listing_pages + 1):
                 yield self._listing(edition, page, follow=False)
-        for request in self._rechecks():
-            yield request
 
     def _rechecks(self):
         """Archived articles the schedule says are due (all of them with --full), whether or not
