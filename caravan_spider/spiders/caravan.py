@@ -145,9 +145,10 @@ class CaravanSpider(scrapy.Spider):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
             self.crawler.signals.connect(self._robots_received, signal=signals.response_received)
-        # Rechecks are planned first, at the address the archive holds: a renamed article then
-        # answers with a redirect to itself, which is followed (a removed one, with its 404).
-        for request in self._rechecks():
+        # Rechecks are all planned before any discovery answer can plan the same article, at the
+        # address the archive holds: a renamed article then answers with a redirect to itself,
+        # which is followed, and a removed one with its 404. (Scrapy pulls start requests lazily.)
+        for request in list(self._rechecks()):
             yield request
         for edition, origin in self.origins.items():
             if not self.settings.getbool("ROBOTSTXT_OBEY"):
