@@ -31,7 +31,7 @@ from .record import FIELDS, JSON_FIELDS
 from .schedule import DEFAULT_SCHEDULE, next_check, parse_schedule
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
-from .search import fts_query, lemmas_of
+from .search import fts_query, lemmas_of, snippet
 from .settings import CARAVAN_DB
 
 DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
@@ -92,6 +92,39 @@ def m002_captures_never_altered(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m2a_furniture(db: sqlite_utils.Database) -> None:
+    # Lines an edition repeats on many pages (ticker, weather, menus, «В тренде» headlines), learned
+    # from the captures by boilerplate.py and handed to the parser, which drops them on every layout.
+    db["furniture"].create(
+        {"edition": str, "line": str, "pages": int, "share": float, "window_start": str, "window_end": str,
+         "window_pages": int, "min_share": float, "learned_at": str},
+        pk=("edition", "line"),
+    )
+
+
+@migrations()
+def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
+    # The index becomes an external-content table on `articles` (rowid = article_id), so that
+    # Datasette and `sqlite-utils search caravan.db articles` find it; it indexes the lemmas
+    # of title, lead and body column by column, so `_search_title=` searches the title.
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"article_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in db.query("SELECT article_id, title, lead, body FROM articles"):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", index_entry(row))
+
+
+def index_entry(row: dict) -> list:
+    """What the index holds for an article: its doc_id (its article_id before m6a) and the lemmas
+    of title, lead and body (Kazakh ones as written, see search.py)."""
+    edition = row.get("edition") or "ru"
+    return [row.get("doc_id", row["article_id"]), *(lemmas_of(row.get(k), edition) if row.get(k) is not None else None
+                                                   for k in ("title", "lead", "body"))]
+
+
+@migrations()
 def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
     `views`, `article_events` and `listings`. Rows of an archive made before are all of the
@@ -107,7 +140,15 @@ def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     for row in list(db.query("SELECT article_id, published_at, first_seen_at, checked_at FROM articles")):
         due = next_check(row["checked_at"], row["published_at"] or row["first_seen_at"], steps)
         db.execute("UPDATE articles SET next_check_at = ? WHERE article_id = ?", [due, row["article_id"]])
+    # The search index's rows are keyed by doc_id from now on (article_id is no longer unique).
+    db.execute("DROP TABLE IF EXISTS articles_fts")
     articles.transform(pk=("edition", "article_id"), not_null={"edition", "status", "doc_id"})
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"doc_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in list(db.query("SELECT doc_id, article_id, edition, title, lead, body FROM articles")):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", index_entry(row))
     articles.create_index(["published_at"], if_not_exists=True)
     articles.create_index(["updated_at"], if_not_exists=True)
     articles.create_index(["doc_id"], unique=True, if_not_exists=True)
@@ -319,7 +360,7 @@ class Archive:
         lemmas = None
         if record is not None and judge(self._stored((record["edition"], record["article_id"])), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = lemmas_of(self._search_text(record), record["edition"])
+            lemmas = self._index_entries(record)
         with self.db.atomic():
             capture_id = self._insert_capture(capture)
             if record is None:
@@ -368,7 +409,7 @@ class Archive:
         return next_check(checked_at, born, self.schedule)
 
     def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
-                        parser_version: str, lastmod: str | None, lemmas: str | None = None) -> str:
+                        parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
         fetched_at = capture["fetched_at"]
         key = (record["edition"], record["article_id"])
         row = self._row(record)
@@ -393,13 +434,15 @@ class Archive:
             self.db["articles"].update(key, changes)
             return change.outcome
         doc_id = existing["doc_id"] if existing else self._new_doc_id()
+        if lemmas is None:  # the index entry to replace is read before the row changes
+            lemmas = self._index_entries(record)
         self.db["articles"].upsert(
             {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
              "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"},
             pk=("edition", "article_id"),
         )
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
-        self._index(doc_id, record, lemmas)
+        self._index(doc_id, lemmas)
         return change.outcome
 
     def _restore(self, key: Key, existing: dict, at: str, run_id: int | None, capture_id: int | None) -> None:
@@ -431,31 +474,37 @@ class Archive:
             self._listing_state(*key, "unpublished", reason, at)
             return True
 
-    @staticmethod
-    def _search_text(record: dict) -> str:
-        return " ".join(filter(None, [record["title"], record.get("lead"), record["body"]]))
+    def _index_entries(self, record: dict) -> tuple[list | None, list]:
+        """The index entry the article has now (None if it has none) and the one `record`
+        needs (its rowid filled in by _index); read and lemmatised outside the write
+        transaction (one run writes at a time)."""
+        old = self._article_row((record["edition"], record["article_id"]), "doc_id, article_id, edition, title, lead, body")
+        return (index_entry(old) if old else None), index_entry({**record, "doc_id": None})
 
-    def _index(self, doc_id: int, record: dict, lemmas: str | None = None) -> None:
-        """Index the record under the article's doc_id; `lemmas` computed before the transaction, else here."""
-        if lemmas is None:
-            lemmas = lemmas_of(self._search_text(record), record["edition"])
-        self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [doc_id])
-        self.db.execute(
-            "INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (?, ?, ?, ?, ?)",
-            [doc_id, record["title"], record.get("lead"), record["body"], lemmas],
-        )
+    def _index(self, doc_id: int, lemmas: tuple[list | None, list]) -> None:
+        """Replace an article's entry in the search index. The index has external content:
+        the old entry is removed by handing FTS5 exactly the lemmas it indexed (a plain
+        DELETE would tokenize the readable text instead)."""
+        old, new = lemmas
+        if old is not None:
+            self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", old)
+        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", [doc_id, *new[1:]])
 
     def rebuild_article(self, key: Key, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators, status,
         schedule) is kept."""
-        # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        lemmas = lemmas_of(self._search_text(versions[-1][1]), key[0]) if versions else None
+        # pymorphy3 is the slow part: the lemmas are made before the transaction.
+        current = self._article_row(key, "doc_id, article_id, edition, title, lead, body")
+        indexed = index_entry(current) if current else None
+        lemmas = (None, index_entry({**versions[-1][1], "doc_id": None})) if versions else None
         with self.db.atomic():
             existing = self._article_row(key)
             self.db.execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", list(key))
-            if existing:
-                self.db.execute("DELETE FROM articles_fts WHERE rowid = ?", [existing["doc_id"]])
+            if indexed is not None:
+                self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                                "VALUES ('delete', ?, ?, ?, ?)", indexed)
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", list(key))
                 return
@@ -482,7 +531,7 @@ class Archive:
                 if change.row_changed:
                     row["updated_at"] = utcnow()
             self.db["articles"].upsert(row, pk=("edition", "article_id"))
-            self._index(row["doc_id"], record, lemmas)
+            self._index(row["doc_id"], lemmas)
 
     def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
         """A 304 Not Modified: the archive's copy is current (and the article is there again,
@@ -504,17 +553,24 @@ class Archive:
                       language: str | None = None, updated_since: str | None = None,
                       edition: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
-        where, params = ["1 = 1"], []
-        for clause, value in (("published_at >= ?", since), ("substr(published_at, 1, 10) <= ?", until),
-                              ("category = ?", category), ("language = ?", language),
-                              ("updated_at >= ?", updated_since), ("edition = ?", edition)):
-            if value:
-                where.append(clause)
-                params.append(value)
-        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {' AND '.join(where)} "
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
+        sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} "
                "ORDER BY published_at DESC, edition, article_id DESC")
         for row in self.db.query(sql, params):
             yield self._record(row)
+
+    @staticmethod
+    def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
+                        updated_since: str | None, edition: str | None = None,
+                        table: str = "articles") -> tuple[str, list]:
+        where, params = ["1 = 1"], []
+        for clause, value in (("{t}.published_at >= ?", since), ("substr({t}.published_at, 1, 10) <= ?", until),
+                              ("{t}.category = ?", category), ("{t}.language = ?", language),
+                              ("{t}.updated_at >= ?", updated_since), ("{t}.edition = ?", edition)):
+            if value:
+                where.append(clause.format(t=table))
+                params.append(value)
+        return " AND ".join(where), params
 
     def article_record(self, key: Key) -> dict | None:
         row = self._article_row(key, ", ".join(FIELDS))
@@ -527,8 +583,20 @@ class Archive:
             row[key] = json.loads(row[key]) if row[key] is not None else None
         return row
 
-    def iter_captures(self) -> Iterator[dict]:
-        yield from self.db.query("SELECT * FROM captures ORDER BY capture_id")
+    def iter_captures(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                      language: str | None = None, updated_since: str | None = None,
+                      edition: str | None = None) -> Iterator[dict]:
+        """Captures in the order fetched, each with `canonical_url`: the URL of the record it
+        gave (its revision), else of its article. With a filter, only captures of the
+        articles it selects; without, every capture, pages that were not articles included."""
+        filtered = any((since, until, category, language, updated_since, edition))
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
+        yield from self.db.query(
+            "SELECT captures.*, coalesce(revisions.url, articles.url) AS canonical_url FROM captures "
+            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.edition = captures.edition "
+            "AND articles.article_id = captures.article_id "
+            "LEFT JOIN revisions ON revisions.capture_id = captures.capture_id "
+            f"WHERE {where} ORDER BY captures.capture_id", params)
 
     def captures_by_article(self) -> Iterator[tuple[Key, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
@@ -543,13 +611,16 @@ class Archive:
                 "ORDER BY fetched_at, capture_id", list(key)))
 
     def search(self, query: str, limit: int = 10, edition: str | None = None) -> list[dict]:
-        """Best matches for a query in any word form, with a snippet of the body."""
-        return list(self.db.query(
+        """Best matches for a query in any word form; each with its `snippet`: segments of the
+        lead or body around the matched words (see search.snippet)."""
+        found = list(self.db.query(
             "SELECT articles.edition, articles.article_id, articles.published_at, articles.title, articles.url, "
-            "snippet(articles_fts, 2, '«', '»', '…', 16) AS snippet "
-            "FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
+            "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
             "WHERE articles_fts MATCH ? AND (? IS NULL OR articles.edition = ?) ORDER BY rank LIMIT ?",
             [fts_query(query), edition, edition, limit]))
+        for row in found:
+            row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
+        return found
 
     def capture_sizes(self, run_id: int) -> tuple[int, int]:
         """Bytes of the run's captures as fetched, and as stored compressed."""
@@ -559,3 +630,27 @@ class Archive:
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
+
+    # --- learned furniture (boilerplate.py) ---------------------------------------------------------
+    def last_fetch(self) -> str | None:
+        """When the newest successful capture was fetched."""
+        return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
+
+    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
+        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
+        ids = [r["capture_id"] for r in self.db.query(
+            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
+            "ORDER BY capture_id", [start, end])]
+        for capture_id in ids:
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, body FROM captures "
+                                     "WHERE capture_id = ?", [capture_id]))
+
+    def replace_furniture(self, edition: str, rows: list[dict]) -> None:
+        """The furniture learned for an edition replaces what was learned before."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM furniture WHERE edition = ?", [edition])
+            if rows:
+                self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
+
+    def furniture_rows(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import logging
 import os
-import shutil
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -38,34 +38,17 @@ def cli():
     """
 
 
-def _sibling(command: str) -> str:
-    """How to call a command installed beside this one, as the user can type it."""
-    if shutil.which(command):
-        return command
-    path = Path(sys.executable).parent / command
-    with contextlib.suppress(ValueError):
-        return str(path.relative_to(Path.cwd()))
-    return str(path)
-
-
-def _is_loopback(url: str | None) -> bool:
-    from urllib.parse import urlsplit
-
-    host = urlsplit(url or "").hostname or ""
-    return host == "localhost" or host.startswith("127.") or host == "::1"
-
-
-def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
+def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_file: str | None):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
     settings.set("CARAVAN_DB", db, priority="cmdline")
-    if fast:
-        # The sample site (or any server on loopback) is ours: no need to be gentle with it.
-        for name, value in {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS": 16,
-                            "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "DOWNLOAD_DELAY_JITTER": 0}.items():
-            settings.set(name, value, priority="cmdline")
+    settings.set("CARAVAN_SUMMARY", False, priority="cmdline")  # printed below, with the exit status
+    # Quiet by default: warnings and errors only; -v or --log-file give Scrapy's INFO log.
+    settings.set("LOG_LEVEL", "INFO" if verbose or log_file else "WARNING", priority="cmdline")
+    if log_file:
+        settings.set("LOG_FILE", log_file, priority="cmdline")
     for item in overrides:
         name, sep, value = item.partition("=")
         if not sep:
@@ -90,7 +73,9 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], fast: bool):
               help="Keep Scrapy's request queue here so a stopped run resumes where it was.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
-def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, overrides):
+@click.option("-v", "--verbose", is_flag=True, help="Print Scrapy's log (INFO) instead of a progress bar.")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log (INFO) to this file.")
+def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, overrides, verbose, log_file):
     """Fetch new, changed and due articles of both editions into the archive.
 
     Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
@@ -98,17 +83,20 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     conditional requests) the archived articles whose next check is due on the decaying
     schedule CARAVAN_RECHECK_SCHEDULE. An archived article the site no longer shows
     (404/410, a not-found page, a redirect elsewhere) is marked unpublished, never deleted.
-    Ends with a summary; exit status 0 when the run finished, 1 when it failed or the
+    Quiet: a progress bar on a terminal, then a short summary; warnings and errors only
+    otherwise (cron). Exit status 0 when the run finished, 1 when it failed or the
     site's markup drifted, 2 when another run holds the archive.
 
     \b
     Examples:
       caravan-archive crawl --sample
       caravan-archive crawl --db archive/caravan.db --since 2025-01-01
-      caravan-archive crawl --edition kk --base-url http://127.0.0.1:8001
+      caravan-archive crawl --edition kk --base-url http://127.0.0.1:8002
+      caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
 
+    from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
     from .schedule import parse_schedule
@@ -120,7 +108,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         origins = chosen_base_urls(base_urls, edition)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    settings = _scrapy_settings(db, overrides, fast=sample or all(map(_is_loopback, origins.values())))
+    settings = _scrapy_settings(db, overrides, verbose, log_file)
     try:
         parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
     except ValueError as error:
@@ -132,8 +120,14 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         if sample:
             for code in origins:
                 origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
-                click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
-        process = CrawlerProcess(settings, install_root_handler=True)
+                if verbose:
+                    click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
+        process = CrawlerProcess(settings)
+        if log_file:  # the log goes to the file; what needs attention still reaches the terminal
+            console = logging.StreamHandler()
+            console.setLevel(logging.WARNING)
+            console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
         kwargs = {"since": since, "full": full, "edition": edition}
         if any(origins.values()):
@@ -146,63 +140,61 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         sys.exit(2)
     run_id = stats.get("caravan/run_id")
     if run_id is None:
-        click.echo("The crawl did not start; see the log above.", err=True)
+        click.echo("The crawl did not start; run again with -v to see why.", err=True)
         sys.exit(1)
-    archive = Archive(db)
+    for line in summary(db, run_id, time.monotonic() - started):
+        click.echo(line)
+    archive = Archive(db, create=False)
     try:
-        run = archive.db["crawl_runs"].get(run_id)
-        total = archive.count()
-        raw, stored = archive.capture_sizes(run_id)
+        status = archive.db["crawl_runs"].get(run_id)["status"]
     finally:
         archive.close()
-    click.echo(
-        f"Crawl run {run_id} {run['status']} in {time.monotonic() - started:.1f} s: "
-        f"{run['articles_new']} new, {run['articles_updated']} updated, {run['articles_unchanged']} unchanged, "
-        f"{run['articles_failed']} failed, {run['not_articles']} not articles, "
-        f"{run['articles_unpublished'] or 0} unpublished, {run['articles_restored'] or 0} restored; "
-        f"{run['requests']} requests."
-    )
-    if stored:
-        click.echo(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
-                   f"(compression ratio {raw / stored:.1f}).")
-    if run["status"] != "finished":
-        click.echo(f"  {run['message']}")
-    click.echo(f"{db} holds {total} articles. Browse: {_sibling('datasette')} {Path(db).parent}/   "
-               f"Export: {_sibling('caravan-archive')} export")
-    sys.exit(0 if run["status"] == "finished" else 1)
+    sys.exit(0 if status == "finished" else 1)
 
 
 @cli.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--url", help="The page's URL (default: its canonical link).")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--url", help="The page's URL (default: its canonical link); only with one page.")
 @click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
 @click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
-def extract(path, url, fetched_at, show_explain):
-    """Parse one saved page and print its article record as JSON.
+def extract(paths, url, fetched_at, show_explain):
+    """Parse saved pages and print their article records as JSON, one line per article.
 
-    A page that is not an article prints nothing on stdout, its reason on stderr, and
-    exits with status 3.
+    PATH may be `-` for standard input. A page that is not an article prints its reason
+    on stderr and nothing on stdout; the exit status is then 3.
 
     \b
-    Example:
+    Examples:
       caravan-archive extract tests/pages/seed/page.html --explain
+      caravan-archive extract tests/pages/*/page.html > records.jsonl
+      curl -s https://www.caravan.kz/news/...-845713/ | caravan-archive extract -
     """
     from .parsing import explain
 
+    if url and len(paths) > 1:
+        raise click.UsageError("--url names one page; give one PATH with it")
     when = datetime.fromisoformat(fetched_at) if fetched_at else None
-    result = explain(Path(path).read_bytes(), url or Path(path).resolve().as_uri(), when)
-    if show_explain:
-        click.echo(f"layout: {result.layout}", err=True)
-        for name, source in result.sources.items():
-            value = getattr(result.article, name, None) if result.article else None
-            shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
-            click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
-        for rule, count in result.pruned:
-            click.echo(f"  pruned {count:3} × {rule}", err=True)
-    if result.article is None:
-        click.echo(f"{path}: not an article: {result.reason}", err=True)
+    rejected = 0
+    for path in paths:
+        html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        page_url = url or ("file:///dev/stdin" if path == "-" else Path(path).resolve().as_uri())
+        result = explain(html, page_url, when)
+        if show_explain:
+            click.echo(f"{path}: layout: {result.layout}", err=True)
+            for name, source in result.sources.items():
+                value = getattr(result.article, name, None) if result.article else None
+                shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
+                click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
+            for rule, count in result.pruned:
+                click.echo(f"  pruned {count:3} × {rule}", err=True)
+        if result.article is None:
+            click.echo(f"{'stdin' if path == '-' else path}: not an article: {result.reason}", err=True)
+            rejected += 1
+            continue
+        click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
+    if rejected:
         sys.exit(EXIT_NOT_ARTICLE)
-    click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
 
 
 @cli.command()
@@ -214,7 +206,8 @@ def extract(path, url, fetched_at, show_explain):
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
-@click.option("--warc", type=click.Path(dir_okay=False), help="Instead, write the raw captures as a WARC file.")
+@click.option("--warc", is_flag=True,
+              help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
 def export(db, output, since, until, category, language, edition, updated_since, warc):
     """Export articles as JSON Lines, newest first, one record per line.
 
@@ -222,19 +215,27 @@ def export(db, output, since, until, category, language, edition, updated_since,
     Examples:
       caravan-archive export -o articles.jsonl.gz
       caravan-archive export --since 2025-01-01 --category Политика
+      caravan-archive export --warc -o captures.warc.gz --since 2025-01-01
     """
+    filters = {"since": since, "until": until, "category": category, "language": language,
+               "updated_since": updated_since, "edition": edition}
     archive = Archive(db, create=False)
     try:
         if warc:
             from .warc import write_warc
 
-            count = write_warc(archive, warc)
-            click.echo(f"Wrote {count} captures to {warc}", err=True)
+            if output is None and sys.stdout.isatty():
+                raise click.UsageError("a WARC file is binary: give -o FILE.warc.gz, or redirect stdout")
+            compress = output is None or output.endswith(".gz")
+            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
+                count = write_warc(archive, out, compress, Path(output or "stdout.warc.gz").name, **filters)
+            if output:
+                click.echo(f"Wrote {count} captures to {output}", err=True)
             return
         opener = gzip.open if output and output.endswith(".gz") else open
         with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
             count = 0
-            for record in archive.iter_articles(since, until, category, language, updated_since, edition):
+            for record in archive.iter_articles(**filters):
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 count += 1
         if output:
@@ -243,21 +244,50 @@ def export(db, output, since, until, category, language, edition, updated_since,
         archive.close()
 
 
+def output_options(command):
+    """--json and --csv, as sqlite-utils has them; plain text for people otherwise."""
+    command = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(command)
+    return click.option("--json", "as_json", is_flag=True, help="Output a JSON array of objects.")(command)
+
+
+def output_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv exclude each other")
+
+
+def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif as_csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return as_json or as_csv
+
+
 @cli.command()
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many runs, newest first.")
-def runs(db, limit):
+@output_options
+def runs(db, limit, as_json, as_csv):
     """Show the recent crawl runs: when, how they ended, what they did.
 
     \b
-    Example:
+    Examples:
       caravan-archive runs --limit 5
+      caravan-archive runs --json
     """
+    output_format(as_json, as_csv)
     archive = Archive(db, create=False)
     try:
         rows = archive.runs(limit)
     finally:
         archive.close()
+    if emit(rows, as_json, as_csv):
+        return
     header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
     click.echo(header)
     for r in rows:
@@ -271,13 +301,23 @@ def runs(db, limit):
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many matches.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
-def search(query, db, limit, edition):
+@output_options
+def search(query, db, limit, edition, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
+    Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
+    Each match shows a snippet with the matched words in bold (in [brackets] when not
+    on a terminal, and in --json and --csv).
+
     \b
-    Example:
+    Examples:
       caravan-archive search "миротворец"
+      caravan-archive search "школа OR больница" --json
+      caravan-archive search "миротвор*" --csv > matches.csv
     """
+    from .search import plain
+
+    output_format(as_json, as_csv)
     archive = Archive(db, create=False)
     try:
         matches = archive.search(query, limit, edition)
@@ -286,8 +326,12 @@ def search(query, db, limit, edition):
     if not matches:
         click.echo(f"No article matches {query!r}.", err=True)
         sys.exit(1)
+    if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
+        return
+    tty = sys.stdout.isatty()
     for m in matches:
-        snippet = " ".join(m["snippet"].split())
+        snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
+                          for text, hit in m["snippet"])
         click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['edition']}  {m['title']}\n            {snippet}\n"
                    f"            {m['url']}")
 

@@ -35,6 +35,12 @@ class NotModified:
     edition: str = "ru"
 
 
+# Facts for the archive that are not items, sent as Scrapy signals (crawler.signals.send_catch_log),
+# so that they never reach feed exports (`scrapy crawl caravan -O x.jsonl` gets article records only).
+listed = object()  # listed=Listed(...): posts a discovery page named
+fetch_failed = object()  # failed=FetchFailed(...): an article request that brought nothing
+
+
 @dataclass
 class Listed:
     """Posts one discovery page (a sitemap, the feed, a listing page) listed: what coverage accounts for."""

@@ -7,9 +7,10 @@ import logging
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
+from . import boilerplate
 from .archive import Archive, ArchiveLocked, utcnow
 from .drift import Coverage
-from .items import ArticlePage, FetchFailed, Listed, NotModified
+from .items import ArticlePage, FetchFailed, Listed, NotModified, fetch_failed, listed
 from .parsing import PARSER_VERSION
 from .schedule import parse_schedule
 
@@ -28,6 +29,8 @@ class ArchivePipeline:
         self.run_id: int | None = None
         self.coverage = Coverage()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.record_listed, signal=listed)
+        crawler.signals.connect(self.record_failure, signal=fetch_failed)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,6 +52,17 @@ class ArchivePipeline:
         self.run_id = archive.begin_run(spider.base_url, spider.mode, ",".join(spider.origins))
         self.stats.set_value("caravan/run_id", self.run_id)
 
+    def record_listed(self, listed: Listed) -> None:
+        """Coverage: the posts one discovery page listed."""
+        if self.archive is not None:
+            self.archive.record_listed([(listed.edition, *entry) for entry in listed.entries], listed.source,
+                                       listed.listed_at)
+            self.stats.inc_value(f"caravan/listed/{listed.source}", len(listed.entries))
+
+    def record_failure(self, failed: FetchFailed) -> None:
+        if self.archive is not None:
+            self.archive.listing_state(failed.edition, failed.article_id, "failed", failed.kind, utcnow())
+
     def process_item(self, item):
         if self.archive is None:
             raise DropItem("the archive is not open (locked by another run)")
@@ -56,15 +70,7 @@ class ArchivePipeline:
             self.archive.mark_unchanged((item.edition, item.article_id), item.fetched_at, self.run_id)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
-            return item
-        if isinstance(item, Listed):
-            self.archive.record_listed([(item.edition, *entry) for entry in item.entries], item.source,
-                                       item.listed_at)
-            self.stats.inc_value(f"caravan/listed/{item.source}", len(item.entries))
-            return item
-        if isinstance(item, FetchFailed):
-            self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
-            return item
+            return self.archive.article_record((item.edition, item.article_id))
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
         key = (item.edition, item.article_id)
@@ -93,7 +99,9 @@ class ArchivePipeline:
             raise DropItem(f"not an article: {item.url} ({item.reason})")
         self.coverage.add(item.record, item.layout)
         self.stats.inc_value(f"caravan/articles/{outcome}")
-        return item
+        # What goes on to feed exports (`scrapy crawl caravan -O x.jsonl`): the article record,
+        # as `caravan-archive export` writes it; the page's bytes stay in the archive.
+        return item.record
 
     def spider_closed(self, spider, reason):
         if self.archive is None:
@@ -126,6 +134,12 @@ class ArchivePipeline:
             "message": "; ".join(problems) if problems else f"finish reason: {reason}",
         }
         self.archive.finish_run(self.run_id, status, figures)
+        settings = self.crawler.settings
+        for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
+                                         settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
+                                         settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
+            logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
+                        learned.edition, learned.pages)
         self.stats.set_value("caravan/status", status)
         self.archive.close()
         self.archive = None

@@ -1,15 +1,31 @@
-"""Live progress of a crawl: a status line on a terminal, plain log lines otherwise."""
+"""What a crawl shows while it runs and when it ends.
+
+On a terminal: a progress bar (articles done of those planned, with an ETA) that log lines
+print above. Elsewhere (cron, a pipe): nothing while it runs but Scrapy's log at the level
+asked for; INFO adds a progress line every CARAVAN_PROGRESS_INTERVAL seconds. At the end a
+short summary, printed here for `scrapy crawl` and by the CLI for `caravan-archive crawl`.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import shlex
+import shutil
 import sys
 import time
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
+from .archive import DEFAULT_DB, Archive
+
 logger = logging.getLogger(__name__)
+
+DONE = ("caravan/articles/new", "caravan/articles/updated", "caravan/articles/unchanged", "caravan/articles/failed",
+        "caravan/not_articles")
+BAR_INTERVAL = 0.5  # seconds between redraws of the bar
 
 
 class Progress:
@@ -17,39 +33,143 @@ class Progress:
         self.crawler = crawler
         self.stats = crawler.stats
         self.interval = crawler.settings.getfloat("CARAVAN_PROGRESS_INTERVAL")
-        self.tty = sys.stderr.isatty()
+        self.print_summary = crawler.settings.getbool("CARAVAN_SUMMARY")
+        # A bar when stderr is a terminal that the log does not write to (it does with -v).
+        quiet = crawler.settings.get("LOG_FILE") or _level(crawler.settings.get("LOG_LEVEL")) >= logging.WARNING
+        self.tty = sys.stderr.isatty() and bool(quiet)
         self.task = None
+        self.bar = None
+        self.redirect = None
         self.started = time.monotonic()
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    def counts(self) -> tuple[int, int]:
+        """Articles done, and articles planned (the total grows while sitemaps are read)."""
+        stats = self.stats.get_stats()
+        planned = sum(v for k, v in stats.items() if k.startswith("caravan/planned/"))
+        return sum(stats.get(k, 0) for k in DONE), planned
+
     def line(self) -> str:
         get = self.stats.get_value
-        archived = sum(get(f"caravan/articles/{k}", 0) for k in ("new", "updated", "unchanged"))
-        errors = get("caravan/articles/failed", 0)
+        done, planned = self.counts()
         pages = get("response_received_count", 0)
         rate = pages / max(time.monotonic() - self.started, 1e-6)
-        return (f"archived {archived} (new {get('caravan/articles/new', 0)}, updated "
-                f"{get('caravan/articles/updated', 0)}), {pages} pages at {rate:.1f}/s, {errors} errors")
+        return (f"{done} of {planned} articles done (new {get('caravan/articles/new', 0)}, updated "
+                f"{get('caravan/articles/updated', 0)}, failed {get('caravan/articles/failed', 0)}), "
+                f"{pages} pages at {rate:.1f}/s")
 
     def opened(self, spider):
         self.started = time.monotonic()
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=0, unit=" articles", desc="Crawling", file=sys.stderr, dynamic_ncols=True,
+                            leave=False, bar_format="{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]")
+            # Log lines (warnings by default) print above the bar instead of through it; the
+            # handlers keep their levels and filters.
+            self.redirect = [(h, h.setStream(_AboveTheBar(tqdm))) for h in logging.getLogger().handlers
+                             if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr]
         self.task = create_looping_call(self.report)
-        self.task.start(self.interval, now=False)
+        self.task.start(BAR_INTERVAL if self.tty else self.interval, now=False)
 
     def report(self):
-        if self.tty:
-            sys.stderr.write("\r\033[K" + self.line())
-            sys.stderr.flush()
+        if self.bar is not None:
+            done, planned = self.counts()
+            self.bar.total = max(planned, done)
+            self.bar.n = done
+            self.bar.refresh()
         else:
             logger.info("progress: %s", self.line())
 
     def closed(self, spider):
         if self.task and self.task.running:
             self.task.stop()
-        if self.tty:
-            sys.stderr.write("\r\033[K")
+        if self.bar is not None:
+            self.bar.close()
+            for handler, stream in self.redirect:
+                handler.setStream(stream)
+            self.bar = self.redirect = None
+
+    def stopped(self):
+        """After the pipeline closed the run: the summary, for `scrapy crawl`."""
+        run_id = self.stats.get_value("caravan/run_id")
+        if not self.print_summary or run_id is None:
+            return
+        db = self.crawler.settings.get("CARAVAN_DB")
+        for line in summary(db, run_id, time.monotonic() - self.started):
+            print(line, file=sys.stderr)
+
+
+def _level(value) -> int:
+    """A LOG_LEVEL setting as a number: 30, "30" and "WARNING" alike."""
+    if isinstance(value, int) or str(value).isdigit():
+        return int(value)
+    number = logging.getLevelName(str(value).upper())
+    return number if isinstance(number, int) else logging.INFO
+
+
+class _AboveTheBar:
+    """A stream for log handlers that writes above the progress bar."""
+
+    def __init__(self, tqdm):
+        self.tqdm = tqdm
+
+    def write(self, text: str) -> None:
+        self.tqdm.write(text, file=sys.stderr, end="")
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def sibling(command: str) -> str:
+    """How to call a command installed beside this one, as the user can type it."""
+    if shutil.which(command):
+        return command
+    path = Path(sys.executable).parent / command
+    with contextlib.suppress(ValueError):
+        return str(path.relative_to(Path.cwd()))
+    return str(path)
+
+
+def hints(db: str) -> str:
+    """Where to go next, with the archive path the user gave (the default one has a
+    Datasette configuration directory around it)."""
+    if Path(db).resolve() == Path(DEFAULT_DB).resolve():
+        return f"Browse: {sibling('datasette')} {Path(db).parent}/   Export: {sibling('caravan-archive')} export"
+    quoted = shlex.quote(db)
+    return f"Browse: {sibling('datasette')} {quoted}   Export: {sibling('caravan-archive')} export --db {quoted}"
+
+
+def _counted(run: dict) -> str:
+    parts = [f"{run[key] or 0} {name}" for key, name in (
+        ("articles_new", "new"), ("articles_updated", "updated"), ("articles_unchanged", "unchanged"),
+        ("articles_failed", "failed"), ("articles_unpublished", "unpublished"), ("articles_restored", "restored"))
+        if run.get(key)]
+    if run["not_articles"]:
+        parts.append(f"{run['not_articles']} not article{'s' if run['not_articles'] != 1 else ''}")
+    return ", ".join(parts) or "nothing new"
+
+
+def summary(db: str, run_id: int, elapsed: float) -> list[str]:
+    """The few lines a run ends with: what it did, what it stored, where to look."""
+    archive = Archive(db, create=False)
+    try:
+        run = archive.db["crawl_runs"].get(run_id)
+        total = archive.count()
+        raw, stored = archive.capture_sizes(run_id)
+    finally:
+        archive.close()
+    lines = [f"Crawl run {run_id} {run['status']} in {elapsed:.1f} s: {_counted(run)}; {run['requests']} requests."]
+    if stored:
+        lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
+                     f"(compression ratio {raw / stored:.1f}).")
+    if run["status"] != "finished":
+        lines.append(f"  {run['message']}")
+    lines.append(f"{db} holds {total} articles. {hints(db)}")
+    return lines

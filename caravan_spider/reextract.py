@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import boilerplate
 from .archive import Archive
 from .parsing import FIELDS, PARSER_VERSION, explain
 
@@ -23,14 +24,19 @@ class Report:
         return Counter(name for names in self.changed.values() for name in names)
 
 
-def reextract(archive: Archive) -> Report:
+def reextract(archive: Archive, layouts: str = "all") -> Report:
+    """Re-extract every article; the furniture is learned afresh from the captures first
+    (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too."""
     report = Report()
+    boilerplate.learn(archive)
+    furniture = boilerplate.load(archive)
     for key, captures in archive.captures_by_article():
         article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
         versions = []
         for capture in captures:
             fetched = datetime.fromisoformat(capture["fetched_at"])
-            result = explain(gzip.decompress(capture["body"]), capture["url"], fetched, capture["content_type"])
+            result = explain(gzip.decompress(capture["body"]), capture["url"], fetched, capture["content_type"],
+                             boilerplate.for_url(furniture, capture["url"]), layouts)
             if result.article is not None:
                 versions.append((capture, result.article.to_dict(), result.layout))
         before = archive.article_record(key)

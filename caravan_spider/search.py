@@ -1,22 +1,34 @@
-"""Search that knows Russian word forms.
+"""Search that knows Russian word forms, and snippets that show why an article matched.
 
 Russian is inflected: «миротворец», «миротворца», «миротворцем» are one word to a reader.
-Snowball stems do not join them («миротворец» → миротворец, «миротворца» → миротворц), so
-each article's text is indexed with its pymorphy3 lemmas (dictionary forms) in the `lemmas`
-column of `articles_fts`, and a query is turned into the lemmas of its words. Words the
-dictionary does not know (names, Latin) are kept as they are.
+Snowball stems do not join them («миротворец» → миротворец, «миротворца» → миротворц), so the
+index `articles_fts` holds the pymorphy3 lemmas (dictionary forms) of each article's title,
+lead and body, and a query is turned into the lemmas of its words. Words the dictionary does
+not know (names, Latin) are kept as they are.
 
 Kazakh text is never put through the Russian dictionary (which would guess Russian lemmas for
 Kazakh words): articles of the Kazakh edition, and any word with a letter only Kazakh has
 (ә ғ қ ң ө ұ ү һ і), are indexed as written, and a query always matches the word as typed too.
+
+The index is an external-content FTS5 table on `articles` (so Datasette and `sqlite-utils
+search` find it), but what it indexes is the lemma text, never read back: snippets are made
+here, from the readable text, by lemmatising it again.
+
+Query syntax, as in FTS5: words (all required), `OR`, `NOT`, "a phrase", and prefix* queries.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .text import words
+
+# A query token: a quoted phrase, an operator or a word, with an optional prefix star.
+_TOKEN = re.compile(r'"([^"]*)"|([^\W_]+(?:[-‑\'’][^\W_]+)*)(\*?)')
+_WORD = re.compile(r"[^\W_]+(?:[-‑'’][^\W_]+)*")
+OPERATORS = ("OR", "AND", "NOT")
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +36,10 @@ def _analyzer():
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+def _fold(word: str) -> str:
+    return word.lower().replace("ё", "е")
 
 
 KAZAKH_LETTERS = re.compile("[әғқңөұүһі]")
@@ -35,34 +51,140 @@ def _russian(word: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
-    word = word.lower().replace("ё", "е")
+    word = _fold(word)
     if not _russian(word):
         return word
-    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+    return _fold(_analyzer().parse(word)[0].normal_form)
 
 
 @lru_cache(maxsize=50_000)
 def lemmas(word: str) -> tuple[str, ...]:
     """Every dictionary form a word may come from («стали» → стать, сталь)."""
-    word = word.lower().replace("ё", "е")
+    word = _fold(word)
     if not _russian(word):
         return (word,)
-    forms = dict.fromkeys([word, *(p.normal_form.replace("ё", "е") for p in _analyzer().parse(word))])
-    return tuple(forms)
+    # The word itself too: a Kazakh article holds its words as written.
+    return tuple(dict.fromkeys([word, *(_fold(p.normal_form) for p in _analyzer().parse(word))]))
 
 
 def lemmas_of(text: str | None, edition: str = "ru") -> str:
-    """The text as a sequence of lemmas, for the `lemmas` column of the index; Kazakh text
-    (edition kk) as its words, lower-cased."""
+    """The text as a sequence of lemmas: what the index holds for each column; Kazakh text
+    (edition kk) as its words, folded."""
     if edition == "kk":
-        return " ".join(w.lower().replace("ё", "е") for w in words(text))
+        return " ".join(_fold(w) for w in words(text))
     return " ".join(lemma(w) for w in words(text))
 
 
+@dataclass
+class Query:
+    """A parsed query: the FTS5 expression over lemmas, and what a snippet highlights."""
+
+    fts: str
+    forms: set[str] = field(default_factory=set)  # lemmas whose words are highlighted
+    prefixes: list[str] = field(default_factory=list)
+
+    def matches(self, word: str) -> bool:
+        base = lemma(word)
+        return base in self.forms or any(base.startswith(p) or _fold(word).startswith(p) for p in self.prefixes)
+
+
+@lru_cache(maxsize=1024)
+def parse(query: str) -> Query:
+    parsed = Query("")
+    parts: list[str] = []
+    negate = False
+    for match in _TOKEN.finditer(query or ""):
+        phrase, word, star = match.groups()
+        if word in OPERATORS and not star:
+            if parts and parts[-1] not in OPERATORS:
+                parts.append(word)
+            negate = word == "NOT"
+            continue
+        if phrase is not None:
+            forms = [lemma(w) for w in words(phrase)]
+            if not forms:
+                continue
+            term = '"' + " ".join(forms) + '"'
+            if not negate:
+                parsed.forms.update(forms)
+        elif star:
+            prefix = _fold(word)
+            term = f'"{prefix}"*'
+            if not negate:
+                parsed.prefixes.append(prefix)
+        else:
+            forms = list(lemmas(word))
+            term = "(" + " OR ".join(f'"{f}"' for f in forms) + ")"
+            if not negate:
+                parsed.forms.update(forms)
+        if parts and parts[-1] not in OPERATORS:
+            parts.append("AND")
+        parts.append(term)
+        negate = False
+    while parts and parts[-1] in OPERATORS:
+        parts.pop()
+    parsed.fts = " ".join(parts) if parts else '""'
+    return parsed
+
+
 def fts_query(query: str) -> str:
-    """An FTS5 query matching every form of every word of `query` (all words required)."""
-    terms = []
-    for word in words(query):
-        options = " OR ".join(f'lemmas:"{form}"' for form in lemmas(word))
-        terms.append(f"({options})")
-    return " AND ".join(terms) if terms else '""'
+    """The FTS5 expression for a reader's query: every form of every word, no column filter
+    (so Datasette's `_search_title=` column search restricts it to one column)."""
+    return parse(query).fts
+
+
+Segment = tuple[str, bool]  # a piece of text, and whether it is a matched word
+
+
+def snippet(query: str, *texts: str | None, size: int = 24) -> list[Segment]:
+    """About `size` words of the first text in which the query's words occur, around the
+    densest run of matches, as (text, matched) segments; the start of the text when none match."""
+    parsed = parse(query)
+    texts = tuple(" ".join(t.split()) for t in texts if t and t.strip())
+    if not texts:
+        return []
+    for text in texts:
+        spans = [(m.start(), m.end(), parsed.matches(m.group())) for m in _WORD.finditer(text)]
+        hits = [i for i, span in enumerate(spans) if span[2]]
+        if hits:
+            break
+    else:
+        text = texts[0]
+        spans = [(m.start(), m.end(), False) for m in _WORD.finditer(text)]
+        hits = []
+    if not spans:
+        return [(text, False)]
+    best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + size), default=0)
+    first = max(0, min(best - size // 4, len(spans) - size)) if hits else 0
+    last = min(len(spans), first + size)
+    segments: list[Segment] = [("…", False)] if first > 0 else []
+    cursor = spans[first][0]
+    for start, end, matched in spans[first:last]:
+        if matched:
+            segments.append((text[cursor:start], False))
+            segments.append((text[start:end], True))
+            cursor = end
+    tail = spans[last - 1][1] if last < len(spans) else len(text)
+    segments.append((text[cursor:tail], False))
+    if last < len(spans):
+        segments.append(("…", False))
+    return [s for s in segments if s[0]]
+
+
+def highlight(query: str, text: str | None) -> list[Segment]:
+    """All of `text` as segments, every word the query matches marked."""
+    parsed = parse(query)
+    text = text or ""
+    segments: list[Segment] = []
+    cursor = 0
+    for m in _WORD.finditer(text):
+        if parsed.matches(m.group()):
+            segments += [(text[cursor:m.start()], False), (m.group(), True)]
+            cursor = m.end()
+    segments.append((text[cursor:], False))
+    return [s for s in segments if s[0]]
+
+
+def plain(segments: list[Segment], before: str = "", after: str = "") -> str:
+    """Segments as one string, matched words between `before` and `after`."""
+    return "".join(f"{before}{text}{after}" if matched else text for text, matched in segments)

@@ -44,9 +44,21 @@ CARAVAN_CLOCK = None  # ISO datetime a run takes as "now" for the schedule (test
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
+
+# --- Extraction ---------------------------------------------------------------------------------
+# Furniture learned from the archive's own captures at the end of every run (boilerplate.py): a
+# line on more than MIN_SHARE of an edition's pages fetched in the WINDOW_DAYS before the newest
+# capture (and on at least MIN_PAGES pages) is dropped from the text on every layout.
+CARAVAN_FURNITURE_MIN_SHARE = 0.3
+CARAVAN_FURNITURE_WINDOW_DAYS = 7.0
+CARAVAN_FURNITURE_MIN_PAGES = 5
+# "all": the known layouts first, the generic one for the rest; "generic": the known layouts
+# switched off, to see what the generic path alone makes of the site.
+CARAVAN_LAYOUTS = "all"
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
-CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines
+CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
+CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 
 # --- Resuming -----------------------------------------------------------------------------------
 # The archive, not Scrapy's request fingerprints, says what is done: the spider deduplicates by
@@ -56,4 +68,7 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
+FEED_EXPORT_ENCODING = "utf-8"  # `scrapy crawl caravan -O x.jsonl`: UTF-8 text like `export`, not \u escapes

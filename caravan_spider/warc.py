@@ -1,39 +1,60 @@
-"""Write the archive's raw captures as WARC response records, for replay tools (pywb, ReplayWeb.page)."""
+"""Write the archive's raw captures as a WARC file, for replay tools (pywb, ReplayWeb.page).
+
+A warcinfo record first, then one response record per capture. WARC-Target-URI is the
+article's canonical URL (what a replay tool is asked for), not the address it was fetched
+from (a mirror, the sample site on loopback): that one is kept in WARC-Caravan-Fetched-URI.
+"""
 
 from __future__ import annotations
 
 import gzip
 from io import BytesIO
-from pathlib import Path
+from typing import BinaryIO
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from . import __version__
 from .archive import Archive
+from .urls import article_ref
 
 REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found", 410: "Gone"}
 
 
-def write_warc(archive: Archive, path: str | Path) -> int:
+def canonical(capture: dict) -> str:
+    if capture["canonical_url"]:
+        return capture["canonical_url"]
+    ref = article_ref(capture["url"])
+    return ref.url if ref else capture["url"]
+
+
+def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, **filters) -> int:
+    """Write the captures `filters` select (see Archive.iter_captures); returns how many."""
+    writer = WARCWriter(out, gzip=compress)
+    writer.write_record(writer.create_warcinfo_record(filename, {
+        "software": f"caravan-archive/{__version__} (warcio)",
+        "format": "WARC File Format 1.0",
+        "description": "Raw responses of Caravan.kz article pages, as archived by caravan-archive",
+        "x-caravan-filters": ", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none",
+    }))
     count = 0
-    with open(path, "wb") as out:
-        writer = WARCWriter(out, gzip=str(path).endswith(".gz"))
-        for capture in archive.iter_captures():
-            body = gzip.decompress(capture["body"])
-            # Scrapy decoded any Content-Encoding before we stored the body, so the record
-            # declares the identity encoding and the decoded length.
-            headers = [("Content-Type", capture["content_type"] or "application/octet-stream"),
-                       ("Content-Length", str(len(body)))]
-            headers += [(name, capture[key]) for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified"))
-                        if capture[key]]
-            http = StatusAndHeaders(f"{capture['status']} {REASONS.get(capture['status'], 'OK')}", headers,
-                                    protocol="HTTP/1.1")
-            record = writer.create_warc_record(
-                capture["url"], "response", payload=BytesIO(body), http_headers=http,
-                warc_headers_dict={"WARC-Date": capture["fetched_at"].replace("+00:00", "Z"),
-                                   "WARC-Caravan-Capture-Id": str(capture["capture_id"]),
-                                   "WARC-Caravan-Note": capture["note"] or ""},
-            )
-            writer.write_record(record)
-            count += 1
+    for capture in archive.iter_captures(**filters):
+        body = gzip.decompress(capture["body"])
+        # Scrapy decoded any Content-Encoding before we stored the body, so the record
+        # declares the identity encoding and the decoded length.
+        headers = [("Content-Type", capture["content_type"] or "application/octet-stream"),
+                   ("Content-Length", str(len(body)))]
+        headers += [(name, capture[key]) for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified"))
+                    if capture[key]]
+        http = StatusAndHeaders(f"{capture['status']} {REASONS.get(capture['status'], 'OK')}", headers,
+                                protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            canonical(capture), "response", payload=BytesIO(body), http_headers=http,
+            warc_headers_dict={"WARC-Date": capture["fetched_at"].replace("+00:00", "Z"),
+                               "WARC-Caravan-Fetched-URI": capture["url"],
+                               "WARC-Caravan-Capture-Id": str(capture["capture_id"]),
+                               "WARC-Caravan-Note": capture["note"] or ""},
+        )
+        writer.write_record(record)
+        count += 1
     return count

@@ -4,12 +4,21 @@ Prints per-field accuracy, page classification (article / not an article), and b
 recall (bag of words against the expected body) for this project and for plain trafilatura on the
 same pages, side by side.
 
+With --real PATH it evaluates instead on real news pages nobody here wrote: the Fundus test corpus
+(`tests/resources/parser/test_data/` of github.com/flairNLP/fundus, kept out of this repository).
+Each page is parsed as if it had a caravan-like URL; lead + body are scored against Fundus'
+standfirst + section headings + paragraphs, next to plain `trafilatura.extract(favor_precision=True)`.
+
     python scripts/evaluate.py
+    python scripts/evaluate.py --real ../fundus/tests/resources/parser/test_data
 """
 
 from __future__ import annotations
 
+import argparse
+import gzip
 import json
+import re
 import sys
 from collections import Counter
 from datetime import datetime
@@ -61,7 +70,116 @@ def evaluate(pages: Path = PAGES) -> dict:
             "bodies": bodies}
 
 
-def main() -> int:
+# --- Real pages: the Fundus test corpus (other publishers' pages, never copied here) ------------
+def real_pages(root: Path):
+    """(name, html bytes, crawl date, expected) for each page of a Fundus test-data folder.
+
+    Fundus keeps `<Publisher>.json` with one expected record per parser version (V1, V1_1, V2, ...)
+    and `<Publisher>_<YYYY_MM_DD>.html.gz` pages; its tests map versions to pages by crawl date,
+    oldest first, which is the order of both sorted lists.
+    """
+    for expected_file in sorted(root.glob("*/*.json")):
+        publisher, folder = expected_file.stem, expected_file.parent
+        meta_file = folder / "meta.info"
+        meta = json.loads(meta_file.read_text("utf-8")) if meta_file.exists() else {}
+        pattern = re.compile(re.escape(publisher) + r"_\d{4}_\d{2}_\d{2}\.html\.gz")
+        htmls = sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
+        versions = json.loads(expected_file.read_text("utf-8"))
+        ordered = sorted(versions, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)))
+        for html_file, version in zip(htmls, ordered):
+            crawled = meta.get(html_file.name, {}).get("crawl_date")
+            yield (f"{folder.name}/{html_file.name}", gzip.decompress(html_file.read_bytes()),
+                   datetime.fromisoformat(crawled) if crawled else None, versions[version])
+
+
+def _expected_text(expected: dict) -> str:
+    """The text a reader reads: standfirst (summary), section headings and paragraphs."""
+    body = expected.get("body") or {}
+    parts = list(body.get("summary") or [])
+    for section in body.get("sections") or []:
+        parts += list(section.get("headline") or []) + list(section.get("paragraphs") or [])
+    return "\n".join(parts)
+
+
+def _same_title(got: str | None, expected: str | None) -> bool:
+    return bool(got) and " ".join((got or "").split()) == " ".join((expected or "").split())
+
+
+def evaluate_real(root: Path) -> list[dict]:
+    """Each page parsed as if it were a Caravan article (a caravan-like URL) and by plain
+    trafilatura in precision mode; body scored as a bag of words against Fundus' expected text."""
+    rows = []
+    for n, (name, html, crawled, expected) in enumerate(real_pages(root), start=1):
+        url = f"https://www.caravan.kz/news/{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}-{900000 + n}/"
+        truth = _expected_text(expected)
+        result = explain(html, url, crawled)
+        article = result.article
+        ours = "\n".join(filter(None, [article.lead, article.body])) if article else ""
+        plain_text = trafilatura.extract(html, url=url, favor_precision=True) or ""
+        plain_meta = trafilatura.extract_metadata(html)
+        rows.append({
+            "page": name, "layout": result.layout, "reason": result.reason, "body_source": result.sources.get("body"),
+            "ours": precision_recall(ours, truth), "plain": precision_recall(plain_text, truth),
+            "plain_words": len(words(plain_text)),
+            "title_ours": _same_title(article.title if article else None, expected.get("title")),
+            "title_plain": _same_title(plain_meta.title if plain_meta else None, expected.get("title")),
+        })
+    return rows
+
+
+def summarise_real(rows: list[dict]) -> dict:
+    def mean(key, i):
+        return sum(r[key][i] if i < 2 else f1(*r[key]) for r in rows) / len(rows)
+
+    return {
+        "pages": len(rows),
+        "ours": tuple(mean("ours", i) for i in range(3)), "plain": tuple(mean("plain", i) for i in range(3)),
+        "below": [r["page"] for r in rows if f1(*r["ours"]) < f1(*r["plain"]) - 0.02],
+        "rejected": [r["page"] for r in rows if r["reason"] and r["plain_words"] >= 50],
+        "title_ours": sum(r["title_ours"] for r in rows) / len(rows),
+        "title_plain": sum(r["title_plain"] for r in rows) / len(rows),
+        "fallbacks": sum(1 for r in rows if (r["body_source"] or "").startswith("trafilatura on the untouched")),
+    }
+
+
+def print_real(rows: list[dict]) -> dict:
+    print(f"{'page':52} {'layout':8} {'ours P':>7} {'R':>6} {'F1':>6}   {'plain P':>7} {'R':>6} {'F1':>6}  title")
+    for r in rows:
+        (p, rc), (pp, pr) = r["ours"], r["plain"]
+        mark = "  <- >0.02 below" if f1(p, rc) < f1(pp, pr) - 0.02 else ""
+        if r["reason"]:
+            mark += f"  rejected: {r['reason']}"
+        print(f"{r['page'][:52]:52} {r['layout'][:8]:8} {p:7.3f} {rc:6.3f} {f1(p, rc):6.3f}   {pp:7.3f} {pr:6.3f} "
+              f"{f1(pp, pr):6.3f}  {'=' if r['title_ours'] else 'x'}{'=' if r['title_plain'] else 'x'}{mark}")
+    s = summarise_real(rows)
+    print(f"\n{s['pages']} real pages")
+    print(f"{'':30} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'ours (lead + body)':30} {s['ours'][0]:6.3f} {s['ours'][1]:6.3f} {s['ours'][2]:6.3f}")
+    print(f"{'trafilatura favor_precision':30} {s['plain'][0]:6.3f} {s['plain'][1]:6.3f} {s['plain'][2]:6.3f}")
+    print(f"pages more than 0.02 below trafilatura: {len(s['below'])}")
+    print(f"articles rejected that trafilatura extracts with >= 50 words: {len(s['rejected'])}")
+    print(f"title exact: ours {s['title_ours']:.1%}, trafilatura {s['title_plain']:.1%}")
+    print(f"body from trafilatura on the untouched page (guard): {s['fallbacks']} pages")
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--real", type=Path, metavar="PATH",
+                        help="Fundus' tests/resources/parser/test_data folder: evaluate on real pages instead")
+    args = parser.parse_args(argv)
+    if args.real:
+        if not args.real.is_dir():
+            print(f"{args.real}: not a folder; give Fundus' tests/resources/parser/test_data", file=sys.stderr)
+            return 2
+        rows = evaluate_real(args.real)
+        if not rows:
+            print(f"{args.real}: no <Publisher>.json with *.html.gz pages found", file=sys.stderr)
+            return 2
+        s = print_real(rows)
+        met = (s["ours"][2] >= max(s["plain"][2], 0.97) and not s["below"] and not s["rejected"]
+               and s["title_ours"] >= 0.95)
+        return 0 if met else 1
     report = evaluate()
     n = report["articles"]
     print(f"Corpus: {report['cases']} pages, {n} articles, {report['cases'] - n} not articles\n")

@@ -23,7 +23,7 @@ from caravan_spider.record import DESCRIPTIONS, json_schema, readme_table  # noq
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = Path("caravan_spider/schema/article.schema.json")
 README = Path("README.md")
-METADATA = Path("archive/metadata.yml")
+METADATA = Path("caravan_spider/reading_room/metadata.yml")  # Datasette's, shipped with the package
 TABLE_START, TABLE_END = "<!-- record-table: written by scripts/sync_record.py -->", "<!-- /record-table -->"
 
 

@@ -83,9 +83,10 @@ def test_archive_is_consistent_and_in_wal_mode(crawled):
 
 
 def test_full_text_index_is_in_sync(crawled):
-    # The index is keyed by the article's doc_id (post ids of the two editions may collide).
+    # The index holds lemmas («Голанских» in the body is indexed as «голанский») under the article's
+    # doc_id (post ids of the two editions may collide).
     found = rows(crawled["db"], "SELECT a.edition, a.article_id FROM articles_fts JOIN articles AS a "
-                                "ON a.doc_id = articles_fts.rowid WHERE articles_fts MATCH 'Голанских'")
+                                "ON a.doc_id = articles_fts.rowid WHERE articles_fts MATCH 'голанский'")
     assert found == [{"edition": "ru", "article_id": 845713}]
     assert rows(crawled["db"], "SELECT count(*) AS n FROM articles_fts") == [{"n": 50}]
 

@@ -1,22 +1,31 @@
-"""Datasette over the crawled archive, through Datasette's own test client."""
+"""Datasette over the crawled archive, through Datasette's own test client: the reading room
+(templates and plugin installed with the package), search, canned queries, no write path."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
+import subprocess
+import sys
 
+import lxml.html
 import pytest
 from datasette.app import Datasette
 
 from caravan_spider.archive import Archive
 from caravan_spider.parsing import PARSER_VERSION
+from caravan_spider.text import words
+
+from conftest import rows
 
 
 class Client:
-    """Datasette's own test client, driven synchronously."""
+    """Datasette's own test client, driven synchronously: `datasette archive/` (a
+    configuration directory) or `datasette archive/caravan.db` (files)."""
 
-    def __init__(self, config_dir):
-        self.datasette = Datasette(config_dir=config_dir)
+    def __init__(self, config_dir=None, files=()):
+        self.datasette = Datasette(config_dir=config_dir) if config_dir else Datasette(files=[str(f) for f in files])
         asyncio.run(self.datasette.invoke_startup())
 
     def get(self, path):
@@ -25,10 +34,27 @@ class Client:
     def post(self, path, data):
         return asyncio.run(self.datasette.client.post(path, data=data))
 
+    def html(self, path):
+        response = self.get(path)
+        assert response.status_code == 200, response.text[:500]
+        return lxml.html.fromstring(response.text)
+
 
 @pytest.fixture
 def ds(datasette_dir):
     return Client(datasette_dir)
+
+
+@pytest.fixture
+def ds_file(crawled, tmp_path):
+    """`datasette caravan.db`: no configuration directory, only the installed plugin."""
+    db = tmp_path / "caravan.db"
+    shutil.copy(crawled["db"], db)
+    return Client(files=[db])
+
+
+def text(node) -> str:
+    return " ".join(node.text_content().split())
 
 
 def get_json(ds, path):
@@ -68,7 +94,9 @@ def test_facets(ds, crawled):
     ("миротворцем ООН", {"Казахстанский офицер стал миротворцем года по версии ООН",
                          "Казахстан - посланник мира: как наша страна построила репутацию миротворца"}),
 ])
-def test_search_box_finds_every_word_form(ds, query, expected_titles):
+@pytest.mark.parametrize("mode", ["config_dir", "file"])
+def test_search_box_finds_every_word_form(ds, ds_file, mode, query, expected_titles):
+    ds = ds if mode == "config_dir" else ds_file
     data = get_json(ds, f"/caravan/articles.json?_search={query}&_shape=objects&_col=title")
     assert {r["title"] for r in data["rows"]} == expected_titles
     page = ds.get(f"/caravan/articles?_search={query}")
@@ -89,8 +117,10 @@ def test_canned_queries(ds, crawled):
     search = get_json(ds, "/caravan/search.json?q=фестивалей&_shape=objects")
     assert [r["article_id"] for r in search["rows"]] == [
         a.article_id for a in site.articles.values() if "фестиваль" in a.title]
-    # The match is on the lemma column, so the body snippet is the text's opening, unhighlighted.
+    # JSON gets the snippet as text; the page marks the matched word forms.
     assert search["rows"][0]["snippet"].startswith("Фестиваль продлится три дня")
+    page = ds.html("/caravan/search?q=фестивалей")
+    assert [m.text for m in page.cssselect("ol.caravan-list p.snippet mark")] == ["Фестиваль", "фестиваля"]
 
 
 def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
@@ -105,9 +135,13 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
                "body": b"<html></html>"}
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
-    page = Client(datasette_dir).get("/caravan/articles/ru,999999").text  # articles are (edition, article_id)
+    client = Client(datasette_dir)
+    page = client.get("/caravan/articles/ru,999999").text  # articles are (edition, article_id)
     assert "<p>Первый абзац &lt;b&gt;жирный&lt;/b&gt;.</p><p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; второй абзац.</p>" in page
+    assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     assert "<script>alert" not in page
+    listing = client.get("/caravan/articles?_search=абзац").text
+    assert "<mark>абзац</mark>" in listing and "&lt;b&gt;жирный&lt;/b&gt;" in listing and "<b>жирный" not in listing
 
 
 def test_there_is_no_write_path(ds, datasette_dir):
@@ -129,3 +163,148 @@ def _every_row(db) -> dict[str, list[tuple]]:
         return {name: conn.execute(f"SELECT * FROM [{name}]").fetchall() for name in tables}
     finally:
         conn.close()
+
+
+def test_articles_open_on_a_search_box_and_a_compact_list(ds, crawled):
+    site = crawled["site"]
+    page = ds.html("/caravan/articles")
+    content = page.cssselect("section.content")[0]
+    # Search box first, then the list; descriptions, filters and facets one click away.
+    order = [el.tag + "." + el.get("class", "") for el in content.iterchildren()]
+    assert order[:3] == ["div.page-header", "form.caravan-search", "h3.caravan-count"]
+    assert content.cssselect("form.caravan-search input[name=_search]")
+    assert text(content.cssselect("h3.caravan-count")[0]) == "50 articles sorted by published_at descending"
+    details = content.cssselect("details.caravan-more")[0]
+    assert details.get("open") is None
+    assert details.cssselect("dl.column-descriptions dt")[0].text == "url"
+    assert {f.get("data-column") for f in details.cssselect(".facet-info")} == {"category", "tags", "language", "year"}
+    items = content.cssselect("ol.caravan-list > li")
+    newest = site.newest_first()[:20]
+    assert [text(li.cssselect("a.headline")[0]) for li in items] == [a.title for a in newest]
+    first, record = items[0], newest[0].expected_record()
+    assert first.cssselect("a.headline")[0].get("href") == f"/caravan/articles/{record['article_id']}"
+    assert text(first.cssselect(".meta")[0]) == (f"{record['published_at'][:10]} · {record['category']} · "
+                                                 f"{record['views']:,} views")
+    assert text(first.cssselect("p.lead")[0]) == record["lead"]
+    # No table of bodies: no body's paragraphs appear on the list.
+    assert not content.cssselect("table.rows-and-columns")
+    assert not any(a.expected_record()["body"].split("\n\n")[0] in page.text_content() for a in newest)
+
+
+def test_every_column_is_one_click_away_as_a_table(ds):
+    page = ds.html("/caravan/articles?_view=table&_size=2")
+    assert len(page.cssselect("table.rows-and-columns tbody tr")) == 2
+    summaries = page.cssselect("td.col-body details.caravan-body summary")
+    assert len(summaries) == 2 and all(s.text_content().endswith("…") for s in summaries)
+
+
+def test_an_article_page_reads_like_an_article(ds, crawled):
+    chosen = next(a for a in crawled["site"].newest_first() if a.tags and a.authors and a.image_credit and a.category)
+    record, article_id = chosen.expected_record(), chosen.article_id
+    page = ds.html(f"/caravan/articles/{article_id}")
+    article = page.cssselect("article.caravan-article")[0]
+    assert text(article.cssselect("h1")[0]) == record["title"]
+    assert text(article.cssselect("p.lead")[0]) == " ".join(record["lead"].split())
+    assert [text(p) for p in article.cssselect("div.body > p")] == [" ".join(p.split())
+                                                                    for p in record["body"].split("\n\n")]
+    published = record["published_at"][:16].replace("T", " ")
+    assert text(article.cssselect(".meta")[0]) == f"{published} · {record['category']} · {record['views']:,} views · ru"
+    assert [a.text for a in article.cssselect("p.tags a")] == record["tags"]
+    assert text(article.cssselect("figure")[0]) == f"Photo: {record['image_credit']}"
+    assert text(article.cssselect("p.credit")[0]) == "By " + ", ".join(record["authors"])
+    links = {a.text_content().strip(): a.get("href") for a in article.cssselect(".provenance a")}
+    assert links["Original on www.caravan.kz"] == record["url"]
+    assert links["1 capture"] == f"/caravan/captures?article_id={article_id}"
+    assert links["1 revision"] == f"/caravan/revisions?article_id={article_id}&_sort=fetched_at"
+    # The stored fields stay available, folded away.
+    assert page.cssselect("details.caravan-more table.rows-and-columns td.col-content_hash")
+
+
+def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
+    for client in (ds, ds_file):
+        tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
+        assert {name for name, hidden in tables.items() if not hidden} == {"articles", "captures", "crawl_runs",
+                                                                             "furniture", "revisions"}
+        assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
+        page = client.html("/caravan")
+        assert page.cssselect("textarea#sql-editor")[0].text == "select * from articles"
+
+
+def test_a_database_file_gets_the_same_reading_room(ds_file, crawled):
+    """`datasette caravan.db`: metadata, facets, templates and search from the installed plugin."""
+    data = get_json(ds_file, "/caravan/articles.json?_size=0")
+    assert set(data["facet_results"]) == {"category", "tags", "language", "year"}
+    page = ds_file.html("/caravan/articles?_search=миротворцы")
+    marks = [m.text for m in page.cssselect("ol.caravan-list p.snippet mark")]
+    assert sorted(marks) == ["миротворца", "миротворцем"]
+    assert len(get_json(ds_file, "/-/plugins.json")) == 1  # registered once, by its entry point
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("миротвор*", lambda text: any(w.lower().startswith("миротвор") for w in words(text))),
+    ("школа OR больница", lambda text: bool({"школу", "школа", "школы", "школе", "больницу", "больница", "больницы",
+                                             "больнице"} & {w.lower() for w in words(text)})),
+])
+def test_prefix_and_or_queries(ds, crawled, query, expected):
+    site = crawled["site"]
+    found = get_json(ds, f"/caravan/articles.json?_search={query}&_shape=objects&_col=title&_size=100")
+    texts = {a.title: " ".join(filter(None, [r["title"], r["lead"], r["body"]]))
+             for a in site.articles.values() for r in [a.expected_record()]}
+    wanted = {title for title, text in texts.items() if expected(text)}
+    assert wanted and {r["title"] for r in found["rows"]} == wanted
+
+
+def test_column_search_searches_one_column_in_every_word_form(ds, ds_file, crawled):
+    site = crawled["site"]
+    in_title = {a.article_id for a in site.articles.values() if "Алматы" in words(a.title)}
+    for client in (ds, ds_file):
+        data = get_json(client, "/caravan/articles.json?_search_title=Алматы&_shape=objects&_col=title&_size=100")
+        assert {r["article_id"] for r in data["rows"]} == in_title and in_title
+    # A word form only in bodies is not in any title.
+    lead_only = get_json(ds, "/caravan/articles.json?_search_title=KAZBAT&_shape=objects")
+    assert lead_only["rows"] == []
+
+
+def test_sqlite_utils_search_finds_the_index(crawled):
+    result = subprocess.run([sys.executable, "-m", "sqlite_utils", "search", str(crawled["db"]), "articles",
+                             "миротворец", "-c", "article_id", "--csv"], capture_output=True, text=True, check=True)
+    assert sorted(result.stdout.split()[1:]) == ["845713", "846328"]
+
+
+def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive_copy):
+    archive = Archive(archive_copy)
+    try:
+        record = archive.article_record(845713)
+        assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
+        edited = {**record, "body": record["body"].replace("KAZBAT", "КАЗБАТ")}
+        capture = {"article_id": 845713, "url": record["url"], "status": 200,
+                   "fetched_at": "2030-01-01T00:00:00+00:00", "body": b"<html>edited</html>"}
+        assert archive.store(capture, edited, "today", PARSER_VERSION, None) == "updated"
+        assert archive.search("KAZBAT") == []
+        [match] = archive.search("казбат")
+        assert ("КАЗБАТ", True) in match["snippet"]
+        assert len(rows(archive_copy, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'kazbat'")) == 0
+    finally:
+        archive.close()
+
+
+def test_an_archive_made_before_the_linked_index_gets_it(crawled, tmp_path):
+    """m4a rebuilds the search index of an existing archive from its articles."""
+    import sqlite_utils
+
+    from caravan_spider.archive import migrations
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="m4a_search_index_on_articles")
+    assert "content=" not in old["articles_fts"].schema
+    columns = ", ".join(old["articles"].columns_dict)
+    old["articles"].insert_all(rows(crawled["db"], f"SELECT {columns} FROM articles"))
+    old.close()
+    archive = Archive(path)
+    try:
+        assert 'content="articles"' in archive.db["articles_fts"].schema
+        assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
+        assert {m["article_id"] for m in archive.search("миротворцы")} == {845713, 846328}
+    finally:
+        archive.close()

@@ -1,20 +1,20 @@
-"""Export: JSON Lines newest first, filters, gzip, the JSON Schema, sqlite-utils round trip, WARC."""
+"""Export: JSON Lines newest first, filters, gzip, the JSON Schema, sqlite-utils round trip, WARC, and the
+same records from `scrapy crawl caravan -O`."""
 
 from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
 import jsonschema
-import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
 from caravan_spider.parsing import FIELDS
+from caravan_spider.progress import hints
 
 from conftest import ROOT, cli, rows
 
@@ -89,14 +89,67 @@ def test_captures_round_trip_byte_for_byte_and_as_warc(crawled, tmp_path):
     with urllib.request.urlopen(crawled["base_url"] + seed.path) as response:
         assert body == response.read()
     assert capture["sha256"] == __import__("hashlib").sha256(body).hexdigest() and capture["size"] == len(body)
-    warc = tmp_path / "captures.warc.gz"
-    result = cli("export", "--db", str(db), "--warc", str(warc))
-    assert result.returncode == 0 and "Wrote 51 captures" in result.stderr
-    subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], check=True)
-    with open(warc, "rb") as f:
-        records = [(r.rec_headers.get_header("WARC-Target-URI"), r.content_stream().read())
-                   for r in ArchiveIterator(f) if r.rec_type == "response"]
-    assert len(records) == 51
-    assert (crawled["base_url"] + seed.path, body) in records
     sizes = rows(db, "SELECT sum(size) AS raw, sum(length(body)) AS stored FROM captures")[0]
     assert sizes["raw"] / sizes["stored"] > 3  # gzip pays for itself on HTML
+
+
+def read_warc(path: Path) -> list:
+    with open(path, "rb") as f:
+        return [(r.rec_type, r.rec_headers, r.content_stream().read()) for r in ArchiveIterator(f)]
+
+
+def test_warc_has_warcinfo_canonical_target_uris_and_the_fetch_url(crawled, tmp_path):
+    site, db = crawled["site"], crawled["db"]
+    seed = site.articles[845713]
+    [capture] = rows(db, "SELECT * FROM captures WHERE article_id = 845713")
+    warc = tmp_path / "captures.warc.gz"
+    result = cli("export", "--db", str(db), "--warc", "-o", str(warc))
+    assert result.returncode == 0 and result.stderr == f"Wrote 51 captures to {warc}\n"
+    subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], check=True, capture_output=True)
+    records = read_warc(warc)
+    assert [kind for kind, _, _ in records] == ["warcinfo"] + ["response"] * 51
+    info = records[0][2].decode()
+    assert "software: caravan-archive/" in info and "x-caravan-filters: none" in info
+    responses = {headers.get_header("WARC-Target-URI"): (headers, body) for _, headers, body in records[1:]}
+    headers, body = responses[seed.url]  # https://www.caravan.kz/news/..., not the loopback address
+    assert body == gzip.decompress(capture["body"])
+    assert headers.get_header("WARC-Caravan-Fetched-URI") == crawled["base_url"] + seed.path
+    assert all(uri.startswith("https://www.caravan.kz/") for uri in responses)
+
+
+def test_warc_honours_the_filters_and_stdout(crawled, tmp_path):
+    site, db = crawled["site"], crawled["db"]
+    politics = {a.url for a in site.articles.values() if a.category == "Политика"}
+    warc = tmp_path / "politics.warc"
+    assert cli("export", "--db", str(db), "--warc", "--category", "Политика", "-o", str(warc)).returncode == 0
+    records = read_warc(warc)  # not .gz: written uncompressed
+    assert warc.read_bytes().startswith(b"WARC/1.0")
+    assert {h.get_header("WARC-Target-URI") for kind, h, _ in records if kind == "response"} == politics
+    assert "x-caravan-filters: category=Политика" in records[0][2].decode()
+    piped = subprocess.run([sys.executable, "-m", "caravan_spider.cli", "export", "--db", str(db), "--warc",
+                            "--until", "2015-12-31"], capture_output=True, timeout=120)
+    assert piped.returncode == 0 and piped.stdout[:2] == b"\x1f\x8b"  # gzip on a pipe
+    (tmp_path / "old.warc.gz").write_bytes(piped.stdout)
+    old = {a.url for a in site.articles.values() if a.published.year == 2015}
+    assert {h.get_header("WARC-Target-URI") for kind, h, _ in read_warc(tmp_path / "old.warc.gz")
+            if kind == "response"} == old
+
+
+def test_scrapy_crawl_feed_export_writes_the_export_records(sample, tmp_path):
+    """`scrapy crawl caravan -O x.jsonl`: the records `export` writes, a summary, full speed on loopback."""
+    site, base_url = sample
+    db, feed = tmp_path / "caravan.db", tmp_path / "x.jsonl"
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}",
+                             "-s", f"CARAVAN_DB={db}", "-O", str(feed), "-s", "LOG_LEVEL=WARNING"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [json.loads(line) for line in feed.read_text("utf-8").splitlines()]
+    exported = {r["article_id"]: r for r in export(db)}
+    assert len(lines) == 50 and {r["article_id"]: r for r in lines} == exported
+    summary = result.stderr.splitlines()
+    assert summary[0].startswith("Crawl run 1 finished in ") and summary[0].endswith(
+        ": 50 new, 1 not article; 59 requests.")
+    assert summary[-1] == f"{db} holds 50 articles. " + hints(str(db))
+    [run] = rows(db, "SELECT started_at, finished_at FROM crawl_runs")
+    assert run["finished_at"] is not None
+    assert '"body": "\\u' not in feed.read_text("utf-8")  # no bytes, no escapes: UTF-8 text

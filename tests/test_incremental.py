@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import re
 import signal
 import sqlite3
 import subprocess
@@ -198,35 +196,3 @@ def test_since_revisits_articles_published_since_a_date(fresh_site, tmp_path):
     assert run == {"mode": "since 2026-01-10", "articles_unchanged": len(recent)}
 
 
-def test_progress_is_plain_log_lines_when_not_a_terminal(fresh_site, tmp_path):
-    _, base_url = fresh_site
-    result = crawl(tmp_path / "caravan.db", base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=0.2",
-                   "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1")
-    assert result.returncode == 0
-    lines = [line for line in result.stderr.splitlines() if "progress: archived" in line]
-    assert lines and "\r" not in result.stderr
-    assert re.search(r"progress: archived \d+ \(new \d+, updated 0\), \d+ pages at [\d.]+/s, 0 errors", lines[-1])
-
-
-def test_progress_is_a_status_line_on_a_terminal(fresh_site, tmp_path):
-    _, base_url = fresh_site
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(tmp_path / "caravan.db"), "--base-url",
-         base_url, "--edition", "ru", "--set", "CARAVAN_PROGRESS_INTERVAL=0.2", "--set", "DOWNLOAD_DELAY=0.05",
-         "--set", "CONCURRENT_REQUESTS=1", "--set", "LOG_LEVEL=WARNING"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary, cwd=tmp_path)
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    text = output.decode("utf-8", "replace")
-    assert "\r\x1b[Karchived " in text and "progress:" not in text

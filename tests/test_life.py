@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 
 from caravan_spider.almaty import now as almaty_now
-from caravan_spider.archive import Archive, Known, migrations
+from caravan_spider.archive import Archive, Known, index_entry, migrations
 from caravan_spider.sample_site.model import KAZAKH_COLLIDING_ID, SEED_ID, SampleSite
 from caravan_spider.sample_site.server import serving
 from caravan_spider.schedule import DEFAULT_SCHEDULE, interval, is_due, next_check, parse_schedule
@@ -392,8 +392,9 @@ def test_an_archive_from_before_is_migrated_in_place(tmp_path):
                            "fetched_at": "2026-01-01T00:00:00+00:00", "checked_at": "2026-01-02T00:00:00+00:00",
                            "content_hash": "h"})
     db["revisions"].insert({"article_id": 845713, **record, "fetched_at": "2026-01-01T00:00:00+00:00"})
-    db.execute("INSERT INTO articles_fts (rowid, title, lead, body, lemmas) VALUES (845713, ?, NULL, ?, ?)",
-               [record["title"], record["body"], lemmas_of(record["title"] + " " + record["body"])])
+    # The index as m4a made it: lemmas of title, lead and body, rowid = article_id.
+    db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+               index_entry({"article_id": 845713, **record}))
     db.close()
     archive = Archive(path)
     try:

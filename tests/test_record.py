@@ -77,7 +77,7 @@ def test_migrated_tables_hold_exactly_the_record_columns(tmp_path):
 
 
 def test_datasette_describes_each_record_column_as_the_record_does():
-    metadata = parse_metadata((ROOT / "archive/metadata.yml").read_text("utf-8"))
+    metadata = parse_metadata((ROOT / "caravan_spider/reading_room/metadata.yml").read_text("utf-8"))
     described = metadata["databases"]["caravan"]["tables"]["articles"]["columns"]
     assert {name: described.get(name) for name in FIELDS} == DESCRIPTIONS, "run scripts/sync_record.py"
     assert set(described) == set(column_types()) | set(ARTICLE_BOOKKEEPING)  # every column, nothing stale
@@ -89,18 +89,18 @@ def test_the_readme_table_is_the_one_the_record_makes():
 
 
 def test_sync_rewrites_a_drifted_copy_and_check_names_it(tmp_path, capsys):
-    for path in ("caravan_spider/schema/article.schema.json", "README.md", "archive/metadata.yml"):
+    for path in ("caravan_spider/schema/article.schema.json", "README.md", "caravan_spider/reading_room/metadata.yml"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / path, tmp_path / path)
-    metadata = tmp_path / "archive/metadata.yml"
+    metadata = tmp_path / "caravan_spider/reading_room/metadata.yml"
     original = metadata.read_text("utf-8")
     metadata.write_text(original.replace("          views: View count when last fetched\n", ""), "utf-8")
     assert sync.main(["--check", "--root", str(tmp_path)]) == 1
-    assert capsys.readouterr().err == "differs from the record: archive/metadata.yml\n"
+    assert capsys.readouterr().err == "differs from the record: caravan_spider/reading_room/metadata.yml\n"
     assert sync.main(["--root", str(tmp_path)]) == 0
     assert metadata.read_text("utf-8") == original
     assert sync.main(["--check", "--root", str(tmp_path)]) == 0
-    assert capsys.readouterr().err == "rewritten: archive/metadata.yml\n"  # from the run before --check
+    assert capsys.readouterr().err == "rewritten: caravan_spider/reading_room/metadata.yml\n"  # from the run before --check
 
 
 def test_a_migrated_archive_from_before_keeps_its_columns(tmp_path):

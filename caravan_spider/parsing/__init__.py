@@ -20,10 +20,11 @@ from ..text import word_count
 from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
+from .furniture import Furniture
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.11.24"
+PARSER_VERSION = "2026.11.25"
 
 
 class NotAnArticle(Exception):
@@ -54,18 +55,23 @@ NON_ARTICLE_PATHS = (
 
 
 def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
-          content_type: str | None = None) -> Article:
-    """The article on a page; raises NotAnArticle with the reason when there is none."""
-    result = explain(html, url, fetched_at, content_type)
+          content_type: str | None = None, furniture: Furniture | None = None) -> Article:
+    """The article on a page; raises NotAnArticle with the reason when there is none.
+
+    `furniture`: lines the site repeats on many pages, learned from the archive (see boilerplate.py).
+    """
+    result = explain(html, url, fetched_at, content_type, furniture)
     if result.article is None:
         raise NotAnArticle(result.reason)
     return result.article
 
 
 def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
-            content_type: str | None = None) -> Extraction:
+            content_type: str | None = None, furniture: Furniture | None = None,
+            layouts: str | None = None) -> Extraction:
+    """`layouts="generic"` switches the known layouts off (as CARAVAN_LAYOUTS=generic does)."""
     page = Page(html, url, fetched_at, content_type)
-    layout = pick(page)
+    layout = pick(page, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
     reason = _not_an_article(page)
     if reason:
@@ -92,10 +98,9 @@ def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
         extraction.reason = "no headline"
         return extraction
 
-    body = extract_body(page, layout, values["lead"], values["title"])
+    body = extract_body(page, layout, values["lead"], values["title"], furniture)
     extraction.pruned = body.pruned
-    extraction.sources["body"] = (f"trafilatura on {body.container}" if body.container
-                                  else "trafilatura on the whole page")
+    extraction.sources["body"] = body.source
     if word_count(body.text) < MIN_WORDS:
         extraction.reason = f"no article text ({word_count(body.text)} words)"
         return extraction
@@ -122,7 +127,9 @@ def _not_an_article(page: Page) -> str | None:
     if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
         return "not found page («Страница не найдена»)"
     for css_class, reason in NON_ARTICLE_BODY_CLASSES.items():
-        if css_class in page.body_classes:
+        # `page` is WordPress' static page, but other sites put it on articles too
+        # (`page page--article`): an article that says it is one is not a static page.
+        if css_class in page.body_classes and not (css_class == "page" and _declares_article(page)):
             return reason
     if not (article_ref(page.canonical or "") or article_ref(page.url)):
         for pattern, reason in NON_ARTICLE_PATHS:
@@ -136,6 +143,11 @@ def _edition(language: str | None) -> str:
     return "kk" if language == "kk" else "ru"
 
 
+def _declares_article(page: Page) -> bool:
+    return bool(page.jsonld_article) or page.meta_first("og:type") == "article" or bool(
+        page.meta_first("article:published_time"))
+
+
 def _post_id_from_markup(page: Page) -> int | None:
     shortlink = page.xpath("string(//link[@rel='shortlink']/@href)")
     for text, pattern in ((shortlink, r"[?&]p=(\d+)"), (" ".join(page.body_classes), r"\bpostid-(\d+)\b"),
@@ -146,4 +158,4 @@ def _post_id_from_markup(page: Page) -> int | None:
     return None
 
 
-__all__ = ["Article", "Extraction", "FIELDS", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]
+__all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]

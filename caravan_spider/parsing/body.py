@@ -1,4 +1,9 @@
-"""The article text: prune the layout's boilerplate, let trafilatura extract, drop boilerplate lines."""
+"""The article text: prune the layout's boilerplate, let trafilatura extract, drop boilerplate lines.
+
+Two guards keep pruning from destroying content: no rule removes an element that holds the
+headline or most of the page's text, and when the pruned text is much shorter than trafilatura's
+own extraction of the untouched page, that extraction is used instead (`--explain` says so).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,21 @@ from dataclasses import dataclass, field
 import lxml.html
 import trafilatura
 
-from ..text import clean_line
+from ..text import clean_line, word_count
 from .dates import is_date_line
+from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page
 from .phrases import CREDIT_PREFIX, FURNITURE_LINES
+from .signals import VIEWS_LINE, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
 BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
+# The pruned text is "much shorter" than trafilatura's extraction of the untouched page below this share.
+GUARD_SHARE = 0.6
+# An element holding more than this share of the page's text is never pruned.
+MOST_OF_THE_TEXT = 0.5
 
 
 @dataclass
@@ -26,17 +37,32 @@ class Body:
     pruned: list[tuple[str, int]] = field(default_factory=list)  # (rule, how many removed)
     credits: list[str] = field(default_factory=list)  # «Фото: …» lines found in the text
     container: str | None = None  # the XPath whose element held the text, if any
+    source: str = ""  # how the text was made, for --explain
 
 
-def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None) -> Body:
+def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None,
+                 furniture: Furniture | None = None) -> Body:
     result = Body(text="")
+    furniture = furniture or Furniture()
     doc = copy.deepcopy(page.doc)
+    protected = _protected(doc, title)
+    kept = 0
+    if furniture:  # what the site repeats goes first: it needs no class name to be known
+        removed = _prune_furniture(doc, furniture, protected)
+        if removed:
+            result.pruned.append((f"{furniture.rule} (elements)", removed))
     for rule in layout.PRUNE:
-        nodes = doc.xpath(rule)
-        for node in nodes:
+        removed = 0
+        for node in doc.xpath(rule):
+            if _holds_content(node, protected):
+                kept += 1
+                continue
             _drop(node)
-        if nodes:
-            result.pruned.append((rule, len(nodes)))
+            removed += 1
+        if removed:
+            result.pruned.append((rule, removed))
+    if kept:
+        result.pruned.append(("kept: a rule matched an element holding the headline or most of the text", kept))
     root = None
     for expr in layout.BODY:
         found = doc.xpath(expr)
@@ -48,12 +74,38 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         # when it is handed as an <article> of its own.
         inner = (root.text or "") + "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
         html = f"<html><body><article>{inner}</article></body></html>"
+        text = _trafilatura(html, page.url, recall=True)
+        result.source = f"trafilatura on {result.container}"
     else:
         html = lxml.html.tostring(doc, encoding="unicode")
-    text = trafilatura.extract(
-        html, url=page.url, favor_recall=True, include_comments=False, include_tables=True,
-        include_images=False, include_links=False, deduplicate=False, with_metadata=False,
+        text = _trafilatura(html, page.url, recall=False)
+        result.source = ("trafilatura on the pruned page" if not layout.BODY
+                         else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
+    lines = _clean_lines(text, lead, title, furniture, result)
+    if root is None:
+        # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
+        reference = _trafilatura(page.html, page.url, recall=False)
+        ours, theirs = sum(word_count(l) for l in lines), word_count(reference)
+        if theirs and ours < GUARD_SHARE * theirs:
+            result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
+            result.credits.clear()
+            lines = _clean_lines(reference, lead, title, furniture, result)
+            result.container = None
+            result.source = (f"trafilatura on the untouched page (the pruned page gave {ours} words, "
+                             f"the untouched page {theirs})")
+    result.text = "\n\n".join(lines)
+    return result
+
+
+def _trafilatura(html: str, url: str, recall: bool) -> str:
+    mode = {"favor_recall": True} if recall else {"favor_precision": True}
+    return trafilatura.extract(
+        html, url=url, include_comments=False, include_tables=True, include_images=False, include_links=False,
+        deduplicate=False, with_metadata=False, **mode,
     ) or ""
+
+
+def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furniture, result: Body) -> list[str]:
     lines: list[str] = []
     dropped: dict[str, int] = {}
     for raw in text.split("\n"):
@@ -61,21 +113,57 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         if not line:
             continue
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
-        if reason is None and is_date_line(line):
+        if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"
+        if reason is None and line in furniture and line not in (title, lead):
+            reason = furniture.rule
         if reason:
             dropped[reason] = dropped.get(reason, 0) + 1
             if reason == "photo credit":
                 result.credits.append(CREDIT_PREFIX.sub("", line).strip())
             continue
-        if line in (title, lead) or line in lines and len(line) < 80:
-            continue  # the headline or lead repeated in the text; a repeated short label
-        lines.append(line)
+        if line in (title, lead):
+            continue  # the headline or lead repeated in the text
+        lines.append(line)  # a repeated short line stays: an interview repeats «— Да.»
     if lead and lines and lead.startswith(lines[0]) and len(lines[0]) > 40:
         lines.pop(0)  # the lead printed again as the first paragraph, possibly shortened
+    folded_lead = fold(lead or "")
+    while lead and lines and len(fold(lines[0])) >= 2 and fold(lines[0]) in folded_lead:
+        lines.pop(0)  # the lead's paragraph, split by trafilatura at inline elements
     result.pruned.extend((f"text line: {why}", n) for why, n in dropped.items())
-    result.text = "\n\n".join(lines)
-    return result
+    return lines
+
+
+def _protected(doc, title: str | None) -> tuple[list, int]:
+    """The headline element and the page's text length: what no rule may take away.
+    (An <h1> that holds only the site's logo is not the headline.)"""
+    heads = [h for h in doc.xpath("//h1") if title and agrees(element_text(h), title)]
+    body = doc.find("body")
+    total = len(" ".join((body if body is not None else doc).itertext()).split())
+    return heads, total
+
+
+def _holds_content(node, protected) -> bool:
+    heads, total = protected
+    if any(node is h or node in h.iterancestors() for h in heads):
+        return True
+    return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
+
+
+def _prune_furniture(doc, furniture: Furniture, protected) -> int:
+    removed = 0
+    body = doc.find("body")
+    stack = list(body if body is not None else doc)
+    while stack:
+        node = stack.pop()
+        if not isinstance(node.tag, str):
+            continue
+        if element_text(node) in furniture and not _holds_content(node, protected):
+            _drop(node)
+            removed += 1
+        else:
+            stack.extend(node)
+    return removed
 
 
 def _drop(node) -> None:

@@ -20,13 +20,28 @@ def strip_site_suffix(title: str | None) -> str | None:
     return SITE_SUFFIX.sub("", title).strip() if title else None
 
 
+def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
+    if not re.search(r"charset=", content_type or "", re.I) and not body.startswith(
+            (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if not body.isascii():
+                return "utf-8", text
+    return html_to_unicode(content_type, body)
+
+
 class Page:
     def __init__(self, html: str | bytes, url: str, fetched_at: datetime | None = None,
                  content_type: str | None = None):
         if isinstance(html, bytes):
             # Charset from the Content-Type header, then BOM, then <meta> (windows-1251 pages
-            # of the 2015 site declare it only in a <meta http-equiv> tag).
-            self.encoding, html = html_to_unicode(content_type, html)
+            # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
+            # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
+            # Cyrillic text is practically never valid UTF-8 by accident.
+            self.encoding, html = _decode(content_type, html)
         else:
             self.encoding = None
         self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)

@@ -32,7 +32,8 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from .. import __version__
 from ..almaty import localize
 from ..archive import Archive, Known
-from ..items import ArticlePage, FetchFailed, Listed, NotModified
+from .. import boilerplate
+from ..items import ArticlePage, FetchFailed, Listed, NotModified, fetch_failed, listed
 from ..parsing import explain
 from ..parsing.dates import parse_machine
 from ..schedule import is_due
@@ -49,6 +50,11 @@ def _as_datetime(value) -> datetime | None:
     if isinstance(parsed, date):
         return localize(datetime(parsed.year, parsed.month, parsed.day))
     return None
+
+
+LOOPBACK = ("localhost", "::1")
+FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
+              "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
 
 def _held_since(known: Known) -> datetime:
@@ -95,6 +101,8 @@ class CaravanSpider(scrapy.Spider):
         self.known: dict[tuple[str, int], Known] = {}
         self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
         self.listing_fallback: set[str] = set()
+        self.furniture: dict = {}
+        self.layouts = "all"
 
     @classmethod
     def update_settings(cls, settings):
@@ -111,6 +119,14 @@ class CaravanSpider(scrapy.Spider):
         defaults = {"ru": settings.get("CARAVAN_BASE_URL"), "kk": settings.get("CARAVAN_KK_BASE_URL")}
         spider.origins = {code: Origin(url or defaults[code], code) for code, url in chosen.items()}
         spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
+        if all(o.host in LOOPBACK or o.host.startswith("127.") for o in spider.origins.values()) \
+                and not settings.frozen:
+            # A server on loopback (the sample site, a local mirror) is ours: full speed,
+            # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
+            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
+            for name, value in FULL_SPEED.items():
+                if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
+                    settings.set(name, value, priority="spider")
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
         clock = settings.get("CARAVAN_CLOCK")
         spider.clock = datetime.fromisoformat(clock) if clock else None
@@ -119,8 +135,10 @@ class CaravanSpider(scrapy.Spider):
         archive = Archive(settings.get("CARAVAN_DB"))
         try:
             spider.known = archive.known()
+            spider.furniture = boilerplate.load(archive)  # learned at the end of earlier runs
         finally:
             archive.close()
+        spider.layouts = settings.get("CARAVAN_LAYOUTS")
         return spider
 
     @property
@@ -235,7 +253,9 @@ class CaravanSpider(scrapy.Spider):
         entries = {ref.article_id: (ref.article_id, ref.url, lastmod) for ref, lastmod in refs
                    if ref.edition == edition}
         if entries:
-            yield Listed(edition, source, list(entries.values()), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            self.crawler.signals.send_catch_log(
+                signal=listed, listed=Listed(edition, source, list(entries.values()),
+                                             datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
     def parse_sitemap(self, response, edition: str):
         body = response.body
@@ -262,7 +282,7 @@ class CaravanSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("caravan/discovered/not_article_url")
                 continue
             refs.append((ref, entry.get("lastmod")))
-        yield from self._listed(edition, "sitemap", refs)
+        self._listed(edition, "sitemap", refs)
         for ref, lastmod in refs:
             request = self.plan(ref, lastmod, edition)
             if request:
@@ -296,7 +316,7 @@ class CaravanSpider(scrapy.Spider):
             ref = article_ref(url) if url else None
             if ref:
                 refs.append((ref, None))
-        yield from self._listed(edition, source, refs)
+        self._listed(edition, source, refs)
         for ref, _ in refs:
             request = self.plan(ref, None, edition)
             if request:
@@ -361,7 +381,8 @@ class CaravanSpider(scrapy.Spider):
         elif response.status in (404, 410):
             gone = f"http_{response.status}"
         else:
-            result = explain(response.body, response.url, fetched_at, content_type)
+            result = explain(response.body, response.url, fetched_at, content_type,
+                             boilerplate.for_url(self.furniture, response.url), self.layouts)
             record = result.article.to_dict() if result.article else None
             if result.article is None:
                 self.logger.info("not an article: %s (%s)", response.url, result.reason)
@@ -385,4 +406,5 @@ class CaravanSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"caravan/errors/{kind}")
         self.logger.error("article %s failed: %s (%s); the next run tries again",
                           request.meta.get("article_id"), kind, request.url)
-        yield FetchFailed(request.meta["edition"], request.meta["article_id"], request.url, kind)
+        self.crawler.signals.send_catch_log(
+            signal=fetch_failed, failed=FetchFailed(request.meta["edition"], request.meta["article_id"], request.url, kind))

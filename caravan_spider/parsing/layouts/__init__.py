@@ -13,8 +13,10 @@ LAYOUTS: tuple[Layout, ...] = (Amp(), Kazakh(), Today(), Legacy2015())
 GENERIC = Layout()
 
 
-def pick(page) -> Layout:
-    for layout in LAYOUTS:
+def pick(page, generic_only: bool = False) -> Layout:
+    """The first known layout whose markers the page has; the generic one when none (or when
+    the known layouts are switched off, to see what the generic path alone makes of a page)."""
+    for layout in () if generic_only else LAYOUTS:
         if layout.matches(page):
             return layout
     return GENERIC

@@ -11,8 +11,10 @@ import re
 from typing import Any, Callable
 
 from ..dates import parse_machine, parse_visible
+from .. import signals
 from ..page import Page, strip_site_suffix
 from ..phrases import CREDIT_PREFIX
+from ..signals import has_class
 
 Found = tuple[Any, str]
 
@@ -57,24 +59,31 @@ COMMON_PRUNE = (
     "//script | //style | //noscript | //iframe | //form",
     "//figcaption",  # image captions and photo credits
     # embed fallbacks that survive without their scripts (Instagram, Twitter/X, TikTok, Telegram)
-    "//blockquote[contains(@class,'instagram-media') or contains(@class,'twitter-tweet')"
-    " or contains(@class,'tiktok-embed') or contains(@class,'telegram-post')]",
-    "//*[@id='comments' or contains(concat(' ',@class,' '),' comments ')]",  # reader comments
+    f"//blockquote[{has_class('instagram-media', 'twitter-tweet', 'tiktok-embed', 'telegram-post')}]",
+    f"//*[@id='comments' or {has_class('comments')}]",  # reader comments
 )
 
-# Removed too when the page matches no known layout: class names news sites use for furniture.
+# Removed too when the page matches no known layout: furniture news sites mark with these
+# class names. Whole class tokens only (`has_class`): a substring rule once pruned a whole
+# WordPress <article class="category-socialnaya-sfera"> for containing "social".
 GENERIC_PRUNE = (
-    "//header | //footer | //nav | //aside",
-    "//*[contains(@class,'share') or contains(@class,'Share') or contains(@class,'social')]",
-    "//*[contains(@class,'related') or contains(@class,'Related') or contains(@class,'read-also')"
-    " or contains(@class,'ReadAlso') or contains(@class,'trending') or contains(@class,'Trending')]",
-    "//*[contains(@class,'advert') or contains(@class,'adfox') or contains(@class,'AdBlock')"
-    " or contains(@class,'banner')]",
-    "//*[contains(@class,'breadcrumb') or contains(@class,'Breadcrumb') or contains(@class,'tags')"
-    " or contains(@class,'Tags') or contains(@class,'subscribe') or contains(@class,'Subscribe')]",
+    "//header[not(ancestor::article) and not(.//h1)] | //footer | //nav",  # site header, footer, menus
+    "//aside[not(ancestor::article)]",  # sidebars beside the article (text sidebars inside it stay)
+    # share buttons
+    "//*[" + has_class('share', 'shares', 'sharing', 'share-buttons', 'social-share', 'social-links', 'social-buttons',
+                          'share-bar', 'sharebar', 'post-share', 'article-share', 'entry-share', 'Share') + "]",
+    # related / read-also / trending / most-read blocks
+    "//*[" + has_class('related', 'related-posts', 'related-news', 'related-articles', 'read-also', 'ReadAlso',
+                          'trending', 'Trending', 'popular', 'most-read', 'more-news', 'recommended') + "]",
+    # ads and banners
+    "//*[" + has_class('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
+                          'ad-block', 'ad-slot', 'adsbygoogle') + "]",
+    # breadcrumbs, tag lists and subscription prompts (breadcrumbs and tags are read as fields first)
+    "//*[" + has_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
+                          'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter') + "]",
     # currency tickers, exchange rates, weather widgets
-    "//*[contains(@class,'currency') or contains(@class,'rates') or contains(@class,'ticker')"
-    " or contains(@class,'weather') or contains(@class,'exchange')]",
+    "//*[" + has_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
+                          'exchange-rates') + "]",
 )
 
 
@@ -83,17 +92,20 @@ class Layout:
 
     name = "generic"
     MARKERS: tuple[str, ...] = ()  # XPaths: the layout applies when any matches
-    PRUNE: tuple[str, ...] = GENERIC_PRUNE  # boilerplate to remove before trafilatura
+    PRUNE: tuple[str, ...] = COMMON_PRUNE + GENERIC_PRUNE  # boilerplate to remove before trafilatura
     BODY: tuple[str, ...] = ()  # the article text container, first match wins
-    TITLE: tuple[str, ...] = ("//h1",)
+    TITLE: tuple[str, ...] = ()  # the generic layout picks the <h1> that agrees with og:title / <title>
     LEAD: tuple[str, ...] = ()
     DATE: tuple[str, ...] = ()  # visible publication date
-    VIEWS: tuple[str, ...] = ("//*[contains(concat(' ',@class,' '),' views ')]",)
+    VIEWS: tuple[str, ...] = ()
     CREDIT: tuple[str, ...] = ()
     TAGS: tuple[str, ...] = ()
     AUTHORS: tuple[str, ...] = ()
     CATEGORY: tuple[str, ...] = ()
-    IMAGE: tuple[str, ...] = ("//article//img/@src",)
+    IMAGE: tuple[str, ...] = ("//article//img/@src",
+                              # the first picture after the headline that is not site furniture
+                              "//h1/following::img[not(ancestor::header or ancestor::nav or ancestor::footer"
+                              " or ancestor::aside)][1]/@src")
     LANGUAGE = "ru"  # the edition's language when the page does not declare one
 
     def matches(self, page: Page) -> bool:
@@ -102,18 +114,18 @@ class Layout:
     # --- fields: each returns (value, source) or None ---------------------------------------
     def title(self, p: Page) -> Found | None:
         return first(
-            (f"xpath {self.TITLE[0]}", lambda: strip_site_suffix(p.text_of(*self.TITLE))),
-            ("json-ld headline", lambda: strip_site_suffix(p.jsonld_article.get("headline"))),
-            ("og:title", lambda: strip_site_suffix(p.meta_first("og:title"))),
-            ("<title>", lambda: strip_site_suffix(p.title_tag)),
-            ("first <h1>", lambda: p.text_of("//h1")),
+            (f"xpath {self.TITLE[0] if self.TITLE else '-'}", lambda: strip_site_suffix(p.text_of(*self.TITLE))),
+            ("<h1> agreeing with og:title / <title>", lambda: signals.agreeing_headline(p)),
+            ("og:title / json-ld headline / <title> (no <h1> agrees)", lambda: signals.named_title(p)),
+            ("first <h1>", lambda: signals.first_headline(p)),
         )
 
     def lead(self, p: Page) -> Found | None:
+        # A meta description alone is SEO copy, often cut or rewritten: a lead must be visible.
         return first(
             (f"xpath {self.LEAD[0] if self.LEAD else '-'}", lambda: p.text_of(*self.LEAD)),
-            ("json-ld description", lambda: p.jsonld_article.get("description")),
-            ("meta description", lambda: p.meta_first("og:description", "description")),
+            ("standfirst after the headline", lambda: signals.standfirst(p)),
+            ("first paragraph the meta description abbreviates", lambda: signals.described_paragraph(p)),
         )
 
     def published(self, p: Page) -> Found | None:
@@ -122,6 +134,7 @@ class Layout:
             ("meta article:published_time", lambda: parse_machine(p.meta_first("article:published_time"))),
             ("<time datetime>", lambda: parse_machine(p.xpath("string(//article//time/@datetime | //time[@datetime][1]/@datetime)"))),
             (f"visible date {self.DATE[0] if self.DATE else '-'}", lambda: self.visible_date(p)),
+            ("visible date near the headline", lambda: signals.visible_date(p)),
             ("meta date", lambda: parse_machine(p.meta_first("date", "pubdate", "publishdate", "dc.date"))),
         )
 
@@ -140,6 +153,8 @@ class Layout:
             ("json-ld articleSection", lambda: section[0] if isinstance(section, list) and section else section),
             ("meta article:section", lambda: p.meta_first("article:section")),
             (f"xpath {self.CATEGORY[0] if self.CATEGORY else '-'}", lambda: p.text_of(*self.CATEGORY)),
+            ("breadcrumbs", lambda: signals.breadcrumb_category(p)),
+            ("category link", lambda: signals.category_link(p)),
         )
 
     def tags(self, p: Page) -> Found | None:
@@ -147,6 +162,8 @@ class Layout:
             (f"xpath {self.TAGS[0] if self.TAGS else '-'}", lambda: p.texts_of(*self.TAGS)),
             ("meta article:tag", lambda: list(dict.fromkeys(p.meta.get("article:tag", [])))),
             ("json-ld keywords", lambda: _keywords(p.jsonld_article.get("keywords"))),
+            ("rel=tag links", lambda: signals.rel_tags(p)),
+            ("/tag/ links in the article", lambda: signals.tag_links(p)),
         )
 
     def authors(self, p: Page) -> Found | None:
@@ -168,6 +185,7 @@ class Layout:
         return first(
             (f"xpath {self.CREDIT[0] if self.CREDIT else '-'}",
              lambda: CREDIT_PREFIX.sub("", p.text_of(*self.CREDIT) or "")),
+            ("«Фото:» line near the article", lambda: signals.photo_credit(p)),
         )
 
     def views(self, p: Page) -> Found | None:
@@ -187,6 +205,7 @@ class Layout:
         return first(
             (f"xpath {self.VIEWS[0] if self.VIEWS else '-'}", from_dom),
             ("json-ld interactionStatistic", lambda: int(from_jsonld()) if from_jsonld() is not None else None),
+            ("view count near the headline", lambda: signals.views(p)),
         )
 
     def language(self, p: Page) -> Found | None:

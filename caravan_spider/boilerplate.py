@@ -1,0 +1,89 @@
+"""Learn what an edition repeats on its pages from the archive's own captures.
+
+The ticker, the weather line, the menus and the «В тренде» headlines are on most pages fetched
+in the same days; an article's paragraphs are on one page (two with its AMP copy). A line (the
+visible text of a whole element) found on more than `min_share` of the pages of an edition fetched
+in a window of `window_days` before the newest capture, and on at least `min_pages` pages, is
+furniture. The learned lines are stored in the archive (`furniture` table) and handed to the
+parser as data (`explain(..., furniture=...)`), which drops them on every layout, generic included.
+
+    caravan-archive crawl ...        # learns at the end of every run (CARAVAN_FURNITURE_* settings)
+    caravan-archive reextract ...    # re-extracts with what was learned
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .archive import Archive, utcnow
+from .parsing.furniture import Furniture, page_lines
+from .parsing.page import Page
+from .urls import KAZAKH_ORIGIN, article_ref
+
+# Defaults of the CARAVAN_FURNITURE_* settings (settings.py).
+MIN_SHARE = 0.3  # a line on more than this share of an edition's pages is furniture
+WINDOW_DAYS = 7.0  # ...of the pages fetched in this many days before the newest capture
+MIN_PAGES = 5  # ...and on at least this many pages (fewer pages teach nothing)
+
+
+@dataclass
+class Learned:
+    edition: str
+    pages: int  # pages of the edition in the window
+    lines: int  # lines learned
+
+
+def edition_of(url: str) -> str:
+    """ru for www.caravan.kz, kk for kaz.caravan.kz: each edition has its own furniture."""
+    ref = article_ref(url)
+    return "kk" if ref and ref.url.startswith(KAZAKH_ORIGIN) else "ru"
+
+
+def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
+          min_pages: int = MIN_PAGES) -> list[Learned]:
+    """Count element texts across the window's captures per edition; store the frequent ones."""
+    newest = archive.last_fetch()
+    if newest is None:
+        return []
+    end = datetime.fromisoformat(newest)
+    start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
+    counts: dict[str, Counter] = {}
+    pages: Counter = Counter()
+    for capture in archive.captures_fetched_between(start, newest):
+        edition = edition_of(capture["url"])
+        page = Page(gzip.decompress(capture["body"]), capture["url"], content_type=capture["content_type"])
+        counts.setdefault(edition, Counter()).update(page_lines(page.doc))
+        pages[edition] += 1
+    learned = []
+    for edition, counter in sorted(counts.items()):
+        total = pages[edition]
+        rows = [] if total < min_pages else [
+            {"line": line, "pages": n, "share": round(n / total, 4), "window_start": start, "window_end": newest,
+             "window_pages": total, "min_share": min_share, "learned_at": utcnow()}
+            for line, n in counter.items() if n >= min_pages and n / total > min_share]
+        archive.replace_furniture(edition, rows)
+        learned.append(Learned(edition, total, len(rows)))
+    return learned
+
+
+def load(archive: Archive) -> dict[str, Furniture]:
+    """What was learned, per edition, as the parser takes it; each named for --explain."""
+    by_edition: dict[str, list[dict]] = {}
+    for row in archive.furniture_rows():
+        by_edition.setdefault(row["edition"], []).append(row)
+    out = {}
+    for edition, rows in by_edition.items():
+        first = rows[0]
+        rule = (f"learned furniture ({edition}: on >{first['min_share']:.0%} of {first['window_pages']} pages "
+                f"fetched {first['window_start'][:10]}..{first['window_end'][:10]})")
+        out[edition] = Furniture(frozenset(r["line"] for r in rows), rule)
+    return out
+
+
+def for_url(furniture: dict[str, Furniture], url: str) -> Furniture | None:
+    return furniture.get(edition_of(url))
+
+

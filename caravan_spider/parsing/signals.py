@@ -1,0 +1,339 @@
+"""What any news page shows a reader, found without knowing its class names.
+
+Used by the generic layout (and as fallbacks by the known ones): class names are matched
+as whole tokens or as the last part of a BEM/hyphenated token (`FullArticle__lead`,
+`post-excerpt`), never as substrings (`category-socialnaya-sfera` is not "social").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from ..text import clean_line
+from .page import Page
+from .phrases import CREDIT_PREFIX
+
+
+def has_class(*names: str) -> str:
+    """XPath predicate: the element has one of these whole class tokens."""
+    return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),' {n} ')" for n in names)
+
+
+def class_part(*parts: str) -> re.Pattern:
+    """A class token that is one of `parts` or ends with `-part` / `__part` / `_part`."""
+    return re.compile(rf"(?:^|[-_])(?:{'|'.join(parts)})$", re.I)
+
+
+# Where a reader never looks for the article's own fields.
+OUTSIDE = ("header", "nav", "footer", "aside")
+_OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "sidebar", "widget", "menu", "footer",
+                            "teaser", "teasers", "recommended", "more-news", "also", "read-also", "ReadAlso")
+
+
+def _outside(node) -> bool:
+    for anc in node.iterancestors():
+        if not isinstance(anc.tag, str):
+            continue
+        if anc.tag in ("article", "main"):
+            return False
+        if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
+            return True
+    return False
+
+
+def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
+    """Elements (in document order) with a class token matching `pattern`, outside site furniture."""
+    found = []
+    for node in page.xpath("//body//*[@class]"):
+        if tags and node.tag not in tags:
+            continue
+        if any(pattern.search(t) for t in node.get("class").split()) and not _outside(node):
+            found.append(node)
+    return found
+
+
+def text(node) -> str:
+    """Visible text as one line: line breaks inside an element are layout, not content."""
+    return " ".join(clean_line(node.text_content() if not isinstance(node, str) else node).split())
+
+
+def headline(page: Page):
+    """The <h1> element that holds the headline, or None."""
+    for node in page.xpath("//h1"):
+        if text(node):
+            return node
+    return None
+
+
+def after_headline(page: Page, limit: int = 80) -> list:
+    """Elements that follow the headline in document order: where lead, date and views sit."""
+    head = headline(page)
+    if head is None:
+        return []
+    return [n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n)]
+
+
+# --- title -------------------------------------------------------------------------------------
+SITE_NAMES = ("Караван", "Керуен", "Caravan.kz", "caravan.kz", "Caravan")
+_SEPARATOR = re.compile(r"\s+[-–—|•»/]\s+|\s*[|｜：]\s*|\s+[-–—]\s*$")
+
+
+def _squash(value: str) -> str:
+    """Letters and digits only, accents dropped: «Seznam Zprávy» ~ seznamzpravy.cz."""
+    value = unicodedata.normalize("NFKD", value.casefold())
+    return "".join(ch for ch in value if ch.isalnum())
+
+
+def site_names(page: Page) -> list[str]:
+    publisher = page.jsonld_article.get("publisher")
+    names = [page.meta_first("og:site_name"), page.meta_first("application-name"),
+             publisher.get("name") if isinstance(publisher, dict) else None]
+    return [n for n in names if isinstance(n, str) and n.strip()] + list(SITE_NAMES)
+
+
+def _site_like(page: Page, segment: str) -> bool:
+    squashed = _squash(segment)
+    if not squashed or re.fullmatch(r"[\d.]+", segment.strip()):
+        return True  # empty, or a date such as «28.04.2023» after the site name
+    hosts = [urlsplit(u or "").hostname or "" for u in (page.meta_first("og:url"), page.canonical)]
+    labels = {_squash(part) for h in hosts for part in h.split(".") if len(part) > 3}
+    names = {_squash(n) for n in site_names(page)}
+    return squashed in names or squashed in labels or any(
+        len(n) > 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
+
+
+def strip_site_name(page: Page, title: str | None) -> str | None:
+    """A title without «… | Site», «… - Site - 28.04.2023» or «Site: …»; None when only the site name."""
+    if not isinstance(title, str) or not title.strip():
+        return None
+    title = " ".join(clean_line(title).split())
+    while True:
+        parts = [m for m in _SEPARATOR.finditer(title)]
+        if not parts:
+            break
+        last = parts[-1]
+        if _site_like(page, title[last.end():]):
+            title = title[:last.start()].strip()
+            continue
+        first_sep = parts[0]
+        if _site_like(page, title[:first_sep.start()]) and title[:first_sep.start()].strip():
+            title = title[first_sep.end():].strip()
+            continue
+        break
+    return None if is_site_name(page, title) else title or None
+
+
+def is_site_name(page: Page, value: str) -> bool:
+    folded = value.casefold().strip()
+    return not folded or any(folded == n.casefold() for n in site_names(page))
+
+
+def fold(value: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", value.casefold()).split())
+
+
+def agrees(a: str, b: str) -> bool:
+    """Two titles that are the same headline (one may be cut, or carry a kicker or a site name)."""
+    a, b = fold(a), fold(b)
+    if not a or not b:
+        return False
+    return a == b or (min(len(a), len(b)) >= 12 and (a in b or b in a))
+
+
+def headline_candidates(page: Page) -> list[str]:
+    found = []
+    for node in page.xpath("//h1"):
+        value = text(node)
+        if value and not is_site_name(page, value) and value not in found:
+            found.append(value)
+    return found
+
+
+def named_title(page: Page) -> str | None:
+    """The headline as the page names it in its metadata, site name removed."""
+    headline = page.jsonld_article.get("headline")
+    for value in (page.meta_first("og:title"), headline if isinstance(headline, str) else None, page.title_tag,
+                  page.meta_first("twitter:title")):
+        found = strip_site_name(page, value)
+        if found:
+            return found
+    return None
+
+
+def agreeing_headline(page: Page) -> str | None:
+    """The headline a reader sees in an <h1> that og:title / JSON-LD / <title> confirm: never a
+    logo or a «Log in» in an <h1>. When the <h1> prints a kicker over it («Sport: …»), the named
+    title without the kicker; when the named title carries a suffix, the <h1>."""
+    named = named_title(page)
+    if not named:
+        return None
+    for value in headline_candidates(page):
+        if agrees(value, named):
+            return value if fold(named).startswith(fold(value)) or fold(value) == fold(named) else named
+    return None
+
+
+def first_headline(page: Page) -> str | None:
+    found = headline_candidates(page)
+    return found[0] if found else None
+
+
+# --- lead ----------------------------------------------------------------------------------------
+_LEAD_CLASS = class_part("lead", "excerpt", "intro", "subtitle", "standfirst", "summary", "dek", "deck",
+                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract")
+
+
+def standfirst(page: Page) -> str | None:
+    """The standfirst a reader sees right after the headline (classes such as lead, excerpt)."""
+    head = headline(page)
+    following = set(after_headline(page, 40)) if head is not None else None
+    for node in by_class(page, _LEAD_CLASS):
+        if following is not None and node not in following:
+            continue
+        # a standfirst is a sentence or two: not a headline, link, picture or player, not the whole text
+        if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
+                ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
+                " | .//button") or len(node.xpath(".//p")) > 2:
+            continue
+        value = text(node)
+        if 30 <= len(value) <= 1000:
+            return value
+    return None
+
+
+def described_paragraph(page: Page) -> str | None:
+    """The first paragraph of the text when the meta description is its (perhaps shortened) copy."""
+    description = page.jsonld_article.get("description") or page.meta_first("og:description", "description")
+    if not isinstance(description, str):
+        return None
+    cut = fold(re.sub(r"(\.\.\.|…)\s*$", "", description))
+    if len(cut) < 30:
+        return None
+    for node in after_headline(page, 60):
+        if node.tag != "p":
+            continue
+        value = text(node)
+        if len(value) < 30:
+            continue
+        # the description is this paragraph, whole or cut short, not a summary of the article
+        same = fold(value).startswith(cut[: max(30, len(cut) - 3)]) and len(value) <= 1.5 * len(description) + 40
+        return value if same else None
+    return None
+
+
+# --- dates, views, credits -------------------------------------------------------------------------
+_DATE_CLASS = class_part("date", "time", "datetime", "published", "pubdate", "posted-on", "entry-date",
+                         "post-date", "news-date", "article-date", "timestamp", "meta")
+
+
+def visible_date(page: Page):
+    """A date printed near the headline, in any format the dates module reads."""
+    from .dates import parse_visible
+
+    near = after_headline(page, 40)
+    nodes = [n for n in near if any(_DATE_CLASS.search(t) for t in (n.get("class") or "").split())]
+    nodes += [n for n in near if n.tag == "time"]
+    # a date printed before the headline (in the breadcrumbs, the article header)
+    nodes += [n for n in page.xpath("//time") if not _outside(n)] + by_class(page, _DATE_CLASS)
+    for node in nodes:
+        value = text(node)
+        if value and len(value) <= 80:
+            found = parse_visible(value, page.fetched_at)
+            if found:
+                return found
+    return None
+
+
+_VIEWS_CLASS = class_part("views", "view", "views-count", "view-count", "viewcount", "post-views", "hits", "counter")
+_VIEWS_TEXT = re.compile(r"(?:Просмотр\w*|Қаралды|Views?)\s*:?\s*(\d[\d\s\u00a0\u202f]*)", re.I)
+VIEWS_LINE = _VIEWS_TEXT  # a whole text line that is only a view count
+
+
+def _number(value: str) -> int | None:
+    digits = re.sub(r"[\s\u00a0\u202f]", "", value)
+    m = re.fullmatch(r"\d{1,9}", digits)
+    return int(m.group()) if m else None
+
+
+def views(page: Page) -> int | None:
+    """A view count printed by the article: an element with a views class, or «Просмотров: N»."""
+    for node in by_class(page, _VIEWS_CLASS):
+        value = text(node)
+        m = _VIEWS_TEXT.search(value)
+        found = _number(m[1]) if m else _number(re.sub(r"\D+$|^\D+", "", value)) if len(value) < 40 else None
+        if found is not None:
+            return found
+    for node in after_headline(page, 40):
+        m = _VIEWS_TEXT.fullmatch(text(node))
+        if m:
+            return _number(m[1])
+    return None
+
+
+
+
+_CREDIT_CLASS = class_part("credit", "credits", "photo-credit", "image-credit", "copyright-photo")
+
+
+def photo_credit(page: Page) -> str | None:
+    """A «Фото: …» credit printed with the article's picture or text, or an element marked as a credit."""
+    head = headline(page)
+    if head is None:
+        return None
+    for node in by_class(page, _CREDIT_CLASS):
+        value = text(node)
+        m = CREDIT_PREFIX.match(value)
+        value = value[m.end():].strip() if m else value
+        if 2 <= len(value) <= 120 and node.tag not in ("body", "main", "article"):
+            return value
+    for node in head.xpath("following::*[self::p or self::span or self::div or self::figcaption or self::small"
+                           " or self::em][position() <= 150]"):
+        value = text(node)
+        m = CREDIT_PREFIX.match(value)
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node):
+            return value[m.end():].strip()
+    return None
+
+
+# --- tags and category -----------------------------------------------------------------------------
+def rel_tags(page: Page) -> list[str]:
+    return _unique(text(a) for a in page.xpath(f"//a[{has_class('tag').replace('@class', '@rel')}]")
+                   if not _outside(a))
+
+
+def tag_links(page: Page) -> list[str]:
+    return _unique(text(a) for a in page.xpath("//a[contains(@href,'/tag/') or contains(@href,'/tags/')]")
+                   if not _outside(a) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
+                                           or headline(page) is not None and a in after_headline(page, 400)))
+
+
+def breadcrumb_category(page: Page) -> str | None:
+    """The last breadcrumb before the article itself (home and the headline are not categories)."""
+    crumbs = by_class(page, class_part("breadcrumb", "breadcrumbs")) + page.xpath(
+        "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
+        " or @itemtype='http://schema.org/BreadcrumbList']")
+    title = first_headline(page) or ""
+    for trail in crumbs:
+        names = [text(a) for a in trail.xpath(".//a") if a.get("href") not in ("/", None)]
+        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in ("главная", "home", "басты бет")]
+        if names:
+            return names[-1]
+    return None
+
+
+def category_link(page: Page) -> str | None:
+    for a in page.xpath("//a[contains(concat(' ',normalize-space(@rel),' '),' category ')"
+                        " or contains(@href,'/category/')]"):
+        if not _outside(a) and text(a):
+            return text(a)
+    return None
+
+
+def _unique(values) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        if value and value not in out and len(value) <= 60:
+            out.append(value.lstrip("#"))
+    return out
