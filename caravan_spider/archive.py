@@ -125,6 +125,19 @@ def index_entry(row: dict) -> list:
 
 
 @migrations()
+def m1a_crawl_problems(db: sqlite_utils.Database) -> None:
+    # Each fetch that gave nothing to archive, once, by kind: what `runs` lists and what the
+    # next run retries; also canonical conflicts and text held back as suspiciously short.
+    db["crawl_problems"].create(
+        {"problem_id": int, "run_id": int, "recorded_at": str, "source": str, "kind": str, "url": str,
+         "article_id": int, "detail": str, "content_hash": str},
+        pk="problem_id",
+    )
+    db["crawl_problems"].create_index(["run_id"])
+    db["crawl_problems"].create_index(["article_id"])
+
+
+@migrations()
 def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
     `views`, `article_events` and `listings`. Rows of an archive made before are all of the
@@ -195,6 +208,13 @@ def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
                "FROM captures WHERE article_id IS NOT NULL GROUP BY edition, article_id")
 
 
+ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
+
+
+class NotAnArchive(Exception):
+    """The file exists but is not a caravan-archive database."""
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -211,6 +231,9 @@ class Known:
     url: str | None = None  # canonical URL, for a recheck the listings no longer lead to
     next_check_at: str | None = None  # when the schedule (schedule.py) wants it asked again
     status: str | None = None  # live or unpublished; None: the site's answers were never an article
+    is_article: bool = True  # False: every answer so far was not an article (empty, not found, 404)
+    misses: int = 0  # how many such answers since the last article
+    gone: bool = False  # the last answer was 404 or 410
 
 
 Key = tuple[str, int]  # (edition, article_id): the two editions number their posts independently
@@ -219,31 +242,47 @@ STATES = ("archived", "not_article", "failed", "pending", "unpublished")
 
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
-    in their own modules; this class asks them and reads and writes the tables."""
+    in their own modules; this class asks them and reads and writes the tables.
+
+    create=False: the file must exist already; read_only=True: opened with SQLite's mode=ro,
+    never migrated nor switched to WAL (readers never write)."""
 
     def __init__(self, path: str | os.PathLike = DEFAULT_DB, create: bool = True, read_only: bool = False):
         self.path = Path(path)
+        self.lock = RunLock(self.path)
         if (read_only or not create) and not self.path.exists():
             raise FileNotFoundError(f"{self.path} does not exist: run `caravan-archive crawl --db {self.path}` first")
-        if read_only:
-            # Readers never write: no migration, no WAL switch, SQLite refuses any write.
-            self.db = sqlite_utils.Database(sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True))
-            if migrations.pending(self.db):
-                self.db.close()
-                raise OutdatedArchive(f"{self.path} was made by an older caravan-archive: run "
-                                      f"`caravan-archive crawl --db {self.path}` once to upgrade it")
-        else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite_utils.Database(self.path)
+        if not self.path.parent.is_dir():
+            raise FileNotFoundError(f"{self.path.parent} is not a directory: create it first")
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            else:
+                conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            tables = set(self.db.table_names())
+        except sqlite3.OperationalError as error:
+            raise NotAnArchive(f"{self.path} cannot be opened ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database ({error})") from None
+        if (read_only or not create or tables) and not ARCHIVE_TABLES <= tables:
+            self.db.close()
+            raise NotAnArchive(f"{self.path} is not a caravan-archive database (it has no "
+                               f"{', '.join(sorted(ARCHIVE_TABLES - tables))} table)")
+        self.db.execute("PRAGMA busy_timeout=10000")
+        if read_only and migrations.pending(self.db):
+            self.db.close()
+            raise OutdatedArchive(f"{self.path} was made by an older caravan-archive: run "
+                                  f"`caravan-archive crawl --db {self.path}` once to upgrade it")
+        if not read_only:
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
             migrations.apply(self.db)
-        self.lock = RunLock(self.path)
         self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
 
     def close(self) -> None:
         self.release()
-        self.db.close()
+        if hasattr(self, "db"):
+            self.db.close()
 
     # --- one run at a time ----------------------------------------------------------------
     def acquire(self, run_id: int | None = None) -> None:
@@ -287,9 +326,11 @@ class Archive:
         """Every article the archive has met, by (edition, article_id): articles, and article URLs
         that were not articles (a «Страница не найдена» page), not fetched again until they change."""
         known = {
-            (row["edition"], row["article_id"]): Known(None, None, None, None, row["fetched_at"])
+            (row["edition"], row["article_id"]): Known(None, None, None, None, row["fetched_at"], is_article=False,
+                                                       misses=row["misses"], gone=row["status"] in (404, 410))
             for row in self.db.query(
-                "SELECT edition, article_id, max(fetched_at) AS fetched_at FROM captures AS c "
+                # SQLite's bare columns: status comes from the row holding max(fetched_at).
+                "SELECT edition, article_id, max(fetched_at) AS fetched_at, status, count(*) AS misses FROM captures AS c "
                 "WHERE article_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles AS a "
                 "WHERE a.edition = c.edition AND a.article_id = c.article_id) GROUP BY edition, article_id")
         }
@@ -348,6 +389,29 @@ class Archive:
     def coverage_summary(self) -> list[dict]:
         return list(self.db.query("SELECT edition, state, count(*) AS posts FROM listings "
                                   "GROUP BY edition, state ORDER BY edition, state"))
+
+    def record_problem(self, run_id: int | None, source: str, kind: str, url: str, article_id: int | None,
+                       detail: str, content_hash: str | None = None) -> None:
+        with self.db.atomic():
+            self.db["crawl_problems"].insert({
+                "run_id": run_id, "recorded_at": utcnow(), "source": source, "kind": kind, "url": url,
+                "article_id": article_id, "detail": detail, "content_hash": content_hash})
+
+    def problems(self, run_id: int) -> list[dict]:
+        if "crawl_problems" not in self.db.table_names():  # an archive older than m1a, opened read-only
+            return []
+        return list(self.db.query("SELECT * FROM crawl_problems WHERE run_id = ? ORDER BY problem_id", [run_id]))
+
+    def held_words(self, article_id: int, edition: str = "ru") -> int | None:
+        """Words of the archived text of an article, or None when it is not held."""
+        row = self._article_row((edition, article_id), "word_count")
+        return row["word_count"] if row else None
+
+    def was_held_back(self, article_id: int, digest: str) -> bool:
+        """True when this very text was held back before: seen twice, a shortening is real."""
+        return bool(next(self.db.query(
+            "SELECT 1 FROM crawl_problems WHERE article_id = ? AND kind = 'much_shorter' AND content_hash = ?",
+            [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
@@ -564,9 +628,19 @@ class Archive:
                         updated_since: str | None, edition: str | None = None,
                         table: str = "articles") -> tuple[str, list]:
         where, params = ["1 = 1"], []
-        for clause, value in (("{t}.published_at >= ?", since), ("substr({t}.published_at, 1, 10) <= ?", until),
+
+        def bound(column: str, op: str, value: str | None) -> str:
+            # A date (YYYY-MM-DD) is compared with the day the row's own text says (Almaty time for
+            # published_at); a date-time is an instant, compared as one whatever the offsets.
+            if value and len(value) == 10:
+                return f"substr({{t}}.{column}, 1, 10) {op} ?"
+            return f"julianday({{t}}.{column}) {op} julianday(?)"
+
+        for clause, value in ((bound("published_at", ">=", since), since),
+                              (bound("published_at", "<=", until), until),
                               ("{t}.category = ?", category), ("{t}.language = ?", language),
-                              ("{t}.updated_at >= ?", updated_since), ("{t}.edition = ?", edition)):
+                              (bound("updated_at", ">=", updated_since), updated_since),
+                              ("{t}.edition = ?", edition)):
             if value:
                 where.append(clause.format(t=table))
                 params.append(value)

@@ -7,17 +7,60 @@ import gzip
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from . import __version__
-from .archive import DEFAULT_DB, Archive, ArchiveLocked
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
+from .outcomes import EXIT_STATUS
 
 EXIT_NOT_ARTICLE = 3
+EXIT_BAD_INPUT = 64  # sysexits' EX_USAGE: the command line or a file it names is wrong
+EXIT_LOCKED = 2
+
+
+class BadInput(click.ClickException):
+    """One line naming what is wrong with the input and what to do; exit status 64."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _open(db: str, read_only: bool = True) -> Archive:
+    """The archive at `db` for a command, or one line saying why not. Readers open it read-only:
+    never migrated, never switched to WAL, not a byte written."""
+    try:
+        return Archive(db, create=False, read_only=read_only)
+    except (FileNotFoundError, NotAnArchive, OutdatedArchive) as error:
+        raise BadInput(str(error)) from None
+
+
+def _date_or_instant(value: str | None, name: str) -> str | None:
+    """An ISO date (YYYY-MM-DD) or date-time (with an offset, else Almaty time), normalised."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).isoformat()
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{name} {value!r} is not a date such as 2025-01-31 or a date-time such as "
+                       "2025-01-31T10:00:00+05:00") from None
+    if moment.tzinfo is None:
+        from .almaty import localize
+
+        moment = localize(moment)
+    return moment.isoformat()
+
+
+def _writable_file(path: str | None, name: str) -> None:
+    if path and not Path(path).resolve().parent.is_dir():
+        raise BadInput(f"{name} {path}: directory {Path(path).resolve().parent} does not exist; create it first")
 
 
 def db_option(must_exist: bool = False):
@@ -43,6 +86,11 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
+    for item in overrides:  # checked against the project's own defaults
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"--set {item!r} is not NAME=VALUE")
+        _check_setting(name.strip(), value, settings.get(name.strip()))
     settings.set("CARAVAN_DB", db, priority="cmdline")
     settings.set("CARAVAN_SUMMARY", False, priority="cmdline")  # printed below, with the exit status
     # Quiet by default: warnings and errors only; -v or --log-file give Scrapy's INFO log.
@@ -50,11 +98,38 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     if log_file:
         settings.set("LOG_FILE", log_file, priority="cmdline")
     for item in overrides:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--set")
+        name, _, value = item.partition("=")
         settings.set(name.strip(), value, priority="cmdline")
     return settings
+
+
+def _check_setting(name: str, value: str, default) -> None:
+    """A value for a number or flag setting must be one: found now, not as a traceback mid-crawl."""
+    kind = type(default)
+    try:
+        if kind is bool:
+            if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
+                raise ValueError
+        elif kind in (int, float):
+            float(value) if kind is float else int(value)
+    except ValueError:
+        raise BadInput(f"--set {name}={value!r}: {name} takes {'true/false' if kind is bool else 'a number'} "
+                       f"(default {default!r})") from None
+
+
+def _crawl_db(db: str) -> None:
+    """Check the archive file before Scrapy starts; only the default folder is ever created."""
+    path = Path(db)
+    if not path.parent.is_dir():
+        if db != DEFAULT_DB:
+            raise BadInput(f"--db {db}: directory {path.parent} does not exist; create it first")
+        path.parent.mkdir()
+    try:
+        Archive(db).close()  # creates or upgrades it; refuses a file that is not an archive
+    except NotAnArchive as error:
+        raise BadInput(f"--db {db}: {error}") from None
+    except OSError as error:
+        raise BadInput(f"--db {db}: {error.strerror or error}") from None
 
 
 @cli.command()
@@ -84,8 +159,9 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     schedule CARAVAN_RECHECK_SCHEDULE. An archived article the site no longer shows
     (404/410, a not-found page, a redirect elsewhere) is marked unpublished, never deleted.
     Quiet: a progress bar on a terminal, then a short summary; warnings and errors only
-    otherwise (cron). Exit status 0 when the run finished, 1 when it failed or the
-    site's markup drifted, 2 when another run holds the archive.
+    otherwise (cron). The run's outcome is the exit status: 0 finished, 1 drift (the
+    site's markup changed), 2 locked (another run holds the archive), 3 failed, 4
+    incomplete (a sitemap, feed or listing could not be read), 130 interrupted, 64 bad input.
 
     \b
     Examples:
@@ -102,17 +178,34 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     from .schedule import parse_schedule
     from .urls import base_urls as chosen_base_urls
 
+    from .urls import Origin
+
     if sample and base_urls:
-        raise click.UsageError("--sample and --base-url exclude each other")
+        raise BadInput("--sample and --base-url exclude each other")
+    if since:
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise BadInput(f"--since {since!r} is not a date such as 2025-01-31") from None
+    if sample and sample_articles < 8:
+        raise BadInput(f"--sample-articles {sample_articles}: the sample site needs at least 8 articles")
+    _writable_file(log_file, "--log-file")
     try:
         origins = chosen_base_urls(base_urls, edition)
     except ValueError as error:
-        raise click.UsageError(str(error)) from None
+        raise BadInput(str(error)) from None
     settings = _scrapy_settings(db, overrides, verbose, log_file)
+    defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
+    for code, url in origins.items():
+        try:
+            Origin(url or settings.get(defaults[code]), code)
+        except ValueError as error:
+            raise BadInput(f"--base-url: {error}" if url else f"{defaults[code]}: {error}") from None
     try:
         parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--set CARAVAN_RECHECK_SCHEDULE") from None
+        raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
+    _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     started = time.monotonic()
@@ -134,14 +227,18 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
         process.crawl(crawler, **kwargs)
         process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
+    try:
+        stats = crawler.stats.get_stats()
+    except RuntimeError:  # Scrapy never got as far as making the stats collector
+        stats = {}
     if stats.get("caravan/locked"):
         click.echo(stats["caravan/locked"], err=True)
-        sys.exit(2)
+        sys.exit(EXIT_LOCKED)
     run_id = stats.get("caravan/run_id")
     if run_id is None:
-        click.echo("The crawl did not start; run again with -v to see why.", err=True)
-        sys.exit(1)
+        reason = stats.get("caravan/cannot_open") or "run again with -v to see why"
+        click.echo(f"The crawl did not start: {reason}.", err=True)
+        sys.exit(EXIT_STATUS["failed"])
     for line in summary(db, run_id, time.monotonic() - started):
         click.echo(line)
     archive = Archive(db, create=False)
@@ -149,7 +246,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         status = archive.db["crawl_runs"].get(run_id)["status"]
     finally:
         archive.close()
-    sys.exit(0 if status == "finished" else 1)
+    sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
 
 
 @cli.command()
@@ -173,8 +270,19 @@ def extract(paths, url, fetched_at, show_explain):
     from .parsing import explain
 
     if url and len(paths) > 1:
-        raise click.UsageError("--url names one page; give one PATH with it")
-    when = datetime.fromisoformat(fetched_at) if fetched_at else None
+        raise BadInput("--url names one page; give one PATH with it")
+    try:
+        when = datetime.fromisoformat(fetched_at) if fetched_at else None
+    except ValueError:
+        raise BadInput(f"--fetched-at {fetched_at!r} is not a date-time such as 2026-01-21T12:00:00+05:00") from None
+    if url is not None:
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError as error:
+            raise BadInput(f"--url {url!r} is not a URL ({error})") from None
+        if parts.scheme not in ("http", "https", "file") or not parts.netloc and parts.scheme != "file":
+            raise BadInput(f"--url {url!r} is not an http(s) URL such as https://www.caravan.kz/news/slug-845713/")
     rejected = 0
     for path in paths:
         html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
@@ -205,7 +313,8 @@ def extract(paths, url, fetched_at, show_explain):
 @click.option("--category", help="Only this category.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
-@click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (UTC).")
+@click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
+              "with an offset; UTC without one).")
 @click.option("--warc", is_flag=True,
               help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
 def export(db, output, since, until, category, language, edition, updated_since, warc):
@@ -217,9 +326,18 @@ def export(db, output, since, until, category, language, edition, updated_since,
       caravan-archive export --since 2025-01-01 --category Политика
       caravan-archive export --warc -o captures.warc.gz --since 2025-01-01
     """
+    since, until = _date_or_instant(since, "--since"), _date_or_instant(until, "--until")
+    if updated_since and len(updated_since) != 10:
+        try:  # a date-time without an offset is UTC here: updated_at is kept in UTC
+            moment = datetime.fromisoformat(updated_since)
+            updated_since = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+        except ValueError:
+            pass
+    updated_since = _date_or_instant(updated_since, "--updated-since")
+    _writable_file(output, "-o")
     filters = {"since": since, "until": until, "category": category, "language": language,
                "updated_since": updated_since, "edition": edition}
-    archive = Archive(db, create=False)
+    archive = _open(db)
     try:
         if warc:
             from .warc import write_warc
@@ -281,9 +399,10 @@ def runs(db, limit, as_json, as_csv):
       caravan-archive runs --json
     """
     output_format(as_json, as_csv)
-    archive = Archive(db, create=False)
+    archive = _open(db)
     try:
         rows = archive.runs(limit)
+        problems = {r["run_id"]: archive.problems(r["run_id"]) for r in rows}
     finally:
         archive.close()
     if emit(rows, as_json, as_csv):
@@ -294,6 +413,12 @@ def runs(db, limit, as_json, as_csv):
         click.echo(f"{r['run_id']:>4}  {(r['started_at'] or '')[:19]:19}  {r['status']:9} {r['articles_new'] or 0:>5} "
                    f"{r['articles_updated'] or 0:>5} {r['articles_unchanged'] or 0:>5} {r['articles_failed'] or 0:>5} "
                    f"{r['requests'] or 0:>6}  {(r['bytes_downloaded'] or 0) / 1e6:>6.2f}")
+        if r["status"] not in ("finished", "running") or problems[r["run_id"]]:
+            click.echo(f"      {r['message']}")
+        for problem in problems[r["run_id"]][:20]:
+            click.echo(f"      {problem['kind']:20} {problem['url']}")
+        if len(problems[r["run_id"]]) > 20:
+            click.echo(f"      ... and {len(problems[r['run_id']]) - 20} more (table crawl_problems)")
 
 
 @cli.command()
@@ -318,7 +443,7 @@ def search(query, db, limit, edition, as_json, as_csv):
     from .search import plain
 
     output_format(as_json, as_csv)
-    archive = Archive(db, create=False)
+    archive = _open(db)
     try:
         matches = archive.search(query, limit, edition)
     finally:
@@ -350,13 +475,9 @@ def coverage(db, as_json):
       caravan-archive coverage
       caravan-archive coverage --json | grep '"state": "failed"'
     """
-    from .archive import OutdatedArchive, STATES
+    from .archive import STATES
 
-    try:
-        archive = Archive(db, read_only=True)
-    except OutdatedArchive as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
+    archive = _open(db)
     try:
         if as_json:
             for row in archive.coverage():
@@ -391,7 +512,7 @@ def reextract(db):
     """
     from .reextract import reextract as run
 
-    archive = Archive(db, create=False)
+    archive = _open(db, read_only=False)
     try:
         archive.acquire()
         report = run(archive)
@@ -409,9 +530,12 @@ def reextract(db):
 
 
 @cli.command("sample-site")
-@click.option("--port", default=8000, show_default=True, help="Port of the Russian edition on 127.0.0.1 (0 picks a free one).")
-@click.option("--kk-port", default=8002, show_default=True, help="Port of the Kazakh edition (0 picks a free one).")
-@click.option("--articles", default=50, show_default=True, help="How many articles each edition holds.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the Russian edition on 127.0.0.1 (0 picks a free one).")
+@click.option("--kk-port", default=8002, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the Kazakh edition (0 picks a free one).")
+@click.option("--articles", default=50, show_default=True, type=click.IntRange(min=8),
+              help="How many articles each edition holds (at least 8).")
 def sample_site(port, kk_port, articles):
     """Serve the bundled imitation of www.caravan.kz and kaz.caravan.kz on loopback until interrupted.
 
@@ -425,8 +549,12 @@ def sample_site(port, kk_port, articles):
     from .sample_site.model import SampleSite
     from .sample_site.server import make_server
 
-    servers = [make_server(SampleSite(articles=articles, edition=code), number)
-               for code, number in (("ru", port), ("kk", kk_port))]
+    try:
+        servers = [make_server(SampleSite(articles=articles, edition=code), number)
+                   for code, number in (("ru", port), ("kk", kk_port))]
+    except OSError as error:
+        raise BadInput(f"--port {port} / --kk-port {kk_port}: {error.strerror or error}; choose other ports "
+                       "(0 picks a free one)") from None
     ru, kk = (f"http://127.0.0.1:{server.server_address[1]}" for server in servers)
     click.echo(f"Sample site with {articles} articles per edition: ru at {ru}/, kk at {kk}/ (Ctrl-C stops)")
     threading.Thread(target=servers[1].serve_forever, name="sample-site-kk", daemon=True).start()
@@ -441,7 +569,22 @@ def sample_site(port, kk_port, articles):
 
 
 def main():
-    cli()
+    """Every error a user can cause ends as one line and a non-zero exit, never a traceback."""
+    try:
+        cli(standalone_mode=False, prog_name="caravan-archive")
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        hint = f" (see: caravan-archive {error.ctx.command_path.split(' ', 1)[-1]} --help)" if (
+            isinstance(error, click.UsageError) and error.ctx and " " in error.ctx.command_path) else ""
+        click.echo(f"Error: {error.format_message()}{hint}", err=True)
+        sys.exit(EXIT_BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
+    except (OSError, sqlite3.DatabaseError) as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

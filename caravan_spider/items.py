@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -15,13 +15,15 @@ class ArticlePage:
     etag: str | None
     last_modified: str | None
     fetched_at: str  # UTC, ISO 8601
-    body: bytes  # as Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware
-    article_id: int  # from the URL; the record's own id wins when the page parses
+    # As Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware. Never in a
+    # repr, so no log line can hold page bytes.
+    body: bytes = field(repr=False)
+    article_id: int  # from the requested URL; a page whose canonical names another post is a Failure
     lastmod: str | None  # the sitemap's <lastmod>, when the URL came from a sitemap
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
-    edition: str = "ru"  # which edition was asked; the record's own edition wins when the page parses
+    edition: str = "ru"  # which edition was asked (a record of another post is a Failure)
     gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
 
 
@@ -38,7 +40,6 @@ class NotModified:
 # Facts for the archive that are not items, sent as Scrapy signals (crawler.signals.send_catch_log),
 # so that they never reach feed exports (`scrapy crawl caravan -O x.jsonl` gets article records only).
 listed = object()  # listed=Listed(...): posts a discovery page named
-fetch_failed = object()  # failed=FetchFailed(...): an article request that brought nothing
 
 
 @dataclass
@@ -52,10 +53,29 @@ class Listed:
 
 
 @dataclass
-class FetchFailed:
-    """An article request that brought nothing to archive (network error, 5xx, 404 of a new post)."""
+class Gone:
+    """An article URL answered 404 or 410: an archived article becomes unpublished (and is rechecked
+    on its schedule); any other is not asked again until a sitemap says it changed."""
 
-    edition: str
     article_id: int
     url: str
-    kind: str  # http_404, TimeoutError, ...
+    status: int
+    fetched_at: str
+    body: bytes = field(repr=False)
+    edition: str = "ru"
+
+
+@dataclass
+class Failure:
+    """A fetch that gave nothing to archive: an article (article_id set) or a discovery URL.
+
+    kind is short and countable (http_500, truncated, canonical_conflict, off_origin, ...);
+    detail says what happened to this one.
+    """
+
+    url: str
+    kind: str
+    detail: str
+    article_id: int | None = None
+    source: str = "article"  # article, sitemap, feed or listing
+    edition: str = "ru"

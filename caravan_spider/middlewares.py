@@ -13,8 +13,19 @@ import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
+                               IgnoreRequest)
 from scrapy.utils.response import response_status_message
+from twisted.internet.error import ConnectError
+
+from .closing import schedule_close
+
+# Errors that mean "nobody answers at that address", as opposed to one page failing.
+UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ConnectError)
 
 logger = logging.getLogger(__name__)
 
@@ -67,4 +78,113 @@ class PoliteRetryMiddleware(RetryMiddleware):
     async def process_exception(self, request, exception):
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
+        if isinstance(exception, UNREACHABLE) and not self.crawler.stats.get_value("response_received_count"):
+            # Nothing of the site has answered yet: it is down or the address is wrong. Say so
+            # now rather than after minutes of backoff for every start request.
+            message = f"{urlsplit(request.url).netloc} could not be reached ({type(exception).__name__}: {exception})"
+            if not self.crawler.stats.get_value("caravan/unreachable"):
+                self.crawler.stats.set_value("caravan/unreachable", message)
+                logger.error("%s", message)
+                schedule_close(self.crawler, "site_unreachable")
+            return None
         return await self._wait_and_retry(request, exception, self._backoff(request))
+
+
+class TooLarge(IgnoreRequest):
+    """A body over DOWNLOAD_MAXSIZE once decompressed (a gzip bomb)."""
+
+
+class BoundedDecompression(HttpCompressionMiddleware):
+    """Scrapy's decompression, with its size limit, minus one leak: the IgnoreRequest it raises
+    chains the decoding error, whose traceback holds the frames and so the partly decoded body
+    (DOWNLOAD_MAXSIZE bytes) until the garbage collector happens by: 50 gzip bombs held ~800 MiB."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as error:
+            message = str(error)
+        raise TooLarge(message)  # outside the except block: no __context__, no frames kept
+
+
+class OffOrigin(IgnoreRequest):
+    """A request or redirect that would leave the crawl's origin (scheme, host and port)."""
+
+
+class AlreadyFetched(IgnoreRequest):
+    """A second request for an article or discovery URL in one run (a JOBDIR queue replayed)."""
+
+
+class OriginGuard:
+    """Keep the crawl on the origin it was given: OffsiteMiddleware compares host names only,
+    so a redirect to another port or scheme of the same host would be followed.
+
+    Sits before RedirectMiddleware (a higher number sees responses first); every refused
+    redirect reaches the request's errback as OffOrigin, where it is counted.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _origin(self):
+        origin = getattr(self.crawler.spider, "origin", None)
+        return (origin.scheme, origin.host, origin.port) if origin else None
+
+    @staticmethod
+    def _key(url: str):
+        parts = urlsplit(url)
+        try:
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:
+            port = None
+        return parts.scheme, (parts.hostname or "").lower(), port
+
+    def process_request(self, request):
+        origin = self._origin()
+        if origin and self._key(request.url) != origin:
+            self.crawler.stats.inc_value("caravan/refused/off_origin")
+            raise OffOrigin(f"{request.url} is not on the crawl's origin")
+
+    def process_response(self, request, response):
+        origin = self._origin()
+        location = response.headers.get("Location")
+        if origin and 300 <= response.status < 400 and location:
+            target = urljoin(request.url, location.decode("latin-1").strip())
+            if self._key(target) != origin:
+                self.crawler.stats.inc_value("caravan/refused/redirect")
+                logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", request.url, target)
+                raise OffOrigin(f"redirect to {target} leaves the crawl's origin")
+        return response
+
+
+class OncePerRun:
+    """Fetch each article and each discovery URL at most once per run.
+
+    The scheduler's duplicate filter is off (see settings.py), and a resumed JOBDIR queue holds
+    requests that the new run plans again; retries and redirects of one request pass.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.seen: set = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request):
+        if request.meta.get("retry_times") or request.meta.get("redirect_times"):
+            return None
+        article_id = request.meta.get("article_id")
+        key = ("article", article_id) if article_id is not None else ("url", request.url)
+        if article_id is None and not request.meta.get("discovery"):
+            return None
+        if key in self.seen:
+            self.crawler.stats.inc_value("caravan/skipped/already_fetched")
+            raise AlreadyFetched(f"{request.url} was already fetched in this run")
+        self.seen.add(key)
+        return None

@@ -1,16 +1,23 @@
-"""Store what the spider fetched into the archive, one transaction per page, and record the run."""
+"""Store what the spider fetched into the archive, one transaction per page, and record the run.
+
+The run's outcome (README, "Run outcomes") is decided here when the spider closes:
+interrupted, failed, drift, incomplete or finished.
+"""
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from . import boilerplate
-from .archive import Archive, ArchiveLocked, utcnow
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, content_hash, utcnow
+from .closing import schedule_close
 from .drift import Coverage
-from .items import ArticlePage, FetchFailed, Listed, NotModified, fetch_failed, listed
+from .items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
 from .schedule import parse_schedule
 
@@ -21,23 +28,33 @@ class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        self.db_path = crawler.settings.get("CARAVAN_DB")
-        self.min_coverage = crawler.settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
-        self.min_pages = crawler.settings.getint("CARAVAN_DRIFT_MIN_PAGES")
-        self.schedule = parse_schedule(crawler.settings.get("CARAVAN_RECHECK_SCHEDULE"))
+        settings = crawler.settings
+        self.db_path = settings.get("CARAVAN_DB")
+        self.min_coverage = settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
+        self.min_pages = settings.getint("CARAVAN_DRIFT_MIN_PAGES")
+        self.max_failed_share = settings.getfloat("CARAVAN_MAX_FAILED_SHARE")
+        self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
+        self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
+        self.schedule = parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.record_listed, signal=listed)
-        crawler.signals.connect(self.record_failure, signal=fetch_failed)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def open_spider(self):
-        archive = Archive(self.db_path)
+        if self.db_path == DEFAULT_DB:  # `scrapy crawl caravan` in a fresh checkout; other folders must exist
+            Path(DEFAULT_DB).parent.mkdir(exist_ok=True)
+        try:
+            archive = Archive(self.db_path)
+        except (NotAnArchive, OSError) as error:
+            self.stats.set_value("caravan/cannot_open", str(error))
+            logger.error("%s", error)
+            return
         try:
             archive.acquire()
         except ArchiveLocked as error:
@@ -53,46 +70,65 @@ class ArchivePipeline:
         self.stats.set_value("caravan/run_id", self.run_id)
 
     def record_listed(self, listed: Listed) -> None:
-        """Coverage: the posts one discovery page listed."""
+        """Coverage: the posts one discovery page listed (the spider's `listed` signal)."""
         if self.archive is not None:
             self.archive.record_listed([(listed.edition, *entry) for entry in listed.entries], listed.source,
                                        listed.listed_at)
             self.stats.inc_value(f"caravan/listed/{listed.source}", len(listed.entries))
 
-    def record_failure(self, failed: FetchFailed) -> None:
-        if self.archive is not None:
-            self.archive.listing_state(failed.edition, failed.article_id, "failed", failed.kind, utcnow())
-
     def process_item(self, item):
         if self.archive is None:
-            raise DropItem("the archive is not open (locked by another run)")
+            raise DropItem("the archive is not open")
+        try:
+            return self._store(item)
+        except (sqlite3.Error, OSError) as error:
+            # Nothing more can be archived: stop instead of fetching pages we cannot keep.
+            self.stats.inc_value("caravan/errors/storage")
+            self.stats.set_value("caravan/storage_error", f"{type(error).__name__}: {error}")
+            logger.error("could not store %s: %s: %s; stopping the run", getattr(item, "url", "?"),
+                         type(error).__name__, error)
+            schedule_close(self.crawler, "storage_error")
+            raise DropItem(f"not stored: {type(error).__name__}") from None
+
+    def _failure(self, item: Failure):
+        self.stats.inc_value(f"caravan/errors/{item.kind}" if item.source == "article"
+                             else f"caravan/errors/{item.source}:{item.kind}")
+        self.stats.inc_value("caravan/articles/failed" if item.source == "article" else "caravan/discovery/failed")
+        (logger.error if item.source == "article" else logger.warning)("%s", item.detail)
+        self.archive.record_problem(self.run_id, item.source, item.kind, item.url, item.article_id, item.detail)
+        if item.source == "article" and item.article_id is not None:
+            self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
+
+    def _store(self, item):
+        if isinstance(item, Failure):
+            self._failure(item)  # logged there, once: not again as a dropped item
+            raise DropItem(item.detail, log_level="DEBUG")
         if isinstance(item, NotModified):
-            self.archive.mark_unchanged((item.edition, item.article_id), item.fetched_at, self.run_id)
+            key = (item.edition, item.article_id)
+            self.archive.mark_unchanged(key, item.fetched_at, self.run_id)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
-            return self.archive.article_record((item.edition, item.article_id))
+            return self.archive.article_record(key)
+        if isinstance(item, Gone):
+            if self._unpublished(item, f"http_{item.status}"):
+                raise DropItem(f"article {item.edition}/{item.article_id} answered {item.status}: unpublished",
+                               log_level="DEBUG")
+            self.archive.store(self._capture(item, None, None, None), None, None, PARSER_VERSION, None)
+            self.archive.listing_state(item.edition, item.article_id, "not_article", f"http_{item.status}",
+                                       item.fetched_at)
+            self.stats.inc_value("caravan/articles/gone")
+            raise DropItem(f"article {item.article_id} answered {item.status}")
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
-        key = (item.edition, item.article_id)
-        capture = {"edition": item.edition, "article_id": item.article_id, "url": item.url, "status": item.status,
-                   "content_type": item.content_type, "etag": item.etag, "last_modified": item.last_modified,
-                   "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
-                   "note": "body as received after Content-Encoding was decoded"}
-        if item.gone:
-            capture["note"] += f"; the site says the article is gone: {item.gone}"  # e.g. where a 301 pointed
-            if self.archive.unpublish(capture, key, item.gone, item.fetched_at, self.run_id):
-                self.stats.inc_value("caravan/articles/gone")
-                logger.warning("article %s/%s is gone from the site (%s): marked unpublished", *key, item.gone)
-                return item
-            if item.status in (404, 410):
-                # A post the archive never held: a failure to fetch it, as before.
-                self.archive.listing_state(*key, "failed", item.gone, item.fetched_at)
-                self.stats.inc_value("caravan/articles/failed")
-                self.stats.inc_value(f"caravan/errors/{item.gone}")
-                raise DropItem(f"article {item.url} failed: {item.gone}")
+        if item.gone and self._unpublished(item, item.gone, item.content_type):
+            raise DropItem(f"article {item.edition}/{item.article_id} is gone ({item.gone}): unpublished",
+                           log_level="DEBUG")
+        if item.record is not None and self._much_shorter(item):
+            raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
+        capture = self._capture(item, item.content_type, item.etag, item.last_modified)
         outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
         if item.record is None:
-            self.archive.listing_state(*key, "not_article", item.reason, item.fetched_at)
+            self.archive.listing_state(item.edition, item.article_id, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
             self.stats.inc_value("caravan/not_articles")
             self.stats.inc_value(f"caravan/not_articles/{item.reason}")
@@ -103,23 +139,87 @@ class ArchivePipeline:
         # as `caravan-archive export` writes it; the page's bytes stay in the archive.
         return item.record
 
+    def _capture(self, item, content_type, etag, last_modified) -> dict:
+        return {"edition": item.edition, "article_id": item.article_id, "url": item.url, "status": item.status,
+                "content_type": content_type, "etag": etag, "last_modified": last_modified,
+                "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
+                "note": "body as received after Content-Encoding was decoded"}
+
+    def _unpublished(self, item, reason: str, content_type: str | None = None) -> bool:
+        """An archived article the site no longer shows: marked unpublished, its answer kept as a
+        capture. False when the archive does not hold it as an article."""
+        capture = self._capture(item, content_type, None, None)
+        capture["note"] += f"; the site says the article is gone: {reason}"  # e.g. where a 301 pointed
+        if not self.archive.unpublish(capture, (item.edition, item.article_id), reason, item.fetched_at,
+                                      self.run_id):
+            return False
+        self.stats.inc_value("caravan/articles/unpublished")
+        logger.warning("article %s/%s is gone from the site (%s): marked unpublished", item.edition,
+                       item.article_id, reason)
+        return True
+
+    def _much_shorter(self, item: ArticlePage) -> bool:
+        """A text suddenly much shorter than the archived one is held back, not stored, until the
+        same text is seen again by a later fetch (then the shortening is the editor's)."""
+        held = self.archive.held_words(item.article_id, item.edition)
+        words = item.record["word_count"]
+        if not held or words >= held * self.shorter_ratio:
+            return False
+        digest = content_hash(item.record)
+        if self.archive.was_held_back(item.article_id, digest):  # the same text: its edition too
+            return False
+        detail = (f"article {item.article_id}: {words} words where the archive holds {held}; held back until "
+                  "the same text is fetched again")
+        self.archive.record_problem(self.run_id, "article", "much_shorter", item.url, item.article_id, detail,
+                                    digest)
+        self.stats.inc_value("caravan/errors/much_shorter")
+        self.stats.inc_value("caravan/articles/failed")
+        logger.error("%s", detail)
+        return True
+
+    def outcome(self, reason: str, problems: list[str]) -> tuple[str, str]:
+        """The run's status and the message that explains it."""
+        get = self.stats.get_value
+        planned = sum(v for k, v in self.stats.get_stats().items() if k.startswith("caravan/planned/"))
+        failed = get("caravan/articles/failed", 0)
+        if reason == "shutdown":
+            return "interrupted", "interrupted (Ctrl-C or SIGTERM); the next run continues"
+        if get("caravan/unreachable"):
+            return "failed", get("caravan/unreachable")
+        if get("caravan/storage_error"):
+            return "failed", f"could not store into {self.db_path}: {get('caravan/storage_error')}"
+        if reason != "finished":
+            return "failed", f"finish reason: {reason}"
+        if planned and failed > planned * self.max_failed_share:
+            return "failed", f"{failed} of {planned} planned article fetches failed"
+        if problems:
+            return "drift", "; ".join(problems)
+        discovery = get("caravan/discovery/failed", 0)
+        if discovery:
+            if not (get("caravan/sitemaps_read") or get("caravan/discovery/read")):
+                return "failed", "no sitemap, feed or listing page could be read"
+            return "incomplete", (f"{discovery} sitemap, feed or listing URL(s) could not be read: "
+                                  "articles listed there may be missing")
+        if failed > planned * self.tolerated_failed_share:
+            return "incomplete", f"{failed} of {planned} planned article fetches failed; the next run retries them"
+        message = f"finish reason: {reason}"
+        if failed:
+            message += f"; {failed} article(s) failed and are retried next run"
+        return "finished", message
+
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
         problems = self.coverage.problems(self.min_coverage, self.min_pages)
+        for problem in problems:
+            logger.error("site drift: %s", problem)
+        status, message = self.outcome(reason, problems)
         stats = self.stats.get_stats()
-        if problems:
-            status = "drift"
-            for problem in problems:
-                logger.error("site drift: %s", problem)
-        elif reason == "finished":
-            status = "finished"
-        else:
-            status = "failed"
         prefix = "downloader/response_status_count/"
+        # Each failure once, by kind: what became of a page, not how many attempts it took.
         errors = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("caravan/errors/")}
-        errors.update({k.rsplit("/", 1)[1]: v for k, v in stats.items()
-                       if k.startswith("downloader/exception_type_count/")})
+        if stats.get("caravan/refused/redirect"):
+            errors["refused_redirects"] = stats["caravan/refused/redirect"]
         figures = {
             "requests": stats.get("downloader/request_count", 0),
             "responses_by_status": {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)},
@@ -131,15 +231,20 @@ class ArchivePipeline:
             "bytes_downloaded": stats.get("downloader/response_bytes", 0),
             "errors_by_kind": errors,
             "coverage": self.coverage.as_dict(),
-            "message": "; ".join(problems) if problems else f"finish reason: {reason}",
+            "message": message,
         }
-        self.archive.finish_run(self.run_id, status, figures)
-        settings = self.crawler.settings
-        for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
-                                         settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
-                                         settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
-            logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
-                        learned.edition, learned.pages)
+        try:
+            self.archive.finish_run(self.run_id, status, figures)
+            settings = self.crawler.settings
+            for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
+                                             settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
+                                             settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
+                logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
+                            learned.edition, learned.pages)
+        except sqlite3.Error as error:
+            logger.error("could not record the end of run %s: %s", self.run_id, error)
+            status = "failed"
         self.stats.set_value("caravan/status", status)
+        self.stats.set_value("caravan/message", message)
         self.archive.close()
         self.archive = None

@@ -169,7 +169,7 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
     if stored:
         lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
-    if run["status"] != "finished":
+    if run["status"] != "finished" or run["articles_failed"]:
         lines.append(f"  {run['message']}")
     lines.append(f"{db} holds {total} articles. {hints(db)}")
     return lines

@@ -2,7 +2,7 @@
 
 Every other copy is derived from it and checked by tests/test_record.py, which fails when one drifts:
 the JSON Schema of `export` (`schema/article.schema.json`), the record columns of the archive's
-`articles` and `revisions` tables, Datasette's column descriptions (`archive/metadata.yml`) and the
+`articles` and `revisions` tables, Datasette's column descriptions (`reading_room/metadata.yml`) and the
 README's table. `python scripts/sync_record.py` rewrites the three files from this definition.
 
 Adding a field: add it here with its description (and its JSON Schema constraints), add a migration

@@ -28,10 +28,27 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "caravan_spider.middlewares.PoliteRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "caravan_spider.middlewares.BoundedDecompression": 590,  # the same, without keeping refused bodies
+    # Never leave the origin (scheme, host, port): sees redirects before RedirectMiddleware (600).
+    "caravan_spider.middlewares.OriginGuard": 650,
+    # Each article and discovery URL once per run, also when a JOBDIR queue is replayed.
+    "caravan_spider.middlewares.OncePerRun": 50,
 }
 CARAVAN_RETRY_BACKOFF = 5.0  # seconds before the first retry; doubled for each further one
 CARAVAN_RETRY_BACKOFF_MAX = 120.0
 CARAVAN_MAX_RETRY_AFTER = 600  # seconds; a longer Retry-After leaves the page to the next run
+
+# --- Limits: what one response may cost ---------------------------------------------------------
+# DOWNLOAD_MAXSIZE bounds a page both as received and after gzip/br decompression (Scrapy's
+# HttpCompressionMiddleware stops decoding there): a gzip bomb is refused at 16 MiB, not 4 GiB.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+# Sitemaps may be larger (the protocol allows 50 MB uncompressed); a .xml.gz sitemap is opened with
+# scrapy.utils.gz.gunzip(max_size=...) up to this size.
+CARAVAN_SITEMAP_MAXSIZE = 50 * 1024 * 1024
+# A body shorter than its Content-Length is an error (retried), never a page.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # --- The archive --------------------------------------------------------------------------------
 CARAVAN_DB = "archive/caravan.db"
@@ -44,6 +61,16 @@ CARAVAN_CLOCK = None  # ISO datetime a run takes as "now" for the schedule (test
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages
+# Planned article fetches that may fail (listed, retried next run) before the run is `incomplete`,
+# and beyond which it `failed`.
+CARAVAN_TOLERATED_FAILED_SHARE = 0.05
+CARAVAN_MAX_FAILED_SHARE = 0.5
+# A text with fewer words than this share of the archived one is held back (not stored) until a
+# later fetch gives the same text again: a cut page must not replace a whole one.
+CARAVAN_MUCH_SHORTER_RATIO = 0.5
+# An article URL whose last answer was not an article (empty, «Страница не найдена») is asked
+# again this many hours later, then after twice as long each time (at most 30 days).
+CARAVAN_RECHECK_NOT_ARTICLE_HOURS = 1.0
 
 # --- Extraction ---------------------------------------------------------------------------------
 # Furniture learned from the archive's own captures at the end of every run (boilerplate.py): a
@@ -56,7 +83,9 @@ CARAVAN_FURNITURE_MIN_PAGES = 5
 # switched off, to see what the generic path alone makes of the site.
 CARAVAN_LAYOUTS = "all"
 ITEM_PIPELINES = {"caravan_spider.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None}
+# Telnet is off, and so is the remote-control extension that would otherwise listen beside it.
+EXTENSIONS = {"caravan_spider.progress.Progress": 500, "scrapy.extensions.telnet.TelnetConsole": None,
+              "scrapy.extensions.remote_control.RemoteControl": None}
 CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
 CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 

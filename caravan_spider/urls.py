@@ -79,11 +79,17 @@ class Origin:
     def __init__(self, base_url: str | None = None, edition: str = "ru"):
         self.edition = EDITIONS[edition]
         base_url = base_url or self.edition.origin
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        try:
+            parts = urlsplit(base_url)
+            port = parts.port
+        except ValueError:
+            parts, port = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"base URL {base_url!r} is not an http(s) origin such as {self.edition.origin}")
         self.base = f"{parts.scheme}://{parts.netloc}"
+        self.scheme = parts.scheme
         self.host = (parts.hostname or "").lower()
+        self.port = port or {"http": 80, "https": 443}[parts.scheme]
 
     def url(self, path: str) -> str:
         return self.base + path

@@ -72,5 +72,5 @@ def test_search_runs_and_export_on_the_crawled_archive(crawled):
 @pytest.mark.e2e
 def test_commands_on_a_missing_archive_say_so(tmp_path):
     result = cli("export", "--db", str(tmp_path / "none.db"))
-    assert result.returncode == 2
+    assert result.returncode == 64  # bad input (EX_USAGE), one line
     assert "does not exist" in result.stderr

@@ -56,7 +56,8 @@ NON_ARTICLE_PATHS = (
 
 def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
           content_type: str | None = None, furniture: Furniture | None = None) -> Article:
-    """The article on a page; raises NotAnArticle with the reason when there is none.
+    """The article on a page; raises NotAnArticle with the reason when there is none. The short
+    form of `explain` for scripts and tests.
 
     `furniture`: lines the site repeats on many pages, learned from the archive (see boilerplate.py).
     """
@@ -69,7 +70,10 @@ def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
 def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
             content_type: str | None = None, furniture: Furniture | None = None,
             layouts: str | None = None) -> Extraction:
-    """`layouts="generic"` switches the known layouts off (as CARAVAN_LAYOUTS=generic does)."""
+    """The entry the spider, `extract` and `reextract` use: the record or the reason there is none,
+    the layout that read the page and the source of each field.
+
+    `layouts="generic"` switches the known layouts off (as CARAVAN_LAYOUTS=generic does)."""
     page = Page(html, url, fetched_at, content_type)
     layout = pick(page, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
@@ -123,6 +127,8 @@ def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
 
 
 def _not_an_article(page: Page) -> str | None:
+    if page.refused:
+        return page.refused
     heading = page.text_of("//h1") or ""
     if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
         return "not found page («Страница не найдена»)"

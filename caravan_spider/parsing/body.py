@@ -8,7 +8,6 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
-import re
 from dataclasses import dataclass, field
 
 import lxml.html
@@ -18,7 +17,7 @@ from ..text import clean_line, word_count
 from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
-from .page import Page
+from .page import Page, parse_whole
 from .phrases import CREDIT_PREFIX, FURNITURE_LINES
 from .signals import VIEWS_LINE, agrees, fold
 
@@ -99,8 +98,10 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
 
 def _trafilatura(html: str, url: str, recall: bool) -> str:
     mode = {"favor_recall": True} if recall else {"favor_precision": True}
+    # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
     return trafilatura.extract(
-        html, url=url, include_comments=False, include_tables=True, include_images=False, include_links=False,
+        parse_whole(html, remove_comments=True, remove_pis=True)[0], url=url, include_comments=False,
+        include_tables=True, include_images=False, include_links=False,
         deduplicate=False, with_metadata=False, **mode,
     ) or ""
 

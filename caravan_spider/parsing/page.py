@@ -20,6 +20,19 @@ def strip_site_suffix(title: str | None) -> str | None:
     return SITE_SUFFIX.sub("", title).strip() if title else None
 
 
+def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None]:
+    """An lxml tree of the whole page, and why it is not whole (None when it is).
+
+    huge_tree: without it lxml silently stops at depth 256 or at a 10 MB text node (an inline
+    script) and drops the text after it. Deeper than libxml2's 2048 levels is reported.
+    """
+    parser = lxml.html.HTMLParser(huge_tree=True, **options)
+    doc = lxml.html.document_fromstring(html, parser=parser)
+    refused = next((f"markup not parsed whole ({e.message.strip()})" for e in parser.error_log
+                    if e.level_name == "FATAL" or e.type_name == "ERR_RESOURCE_LIMIT"), None)
+    return doc, refused
+
+
 def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
     if not re.search(r"charset=", content_type or "", re.I) and not body.startswith(
             (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
@@ -41,13 +54,13 @@ class Page:
             # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
             # Cyrillic text is practically never valid UTF-8 by accident.
-            self.encoding, html = _decode(content_type, html)
-        else:
-            self.encoding = None
+            _, html = _decode(content_type, html)
         self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
         self.url = url
         self.fetched_at = fetched_at
-        self.doc = lxml.html.document_fromstring(self.html or "<html></html>")
+        # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
+        # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
+        self.doc, self.refused = parse_whole(self.html or "<html></html>")
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:

@@ -6,11 +6,13 @@ are followed to the end. Every link is reduced to its article's canonical path a
 so an AMP copy, a `utm_*` variant or `caravan.kz` without `www.` is fetched once.
 
 Both editions are crawled by default: the Russian one (www.caravan.kz, /news/) and the Kazakh
-one (kaz.caravan.kz, /art/), each from its own origin; post ids are per edition.
+one (kaz.caravan.kz, /art/), each from its own origin; post ids are per edition, so the spider
+knows an article by (edition, article_id).
 
 Besides new and changed articles, each run re-asks (conditionally) the archived articles whose
 next check is due (schedule.py). A known article that answers 404/410, a not-found page or a
-redirect to something else is reported as gone, and the archive marks it unpublished.
+redirect to something else is reported as gone, and the archive marks it unpublished. Every post
+a discovery page lists is reported for coverage (the `listed` signal, see items.py).
 
 Arguments (`-a name=value`): edition (ru, kk or all), base_url (a mirror or the sample site:
 `URL` for the one chosen edition, or `ru=URL,kk=URL`), since (YYYY-MM-DD), full (revisit
@@ -19,21 +21,22 @@ everything, conditionally).
 
 from __future__ import annotations
 
-import gzip
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.settings import SETTINGS_PRIORITIES
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from .. import __version__
+from .. import __version__, boilerplate
 from ..almaty import localize
 from ..archive import Archive, Known
-from .. import boilerplate
-from ..items import ArticlePage, FetchFailed, Listed, NotModified, fetch_failed, listed
+from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
+from ..middlewares import AlreadyFetched
 from ..parsing import explain
 from ..parsing.dates import parse_machine
 from ..schedule import is_due
@@ -63,15 +66,30 @@ def _held_since(known: Known) -> datetime:
     return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
 
+def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
+    """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first not-article answer, doubled for each further one."""
+    last = _as_datetime(known.fetched_at)
+    wait = timedelta(hours=hours * 2 ** max(known.misses - 1, 0))
+    return last is None or now >= last + min(wait, timedelta(days=30))
+
+
 def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since: datetime | None = None,
-              full: bool = False) -> str | None:
-    """Why an article should be fetched this run ("new", "full", "lastmod", "since", "due"), or
-    None when the archive's copy will do. Pure: the clock is an argument."""
+              full: bool = False, recheck_hours: float = 6.0) -> str | None:
+    """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
+    "due"), or None when the archive's copy will do. Pure: the clock is an argument."""
     lastmod_at = _as_datetime(lastmod)
     if since and lastmod_at and lastmod_at < since:
         return None  # cannot have been published since: its last change is older
     if known is None:
         return "new"
+    if not known.is_article:
+        # Its last answer was not an article (empty, «Страница не найдена», a 404): ask
+        # again later, less often each time; a 404/410 is left alone until its lastmod moves.
+        if lastmod_at and lastmod_at >= _held_since(known):
+            return "lastmod"
+        if not known.gone and not_article_recheck_due(known, now, recheck_hours):
+            return "recheck"
+        return None
     if full:
         return "full"
     if lastmod_at and lastmod_at >= _held_since(known):
@@ -99,10 +117,11 @@ class CaravanSpider(scrapy.Spider):
         self.full = str(full).lower() in ("1", "true", "yes")
         self.seen: set[tuple[str, int]] = set()
         self.known: dict[tuple[str, int], Known] = {}
-        self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
-        self.listing_fallback: set[str] = set()
         self.furniture: dict = {}
         self.layouts = "all"
+        self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
+        self.listing_fallback: set[str] = set()
+        self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
 
     @classmethod
     def update_settings(cls, settings):
@@ -118,7 +137,6 @@ class CaravanSpider(scrapy.Spider):
         chosen = base_urls([v for v in (spider._base_url or "").split(",") if v.strip()], spider.edition)
         defaults = {"ru": settings.get("CARAVAN_BASE_URL"), "kk": settings.get("CARAVAN_KK_BASE_URL")}
         spider.origins = {code: Origin(url or defaults[code], code) for code, url in chosen.items()}
-        spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
         if all(o.host in LOOPBACK or o.host.startswith("127.") for o in spider.origins.values()) \
                 and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
@@ -127,7 +145,10 @@ class CaravanSpider(scrapy.Spider):
             for name, value in FULL_SPEED.items():
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
+        spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
+        spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
+        spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
         clock = settings.get("CARAVAN_CLOCK")
         spider.clock = datetime.fromisoformat(clock) if clock else None
         # The archive is the source of truth for what is already held: a killed run
@@ -146,10 +167,15 @@ class CaravanSpider(scrapy.Spider):
         return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
 
     @property
+    def origin(self) -> Origin:
+        """The origin of the first edition crawled (the only one, with --edition ru or kk)."""
+        return next(iter(self.origins.values()))
+
+    @property
     def base_url(self) -> str:
         """Where this run fetched from, as crawl_runs records it."""
         if len(self.origins) == 1:
-            return next(iter(self.origins.values())).base
+            return self.origin.base
         return " ".join(f"{code}={origin.base}" for code, origin in self.origins.items())
 
     def now(self) -> datetime:
@@ -159,6 +185,8 @@ class CaravanSpider(scrapy.Spider):
     async def start(self):
         if self.crawler.stats.get_value("caravan/locked"):
             raise CloseSpider("archive_locked")  # another run holds the archive (see pipelines.py)
+        if self.crawler.stats.get_value("caravan/cannot_open"):
+            raise CloseSpider("archive_unavailable")
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
@@ -168,13 +196,11 @@ class CaravanSpider(scrapy.Spider):
         # which is followed, and a removed one with its 404. (Scrapy pulls start requests lazily.)
         for request in list(self._rechecks()):
             yield request
-        for edition, origin in self.origins.items():
+        for edition in self.origins:
             if not self.settings.getbool("ROBOTSTXT_OBEY"):
-                yield scrapy.Request(origin.url("/robots.txt"), callback=self.parse_robots,
-                                     errback=self.no_sitemaps, dont_filter=True, priority=30,
-                                     cb_kwargs={"edition": edition})
-            yield scrapy.Request(origin.url("/feed/"), callback=self.parse_feed, errback=self.discovery_failed,
-                                 priority=20, cb_kwargs={"edition": edition})
+                yield self._discover(edition, "/robots.txt", self.parse_robots, self.no_sitemaps, priority=30)
+            yield self._discover(edition, "/feed/", self.parse_feed, self.discovery_failed, priority=20,
+                                 source="feed")
             for page in range(1, self.listing_pages + 1):
                 yield self._listing(edition, page, follow=False)
 
@@ -191,6 +217,20 @@ class CaravanSpider(scrapy.Spider):
                 if request:
                     yield request
 
+    def _discover(self, edition: str, url: str, callback, errback, priority: int, source: str = "sitemap",
+                  guess: bool = False, **kwargs) -> scrapy.Request | None:
+        """A discovery request of an edition, or None when this run already asked for that URL."""
+        url = url if "://" in url else self.origins[edition].url(url)
+        if url in self.discovered:
+            self.crawler.stats.inc_value("caravan/skipped/discovery_repeat")
+            return None
+        self.discovered.add(url)
+        meta = {"discovery": True, "source": source, "guess": guess, "edition": edition}
+        if source == "sitemap":
+            meta["download_maxsize"] = self.sitemap_maxsize
+        return scrapy.Request(url, callback=callback, errback=errback, priority=priority, meta=meta,
+                              dont_filter=True, **kwargs)
+
     # --- discovery ------------------------------------------------------------------------------
     def _robots_received(self, response, request, spider):
         parts = urlsplit(response.url)
@@ -203,8 +243,9 @@ class CaravanSpider(scrapy.Spider):
             self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
         if response.status != 200:
             self.logger.warning("robots.txt answered %s; looking for sitemaps at the usual places", response.status)
-        for request in self.parse_robots(response, edition):
-            self.crawler.engine.crawl(request)
+        for request in self._sitemaps_from_robots(response, edition):
+            if request is not None:
+                self.crawler.engine.crawl(request)
 
     def _unless_robots_seen(self, edition: str):
         """Requests for the usual sitemap addresses when robots.txt never answered at all
@@ -213,8 +254,7 @@ class CaravanSpider(scrapy.Spider):
             self.robots_seen.add(edition)
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
             for url in ("/sitemap_index.xml", "/wp-sitemap.xml"):
-                yield scrapy.Request(self.origins[edition].url(url), callback=self.parse_sitemap,
-                                     errback=self.sitemap_failed, priority=10, cb_kwargs={"edition": edition})
+                yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
 
     def _follow_listings(self, edition: str):
         """Without sitemaps, listing pages are followed to the end (started once)."""
@@ -222,34 +262,50 @@ class CaravanSpider(scrapy.Spider):
             self.listing_fallback.add(edition)
             yield self._listing(edition, self.listing_pages + 1, follow=True)
 
-    def parse_robots(self, response, edition: str):
+    def parse_robots(self, response):
+        yield from self._sitemaps_from_robots(response, response.meta["edition"])
+
+    def _sitemaps_from_robots(self, response, edition: str):
         self.robots_seen.add(edition)
         origin = self.origins[edition]
         body = response.body if response.status == 200 else b""
         sitemaps = [origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
         sitemaps = [u for u in sitemaps if u]
-        if not sitemaps:
+        guess = not sitemaps
+        if guess:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
             sitemaps = [origin.url("/sitemap_index.xml"), origin.url("/wp-sitemap.xml")]
         for url in sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10,
-                                 cb_kwargs={"edition": edition})
+            yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
     def no_sitemaps(self, failure):
         self.logger.warning("robots.txt could not be read (%s); following listing pages instead",
                             failure.getErrorMessage())
-        yield from self._follow_listings(failure.request.cb_kwargs["edition"])
+        yield from self._follow_listings(failure.request.meta["edition"])
 
     def sitemap_failed(self, failure):
         request = failure.request
-        self.crawler.stats.inc_value("caravan/errors/sitemap")
-        self.logger.warning("sitemap %s could not be read (%s)", request.url, failure.getErrorMessage())
-        edition = request.cb_kwargs["edition"]
+        if failure.check(AlreadyFetched):
+            return
+        kind = failure_kind(failure)
+        if request.meta.get("guess") and kind == "http_404":
+            # One of the usual addresses we tried on the off chance: absence is no fault.
+            self.logger.info("no sitemap at %s", request.url)
+        else:
+            yield Failure(request.url, kind, f"sitemap {request.url} could not be read ({failure.getErrorMessage()})",
+                          source="sitemap")
+        edition = request.meta["edition"]
         if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
             yield from self._follow_listings(edition)
 
-    def _listed(self, edition: str, source: str, refs: list[tuple[ArticleRef, str | None]]):
-        """The posts a discovery page listed, for coverage (only those of this edition)."""
+    def _sitemap_unreadable(self, response, why: str):
+        yield Failure(response.url, "sitemap_unreadable", f"sitemap {response.url} {why}", source="sitemap")
+        edition = response.meta["edition"]
+        if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
+            yield from self._follow_listings(edition)
+
+    def _listed(self, edition: str, source: str, refs: list[tuple[ArticleRef, str | None]]) -> None:
+        """Coverage: the posts a discovery page listed (those of its edition), sent to the pipeline."""
         entries = {ref.article_id: (ref.article_id, ref.url, lastmod) for ref, lastmod in refs
                    if ref.edition == edition}
         if entries:
@@ -257,23 +313,34 @@ class CaravanSpider(scrapy.Spider):
                 signal=listed, listed=Listed(edition, source, list(entries.values()),
                                              datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
-    def parse_sitemap(self, response, edition: str):
+    def parse_sitemap(self, response):
+        edition = response.meta["edition"]
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gzip.decompress(body)
+            try:  # bounded: a small .gz can expand to gigabytes
+                body = gunzip(body, max_size=self.sitemap_maxsize)
+            except Exception as error:  # _DecompressionMaxSizeExceeded, or not gzip after all
+                yield from self._sitemap_unreadable(
+                    response, f"could not be decompressed within CARAVAN_SITEMAP_MAXSIZE "
+                              f"({self.sitemap_maxsize} B): {type(error).__name__}")
+                return
         try:
             sitemap = Sitemap(body)
         except Exception as error:  # lxml's own errors for what is not XML at all
-            self.logger.warning("sitemap %s is not XML (%s)", response.url, error)
+            yield from self._sitemap_unreadable(response, f"is not XML ({error})")
+            return
+        if sitemap.type not in ("sitemapindex", "urlset"):
+            yield from self._sitemap_unreadable(response, f"is not a sitemap (root element <{sitemap.type}>)")
             return
         self.crawler.stats.inc_value("caravan/sitemaps_read")
         self.crawler.stats.inc_value(f"caravan/sitemaps_read/{edition}")
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
                 url = self.origins[edition].rebase(entry["loc"])
-                if url:
-                    yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.sitemap_failed, priority=10,
-                                         cb_kwargs={"edition": edition})
+                request = self._discover(edition, url, self.parse_sitemap, self.sitemap_failed,
+                                         priority=10) if url else None
+                if request:
+                    yield request
             return
         refs = []
         for entry in sitemap:
@@ -288,25 +355,38 @@ class CaravanSpider(scrapy.Spider):
             if request:
                 yield request
 
-    def parse_feed(self, response, edition: str):
+    def parse_feed(self, response):
+        edition = response.meta["edition"]
+        self.crawler.stats.inc_value("caravan/discovery/read")
         yield from self._unless_robots_seen(edition)
         yield from self._follow_articles(edition, "feed", response.xpath("//item/link/text()").getall(), response.url)
 
-    def _listing(self, edition: str, page: int, follow: bool) -> scrapy.Request:
-        return scrapy.Request(self.origins[edition].listing_url(page), callback=self.parse_listing,
-                              errback=self.discovery_failed,
-                              cb_kwargs={"edition": edition, "page": page, "follow": follow}, priority=5)
+    def _listing(self, edition: str, page: int, follow: bool) -> scrapy.Request | None:
+        return self._discover(edition, self.origins[edition].listing_url(page), self.parse_listing,
+                              self.discovery_failed, priority=5, source="listing", guess=follow,
+                              cb_kwargs={"page": page, "follow": follow})
 
-    def parse_listing(self, response, edition: str, page: int, follow: bool):
+    def parse_listing(self, response, page: int, follow: bool):
+        edition = response.meta["edition"]
+        self.crawler.stats.inc_value("caravan/discovery/read")
         yield from self._unless_robots_seen(edition)
         links = response.xpath("//a/@href").getall()
         yield from self._follow_articles(edition, "listing", links, response.url)
         if follow and any(article_ref(link) for link in links):
-            yield self._listing(edition, page + 1, follow=True)
+            request = self._listing(edition, page + 1, follow=True)
+            if request:
+                yield request
 
     def discovery_failed(self, failure):
-        self.crawler.stats.inc_value("caravan/errors/discovery")
-        self.logger.warning("could not read %s (%s)", failure.request.url, failure.getErrorMessage())
+        request = failure.request
+        if failure.check(AlreadyFetched):
+            return
+        kind = failure_kind(failure)
+        if request.meta.get("guess") and kind == "http_404":
+            return  # the listing walk ran past its last page
+        source = request.meta.get("source", "listing")
+        yield Failure(request.url, kind, f"{source} {request.url} could not be read ({failure.getErrorMessage()})",
+                      source=source)
 
     def _follow_articles(self, edition: str, source: str, links: list[str], page_url: str):
         origin = self.origins[edition]
@@ -332,14 +412,15 @@ class CaravanSpider(scrapy.Spider):
         lastmod_at = _as_datetime(lastmod)
         if self.since and lastmod_at and lastmod_at < self.since:
             return None  # cannot have been published since: not a skip of something due
-        why = why_fetch(known, lastmod, now=self.now(), since=self.since, full=self.full)
+        why = why_fetch(known, lastmod, now=self.now(), since=self.since, full=self.full,
+                        recheck_hours=self.recheck_hours)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
         self.seen.add(ref.key)
         self.crawler.stats.inc_value(f"caravan/planned/{why}")
         headers = {}
-        if known is not None and why != "new":
+        if known is not None and known.is_article and why != "new":
             # Conditional request: an unchanged page costs a 304, not a download.
             if known.etag:
                 headers["If-None-Match"] = known.etag
@@ -353,58 +434,103 @@ class CaravanSpider(scrapy.Spider):
                   "handle_httpstatus_list": [304, 404, 410, *REDIRECTS]},
         )
 
-
     # --- fetched ------------------------------------------------------------------------------------
     def parse_article(self, response):
         fetched_at = datetime.now(timezone.utc)
         article_id, edition = response.meta["article_id"], response.meta["edition"]
+        stamp = fetched_at.isoformat(timespec="seconds")
         if response.status == 304:
-            yield NotModified(article_id=article_id, url=response.url, fetched_at=fetched_at.isoformat(timespec="seconds"),
-                              edition=edition)
+            yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp, edition=edition)
+            return
+        if response.status in (404, 410):
+            yield Gone(article_id=article_id, url=response.url, status=response.status, fetched_at=stamp,
+                       body=response.body, edition=edition)
+            return
+        if response.status in REDIRECTS:
+            yield from self._redirected(response, article_id, edition, stamp)
+            return
+        broken = not_whole(response)
+        if broken:
+            yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
-        gone, record, result = None, None, None
-        if response.status in REDIRECTS:
-            target = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
-            ref = article_ref(target)
-            origin = self.origins[edition]
-            if ref and ref.key == (edition, article_id) and response.meta.get("redirects", 0) < MAX_REDIRECTS:
-                # The same article under a new address (a changed slug): follow it.
-                url = origin.rebase(target)
-                if url:
-                    yield response.request.replace(url=url, meta={**response.meta,
-                                                                  "redirects": response.meta.get("redirects", 0) + 1})
-                    return
-            parts = urlsplit(target)
-            where = parts.path if origin.rebase(target) else target
-            gone = f"redirect to {where or '/'}"
-        elif response.status in (404, 410):
-            gone = f"http_{response.status}"
-        else:
+        if response.body.strip():
             result = explain(response.body, response.url, fetched_at, content_type,
                              boilerplate.for_url(self.furniture, response.url), self.layouts)
-            record = result.article.to_dict() if result.article else None
-            if result.article is None:
-                self.logger.info("not an article: %s (%s)", response.url, result.reason)
-                if result.reason.startswith("not found page"):
-                    gone = "not found page"
+            record, reason, layout = (result.article.to_dict() if result.article else None), result.reason, result.layout
+        else:
+            record, reason, layout = None, "empty response", None
+        if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
+            # The page names another post as itself (a wrong canonical link, a redirect to
+            # another post): storing it would overwrite that post's row with this page.
+            yield Failure(response.url, "canonical_conflict",
+                          f"article {article_id} at {response.url} calls itself article {record['article_id']} "
+                          f"({record['url']}); neither is changed", article_id, edition=edition)
+            return
+        gone = None
+        if record is None:
+            self.logger.info("not an article: %s (%s)", response.url, reason)
+            if reason and reason.startswith("not found page"):
+                gone = "not found page"  # for an archived article: it was unpublished
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
             etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
             last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
-            fetched_at=fetched_at.isoformat(timespec="seconds"), body=response.body,
-            article_id=record["article_id"] if record else article_id, lastmod=response.meta.get("lastmod"),
-            record=record, reason=result.reason if result else gone, layout=result.layout if result else None,
-            edition=record["edition"] if record else edition, gone=gone,
+            fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
+            record=record, reason=reason, layout=layout, edition=edition, gone=gone,
         )
+
+    def _redirected(self, response, article_id: int, edition: str, stamp: str):
+        """A redirect to the same article under a new address is followed; to anything else it
+        says the article is gone (the answer is kept as its capture)."""
+        target = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
+        ref = article_ref(target)
+        origin = self.origins[edition]
+        url = origin.rebase(target)
+        if ref and ref.key == (edition, article_id) and url and response.meta.get("redirects", 0) < MAX_REDIRECTS:
+            yield response.request.replace(url=url, meta={**response.meta,
+                                                          "redirects": response.meta.get("redirects", 0) + 1})
+            return
+        gone = f"redirect to {(urlsplit(target).path or '/') if url else target}"
+        yield ArticlePage(
+            url=response.url, status=response.status,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, etag=None,
+            last_modified=None, fetched_at=stamp, body=response.body, article_id=article_id,
+            lastmod=response.meta.get("lastmod"), record=None, reason=gone, layout=None, edition=edition, gone=gone)
 
     def article_failed(self, failure):
         request = failure.request
-        response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else type(failure.value).__name__
-        self.crawler.stats.inc_value("caravan/articles/failed")
-        self.crawler.stats.inc_value(f"caravan/errors/{kind}")
-        self.logger.error("article %s failed: %s (%s); the next run tries again",
-                          request.meta.get("article_id"), kind, request.url)
-        self.crawler.signals.send_catch_log(
-            signal=fetch_failed, failed=FetchFailed(request.meta["edition"], request.meta["article_id"], request.url, kind))
+        if failure.check(AlreadyFetched):
+            return
+        kind = failure_kind(failure)
+        yield Failure(request.url, kind, f"article {request.meta.get('article_id')} failed: {kind} ({request.url}); "
+                                         "the next run tries again", request.meta.get("article_id"),
+                      edition=request.meta.get("edition", "ru"))
+
+
+def failure_kind(failure) -> str:
+    """A short, countable name for why a request gave no usable response."""
+    from ..middlewares import OffOrigin, TooLarge
+
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(OffOrigin):
+        return "off_origin_redirect"
+    if failure.check(TooLarge):
+        return "too_large"
+    if failure.check(IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(failure.value):
+        return "too_large"
+    name = type(failure.value).__name__
+    return {"DownloadCancelledError": "too_large", "ResponseDataLossError": "truncated"}.get(name, name)
+
+
+def not_whole(response) -> str | None:
+    """Why a response is not the whole page, or None. A cut page must never become the article,
+    nor lend its ETag to the next run's conditional request."""
+    if "partial" in response.flags or "dataloss" in response.flags:
+        return "the connection closed before the body was known to be whole (no Content-Length)"
+    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    body = response.body
+    if body.strip() and "html" in content_type and b"</html>" not in body[-8192:].lower():
+        return f"the page ends without </html> ({len(body)} bytes received)"
+    return None

@@ -1,0 +1,401 @@
+"""Never silently wrong (issue 8): each fault of a real server ends as a clear outcome, never as bad
+rows or a green exit. Real crawls through the real CLI against tests/faultserver.py on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from caravan_spider.archive import Archive
+from caravan_spider.sample_site import render
+from caravan_spider.sample_site.model import SampleSite
+from caravan_spider.sample_site.server import serving
+
+from conftest import article_fetches, article_records, crawl, rows
+from faultserver import bomb, redirect, replace, serving_faults, short_of_length, status, transform, truncate
+
+pytestmark = pytest.mark.e2e
+QUICK_RETRIES = ("--set", "CARAVAN_RETRY_BACKOFF=0.05", "--set", "RETRY_TIMES=1")
+
+
+@pytest.fixture
+def faulty():
+    site = SampleSite(articles=24)
+    with serving_faults(site) as (base_url, faults):
+        yield site, base_url, faults
+
+
+def run_row(db, run_id: int) -> dict:
+    [row] = rows(db, "SELECT * FROM crawl_runs WHERE run_id = ?", [run_id])
+    row["errors_by_kind"] = json.loads(row["errors_by_kind"] or "{}")
+    return row
+
+
+def problems(db, run_id: int) -> list[tuple[str, int | None]]:
+    return sorted((r["kind"], r["article_id"]) for r in rows(
+        db, "SELECT kind, article_id FROM crawl_problems WHERE run_id = ?", [run_id]))
+
+
+def fetch_count(site, path: str, since: int = 0) -> int:
+    return sum(1 for _, p, _ in site.requests[since:] if p.split("?")[0] == path)
+
+
+# --- 1. success when nothing was archived -------------------------------------------------------
+def test_a_site_that_is_down_fails_the_run_at_once(tmp_path):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = tmp_path / "caravan.db"
+    started = time.monotonic()
+    result = crawl(db, f"http://127.0.0.1:{port}")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert run["status"] == "failed"
+    assert run["message"].startswith(f"127.0.0.1:{port} could not be reached (DownloadConnectionRefusedError")
+    assert "retrying" not in result.stderr  # no backoff waits: nothing there to wait for
+    assert f"Crawl run 1 failed" in result.stdout
+    print(f"site down reported in {elapsed:.1f} s")
+
+
+def test_every_article_failing_fails_the_run_and_the_next_run_retries(faulty, tmp_path):
+    site, base_url, faults = faulty
+    for article in site.articles.values():
+        faults[article.path] = status(500)
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url, *QUICK_RETRIES)
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_new"], run["articles_failed"]) == ("failed", 0, 24)
+    assert run["message"] == "24 of 25 planned article fetches failed"  # and the stale sitemap entry
+    # Each article once, by its final answer, though each was asked twice.
+    assert run["errors_by_kind"] == {"http_500": 24}
+    assert problems(db, 1) == sorted(("http_500", a) for a in site.articles)
+    assert "http_500" in cli_runs(db)
+    faults.clear()
+    assert crawl(db, base_url).returncode == 0
+    assert article_records(db) == site.expected_records()
+
+
+def cli_runs(db) -> str:
+    from conftest import cli
+
+    result = cli("runs", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("fault", [
+    status(500),
+    replace(b"<html><body><h1>Sitemap</h1><p>Temporarily unavailable</p></body></html>"),
+], ids=["answers-500", "answers-html"])
+def test_an_unreadable_post_sitemap_makes_the_run_incomplete(tmp_path, fault):
+    site = SampleSite(articles=60)  # more than the feed and the first listing pages show
+    with serving_faults(site) as (base_url, faults):
+        faults["/post-sitemap.xml"] = fault
+        db = tmp_path / "caravan.db"
+        result = crawl(db, base_url, *QUICK_RETRIES)
+        faults.clear()
+        second = crawl(db, base_url)
+    assert result.returncode == 4, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert run["status"] == "incomplete"
+    kind = "sitemap:http_500" if "500" in fault.name else "sitemap:sitemap_unreadable"
+    assert run["errors_by_kind"] == {kind: 1}
+    assert run["message"].startswith("1 sitemap, feed or listing URL(s) could not be read")
+    # The feed and the first listing pages still bring the newest articles, but not all.
+    assert run["articles_new"] == 40
+    assert second.returncode == 0
+    assert article_records(db) == site.expected_records()
+
+
+def test_a_storage_error_fails_the_run_and_stops_it(faulty, tmp_path):
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON captures BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    conn.commit()
+    conn.close()
+    result = crawl(db, base_url)
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert run["status"] == "failed"
+    assert run["message"] == f"could not store into {db}: IntegrityError: disk says no"
+    assert run["errors_by_kind"]["storage"] >= 1
+    assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 0}]
+    assert "Traceback" not in result.stderr
+
+
+# --- 2. truncated pages -----------------------------------------------------------------------------
+def test_truncated_pages_are_never_stored_and_the_next_run_repairs_them(faulty, tmp_path):
+    site, base_url, faults = faulty
+    cut = site.newest_first()[:10]
+    for article in cut:
+        faults[article.path] = truncate(0.6)
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 4, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_new"], run["articles_failed"]) == ("incomplete", 14, 10)
+    assert run["errors_by_kind"] == {"truncated": 10}
+    held = article_records(db)
+    assert all(a.article_id not in held for a in cut)
+    assert all(held[i] == r for i, r in site.expected_records().items() if i in held)
+    cut_ids = ",".join(str(a.article_id) for a in cut)
+    assert rows(db, f"SELECT count(*) AS n FROM captures WHERE article_id IN ({cut_ids})") == [{"n": 0}]
+    faults.clear()
+    mark = len(site.requests)
+    assert crawl(db, base_url).returncode == 0
+    assert sorted(article_fetches(site, mark)) == sorted((a.path, 200) for a in cut)
+    assert article_records(db) == site.expected_records()
+
+
+@pytest.mark.parametrize("fault", [
+    truncate(0.6),
+    short_of_length(0.6),
+    transform(lambda body: body[: int(len(body) * 0.6)]),  # whole as far as HTTP knows, no </html>
+], ids=["no-content-length", "short-of-content-length", "no-closing-html"])
+def test_a_cut_page_neither_replaces_the_article_nor_lends_its_etag(faulty, tmp_path, fault):
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    article = site.newest_first()[4]
+    before = rows(db, "SELECT body, etag, content_hash FROM articles WHERE article_id = ?", [article.article_id])
+    faults[article.path] = fault
+    result = crawl(db, base_url, "--full", *QUICK_RETRIES)
+    assert result.returncode == 0, result.stderr[-2000:]  # 1 of 24: listed, retried, not fatal
+    run = run_row(db, 2)
+    assert run["errors_by_kind"] == {"truncated": 1} and run["articles_failed"] == 1
+    assert problems(db, 2) == [("truncated", article.article_id)]
+    assert rows(db, "SELECT body, etag, content_hash FROM articles WHERE article_id = ?", [article.article_id]) == before
+    faults.clear()
+    mark = len(site.requests)
+    assert crawl(db, base_url, "--full").returncode == 0
+    # The whole page's ETag is still the one asked with: an unchanged page costs a 304.
+    assert article_fetches(site, mark).count((article.path, 304)) == 1
+
+
+def test_a_much_shorter_text_is_held_back_until_seen_twice(faulty, tmp_path):
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    article = next(a for a in site.newest_first() if a.layout != "legacy" and len(a.body_paragraphs()) >= 3)
+    last = article.body_paragraphs()[-1].encode()
+    first = article.body_paragraphs()[0].encode()
+
+    def shorten(body: bytes) -> bytes:  # keep the first paragraph only, the page stays well-formed
+        start, end = body.index(first) + len(first), body.index(last) + len(last)
+        return body[:start] + body[end:]
+
+    faults[article.path] = transform(shorten)
+    before = article_records(db)[article.article_id]
+    assert crawl(db, base_url, "--full").returncode == 0
+    assert run_row(db, 2)["errors_by_kind"] == {"much_shorter": 1}
+    assert article_records(db)[article.article_id] == before
+    # The same shorter text again: the editor cut it, and the archive follows.
+    assert crawl(db, base_url, "--full").returncode == 0
+    assert run_row(db, 3)["errors_by_kind"] == {}
+    after = article_records(db)[article.article_id]
+    assert after["word_count"] < before["word_count"] * 0.5
+
+
+# --- 3. one bad answer hides an article ---------------------------------------------------------
+def test_not_article_answers_are_asked_again_and_do_not_cause_drift(faulty, tmp_path):
+    site, base_url, faults = faulty
+    newest = site.newest_first()
+    empty, not_found, gone = newest[:6], newest[6:8], newest[8]
+    for article in empty:
+        faults[article.path] = replace(b"")
+    for article in not_found:
+        faults[article.path] = replace(render.not_found_page(site.anchor).encode())
+    faults[gone.path] = status(404)
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]  # empty pages are not markup drift
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_new"], run["not_articles"]) == ("finished", 15, 9)  # 8 + the stale one
+    # Asked again too soon: the first interval (CARAVAN_RECHECK_NOT_ARTICLE_HOURS) has not passed.
+    mark = len(site.requests)
+    assert crawl(db, base_url).returncode == 0
+    assert article_fetches(site, mark) == [] and fetch_count(site, empty[0].path, mark) == 0
+    # Once it has, each is asked again; the 404 is not.
+    faults.clear()
+    mark = len(site.requests)
+    assert crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0").returncode == 0
+    assert sorted(article_fetches(site, mark)) == sorted((a.path, 200) for a in [*empty, *not_found])
+    records = article_records(db)
+    assert len(records) == 23 and gone.article_id not in records
+    assert all(records[a.article_id] == a.expected_record() for a in [*empty, *not_found])
+
+
+def test_the_recheck_interval_doubles_with_each_miss():
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from caravan_spider.archive import Known
+    from caravan_spider.spiders.caravan import CaravanSpider
+
+    spider = SimpleNamespace(recheck_hours=1.0)
+    due = CaravanSpider._recheck_due
+
+    def known(hours_ago: float, misses: int) -> Known:
+        at = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
+        return Known(None, None, None, None, at, is_article=False, misses=misses)
+
+    assert [due(spider, known(0.9, 1)), due(spider, known(1.1, 1))] == [False, True]
+    assert [due(spider, known(3.9, 3)), due(spider, known(4.1, 3))] == [False, True]
+    assert [due(spider, known(29 * 24, 20)), due(spider, known(30 * 24 + 1, 20))] == [False, True]  # at most 30 days
+
+
+# --- 4. one article overwrites another ---------------------------------------------------------
+def test_a_page_whose_canonical_names_another_post_overwrites_nothing(faulty, tmp_path):
+    site, base_url, faults = faulty
+    victim, impostor = [a for a in site.newest_first() if a.layout != "legacy"][:2]
+    faults[impostor.path] = transform(lambda body: body.replace(impostor.path.encode(), victim.path.encode()))
+    db = tmp_path / "caravan.db"
+    for run_id, args in ((1, ()), (2, ("--full",))):
+        result = crawl(db, base_url, *args)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert problems(db, run_id) == [("canonical_conflict", impostor.article_id)]
+        assert run_row(db, run_id)["errors_by_kind"] == {"canonical_conflict": 1}
+        records = article_records(db)
+        assert records[victim.article_id] == victim.expected_record()
+        assert impostor.article_id not in records
+    [problem] = rows(db, "SELECT detail FROM crawl_problems WHERE run_id = 1")
+    assert f"calls itself article {victim.article_id}" in problem["detail"]
+    assert rows(db, "SELECT count(*) AS n FROM revisions WHERE article_id = ?", [victim.article_id]) == [{"n": 1}]
+
+
+# --- 6. memory: gzip bombs ---------------------------------------------------------------------------
+def test_gzip_bombs_are_refused_at_the_size_limit(faulty, tmp_path):
+    site, base_url, faults = faulty
+    bombed = site.newest_first()[:3]
+    for article in bombed:
+        faults[article.path] = bomb(1024 ** 3)  # ~1 MB on the wire, 1 GiB decoded
+    faults["/post-sitemap.xml"] = bomb(1024 ** 3, content_type="application/x-gzip", encoded=False,
+                                       prefix=b'<?xml version="1.0"?><urlset>')
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 4, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert run["errors_by_kind"] == {"too_large": 3, "sitemap:sitemap_unreadable": 1}
+    [detail] = [r["detail"] for r in rows(db, "SELECT detail FROM crawl_problems WHERE source = 'sitemap'")]
+    assert "could not be decompressed within CARAVAN_SITEMAP_MAXSIZE (52428800 B)" in detail
+    assert all(a.article_id not in article_records(db) for a in bombed)
+
+
+# --- 7. discovery loops ---------------------------------------------------------------------------------
+def test_a_sitemap_index_that_lists_itself_is_read_once(faulty, tmp_path):
+    site, base_url, faults = faulty
+    faults["/sitemap_index.xml"] = transform(lambda body: body.replace(
+        b"<sitemap>", f"<sitemap><loc>{base_url}/sitemap_index.xml</loc></sitemap><sitemap>".encode(), 1))
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url, "--set", "DUPEFILTER_CLASS=scrapy.dupefilters.BaseDupeFilter")
+    assert result.returncode == 0, result.stderr[-2000:]
+    discovery = ["/robots.txt", "/sitemap_index.xml", "/post-sitemap.xml", "/feed/", "/news/", "/news/page/2/"]
+    assert [fetch_count(site, path) for path in discovery] == [1] * len(discovery)
+    assert len(article_records(db)) == 24
+
+
+# --- 8. leaving the site ---------------------------------------------------------------------------------
+def test_redirects_off_the_origin_are_refused_and_counted(faulty, tmp_path):
+    site, base_url, faults = faulty
+    elsewhere_site = SampleSite(articles=24)
+    port = base_url.rsplit(":", 1)[1]
+    with serving(elsewhere_site) as elsewhere:
+        to_port, to_host = site.newest_first()[:2]
+        faults[to_port.path] = redirect(elsewhere + to_port.path)
+        faults[to_host.path] = redirect(f"http://localhost:{port}{to_host.path}")
+        db = tmp_path / "caravan.db"
+        result = crawl(db, base_url)
+    assert result.returncode == 4, result.stderr[-2000:]  # 2 of 25 is more than the 5 % tolerated
+    assert elsewhere_site.requests == []
+    run = run_row(db, 1)
+    assert run["status"] == "incomplete"
+    assert run["errors_by_kind"] == {"off_origin_redirect": 2, "refused_redirects": 2}
+    assert problems(db, 1) == sorted([("off_origin_redirect", to_port.article_id),
+                                      ("off_origin_redirect", to_host.article_id)])
+    assert len(article_records(db)) == 22
+
+
+# --- 11. logs, resume, Ctrl-C, remote control ----------------------------------------------------
+def test_logs_never_hold_page_bytes(faulty, tmp_path):
+    site, base_url, faults = faulty
+    marker = "НЕ-ДОЛЖНО-БЫТЬ-В-ЖУРНАЛЕ"
+    page = f"<html><body class='tag'><h1>Тег</h1><p>{marker * 20000}</p></body></html>".encode()
+    article = site.newest_first()[0]
+    faults[article.path] = replace(page)
+    result = crawl(tmp_path / "caravan.db", base_url, "--set", "LOG_LEVEL=DEBUG")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"Dropped: not an article: {base_url}{article.path} (tag page)" in result.stderr
+    assert marker not in result.stderr and marker.encode("unicode_escape").decode() not in result.stderr
+    assert max(len(line) for line in result.stderr.splitlines()) < 3000
+
+
+def test_remote_control_is_off():
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
+    extensions = get_project_settings().getwithbase("EXTENSIONS")
+    assert extensions["scrapy.extensions.remote_control.RemoteControl"] is None
+    assert extensions["scrapy.extensions.telnet.TelnetConsole"] is None
+
+
+def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
+    site = SampleSite(articles=120)
+    with serving(site) as base_url:
+        db, job = tmp_path / "caravan.db", tmp_path / "job"
+        slow = ["--set", "DOWNLOAD_DELAY=0.02", "--set", "CONCURRENT_REQUESTS=2", "--jobdir", str(job)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, *slow],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
+        _wait_for_articles(process, db, 30)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        mark = len(site.requests)
+        result = crawl(db, base_url, "--jobdir", str(job))
+        assert result.returncode == 0, result.stderr[-2000:]
+        fetched = [path for path, _ in article_fetches(site, mark)]
+    assert len(fetched) == len(set(fetched))
+    assert len(article_records(db)) == 120
+
+
+def _wait_for_articles(process, db, at_least: int, deadline: float = 120) -> None:
+    start = time.monotonic()
+    while time.monotonic() - start < deadline and process.poll() is None:
+        try:
+            conn = sqlite3.connect(db, timeout=1)
+            count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+            conn.close()
+        except sqlite3.OperationalError:
+            count = 0
+        if count >= at_least:
+            return
+        time.sleep(0.05)
+
+
+def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
+    site = SampleSite(articles=120)
+    with serving(site) as base_url:
+        db = tmp_path / "caravan.db"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
+             "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        _wait_for_articles(process, db, 10)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    run = run_row(db, 1)
+    assert run["status"] == "interrupted"
+    assert 10 <= run["articles_new"] < 120
+    assert "Crawl run 1 interrupted" in out
