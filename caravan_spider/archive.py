@@ -140,7 +140,7 @@ def m1a_crawl_problems(db: sqlite_utils.Database) -> None:
 @migrations()
 def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
-    `views`, `article_events` and `listings`. Rows of an archive made before are all of the
+    `views`, `status_changes` and `listings`. Rows of an archive made before are all of the
     Russian edition (the Kazakh one was never crawled) and live."""
     edition_of_url = "CASE WHEN url LIKE 'https://kaz.caravan.kz/%' THEN 'kk' ELSE 'ru' END"
     articles = db["articles"]
@@ -185,13 +185,13 @@ def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO views (edition, article_id, checked_at, views) "
                "SELECT edition, article_id, fetched_at, views FROM articles WHERE views IS NOT NULL")
     # When an article went away (unpublished) and came back (restored): the gaps in its life.
-    db["article_events"].create(
+    db["status_changes"].create(
         {"event_id": int, "edition": str, "article_id": int, "event": str, "at": str, "reason": str,
          "gap_started_at": str, "url": str, "run_id": int, "capture_id": int},
         pk="event_id",
     )
-    db["article_events"].create_index(["edition", "article_id", "at"])
-    db["article_events"].create_index(["at"])
+    db["status_changes"].create_index(["edition", "article_id", "at"])
+    db["status_changes"].create_index(["at"])
     # Coverage: every post the site listed and what became of it; a state without a reason
     # (other than archived) cannot be stored.
     db.execute("""CREATE TABLE listings (
@@ -314,7 +314,7 @@ class Archive:
         with self.db.atomic():
             # What the run did to the life of articles, from the events it recorded.
             for event, column in (("unpublished", "articles_unpublished"), ("restored", "articles_restored")):
-                row[column] = next(self.db.query("SELECT count(*) AS n FROM article_events WHERE run_id = ? "
+                row[column] = next(self.db.query("SELECT count(*) AS n FROM status_changes WHERE run_id = ? "
                                                  "AND event = ?", [run_id, event]))["n"]
             self.db["crawl_runs"].update(run_id, row)
 
@@ -513,7 +513,7 @@ class Archive:
         """The site shows an unpublished article again: live, and the gap kept as an event."""
         self.db["articles"].update(key, {"status": "live", "unpublished_at": None, "unpublished_reason": None,
                                          "updated_at": at})
-        self.db["article_events"].insert({
+        self.db["status_changes"].insert({
             "edition": key[0], "article_id": key[1], "event": "restored", "at": at,
             "reason": existing["unpublished_reason"], "gap_started_at": existing["unpublished_at"],
             "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
@@ -531,7 +531,7 @@ class Archive:
                        "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
             if existing["status"] != "unpublished":
                 changes.update(status="unpublished", unpublished_at=at, unpublished_reason=reason, updated_at=at)
-                self.db["article_events"].insert({
+                self.db["status_changes"].insert({
                     "edition": key[0], "article_id": key[1], "event": "unpublished", "at": at, "reason": reason,
                     "gap_started_at": None, "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
             self.db["articles"].update(key, changes)

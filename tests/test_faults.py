@@ -356,7 +356,8 @@ def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
         db, job = tmp_path / "caravan.db", tmp_path / "job"
         slow = ["--set", "DOWNLOAD_DELAY=0.02", "--set", "CONCURRENT_REQUESTS=2", "--jobdir", str(job)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, *slow],
+            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, "--edition",
+             "ru", *slow],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
         _wait_for_articles(process, db, 30)
         process.send_signal(signal.SIGKILL)
@@ -389,7 +390,7 @@ def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
         db = tmp_path / "caravan.db"
         process = subprocess.Popen(
             [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
-             "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
+             "--edition", "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         _wait_for_articles(process, db, 10)
         process.send_signal(signal.SIGINT)

@@ -113,7 +113,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             counts = (await db.execute(
                 "SELECT (SELECT count(*) FROM captures WHERE edition = :edition AND article_id = :id) AS captures, "
                 "(SELECT count(*) FROM revisions WHERE edition = :edition AND article_id = :id) AS revisions, "
-                "(SELECT count(*) FROM article_events WHERE edition = :edition AND article_id = :id) AS events",
+                "(SELECT count(*) FROM status_changes WHERE edition = :edition AND article_id = :id) AS events",
                 key)).first()
             context["caravan_counts"] = dict(counts)
             context["caravan_changes"] = f"/-/changes/{escape(key['edition'])}/{escape(article_id)}"
@@ -158,7 +158,7 @@ async def article_changes(datasette, request):
         "SELECT * FROM revisions WHERE edition = ? AND article_id = ? ORDER BY fetched_at, revision_id",
         [edition, article_id])]
     events = [dict(r) for r in await db.execute(
-        "SELECT event, at, reason, gap_started_at FROM article_events WHERE edition = ? AND article_id = ? "
+        "SELECT event, at, reason, gap_started_at FROM status_changes WHERE edition = ? AND article_id = ? "
         "ORDER BY at, event_id", [edition, article_id])]
     steps = [{"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
               "changes": changes(older, newer)}
