@@ -130,9 +130,11 @@ class OriginGuard:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def _origin(self):
-        origin = getattr(self.crawler.spider, "origin", None)
-        return (origin.scheme, origin.host, origin.port) if origin else None
+    def _origins(self) -> set:
+        """Every origin the crawl was given (one per edition crawled)."""
+        spider = self.crawler.spider
+        origins = getattr(spider, "origins", None) or {"": getattr(spider, "origin", None)}
+        return {(o.scheme, o.host, o.port) for o in origins.values() if o}
 
     @staticmethod
     def _key(url: str):
@@ -144,17 +146,18 @@ class OriginGuard:
         return parts.scheme, (parts.hostname or "").lower(), port
 
     def process_request(self, request):
-        origin = self._origin()
-        if origin and self._key(request.url) != origin:
+        origins = self._origins()
+        if origins and self._key(request.url) not in origins:
             self.crawler.stats.inc_value("caravan/refused/off_origin")
             raise OffOrigin(f"{request.url} is not on the crawl's origin")
 
     def process_response(self, request, response):
-        origin = self._origin()
+        origins = self._origins()
         location = response.headers.get("Location")
-        if origin and 300 <= response.status < 400 and location:
+        # A redirect that is not followed (an article's: the spider judges where it points) is no risk.
+        if origins and 300 <= response.status < 400 and location and not request.meta.get("dont_redirect"):
             target = urljoin(request.url, location.decode("latin-1").strip())
-            if self._key(target) != origin:
+            if self._key(target) not in origins:
                 self.crawler.stats.inc_value("caravan/refused/redirect")
                 logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", request.url, target)
                 raise OffOrigin(f"redirect to {target} leaves the crawl's origin")
@@ -180,7 +183,8 @@ class OncePerRun:
         if request.meta.get("retry_times") or request.meta.get("redirect_times"):
             return None
         article_id = request.meta.get("article_id")
-        key = ("article", article_id) if article_id is not None else ("url", request.url)
+        key = ("article", request.meta.get("edition", "ru"), article_id) if article_id is not None \
+            else ("url", request.url)
         if article_id is None and not request.meta.get("discovery"):
             return None
         if key in self.seen:

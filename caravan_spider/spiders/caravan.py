@@ -487,9 +487,9 @@ class CaravanSpider(scrapy.Spider):
         ref = article_ref(target)
         origin = self.origins[edition]
         url = origin.rebase(target)
-        if ref and ref.key == (edition, article_id) and url and response.meta.get("redirects", 0) < MAX_REDIRECTS:
-            yield response.request.replace(url=url, meta={**response.meta,
-                                                          "redirects": response.meta.get("redirects", 0) + 1})
+        hops = response.meta.get("redirect_times", 0)  # Scrapy's own counter: OncePerRun lets it pass
+        if ref and ref.key == (edition, article_id) and url and hops < MAX_REDIRECTS:
+            yield response.request.replace(url=url, meta={**response.meta, "redirect_times": hops + 1})
             return
         gone = f"redirect to {(urlsplit(target).path or '/') if url else target}"
         yield ArticlePage(
