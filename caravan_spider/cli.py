@@ -193,7 +193,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     try:
         origins = chosen_base_urls(base_urls, edition)
     except ValueError as error:
-        raise BadInput(str(error)) from None
+        raise BadInput(f"--base-url: {error}") from None
     settings = _scrapy_settings(db, overrides, verbose, log_file)
     defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
     for code, url in origins.items():
@@ -549,12 +549,15 @@ def sample_site(port, kk_port, articles):
     from .sample_site.model import SampleSite
     from .sample_site.server import make_server
 
-    try:
-        servers = [make_server(SampleSite(articles=articles, edition=code), number)
-                   for code, number in (("ru", port), ("kk", kk_port))]
-    except OSError as error:
-        raise BadInput(f"--port {port} / --kk-port {kk_port}: {error.strerror or error}; choose other ports "
-                       "(0 picks a free one)") from None
+    servers = []
+    for code, number, option in (("ru", port, "--port"), ("kk", kk_port, "--kk-port")):
+        try:
+            servers.append(make_server(SampleSite(articles=articles, edition=code), number))
+        except OSError as error:
+            for server in servers:
+                server.server_close()
+            raise BadInput(f"{option} {number}: {error.strerror or error}; choose another port "
+                           "(0 picks a free one)") from None
     ru, kk = (f"http://127.0.0.1:{server.server_address[1]}" for server in servers)
     click.echo(f"Sample site with {articles} articles per edition: ru at {ru}/, kk at {kk}/ (Ctrl-C stops)")
     threading.Thread(target=servers[1].serve_forever, name="sample-site-kk", daemon=True).start()

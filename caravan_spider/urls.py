@@ -129,14 +129,16 @@ def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, st
     chosen: dict[str, str | None] = dict.fromkeys(editions)
     for value in values:
         name, sep, url = value.partition("=")
-        if sep and name in EDITIONS and "://" not in name:
+        named = bool(sep) and name in EDITIONS
+        Origin(url if named else value, name if named else editions[0])  # raises unless it is an origin
+        if named:
             if name not in chosen:
-                raise ValueError(f"--base-url {value} names edition {name}, which this crawl (--edition {edition}) "
+                raise ValueError(f"{value} names edition {name}, which this crawl (--edition {edition}) "
                                  f"does not include")
             chosen[name] = url
         elif len(editions) == 1:
             chosen[editions[0]] = value
         else:
-            raise ValueError(f"--base-url {value} is ambiguous with --edition all: add --edition ru or kk, or "
+            raise ValueError(f"{value} is ambiguous with --edition all: add --edition ru or kk, or "
                              f"write ru={value} or kk={value}")
     return chosen
