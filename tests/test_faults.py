@@ -242,10 +242,12 @@ def test_the_recheck_interval_doubles_with_each_miss():
     from types import SimpleNamespace
 
     from caravan_spider.archive import Known
-    from caravan_spider.spiders.caravan import CaravanSpider
+    from caravan_spider.spiders.caravan import not_article_recheck_due
 
     spider = SimpleNamespace(recheck_hours=1.0)
-    due = CaravanSpider._recheck_due
+
+    def due(spider, known):  # the clock is a parameter of the pure function
+        return not_article_recheck_due(known, datetime.now(timezone.utc), spider.recheck_hours)
 
     def known(hours_ago: float, misses: int) -> Known:
         at = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).isoformat(timespec="seconds")

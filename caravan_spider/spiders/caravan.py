@@ -491,6 +491,13 @@ class CaravanSpider(scrapy.Spider):
         if ref and ref.key == (edition, article_id) and url and hops < MAX_REDIRECTS:
             yield response.request.replace(url=url, meta={**response.meta, "redirect_times": hops + 1})
             return
+        if url is None and (edition, article_id) not in self.known:
+            # Off the crawl's origins, and nothing archived to unpublish: refused, as OriginGuard does.
+            self.crawler.stats.inc_value("caravan/refused/redirect")
+            self.logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", response.url, target)
+            yield Failure(response.url, "off_origin_redirect", f"article {article_id}: redirect to {target} leaves "
+                          "the crawl's origin", article_id, edition=edition)
+            return
         gone = f"redirect to {(urlsplit(target).path or '/') if url else target}"
         yield ArticlePage(
             url=response.url, status=response.status,
