@@ -267,7 +267,7 @@ def test_coverage_is_read_only_and_names_a_missing_archive(crawled, tmp_path):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
     """Both editions of the sample site, crawled into one archive."""
-    ru, kk = SampleSite(articles=12), SampleSite(articles=12, edition="kk")
+    ru, kk = SampleSite(articles=24), SampleSite(articles=24, edition="kk")  # more than a listing page each
     with serving(ru) as ru_url, serving(kk) as kk_url:
         db = tmp_path_factory.mktemp("both") / "caravan.db"
         result = crawl(db, f"ru={ru_url}", "--base-url", f"kk={kk_url}")
@@ -291,17 +291,17 @@ def test_both_editions_are_archived_with_a_colliding_id(both):
         record = {**kazakh[article_id], "tags": json.loads(kazakh[article_id]["tags"]), "authors": None}
         assert {k: record[k] for k in article.expected_record()} == article.expected_record()
     [run] = rows(db, "SELECT editions, base_url, articles_new FROM crawl_runs")
-    assert run["editions"] == "ru,kk" and run["articles_new"] == 24 and "kk=http://127.0.0.1:" in run["base_url"]
+    assert run["editions"] == "ru,kk" and run["articles_new"] == 48 and "kk=http://127.0.0.1:" in run["base_url"]
 
 
 @pytest.mark.e2e
 def test_export_search_and_coverage_know_the_edition(both):
     db = both["db"]
     lines = [json.loads(line) for line in cli("export", "--db", str(db)).stdout.splitlines()]
-    assert len(lines) == 24 and {line["edition"] for line in lines} == {"ru", "kk"}
+    assert len(lines) == 48 and {line["edition"] for line in lines} == {"ru", "kk"}
     assert sum(line["article_id"] == KAZAKH_COLLIDING_ID for line in lines) == 2
     kazakh = [json.loads(line) for line in cli("export", "--db", str(db), "--edition", "kk").stdout.splitlines()]
-    assert len(kazakh) == 12 and all(line["edition"] == "kk" and line["status"] == "live" for line in kazakh)
+    assert len(kazakh) == 24 and all(line["edition"] == "kk" and line["status"] == "live" for line in kazakh)
     found = cli("search", "ауруханасы", "--db", str(db))
     assert found.returncode == 0 and "  kk  " in found.stdout and "kaz.caravan.kz/art/" in found.stdout
     russian = cli("search", "миротворцы", "--db", str(db), "--edition", "ru")
@@ -331,7 +331,7 @@ def test_datasette_facets_by_edition(both, tmp_path):
     shutil.copy(both["db"], folder / "caravan.db")
     ds = Client(folder)
     data = ds.get("/caravan/articles.json?_size=0").json()
-    assert {f["value"]: f["count"] for f in data["facet_results"]["edition"]["results"]} == {"ru": 12, "kk": 12}
+    assert {f["value"]: f["count"] for f in data["facet_results"]["edition"]["results"]} == {"ru": 24, "kk": 24}
     row = ds.get(f"/caravan/articles/kk,{KAZAKH_COLLIDING_ID}")
     assert row.status_code == 200 and both["kk"].articles[KAZAKH_COLLIDING_ID].title in row.text
 
