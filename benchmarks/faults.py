@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import socket
-import sqlite3
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from faultserver import bomb, gzip_bomb, serving_faults  # noqa: E402
 from run import child  # noqa: E402
 
+from caravan_spider.archive import Archive  # noqa: E402
 from caravan_spider.sample_site.model import SampleSite  # noqa: E402
 
 GIB = 1024 ** 3
@@ -34,11 +34,12 @@ def crawl_args(db: Path, base_url: str) -> list[str]:
 
 
 def status_of(db: Path) -> tuple[str, str]:
-    conn = sqlite3.connect(db)
+    archive = Archive(db, read_only=True)
     try:
-        return conn.execute("SELECT status, errors_by_kind FROM crawl_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        [run] = archive.runs(1)
     finally:
-        conn.close()
+        archive.close()
+    return run["status"], run["errors_by_kind"]
 
 
 def main() -> None:

@@ -1,46 +1,30 @@
-"""Speed and memory figures. Prints them; asserts nothing (targets are read by people).
+"""Speed and memory figures. Prints them next to their targets; asserts nothing (people read them).
 
-    python benchmarks/run.py [--articles 2000] [--export-articles 10000]
+    python benchmarks/run.py                    # everything (the 300k archive is built once, then cached)
+    python benchmarks/run.py --only scale       # one part: parse, lemmas, crawl, captures, reextract, scale
+
+The machine is shared and has 2 cores: absolute figures are noisy, so comparisons (pool on/off,
+us against trafilatura) are measured side by side in the same run and printed as ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import gzip
+import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION, parse
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 from caravan_spider.search import lemma, lemmas_of
-
-
-# ru_maxrss of a forked child counts the parent's pages at fork time, and this process grows
-# large; so a fresh small interpreter starts the measured command and reports its figures.
-_LAUNCHER = """
-import json, os, subprocess, sys, time
-started = time.monotonic()
-process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-_, status, usage = os.wait4(process.pid, 0)
-print(json.dumps([status, time.monotonic() - started, usage.ru_maxrss / 1024]))
-"""
-
-
-def child(args: list[str], ok_status: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Run a command; (seconds, peak resident MiB) of that command alone."""
-    out = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], capture_output=True, text=True, check=True)
-    status, seconds, rss = json.loads(out.stdout)
-    if os.waitstatus_to_exitcode(status) not in ok_status:
-        raise SystemExit(f"{args} exited with {os.waitstatus_to_exitcode(status)}")
-    return seconds, rss
+from launcher import child, run
 
 
 def bench_parse(site: SampleSite) -> None:
@@ -72,21 +56,52 @@ def bench_lemmas(site: SampleSite) -> None:
 
 
 def bench_crawl(articles: int, workdir: Path) -> None:
+    """Our crawl (parse pool on and off) against trafilatura's own CLI on the same ~81 KB-page mirror,
+    side by side in one run, and the CPU of trafilatura.extract alone on the same pages."""
+    import urllib.request
+
+    import trafilatura
+
+    from mirror import serving_mirror
+
     site = SampleSite(articles=articles)
-    db = workdir / "crawl.db"
-    with serving(site) as base_url:
-        seconds, rss = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                              "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=WARNING"])
-        again, _ = child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                          "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=WARNING"])
-    archive = Archive(db)
-    raw, stored = next(archive.db.query("SELECT sum(size), sum(length(body)) FROM captures")).values()
-    size = db.stat().st_size
-    archive.close()
-    print(f"crawl:        {articles} articles in {seconds:.1f} s = {articles / seconds:.0f} articles/s, "
-          f"peak {rss:.0f} MiB; unchanged re-crawl {again:.1f} s")
-    print(f"captures:     {raw / 1e6:.1f} MB fetched, {stored / 1e6:.1f} MB stored gzip (ratio {raw / stored:.1f}); "
-          f"archive file {size / 1e6:.1f} MB")
+    with serving_mirror(articles) as base_url:
+        urls = workdir / "urls.txt"
+        urls.write_text("".join(f"{base_url}{a.path}\n" for a in site.articles.values()))
+        pages = [urllib.request.urlopen(f"{base_url}{a.path}").read() for a in site.articles.values()]
+        started = time.process_time()
+        for page in pages:
+            trafilatura.extract(page)
+        extract_cpu = (time.process_time() - started) / len(pages) * 1000
+        size = statistics.mean(map(len, pages)) / 1000
+        # trafilatura's defaults sleep 5 s between requests to a host and refuse loopback addresses.
+        import trafilatura.settings
+
+        config = (Path(trafilatura.settings.__file__).parent / "settings.cfg").read_text()
+        config = config.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0").replace("SSRF_PROTECTION = on",
+                                                                              "SSRF_PROTECTION = off")
+        (workdir / "trafilatura.cfg").write_text(config)
+        tool = Path(sys.executable).parent / "trafilatura"
+        t_seconds, _, t_cpu, t_out = run([str(tool), "-i", str(urls), "--parallel", "2",
+                                          "--config-file", str(workdir / "trafilatura.cfg")])
+        extracted = t_out.count("\n\n")
+        t_rate = len(pages) / t_seconds
+        print(f"crawl:        {len(pages)} pages of {size:.0f} KB; trafilatura.extract alone: {extract_cpu:.1f} ms CPU "
+              f"per page")
+        print(f"trafilatura:  CLI -i urls --parallel 2 (no sleep): {t_seconds:5.1f} s = {t_rate:4.0f} pages/s, "
+              f"{t_cpu / len(pages) * 1000:.1f} ms CPU per page")
+        for label, workers in (("pool on ", "auto"), ("pool off", "0")):
+            db = workdir / f"crawl-{workers}.db"
+            seconds, rss, cpu, _ = run([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
+                                        "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=ERROR",
+                                        "--set", f"CARAVAN_PARSE_WORKERS={workers}"])
+            archive = Archive(db)
+            stored = archive.count()
+            archive.close()
+            per_article = cpu / stored * 1000
+            print(f"crawl {label}: {stored} articles in {seconds:5.1f} s = {stored / seconds:4.0f} articles/s = "
+                  f"{stored / seconds / t_rate:.2f}× trafilatura CLI (target ≥ 1.2×); {per_article:.1f} ms CPU per "
+                  f"article = {per_article / extract_cpu:.2f}× extract alone (target ≤ 1.3×); peak {rss:.0f} MiB")
 
 
 def build_archive(path: Path, articles: int) -> None:
@@ -95,37 +110,81 @@ def build_archive(path: Path, articles: int) -> None:
     archive = Archive(path)
     for article in site.articles.values():
         html = render.article_today(article, site.anchor) if article.layout == "today" else render.article_legacy(article)
-        capture = {"article_id": article.article_id, "url": article.url, "status": 200,
-                   "content_type": "text/html; charset=UTF-8", "fetched_at": "2026-01-21T07:00:00+00:00",
-                   "body": html.encode(article.encoding)}
+        capture = Capture(article_id=article.article_id, url=article.url, status=200,
+                          content_type="text/html; charset=UTF-8", fetched_at="2026-01-21T07:00:00+00:00",
+                          body=html.encode(article.encoding))
         archive.store(capture, article.expected_record(), article.layout, PARSER_VERSION, None)
     archive.close()
 
 
-def bench_export(sizes: list[int], workdir: Path) -> None:
-    for articles in sizes:
-        db = workdir / f"export-{articles}.db"
-        started = time.monotonic()
-        build_archive(db, articles)
-        built = time.monotonic() - started
-        out = workdir / "out.jsonl"
-        seconds, rss = child([sys.executable, "-m", "caravan_spider.cli", "export", "--db", str(db), "-o", str(out)])
-        lines = sum(1 for _ in open(out, encoding="utf-8"))
-        print(f"export:       {lines:6d} articles in {seconds:.1f} s, peak {rss:.0f} MiB "
-              f"({out.stat().st_size / 1e6:.1f} MB of JSON Lines; archive built in {built:.0f} s)")
+def bench_captures(workdir: Path) -> None:
+    """`make demo` at 50 and 2,000 articles: what the captures cost in the archive."""
+    for articles in (50, 2000):
+        db = workdir / f"demo-{articles}.db"
+        with serving(SampleSite(articles=articles)) as base_url:
+            child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
+                   "--set", "LOG_LEVEL=WARNING"])
+        archive = Archive(db)
+        raw, stored, gzipped = 0, 0, 0
+        for capture in archive.iter_captures():
+            body = archive.decompress_capture(capture)
+            raw, stored, gzipped = raw + len(body), stored + len(capture["body"]), gzipped + len(gzip.compress(body))
+        dictionaries, dictionary_bytes = archive.dictionary_sizes()
+        started = time.perf_counter()
+        for capture in archive.iter_captures():
+            archive.decompress_capture(capture)
+        unpack = (time.perf_counter() - started) / archive.count("captures") * 1e6
+        archive.close()
+        print(f"captures:     {articles:5} articles: stored {stored / raw:5.1%} of raw (target ≤ 10 %), "
+              f"{(stored + dictionary_bytes) / raw:5.1%} with its {dictionaries} dictionaries; "
+              f"gzip was {gzipped / raw:.1%}; {unpack:.0f} µs to decompress one")
+
+
+def bench_reextract(workdir: Path, articles: int = 3000) -> None:
+    """`reextract` on one process and on every core, same archive, same run."""
+    from caravan_spider.workers import cores
+
+    db = workdir / "reextract.db"
+    build_archive(db, articles)
+    rates = {}
+    for jobs in sorted({1, cores()}):
+        copy = workdir / f"reextract-{jobs}.db"
+        shutil.copy(db, copy)
+        seconds, _ = child([sys.executable, "-m", "caravan_spider.cli", "reextract", "--db", str(copy),
+                            "--jobs", str(jobs)])
+        rates[jobs] = articles / seconds
+        print(f"reextract:    {articles} articles, --jobs {jobs}: {seconds:5.1f} s = {rates[jobs]:4.0f} articles/s")
+    if len(rates) > 1:
+        print(f"reextract:    {rates[cores()] / rates[1]:.2f}× the single-process rate on {cores()} cores "
+              f"(target ≥ 1.8×)")
+
+
+PARTS = ("parse", "lemmas", "crawl", "captures", "reextract", "scale")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--articles", type=int, default=2000, help="sample site size for the crawl figure")
-    parser.add_argument("--export-articles", type=int, default=10000, help="archive size for the export figure")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
+    parser.add_argument("--articles", type=int, default=2000, help="sample site size for the crawl figures")
+    parser.add_argument("--scale", type=int, default=300_000, help="articles in the synthetic archive")
     args = parser.parse_args()
+    parts = args.only or PARTS
     site = SampleSite(articles=50)
-    bench_parse(site)
-    bench_lemmas(site)
+    if "parse" in parts:
+        bench_parse(site)
+    if "lemmas" in parts:
+        bench_lemmas(site)
     with tempfile.TemporaryDirectory() as tmp:
-        bench_crawl(args.articles, Path(tmp))
-        bench_export([1000, args.export_articles], Path(tmp))
+        if "crawl" in parts:
+            bench_crawl(args.articles, Path(tmp))
+        if "captures" in parts:
+            bench_captures(Path(tmp))
+        if "reextract" in parts:
+            bench_reextract(Path(tmp))
+    if "scale" in parts:
+        import scale
+
+        scale.main(args.scale)
 
 
 if __name__ == "__main__":

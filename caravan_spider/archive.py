@@ -14,19 +14,20 @@ migration here that adds its column to both tables (tests/test_record.py fails u
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import captures as capture_codec
 from .record import FIELDS, JSON_FIELDS
 from .schedule import DEFAULT_SCHEDULE, next_check, parse_schedule
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
@@ -138,6 +139,34 @@ def m1a_crawl_problems(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m5a_capture_dictionaries(db: sqlite_utils.Database) -> None:
+    # Captures are stored with zstd and a dictionary trained on earlier captures (see captures.py);
+    # each capture names its dictionary, NULL for gzip captures and those stored before the first.
+    db["capture_dictionaries"].create(
+        {"dictionary_id": int, "created_at": str, "captures": int, "samples": int, "size": int, "content": bytes},
+        pk="dictionary_id",
+    )
+    db.execute("ALTER TABLE captures ADD COLUMN dictionary_id INTEGER REFERENCES capture_dictionaries(dictionary_id)")
+
+
+@migrations()
+def m5b_facet_indexes(db: sqlite_utils.Database) -> None:
+    # Datasette's facets count these columns over the whole table; an article row spans a page
+    # or more, so without an index a facet reads the whole table (2 s at 300,000 articles).
+    for column in ("category", "language", "year"):
+        db["articles"].create_index([column], if_not_exists=True)
+
+
+@migrations()
+def m5c_known_indexes(db: sqlite_utils.Database) -> None:
+    # What an incremental run loads first (Archive.known): read from these covering indexes it
+    # takes ~0.3 s at 300,000 articles; from the rows (a page or more each) it took 7 s.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_known "
+               "ON articles (article_id, lastmod, etag, last_modified, published_at, fetched_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_captures_article_fetched ON captures (article_id, fetched_at)")
+
+
+@migrations()
 def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
     """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
     `views`, `status_changes` and `listings`. Rows of an archive made before are all of the
@@ -208,6 +237,16 @@ def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
                "FROM captures WHERE article_id IS NOT NULL GROUP BY edition, article_id")
 
 
+@migrations()
+def m6b_known_indexes_by_edition(db: sqlite_utils.Database) -> None:
+    # m5c's covering indexes, keyed as articles are since m6a: (edition, article_id), with the
+    # schedule's columns, so Archive.known reads no article row.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_known_by_edition ON articles (edition, article_id, "
+               "lastmod, etag, last_modified, published_at, fetched_at, url, next_check_at, status)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_captures_edition_article_fetched "
+               "ON captures (edition, article_id, fetched_at)")
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -219,9 +258,9 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class Known:
-    """What the archive holds of an article: what an incremental crawl compares with."""
+class Known(NamedTuple):
+    """What the archive holds of an article: what an incremental crawl compares with. A tuple:
+    a run holds one per archived article (300,000 and more) in memory."""
 
     lastmod: str | None
     etag: str | None
@@ -238,6 +277,46 @@ class Known:
 
 Key = tuple[str, int]  # (edition, article_id): the two editions number their posts independently
 STATES = ("archived", "not_article", "failed", "pending", "unpublished")
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One response to an article URL as the archive keeps it, whatever the parser made of it."""
+
+    url: str
+    status: int
+    fetched_at: str  # UTC, ISO 8601
+    body: bytes = field(repr=False)  # decoded from gzip/br by Scrapy; never in a repr (logs hold no page bytes)
+    article_id: int | None = None
+    edition: str = "ru"  # the edition the article belongs to (post ids are per edition)
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None  # of body, when the parse worker has made it already
+    run_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    """A crawl_runs row: how a run ended and what it did (counts as stored, None while running)."""
+
+    run_id: int
+    status: str
+    message: str | None
+    started_at: str | None
+    finished_at: str | None
+    base_url: str | None
+    mode: str | None
+    requests: int | None
+    articles_new: int | None
+    articles_updated: int | None
+    articles_unchanged: int | None
+    articles_failed: int | None
+    not_articles: int | None
+    articles_unpublished: int | None = None
+    articles_restored: int | None = None
+    editions: str | None = None  # the editions crawled, e.g. "ru,kk"
 
 
 class Archive:
@@ -276,8 +355,14 @@ class Archive:
                                   f"`caravan-archive crawl --db {self.path}` once to upgrade it")
         if not read_only:
             self.db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
+            # nothing committed; a power loss may lose the last commits (never corrupts the file),
+            # and the next run fetches those pages again.
+            self.db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(self.db)
         self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
+        self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
+        self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
 
     def close(self) -> None:
         self.release()
@@ -318,30 +403,35 @@ class Archive:
                                                  "AND event = ?", [run_id, event]))["n"]
             self.db["crawl_runs"].update(run_id, row)
 
+    def run(self, run_id: int) -> CrawlRun:
+        """One run as its crawl_runs row tells it; KeyError when there is no such run."""
+        row = next(self.db.query("SELECT * FROM crawl_runs WHERE run_id = ?", [run_id]), None)
+        if row is None:
+            raise KeyError(f"no crawl run {run_id} in {self.path}")
+        return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
+
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
     # --- what an incremental crawl needs -----------------------------------------------------
     def known(self) -> dict[Key, Known]:
         """Every article the archive has met, by (edition, article_id): articles, and article URLs
-        that were not articles (a «Страница не найдена» page), not fetched again until they change."""
-        known = {
-            (row["edition"], row["article_id"]): Known(None, None, None, None, row["fetched_at"], is_article=False,
-                                                       misses=row["misses"], gone=row["status"] in (404, 410))
-            for row in self.db.query(
-                # SQLite's bare columns: status comes from the row holding max(fetched_at).
-                "SELECT edition, article_id, max(fetched_at) AS fetched_at, status, count(*) AS misses FROM captures AS c "
-                "WHERE article_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM articles AS a "
-                "WHERE a.edition = c.edition AND a.article_id = c.article_id) GROUP BY edition, article_id")
-        }
-        known.update({
-            (row["edition"], row["article_id"]): Known(
-                row["lastmod"], row["etag"], row["last_modified"], row["published_at"], row["fetched_at"],
-                row["url"], row["next_check_at"], row["status"])
-            for row in self.db.query(
-                "SELECT edition, article_id, url, lastmod, etag, last_modified, published_at, fetched_at, "
-                "next_check_at, status FROM articles")
-        })
+        that were not articles (a «Страница не найдена» page), not fetched again until they change.
+        Read from covering indexes (m6b) into tuples, not from the article rows."""
+        conn = self.db.conn
+        known = {(row[0], row[1]): Known(*row[2:]) for row in conn.execute(
+            "SELECT edition, article_id, lastmod, etag, last_modified, published_at, fetched_at, url, "
+            "next_check_at, status FROM articles INDEXED BY idx_articles_known_by_edition")}
+        for edition, article_id, fetched_at, status, misses in conn.execute(
+                # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
+                # captures of non-articles (few) are read beyond the index.
+                "SELECT edition, article_id, max(fetched_at), status, count(*) FROM captures AS c "
+                "INDEXED BY idx_captures_edition_article_fetched WHERE article_id IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM articles INDEXED BY idx_articles_known_by_edition "
+                "WHERE articles.edition = c.edition AND articles.article_id = c.article_id) "
+                "GROUP BY edition, article_id"):
+            known[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
+                                                 misses=misses, gone=status in (404, 410))
         return known
 
     # --- coverage: what the site listed --------------------------------------------------------
@@ -414,36 +504,85 @@ class Archive:
             [article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
-    def store(self, capture: dict, record: dict | None, layout: str | None, parser_version: str,
-              lastmod: str | None) -> str:
+    def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
+              lastmod: str | None, entry: list | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, the views seen, and the search index.
 
-        Returns what happened: "new", "updated", "unchanged" or "not-article".
+        Returns what happened: "new", "updated", "unchanged" or "not-article". The record's
+        search index `entry` (see index_entry()) may come precomputed by a parse worker.
         """
         lemmas = None
         if record is not None and judge(self._stored((record["edition"], record["article_id"])), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
-            lemmas = self._index_entries(record)
-        with self.db.atomic():
-            capture_id = self._insert_capture(capture)
-            if record is None:
-                return "not-article"
-            return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
+            lemmas = self._index_entries(record, entry)
+        try:
+            with self.db.atomic():
+                capture_id = self._insert_capture(capture)
+                if record is None:
+                    return "not-article"
+                return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
+        except BaseException:
+            # A dictionary trained in the rolled-back transaction is gone: read the state again.
+            self._writing = None
+            self._dictionaries.clear()
+            raise
 
-    def _insert_capture(self, capture: dict) -> int:
-        body: bytes = capture["body"]
+    def _insert_capture(self, capture: Capture) -> int:
+        body = capture.body
+        dictionary_id = self._dictionary_for_next(body)
         table = self.db["captures"]
         table.insert({
-            "edition": capture.get("edition") or "ru",
-            "article_id": capture.get("article_id"), "url": capture["url"], "status": capture["status"],
-            "content_type": capture.get("content_type"), "etag": capture.get("etag"),
-            "last_modified": capture.get("last_modified"), "fetched_at": capture["fetched_at"],
-            "sha256": hashlib.sha256(body).hexdigest(), "size": len(body), "compression": "gzip",
-            "body": gzip.compress(body, compresslevel=6, mtime=0), "note": capture.get("note"),
-            "run_id": capture.get("run_id"),
+            "edition": capture.edition,
+            "article_id": capture.article_id, "url": capture.url, "status": capture.status,
+            "content_type": capture.content_type, "etag": capture.etag,
+            "last_modified": capture.last_modified, "fetched_at": capture.fetched_at,
+            "sha256": capture.sha256 or hashlib.sha256(body).hexdigest(), "size": len(body),
+            "compression": "zstd", "dictionary_id": dictionary_id,
+            "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
+            "run_id": capture.run_id,
         })
+        self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         return table.last_pk
+
+    def _dictionary_for_next(self, body: bytes) -> int | None:
+        """The dictionary the next capture is stored with; trains a new one when due (inside
+        the caller's transaction, so a killed run leaves no half-made dictionary)."""
+        if self._writing is None:
+            current = next(self.db.query("SELECT dictionary_id, captures FROM capture_dictionaries "
+                                         "ORDER BY dictionary_id DESC LIMIT 1"), None)
+            count = next(self.db.query("SELECT count(*) AS n FROM captures"))["n"]
+            self._writing = (current and current["dictionary_id"], current and current["captures"], count)
+        dictionary_id, trained_at, count = self._writing
+        if capture_codec.due(count + 1, trained_at):
+            samples = [self.decompress_capture(row) for row in self.db.query(
+                "SELECT compression, dictionary_id, body FROM captures ORDER BY capture_id DESC LIMIT ?",
+                [capture_codec.MAX_SAMPLES - 1])]
+            content = capture_codec.train([body, *samples])
+            table = self.db["capture_dictionaries"]
+            table.insert({"created_at": utcnow(), "captures": count + 1, "samples": len(samples) + 1,
+                          "size": len(content), "content": content})
+            dictionary_id = table.last_pk
+            self._dictionaries[dictionary_id] = capture_codec.load(content)
+            self._writing = (dictionary_id, count + 1, count)
+        return dictionary_id
+
+    def _dictionary(self, dictionary_id: int | None):
+        if dictionary_id is None:
+            return None
+        if dictionary_id not in self._dictionaries:
+            row = next(self.db.query("SELECT content FROM capture_dictionaries WHERE dictionary_id = ?",
+                                     [dictionary_id]), None)
+            if row is None:
+                raise capture_codec.CaptureFormatError(
+                    f"capture dictionary {dictionary_id} is missing from {self.path}; the archive is damaged")
+            self._dictionaries[dictionary_id] = capture_codec.load(row["content"])
+        return self._dictionaries[dictionary_id]
+
+    def decompress_capture(self, capture: dict) -> bytes:
+        """A stored capture's body as fetched (every reader of captures goes through here)."""
+        return capture_codec.decompress_capture(capture["compression"], capture["body"],
+                                                self._dictionary(capture.get("dictionary_id")))
 
     @staticmethod
     def _row(record: dict) -> dict:
@@ -472,9 +611,9 @@ class Archive:
     def _next_check(self, checked_at: str, born: str | None) -> str:
         return next_check(checked_at, born, self.schedule)
 
-    def _upsert_article(self, record: dict, capture: dict, capture_id: int, layout: str | None,
+    def _upsert_article(self, record: dict, capture: Capture, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
-        fetched_at = capture["fetched_at"]
+        fetched_at = capture.fetched_at
         key = (record["edition"], record["article_id"])
         row = self._row(record)
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
@@ -482,15 +621,15 @@ class Archive:
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         first_seen = existing["first_seen_at"] if existing else fetched_at
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
-                       "etag": capture.get("etag"), "last_modified": capture.get("last_modified"),
+                       "etag": capture.etag, "last_modified": capture.last_modified,
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
                        "next_check_at": self._next_check(fetched_at, record.get("published_at") or first_seen)}
         if record.get("views") is not None:
             self.db["views"].insert({"edition": key[0], "article_id": key[1], "checked_at": fetched_at,
-                                     "views": record["views"], "run_id": capture.get("run_id")})
+                                     "views": record["views"], "run_id": capture.run_id})
         self._listing_state(*key, "archived", None, fetched_at)
         if existing and existing["status"] == "unpublished":
-            self._restore(key, existing, fetched_at, capture.get("run_id"), capture_id)
+            self._restore(key, existing, fetched_at, capture.run_id, capture_id)
         if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
             if change.row_changed:
@@ -518,7 +657,7 @@ class Archive:
             "reason": existing["unpublished_reason"], "gap_started_at": existing["unpublished_at"],
             "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
 
-    def unpublish(self, capture: dict | None, key: Key, reason: str, at: str, run_id: int | None) -> bool:
+    def unpublish(self, capture: Capture | None, key: Key, reason: str, at: str, run_id: int | None) -> bool:
         """The site says a known article is gone (404/410, a not-found page, a redirect elsewhere).
         Its text and revisions stay; the row says unpublished, since when and why. Stores the
         answer as a capture when given. Returns False when the archive holds no such article."""
@@ -538,12 +677,12 @@ class Archive:
             self._listing_state(*key, "unpublished", reason, at)
             return True
 
-    def _index_entries(self, record: dict) -> tuple[list | None, list]:
+    def _index_entries(self, record: dict, new: list | None = None) -> tuple[list | None, list]:
         """The index entry the article has now (None if it has none) and the one `record`
-        needs (its rowid filled in by _index); read and lemmatised outside the write
-        transaction (one run writes at a time)."""
+        needs (`new`, when a parse worker made it; its rowid filled in by _index); read and
+        lemmatised outside the write transaction (one run writes at a time)."""
         old = self._article_row((record["edition"], record["article_id"]), "doc_id, article_id, edition, title, lead, body")
-        return (index_entry(old) if old else None), index_entry({**record, "doc_id": None})
+        return (index_entry(old) if old else None), (new if new is not None else index_entry({**record, "doc_id": None}))
 
     def _index(self, doc_id: int, lemmas: tuple[list | None, list]) -> None:
         """Replace an article's entry in the search index. The index has external content:
@@ -646,6 +785,18 @@ class Archive:
                 params.append(value)
         return " AND ".join(where), params
 
+    def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
+                          language: str | None = None, updated_since: str | None = None) -> Iterator[str]:
+        """The same records as iter_articles, as JSON text made by SQLite: 4× the rate of
+        building dicts and json.dumps in Python (export runs at 20,000+ articles/s)."""
+        where, params = self._article_filter(since, until, category, language, updated_since)
+        fields = ", ".join(f"'{name}', json({name})" if name in JSON_FIELDS else f"'{name}', {name}"
+                           for name in FIELDS)
+        sql = (f"SELECT json_object({fields}) FROM articles WHERE {where} "
+               "ORDER BY published_at DESC, article_id DESC")
+        for (line,) in self.db.conn.execute(sql, params):
+            yield line
+
     def article_record(self, key: Key) -> dict | None:
         row = self._article_row(key, ", ".join(FIELDS))
         return self._record(row) if row else None
@@ -684,23 +835,38 @@ class Archive:
                 "SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
                 "ORDER BY fetched_at, capture_id", list(key)))
 
+    # Ranking scores every match (bm25, ~8 µs each): a word found in 200,000 articles took 1.6 s.
+    # Only the newest SEARCH_RANKED matches are ranked (doc ids grow with time), which bounds a
+    # search to a few milliseconds whatever the archive's size.
+    SEARCH_RANKED = 1000
+
     def search(self, query: str, limit: int = 10, edition: str | None = None) -> list[dict]:
-        """Best matches for a query in any word form; each with its `snippet`: segments of the
-        lead or body around the matched words (see search.snippet)."""
+        """Best matches for a query in any word form, among its newest SEARCH_RANKED matches;
+        each with its `snippet`: segments of the lead or body around the matched words (see
+        search.snippet)."""
         found = list(self.db.query(
             "SELECT articles.edition, articles.article_id, articles.published_at, articles.title, articles.url, "
             "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
-            "WHERE articles_fts MATCH ? AND (? IS NULL OR articles.edition = ?) ORDER BY rank LIMIT ?",
-            [fts_query(query), edition, edition, limit]))
+            "WHERE articles_fts MATCH :q AND (:edition IS NULL OR articles.edition = :edition) "
+            "AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
+            "ORDER BY rank LIMIT :limit",
+            {"q": fts_query(query), "edition": edition, "ranked": self.SEARCH_RANKED, "limit": limit}))
         for row in found:
             row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
         return found
 
-    def capture_sizes(self, run_id: int) -> tuple[int, int]:
-        """Bytes of the run's captures as fetched, and as stored compressed."""
+    def capture_sizes(self, run_id: int | None = None) -> tuple[int, int]:
+        """Bytes of the run's captures (of every capture without a run) as fetched, and as stored
+        compressed (dictionaries not counted)."""
         row = next(self.db.query("SELECT coalesce(sum(size), 0) AS raw, coalesce(sum(length(body)), 0) AS stored "
-                                 "FROM captures WHERE run_id = ?", [run_id]))
+                                 "FROM captures WHERE ? IS NULL OR run_id = ?", [run_id, run_id]))
         return row["raw"], row["stored"]
+
+    def dictionary_sizes(self) -> tuple[int, int]:
+        """How many capture dictionaries the archive holds, and their bytes."""
+        row = next(self.db.query("SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM capture_dictionaries"))
+        return row["n"], row["bytes"]
 
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
@@ -716,7 +882,8 @@ class Archive:
             "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
             "ORDER BY capture_id", [start, end])]
         for capture_id in ids:
-            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, body FROM captures "
+            yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, compression, dictionary_id, "
+                                     "body FROM captures "
                                      "WHERE capture_id = ?", [capture_id]))
 
     def replace_furniture(self, edition: str, rows: list[dict]) -> None:
@@ -727,4 +894,11 @@ class Archive:
                 self.db["furniture"].insert_all([{**row, "edition": edition} for row in rows])
 
     def furniture_rows(self) -> list[dict]:
+        if "furniture" not in self.db.table_names():
+            return []  # an archive made before furniture was learned, opened read-only
         return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))
+
+    def latest_capture(self, article_id: int) -> dict | None:
+        """The newest successful capture of an article (what `fixture` turns into a test page)."""
+        return next(self.db.query("SELECT * FROM captures WHERE article_id = ? AND status = 200 "
+                                  "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [article_id]), None)

@@ -13,7 +13,6 @@ parser as data (`explain(..., furniture=...)`), which drops them on every layout
 
 from __future__ import annotations
 
-import gzip
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -54,7 +53,7 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
     pages: Counter = Counter()
     for capture in archive.captures_fetched_between(start, newest):
         edition = edition_of(capture["url"])
-        page = Page(gzip.decompress(capture["body"]), capture["url"], content_type=capture["content_type"])
+        page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
         counts.setdefault(edition, Counter()).update(page_lines(page.doc))
         pages[edition] += 1
     learned = []

@@ -7,6 +7,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -171,13 +172,14 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
 
+    from .crawlrun import RunSpec, RunStart
     from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
     from .schedule import parse_schedule
     from .urls import base_urls as chosen_base_urls
-
     from .urls import Origin
 
     if sample and base_urls:
@@ -205,6 +207,11 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
     except ValueError as error:
         raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
+    if not since and settings.get("CARAVAN_SINCE"):
+        try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
+            RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
+        except ValueError as error:
+            raise BadInput(f"CARAVAN_SINCE: {error}") from None
     _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
@@ -222,28 +229,23 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
             logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
+        start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
         kwargs = {"since": since, "full": full, "edition": edition}
         if any(origins.values()):
             kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
         process.crawl(crawler, **kwargs)
         process.start()
-    try:
-        stats = crawler.stats.get_stats()
-    except RuntimeError:  # Scrapy never got as far as making the stats collector
-        stats = {}
-    if stats.get("caravan/locked"):
-        click.echo(stats["caravan/locked"], err=True)
+    if start.refused == "archive_locked":
+        click.echo(start.message, err=True)
         sys.exit(EXIT_LOCKED)
-    run_id = stats.get("caravan/run_id")
-    if run_id is None:
-        reason = stats.get("caravan/cannot_open") or "run again with -v to see why"
-        click.echo(f"The crawl did not start: {reason}.", err=True)
+    if start.run_id is None:
+        click.echo(f"The crawl did not start: {start.message or 'run again with -v to see why'}.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, run_id, time.monotonic() - started):
+    for line in summary(db, start.run_id, time.monotonic() - started):
         click.echo(line)
-    archive = Archive(db, create=False)
+    archive = _open(db)  # the outcome as the run's crawl_runs row tells it
     try:
-        status = archive.db["crawl_runs"].get(run_id)["status"]
+        status = archive.run(start.run_id).status
     finally:
         archive.close()
     sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
@@ -255,7 +257,9 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
 @click.option("--url", help="The page's URL (default: its canonical link); only with one page.")
 @click.option("--fetched-at", metavar="ISO", help="When the page was fetched; dates like «Сегодня, 10:15» need it.")
 @click.option("--explain", "show_explain", is_flag=True, help="Show each field's source and the pruned boilerplate.")
-def extract(paths, url, fetched_at, show_explain):
+@click.option("--furniture-from", "furniture_db", type=click.Path(exists=True, dir_okay=False), metavar="DB",
+              help="Also drop the furniture learned in this archive (as crawl and reextract do).")
+def extract(paths, url, fetched_at, show_explain, furniture_db):
     """Parse saved pages and print their article records as JSON, one line per article.
 
     PATH may be `-` for standard input. A page that is not an article prints its reason
@@ -283,11 +287,20 @@ def extract(paths, url, fetched_at, show_explain):
             raise BadInput(f"--url {url!r} is not a URL ({error})") from None
         if parts.scheme not in ("http", "https", "file") or not parts.netloc and parts.scheme != "file":
             raise BadInput(f"--url {url!r} is not an http(s) URL such as https://www.caravan.kz/news/slug-845713/")
+    from . import boilerplate
+
+    furniture = {}
+    if furniture_db:
+        archive = _open(furniture_db)
+        try:
+            furniture = boilerplate.load(archive)
+        finally:
+            archive.close()
     rejected = 0
     for path in paths:
         html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         page_url = url or ("file:///dev/stdin" if path == "-" else Path(path).resolve().as_uri())
-        result = explain(html, page_url, when)
+        result = explain(html, page_url, when, furniture=boilerplate.for_url(furniture, page_url))
         if show_explain:
             click.echo(f"{path}: layout: {result.layout}", err=True)
             for name, source in result.sources.items():
@@ -295,7 +308,7 @@ def extract(paths, url, fetched_at, show_explain):
                 shown = value if not isinstance(value, str) or len(value) < 70 else value[:67] + "..."
                 click.echo(f"  {name:13} {source:60} {shown!r}", err=True)
             for rule, count in result.pruned:
-                click.echo(f"  pruned {count:3} × {rule}", err=True)
+                click.echo(f"  pruned {count:3} × {_short_rule(rule)}", err=True)
         if result.article is None:
             click.echo(f"{'stdin' if path == '-' else path}: not an article: {result.reason}", err=True)
             rejected += 1
@@ -303,6 +316,54 @@ def extract(paths, url, fetched_at, show_explain):
         click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
     if rejected:
         sys.exit(EXIT_NOT_ARTICLE)
+
+
+def _short_rule(rule: str) -> str:
+    """A pruning XPath as a person reads it: whole-class tests shown as .class."""
+    return re.sub(r"contains\(concat\(' ',normalize-space\(@class\),' '\),' ([^' ]+) '\)", r".\1", rule)
+
+
+@cli.command()
+@click.argument("article_id", type=int)
+@click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID).")
+@db_option(must_exist=True)
+@click.option("--pages", "pages_dir", default="tests/pages", show_default=True, type=click.Path(file_okay=False),
+              help="Where the fixture folders live.")
+def fixture(article_id, case, db, pages_dir):
+    """Turn an archived article page into a test fixture: tests/pages/<case>/.
+
+    Writes the newest capture's bytes as page.html, its URL, fetch time and Content-Type as
+    meta.json, and what the parser makes of it now as expected.json. Check expected.json
+    against the page (fix what is wrong by hand), then commit the folder: tests/test_parsing.py
+    picks it up. An existing folder is never overwritten.
+
+    \b
+    Example:
+      caravan-archive fixture 845713 --case today-2027-redesign --db archive/caravan.db
+    """
+    from .fixtures import FixtureError, write_fixture
+
+    archive = _open(db)
+    try:
+        capture = archive.latest_capture(article_id)
+        if capture is not None:
+            capture = {**capture, "body": archive.decompress_capture(capture)}  # the bytes as fetched
+    finally:
+        archive.close()
+    if capture is None:
+        click.echo(f"{db} holds no capture of article {article_id}; see `caravan-archive search` or the "
+                   "captures table for the ids it has", err=True)
+        sys.exit(1)
+    folder = Path(pages_dir) / (case or f"article-{article_id}")
+    try:
+        expected = write_fixture(capture, folder)
+    except FixtureError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    what = (f"not an article: {expected['not_an_article']}" if "not_an_article" in expected
+            else f"«{expected['title']}», {expected['word_count']} words")
+    click.echo(f"Wrote {folder}/ (page.html, meta.json, expected.json) from the capture of "
+               f"{capture['fetched_at']}: {what}. Check expected.json against the page, then commit it.")
 
 
 @cli.command()
@@ -353,8 +414,9 @@ def export(db, output, since, until, category, language, edition, updated_since,
         opener = gzip.open if output and output.endswith(".gz") else open
         with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
             count = 0
-            for record in archive.iter_articles(**filters):
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for line in archive.iter_article_json(**filters):
+                out.write(line)
+                out.write("\n")
                 count += 1
         if output:
             click.echo(f"Wrote {count} articles to {output}", err=True)
@@ -432,7 +494,9 @@ def search(query, db, limit, edition, as_json, as_csv):
 
     Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
     Each match shows a snippet with the matched words in bold (in [brackets] when not
-    on a terminal, and in --json and --csv).
+    on a terminal, and in --json and --csv). Best matches first, ranked among the newest
+    1,000 articles that match, so that a common word answers as fast as a rare one in an
+    archive of a million articles.
 
     \b
     Examples:
@@ -501,21 +565,25 @@ def coverage(db, as_json):
 
 @cli.command()
 @db_option(must_exist=True)
-def reextract(db):
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
+              help="Parse in N processes (default: one per core); the archive is written by one.")
+def reextract(db, jobs):
     """Rebuild articles and revisions from the stored captures with the current parser.
 
-    Offline: no request is made. Prints which articles changed, by field.
+    Offline: no request is made. Parses on every core; the result is the same as with
+    --jobs 1. Prints which articles changed, by field.
 
     \b
     Example:
-      caravan-archive reextract --db archive/caravan.db
+      caravan-archive reextract --db archive/caravan.db --jobs 2
     """
     from .reextract import reextract as run
+    from .workers import cores
 
     archive = _open(db, read_only=False)
     try:
         archive.acquire()
-        report = run(archive)
+        report = run(archive, jobs or cores())
     except ArchiveLocked as error:
         click.echo(str(error), err=True)
         sys.exit(2)

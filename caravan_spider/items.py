@@ -25,6 +25,8 @@ class ArticlePage:
     layout: str | None
     edition: str = "ru"  # which edition was asked (a record of another post is a Failure)
     gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
+    index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
+    sha256: str | None = None  # of the body, when a parse worker computed it
 
 
 @dataclass

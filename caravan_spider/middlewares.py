@@ -23,6 +23,8 @@ from scrapy.utils.response import response_status_message
 from twisted.internet.error import ConnectError
 
 from .closing import schedule_close
+from .crawlrun import RunSpec, site_unreachable
+from .headers import header
 
 # Errors that mean "nobody answers at that address", as opposed to one page failing.
 UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ConnectError)
@@ -50,6 +52,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("CARAVAN_RETRY_BACKOFF")
         self.backoff_max = settings.getfloat("CARAVAN_RETRY_BACKOFF_MAX")
         self.max_retry_after = settings.getfloat("CARAVAN_MAX_RETRY_AFTER")
+        self.unreachable = False
 
     def _backoff(self, request) -> float:
         return min(self.backoff * 2 ** request.meta.get("retry_times", 0), self.backoff_max)
@@ -68,7 +71,7 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         wait = self._backoff(request)
         if response.status in (429, 503):
-            asked = retry_after_seconds(response.headers.get("Retry-After", b"").decode("latin-1"))
+            asked = retry_after_seconds(header(response.headers, "Retry-After"))
             if asked is not None and asked > self.max_retry_after:
                 logger.warning("%s asks us to come back in %.0f s; leaving it to the next run", request.url, asked)
                 return response
@@ -82,8 +85,9 @@ class PoliteRetryMiddleware(RetryMiddleware):
             # Nothing of the site has answered yet: it is down or the address is wrong. Say so
             # now rather than after minutes of backoff for every start request.
             message = f"{urlsplit(request.url).netloc} could not be reached ({type(exception).__name__}: {exception})"
-            if not self.crawler.stats.get_value("caravan/unreachable"):
-                self.crawler.stats.set_value("caravan/unreachable", message)
+            if not self.unreachable:
+                self.unreachable = True
+                self.crawler.signals.send_catch_log(site_unreachable, message=message)  # the pipeline's outcome
                 logger.error("%s", message)
                 schedule_close(self.crawler, "site_unreachable")
             return None
@@ -116,7 +120,7 @@ class AlreadyFetched(IgnoreRequest):
 
 
 class OriginGuard:
-    """Keep the crawl on the origin it was given: OffsiteMiddleware compares host names only,
+    """Keep the crawl on the origins it was given: OffsiteMiddleware compares host names only,
     so a redirect to another port or scheme of the same host would be followed.
 
     Sits before RedirectMiddleware (a higher number sees responses first); every refused
@@ -125,16 +129,13 @@ class OriginGuard:
 
     def __init__(self, crawler):
         self.crawler = crawler
+        # Every origin the run was given (one per edition crawled), from the settings.
+        origins = RunSpec.from_settings(crawler.settings).origins.values()
+        self.origins = {(o.scheme, o.host, o.port) for o in origins}
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
-
-    def _origins(self) -> set:
-        """Every origin the crawl was given (one per edition crawled)."""
-        spider = self.crawler.spider
-        origins = getattr(spider, "origins", None) or {"": getattr(spider, "origin", None)}
-        return {(o.scheme, o.host, o.port) for o in origins.values() if o}
 
     @staticmethod
     def _key(url: str):
@@ -146,17 +147,17 @@ class OriginGuard:
         return parts.scheme, (parts.hostname or "").lower(), port
 
     def process_request(self, request):
-        origins = self._origins()
+        origins = self.origins
         if origins and self._key(request.url) not in origins:
             self.crawler.stats.inc_value("caravan/refused/off_origin")
             raise OffOrigin(f"{request.url} is not on the crawl's origin")
 
     def process_response(self, request, response):
-        origins = self._origins()
-        location = response.headers.get("Location")
+        origins = self.origins
+        location = header(response.headers, "Location")
         # A redirect that is not followed (an article's: the spider judges where it points) is no risk.
         if origins and 300 <= response.status < 400 and location and not request.meta.get("dont_redirect"):
-            target = urljoin(request.url, location.decode("latin-1").strip())
+            target = urljoin(request.url, location.strip())
             if self._key(target) not in origins:
                 self.crawler.stats.inc_value("caravan/refused/redirect")
                 logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", request.url, target)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from . import boilerplate
-from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, content_hash, utcnow
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash, utcnow
 from .closing import schedule_close
+from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
 from .items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
@@ -36,11 +38,18 @@ class ArchivePipeline:
         self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
         self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
         self.schedule = parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
+        self.spec = RunSpec.from_settings(settings)
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
+        self.unreachable: str | None = None  # why the site never answered (middlewares.py)
+        self.storage_error: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.record_listed, signal=listed)
+        crawler.signals.connect(self._site_unreachable, signal=site_unreachable)
+
+    def _site_unreachable(self, message: str) -> None:
+        self.unreachable = message
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -52,22 +61,23 @@ class ArchivePipeline:
         try:
             archive = Archive(self.db_path)
         except (NotAnArchive, OSError) as error:
-            self.stats.set_value("caravan/cannot_open", str(error))
-            logger.error("%s", error)
+            self._refuse("archive_unavailable", str(error))
             return
         try:
             archive.acquire()
         except ArchiveLocked as error:
             archive.close()
-            # The spider's start() sees this and closes before the first request.
-            self.stats.set_value("caravan/locked", str(error))
-            logger.error("%s", error)
+            self._refuse("archive_locked", str(error))
             return
         archive.schedule = self.schedule
         self.archive = archive
-        spider = self.crawler.spider
-        self.run_id = archive.begin_run(spider.base_url, spider.mode, ",".join(spider.origins))
-        self.stats.set_value("caravan/run_id", self.run_id)
+        self.run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
+        self.crawler.signals.send_catch_log(run_begun, run_id=self.run_id)
+
+    def _refuse(self, reason: str, message: str) -> None:
+        """The run cannot begin: the spider's start() closes with `reason` before the first request."""
+        logger.error("%s", message)
+        self.crawler.signals.send_catch_log(run_refused, reason=reason, message=message)
 
     def record_listed(self, listed: Listed) -> None:
         """Coverage: the posts one discovery page listed (the spider's `listed` signal)."""
@@ -84,7 +94,7 @@ class ArchivePipeline:
         except (sqlite3.Error, OSError) as error:
             # Nothing more can be archived: stop instead of fetching pages we cannot keep.
             self.stats.inc_value("caravan/errors/storage")
-            self.stats.set_value("caravan/storage_error", f"{type(error).__name__}: {error}")
+            self.storage_error = f"{type(error).__name__}: {error}"
             logger.error("could not store %s: %s: %s; stopping the run", getattr(item, "url", "?"),
                          type(error).__name__, error)
             schedule_close(self.crawler, "storage_error")
@@ -113,7 +123,7 @@ class ArchivePipeline:
             if self._unpublished(item, f"http_{item.status}"):
                 raise DropItem(f"article {item.edition}/{item.article_id} answered {item.status}: unpublished",
                                log_level="DEBUG")
-            self.archive.store(self._capture(item, None, None, None), None, None, PARSER_VERSION, None)
+            self.archive.store(self._capture(item), None, None, PARSER_VERSION, None)
             self.archive.listing_state(item.edition, item.article_id, "not_article", f"http_{item.status}",
                                        item.fetched_at)
             self.stats.inc_value("caravan/articles/gone")
@@ -126,7 +136,8 @@ class ArchivePipeline:
         if item.record is not None and self._much_shorter(item):
             raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
         capture = self._capture(item, item.content_type, item.etag, item.last_modified)
-        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod)
+        outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod,
+                                     item.index_entry)
         if item.record is None:
             self.archive.listing_state(item.edition, item.article_id, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
@@ -139,17 +150,19 @@ class ArchivePipeline:
         # as `caravan-archive export` writes it; the page's bytes stay in the archive.
         return item.record
 
-    def _capture(self, item, content_type, etag, last_modified) -> dict:
-        return {"edition": item.edition, "article_id": item.article_id, "url": item.url, "status": item.status,
-                "content_type": content_type, "etag": etag, "last_modified": last_modified,
-                "fetched_at": item.fetched_at, "body": item.body, "run_id": self.run_id,
-                "note": "body as received after Content-Encoding was decoded"}
+    def _capture(self, item: ArticlePage | Gone, content_type: str | None = None, etag: str | None = None,
+                 last_modified: str | None = None) -> Capture:
+        return Capture(url=item.url, status=item.status, fetched_at=item.fetched_at, body=item.body,
+                       article_id=item.article_id, edition=item.edition, content_type=content_type, etag=etag,
+                       last_modified=last_modified, sha256=getattr(item, "sha256", None), run_id=self.run_id,
+                       note="body as received after Content-Encoding was decoded")
 
     def _unpublished(self, item, reason: str, content_type: str | None = None) -> bool:
         """An archived article the site no longer shows: marked unpublished, its answer kept as a
         capture. False when the archive does not hold it as an article."""
-        capture = self._capture(item, content_type, None, None)
-        capture["note"] += f"; the site says the article is gone: {reason}"  # e.g. where a 301 pointed
+        capture = self._capture(item, content_type)
+        # e.g. where a 301 pointed
+        capture = replace(capture, note=f"{capture.note}; the site says the article is gone: {reason}")
         if not self.archive.unpublish(capture, (item.edition, item.article_id), reason, item.fetched_at,
                                       self.run_id):
             return False
@@ -184,10 +197,10 @@ class ArchivePipeline:
         failed = get("caravan/articles/failed", 0)
         if reason == "shutdown":
             return "interrupted", "interrupted (Ctrl-C or SIGTERM); the next run continues"
-        if get("caravan/unreachable"):
-            return "failed", get("caravan/unreachable")
-        if get("caravan/storage_error"):
-            return "failed", f"could not store into {self.db_path}: {get('caravan/storage_error')}"
+        if self.unreachable:
+            return "failed", self.unreachable
+        if self.storage_error:
+            return "failed", f"could not store into {self.db_path}: {self.storage_error}"
         if reason != "finished":
             return "failed", f"finish reason: {reason}"
         if planned and failed > planned * self.max_failed_share:
@@ -243,8 +256,5 @@ class ArchivePipeline:
                             learned.edition, learned.pages)
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
-            status = "failed"
-        self.stats.set_value("caravan/status", status)
-        self.stats.set_value("caravan/message", message)
         self.archive.close()
         self.archive = None

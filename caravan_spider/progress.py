@@ -19,7 +19,8 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
-from .archive import DEFAULT_DB, Archive
+from .archive import DEFAULT_DB, Archive, CrawlRun
+from .crawlrun import run_begun
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Progress:
         self.bar = None
         self.redirect = None
         self.started = time.monotonic()
+        self.run_id: int | None = None  # told by the pipeline when the run begins
+        crawler.signals.connect(self._run_begun, signal=run_begun)
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
         crawler.signals.connect(self.stopped, signal=signals.engine_stopped)
@@ -48,6 +51,9 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def _run_begun(self, run_id: int) -> None:
+        self.run_id = run_id
 
     def counts(self) -> tuple[int, int]:
         """Articles done, and articles planned (the total grows while sitemaps are read)."""
@@ -98,11 +104,10 @@ class Progress:
 
     def stopped(self):
         """After the pipeline closed the run: the summary, for `scrapy crawl`."""
-        run_id = self.stats.get_value("caravan/run_id")
-        if not self.print_summary or run_id is None:
+        if not self.print_summary or self.run_id is None:
             return
         db = self.crawler.settings.get("CARAVAN_DB")
-        for line in summary(db, run_id, time.monotonic() - self.started):
+        for line in summary(db, self.run_id, time.monotonic() - self.started):
             print(line, file=sys.stderr)
 
 
@@ -146,13 +151,13 @@ def hints(db: str) -> str:
     return f"Browse: {sibling('datasette')} {quoted}   Export: {sibling('caravan-archive')} export --db {quoted}"
 
 
-def _counted(run: dict) -> str:
-    parts = [f"{run[key] or 0} {name}" for key, name in (
-        ("articles_new", "new"), ("articles_updated", "updated"), ("articles_unchanged", "unchanged"),
-        ("articles_failed", "failed"), ("articles_unpublished", "unpublished"), ("articles_restored", "restored"))
-        if run.get(key)]
-    if run["not_articles"]:
-        parts.append(f"{run['not_articles']} not article{'s' if run['not_articles'] != 1 else ''}")
+def _counted(run: CrawlRun) -> str:
+    parts = [f"{count} {name}" for count, name in (
+        (run.articles_new, "new"), (run.articles_updated, "updated"), (run.articles_unchanged, "unchanged"),
+        (run.articles_failed, "failed"), (run.articles_unpublished, "unpublished"),
+        (run.articles_restored, "restored")) if count]
+    if run.not_articles:
+        parts.append(f"{run.not_articles} not article{'s' if run.not_articles != 1 else ''}")
     return ", ".join(parts) or "nothing new"
 
 
@@ -160,16 +165,16 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
     """The few lines a run ends with: what it did, what it stored, where to look."""
     archive = Archive(db, create=False)
     try:
-        run = archive.db["crawl_runs"].get(run_id)
+        run = archive.run(run_id)
         total = archive.count()
         raw, stored = archive.capture_sizes(run_id)
     finally:
         archive.close()
-    lines = [f"Crawl run {run_id} {run['status']} in {elapsed:.1f} s: {_counted(run)}; {run['requests']} requests."]
+    lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}; {run.requests} requests."]
     if stored:
-        lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored gzip in {stored / 1e6:.2f} MB "
+        lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
-    if run["status"] != "finished" or run["articles_failed"]:
-        lines.append(f"  {run['message']}")
+    if run.status != "finished" or run.articles_failed:
+        lines.append(f"  {run.message}")
     lines.append(f"{db} holds {total} articles. {hints(db)}")
     return lines

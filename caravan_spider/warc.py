@@ -7,7 +7,6 @@ from (a mirror, the sample site on loopback): that one is kept in WARC-Caravan-F
 
 from __future__ import annotations
 
-import gzip
 from io import BytesIO
 from typing import BinaryIO
 
@@ -39,7 +38,7 @@ def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, *
     }))
     count = 0
     for capture in archive.iter_captures(**filters):
-        body = gzip.decompress(capture["body"])
+        body = archive.decompress_capture(capture)
         # Scrapy decoded any Content-Encoding before we stored the body, so the record
         # declares the identity encoding and the decoded length.
         headers = [("Content-Type", capture["content_type"] or "application/octet-stream"),

@@ -33,7 +33,7 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
     lines = result.stdout.splitlines()
     assert len(lines) == 3
     assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", lines[0])
-    assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored gzip in 0\.\d\d MB \(compression ratio \d\.\d\)\.",
+    assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored zstd in 0\.\d\d MB \(compression ratio \d+\.\d\)\.",
                         lines[1])
     # The hints open what the user crawled into, not archive/; a page that is not an article is counted.
     monkeypatch.chdir(db.parent)  # where crawl() ran: commands are named as typed from there
@@ -121,7 +121,7 @@ def test_runs_and_search_as_json_and_csv(crawled):
     either = list(csv.DictReader(io.StringIO(cli("search", "школа OR больница", "--db", db, "--csv",
                                                  "--limit", "50").stdout)))
     assert len(either) == 8
-    assert cli("search", "x", "--db", db, "--json", "--csv").returncode == 2
+    assert cli("search", "x", "--db", db, "--json", "--csv").returncode == 64  # bad input (EX_USAGE)
 
 
 def test_search_text_marks_the_matched_word_forms(crawled):
@@ -147,4 +147,4 @@ def test_extract_several_pages_and_stdin():
         piped = subprocess.run([sys.executable, "-m", "caravan_spider.cli", "extract", "-"], stdin=page,
                                capture_output=True, timeout=120)
     assert piped.returncode == 0 and json.loads(piped.stdout) == records[0]
-    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 2
+    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64  # bad input (EX_USAGE)

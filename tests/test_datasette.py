@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 from datasette.app import Datasette
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.parsing import PARSER_VERSION
 from caravan_spider.text import words
 
@@ -33,6 +33,11 @@ class Client:
 
     def post(self, path, data):
         return asyncio.run(self.datasette.client.post(path, data=data))
+
+    def close(self):
+        """Close the archive's connections rather than leave them to the garbage collector."""
+        for database in self.datasette.databases.values():
+            database.close()
 
     def html(self, path):
         response = self.get(path)
@@ -131,8 +136,8 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
               "published_at": "2026-01-01", "modified_at": None, "category": None, "tags": None,
               "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6,
               "status": "live"}
-    capture = {"article_id": 999999, "url": record["url"], "status": 200, "fetched_at": "2026-01-01T00:00:00+00:00",
-               "body": b"<html></html>"}
+    capture = Capture(article_id=999999, url=record["url"], status=200, fetched_at="2026-01-01T00:00:00+00:00",
+                      body=b"<html></html>")
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
     client = Client(datasette_dir)
@@ -280,8 +285,8 @@ def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive
         record = archive.article_record(("ru", 845713))
         assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
         edited = {**record, "body": record["body"].replace("KAZBAT", "КАЗБАТ")}
-        capture = {"article_id": 845713, "url": record["url"], "status": 200,
-                   "fetched_at": "2030-01-01T00:00:00+00:00", "body": b"<html>edited</html>"}
+        capture = Capture(article_id=845713, url=record["url"], status=200,
+                          fetched_at="2030-01-01T00:00:00+00:00", body=b"<html>edited</html>")
         assert archive.store(capture, edited, "today", PARSER_VERSION, None) == "updated"
         assert archive.search("KAZBAT") == []
         [match] = archive.search("казбат")

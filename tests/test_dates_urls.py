@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 
 from caravan_spider.almaty import ALMATY
-from caravan_spider.parsing.dates import parse_machine, parse_visible, to_iso
+from caravan_spider.parsing.dates import as_datetime, parse_machine, parse_visible, to_iso
 from caravan_spider.urls import Origin, article_ref
 
 FETCHED = datetime(2026, 1, 21, 0, 30, tzinfo=ALMATY)
@@ -40,6 +40,19 @@ def test_machine_dates(value, expected):
     assert to_iso(parse_machine(value)) == expected
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("2025-07-24T04:40:00Z", "2025-07-24T09:40:00+05:00"),
+    ("2025-07-24", "2025-07-24T00:00:00+05:00"),  # a bare date: its midnight in Almaty
+    ("2016-03-12", "2016-03-12T00:00:00+06:00"),
+    (datetime(2026, 1, 21, 0, 30, tzinfo=ALMATY), "2026-01-21T00:30:00+05:00"),
+    ("not a date", None),
+    (None, None),
+])
+def test_as_datetime_is_an_instant_to_compare(value, expected):
+    moment = as_datetime(value)
+    assert (moment.isoformat() if moment else None) == expected
+
+
 @pytest.mark.parametrize("url", [
     "https://www.caravan.kz/news/tesnye-svyazi-811549/",
     "https://caravan.kz/news/tesnye-svyazi-811549",
@@ -72,3 +85,16 @@ def test_a_mirror_keeps_the_crawl_on_its_own_host():
     assert origin.rebase("mailto:editor@caravan.kz") is None
     with pytest.raises(ValueError, match="is not an http"):
         Origin("caravan.kz")
+
+
+def test_a_header_is_text_or_none():
+    from scrapy.http import Headers
+
+    from caravan_spider.headers import header
+
+    headers = Headers({"ETag": '"v1"', "Content-Type": b"text/html; charset=windows-1251", "X-Empty": b"",
+                       "X-Latin": "café".encode("latin-1")})
+    assert header(headers, "etag") == '"v1"'
+    assert header(headers, "Content-Type") == "text/html; charset=windows-1251"
+    assert header(headers, "X-Empty") is None and header(headers, "Last-Modified") is None
+    assert header(headers, "X-Latin") == "café"  # HTTP header bytes are ISO-8859-1: never a decoding error

@@ -14,7 +14,7 @@ import pytest
 import sqlite_utils
 
 from caravan_spider.almaty import now as almaty_now
-from caravan_spider.archive import Archive, Known, index_entry, migrations
+from caravan_spider.archive import Archive, Capture, Known, index_entry, migrations
 from caravan_spider.sample_site.model import KAZAKH_COLLIDING_ID, SEED_ID, SampleSite
 from caravan_spider.sample_site.server import serving
 from caravan_spider.schedule import DEFAULT_SCHEDULE, interval, is_due, next_check, parse_schedule
@@ -425,8 +425,8 @@ def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
         archive.record_listed([("ru", 845713, record["url"], None), ("ru", 845714, "https://www.caravan.kz/news/y-845714/",
                                                                      None)], "sitemap", "2026-01-01T00:00:00+00:00")
         archive.record_listed([("ru", 845713, record["url"], "2026-01-02")], "feed", "2026-01-02T00:00:00+00:00")
-        archive.store({"edition": "ru", "article_id": 845713, "url": record["url"], "status": 200,
-                       "fetched_at": "2026-01-02T00:00:00+00:00", "body": b"<html></html>"}, record, "today", "v", None)
+        archive.store(Capture(edition="ru", article_id=845713, url=record["url"], status=200,
+                              fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>"), record, "today", "v", None)
         for article_id in (845713, 845714):
             archive.listing_state("ru", article_id, "failed", "http_500", "2026-01-03T00:00:00+00:00")
         assert [(r["article_id"], r["state"], r["reason"], r["sources"]) for r in archive.coverage()] == [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import trafilatura
 
 from caravan_spider.parsing import FIELDS, Furniture, NotAnArticle, explain, parse
 
@@ -126,7 +126,8 @@ def _latest_captures(db):
 
     archive = Archive(db, create=False)
     try:
-        return [captures[-1] for _, captures in archive.captures_by_article()]
+        return [{**captures[-1], "html": archive.decompress_capture(captures[-1])}
+                for _, captures in archive.captures_by_article()]
     finally:
         archive.close()
 
@@ -183,7 +184,7 @@ def test_generic_path_with_learned_furniture_gives_every_field_and_a_clean_body(
         archive.close()
     compared, script_dates = Counter(), 0
     for capture in _latest_captures(archive_copy):
-        html = gzip.decompress(capture["body"])
+        html = capture["html"]
         when = datetime.fromisoformat(capture["fetched_at"])
         known = explain(html, capture["url"], when, capture["content_type"])
         generic = explain(html, capture["url"], when, capture["content_type"],
@@ -229,3 +230,137 @@ def test_learned_furniture_drops_what_no_class_name_gives_away():
     assert "Горячие новости" not in learned.article.body and "USD" not in learned.article.body
     assert learned.article.body.count("Абзац номер") == 5
     assert ("learned furniture (test) (elements)", 3) in learned.pruned
+
+
+# --- the generic path on markup nobody here has seen -------------------------------------------------
+URL = "https://www.caravan.kz/news/statya-777001/"
+PARAGRAPHS = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки и цены на проезд в автобусах."
+              for n in range(1, 7)]
+
+
+def _page(body: str, head: str = "", body_class: str = "single") -> bytes:
+    return (f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'>"
+            f"<title>Новые правила парковки в Алматы | Караван</title>"
+            f"<meta property='og:title' content='Новые правила парковки в Алматы'>{head}</head>"
+            f"<body class='{body_class}'>{body}</body></html>").encode()
+
+
+def _text() -> str:
+    return "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+
+
+@pytest.mark.parametrize("wrapper", [
+    # WordPress puts category-<slug> on <article>: «socialnaya» is not the class token «social»
+    "<article class='post category-socialnaya-sfera tag-related'><h1>Новые правила парковки в Алматы</h1>{}</article>",
+    "<main class='site-main has-related'><h1>Новые правила парковки в Алматы</h1>{}</main>",
+    "<div class='post-content shareable'><h1>Новые правила парковки в Алматы</h1>{}</div>",
+    # a rule that matches the element holding the headline and the text never removes it
+    "<div class='share'><h1>Новые правила парковки в Алматы</h1>{}</div>",
+    "<form id='aspnetForm'><h1>Новые правила парковки в Алматы</h1>{}</form>",
+])
+def test_no_class_rule_destroys_the_article(wrapper):
+    result = explain(_page(wrapper.format(_text())), URL)
+    assert result.reason is None
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+
+
+def test_furniture_with_whole_class_tokens_is_pruned():
+    html = _page("<div class='ticker'>USD 512.30</div><article><h1>Новые правила парковки в Алматы</h1>"
+                 + _text() + "<div class='social-share'>Поделиться в Telegram</div>"
+                 "<ul class='related-posts'><li><a href='/news/a-1/'>Соседняя новость про автобусы</a></li></ul>"
+                 "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert any(".social-share" in rule or "' social-share '" in rule for rule, _ in result.pruned)
+
+
+def test_pruned_text_much_shorter_than_trafilatura_falls_back_to_it():
+    # the text sits in two elements rules remove (each with half of it, so neither holds "most of the
+    # text"): the guard takes trafilatura's extraction of the untouched page and says so
+    half = len(PARAGRAPHS) // 2
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='related'>"
+                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:half]) + "</div><div class='ad'>"
+                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[half:]) + "</div></article>")
+    result = explain(html, URL)
+    reference = trafilatura.extract(html, url=URL, favor_precision=True, include_comments=False, deduplicate=False)
+    # trafilatura's text without the headline (a field of its own)
+    assert result.article.body.split("\n\n") == [x for x in reference.split("\n") if x != result.article.title]
+    assert set(PARAGRAPHS[half:]) <= set(reference.split("\n"))  # what our rules removed is back
+    assert result.sources["body"] == "trafilatura on the untouched page (the pruned page gave 0 words, the untouched page 50)"
+
+
+def test_a_known_layout_whose_container_is_missing_is_guarded_too():
+    html = _page("<article class='FullArticle'><h1 class='FullArticle__title'>Новые правила парковки в Алматы</h1>"
+                 "<div class='AdBlock'>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:3]) + "</div>"
+                 "<div class='Share'>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[3:]) + "</div></article>")
+    result = explain(html, URL)
+    assert result.layout == "today"
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"].startswith("trafilatura on the untouched page")
+
+
+def test_body_class_page_is_an_article_when_the_page_says_so():
+    article = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>",
+                    head="<meta property='og:type' content='article'>", body_class="page page--article")
+    assert explain(article, URL).article is not None
+    static = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", body_class="page")
+    assert explain(static, URL).reason == "static page"
+
+
+def test_valid_utf8_beats_a_stale_meta_charset():
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>").replace(
+        b"<meta charset='utf-8'>", b"<meta http-equiv='Content-Type' content='text/html; charset=windows-1251'>")
+    article = parse(html, URL)
+    assert article.title == "Новые правила парковки в Алматы" and article.body.split("\n\n") == PARAGRAPHS
+    legacy = load("legacy-2015-windows-1251")  # real windows-1251 bytes still decode as declared
+    assert parse(legacy[0], legacy[1]["url"]).title == legacy[2]["title"]
+
+
+def test_a_logo_in_an_h1_is_not_the_title():
+    html = _page("<header><h1 class='logo'><a href='/'>Караван</a></h1></header>"
+                 "<article><h2>Новые правила парковки в Алматы</h2>" + _text() + "</article>")
+    result = explain(html, URL)
+    assert result.article.title == "Новые правила парковки в Алматы"
+    assert "Караван" not in result.article.body
+
+
+def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
+    description = "<meta name='description' content='SEO: парковка в Алматы подорожает, узнайте подробности'>"
+    shown = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                  "<p class='entry-excerpt'>С марта парковка в центре Алматы станет платной по будням.</p>"
+                  + _text() + "</article>", head=description)
+    assert parse(shown, URL).lead == "С марта парковка в центре Алматы станет платной по будням."
+    unseen = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", head=description)
+    assert parse(unseen, URL).lead is None
+    # a first paragraph that the description abbreviates is the lead, and is not repeated in the body
+    cut = f"<meta name='description' content='{PARAGRAPHS[0][:60]}…'>"
+    abbreviated = parse(_page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>",
+                              head=cut), URL)
+    assert abbreviated.lead == PARAGRAPHS[0] and abbreviated.body.split("\n\n") == PARAGRAPHS[1:]
+
+
+def test_tags_category_views_credit_and_date_from_what_the_page_shows():
+    html = _page(
+        "<div class='crumbs breadcrumbs'><a href='/'>Главная</a> <a href='/news/'>Новости</a> "
+        "<a href='/category/city/'>Город</a></div>"
+        "<article><h1>Новые правила парковки в Алматы</h1>"
+        "<div class='meta'><span class='post-date'>02.06.2012 11:30</span> <span class='post-views'>2 340</span></div>"
+        "<div class='photo'><img src='/img/parking.jpg'><p class='caption'>Фото: Акимат Алматы</p></div>"
+        + _text() +
+        "<div class='post-tags'><a rel='tag' href='/tag/parkovka/'>Парковка</a> "
+        "<a rel='tag' href='/tag/almaty/'>Алматы</a></div></article>")
+    result = explain(html, URL)
+    article = result.article
+    assert (article.category, article.tags, article.views, article.image_credit, article.published_at) == (
+        "Город", ["Парковка", "Алматы"], 2340, "Акимат Алматы", "2012-06-02T11:30:00+06:00")
+    assert article.image_url == "https://www.caravan.kz/img/parking.jpg"
+    assert result.sources["tags"] == "rel=tag links" and result.sources["published_at"] == "visible date near the headline"
+    assert article.body.split("\n\n") == PARAGRAPHS  # no date, views, credit or tag line in the text
+
+
+def test_an_interview_keeps_its_repeated_short_answers():
+    lines = ["— Вы давно работаете в Алматы водителем автобуса?", "— Да.",
+             "— И вам нравится эта работа, несмотря на пробки?", "— Да.", *PARAGRAPHS[:3]]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + "".join(f"<p>{x}</p>" for x in lines)
+                 + "</article>")
+    assert parse(html, URL).body.split("\n\n") == lines

@@ -7,7 +7,8 @@ what the archive holds (`known`) and the sitemap's lastmod.
 from __future__ import annotations
 
 import pytest
-from scrapy.utils.test import get_crawler
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_reactor_settings
 
 import caravan_spider.settings as project_settings
 from caravan_spider.archive import Known
@@ -33,9 +34,10 @@ def db(tmp_path_factory):
 
 def spider_for(db, known: dict[int, Known] | None = None, clock: str = BEFORE_DUE, **arguments) -> CaravanSpider:
     settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
-    crawler = get_crawler(CaravanSpider, {**settings, "CARAVAN_DB": str(db), "CARAVAN_CLOCK": clock})
-    crawler._apply_settings()
+    # As Crawler.crawl does: the spider first (its arguments become settings), then the settings applied.
+    crawler = Crawler(CaravanSpider, {**get_reactor_settings(), **settings, "CARAVAN_DB": str(db), "CARAVAN_CLOCK": clock})
     spider = CaravanSpider.from_crawler(crawler, base_url=BASE, **{"edition": "ru", **arguments})
+    crawler._apply_settings()
     crawler.spider = spider
     # The archive knows articles by (edition, article_id).
     spider.known = {("ru", article_id): held for article_id, held in (known or {}).items()}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from caravan_spider.archive import Archive
+import shutil
+import sqlite3
+
+from caravan_spider.archive import Archive, index_entry
 from caravan_spider.parsing.layouts.today import Today
 from caravan_spider.reextract import reextract
 
@@ -41,3 +44,48 @@ def test_a_parser_change_updates_exactly_the_affected_articles(archive_copy, cra
     assert revision["body"] == seed["body"]
     # The search index follows.
     assert rows(archive_copy, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Голанские'") == []
+
+
+def indexed(db) -> list[tuple]:
+    """What the search index holds (each lemma, where), not the content it links to."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("CREATE VIRTUAL TABLE temp.instances USING fts5vocab(main, articles_fts, instance)")
+        return conn.execute("SELECT term, doc, col, offset FROM temp.instances ORDER BY 1, 2, 3, 4").fetchall()
+    finally:
+        conn.close()
+
+
+def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_path):
+    # Workers start from a fresh interpreter, so a monkeypatched parser would not reach them:
+    # instead both runs must repair the same damaged rows, revisions and index.
+    other = tmp_path / "other.db"
+    shutil.copy(archive_copy, other)
+    for db in (archive_copy, other):
+        conn = sqlite3.connect(db)
+        conn.row_factory = sqlite3.Row
+        # The index has external content: entries are replaced by handing FTS5 the lemmas it
+        # indexed, so the damage keeps it consistent with the damaged rows (a plain DELETE would not).
+        for row in conn.execute("SELECT article_id, title, lead, body FROM articles").fetchall():
+            conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                         "VALUES ('delete', ?, ?, ?, ?)", index_entry(dict(row)))
+            conn.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+                         index_entry({**dict(row), "title": "stale", "body": "stale"}))
+        conn.execute("UPDATE articles SET title = 'stale', body = 'stale', word_count = 0")
+        conn.execute("DELETE FROM revisions WHERE article_id % 2 = 0")
+        conn.commit()
+        conn.close()
+    sequential = cli("reextract", "--db", str(archive_copy), "--jobs", "1")
+    parallel = cli("reextract", "--db", str(other), "--jobs", "2")
+    assert sequential.returncode == parallel.returncode == 0
+    assert sequential.stdout == parallel.stdout
+    assert sequential.stdout.startswith("Re-extracted 50 articles: 50 changed, 0 added, 0 removed.")
+    for sql in ("SELECT * FROM articles ORDER BY article_id",
+                "SELECT article_id, fetched_at, content_hash, capture_id, body FROM revisions ORDER BY revision_id"):
+        a, b = rows(archive_copy, sql), rows(other, sql)
+        for row in a + b:
+            row.pop("updated_at", None)  # when the row was rebuilt
+        assert a == b and len(a) >= 50
+    index = indexed(archive_copy)
+    assert index == indexed(other) and len({doc for _, doc, _, _ in index}) == 50
+    assert not [term for term, *_ in index if term == "stale"]

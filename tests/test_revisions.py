@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from caravan_spider.archive import Archive
+from caravan_spider.archive import Archive, Capture
 from caravan_spider.revisions import Change, Stored, content_hash, judge
 from caravan_spider.runlock import ArchiveLocked, RunLock
 from conftest import rows
@@ -54,9 +54,9 @@ def test_a_content_edit_is_a_new_revision(edit):
     assert change.content_hash == content_hash({**RECORD, **edit}) != HASH
 
 
-def _capture(fetched_at: str) -> dict:
-    return {"article_id": RECORD["article_id"], "url": RECORD["url"], "status": 200, "content_type": "text/html",
-            "etag": None, "last_modified": None, "fetched_at": fetched_at, "body": b"<html></html>"}
+def _capture(fetched_at: str) -> Capture:
+    return Capture(article_id=RECORD["article_id"], url=RECORD["url"], status=200, content_type="text/html",
+                   etag=None, last_modified=None, fetched_at=fetched_at, body=b"<html></html>")
 
 
 @pytest.fixture

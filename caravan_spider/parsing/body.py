@@ -26,6 +26,8 @@ BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
 # The pruned text is "much shorter" than trafilatura's extraction of the untouched page below this share.
 GUARD_SHARE = 0.6
+# A list is a list of teaser links when at least this share of its words are link text.
+LINKED_SHARE = 0.9
 # An element holding more than this share of the page's text is never pruned.
 MOST_OF_THE_TEXT = 0.5
 
@@ -60,6 +62,10 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             removed += 1
         if removed:
             result.pruned.append((rule, removed))
+    if not layout.BODY:
+        removed = _prune_link_lists(doc, protected)
+        if removed:
+            result.pruned.append(("list items that are only a link (teasers)", removed))
     if kept:
         result.pruned.append(("kept: a rule matched an element holding the headline or most of the text", kept))
     root = None
@@ -84,7 +90,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     if root is None:
         # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
         reference = _trafilatura(page.html, page.url, recall=False)
-        ours, theirs = sum(word_count(l) for l in lines), word_count(reference)
+        # (the lead counts: it is text the reference holds too, taken out of our body on purpose)
+        ours, theirs = sum(word_count(line) for line in lines) + word_count(lead), word_count(reference)
         if theirs and ours < GUARD_SHARE * theirs:
             result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
             result.credits.clear()
@@ -129,8 +136,14 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
     if lead and lines and lead.startswith(lines[0]) and len(lines[0]) > 40:
         lines.pop(0)  # the lead printed again as the first paragraph, possibly shortened
     folded_lead = fold(lead or "")
-    while lead and lines and len(fold(lines[0])) >= 2 and fold(lines[0]) in folded_lead:
-        lines.pop(0)  # the lead's paragraph, split by trafilatura at inline elements
+    for start in range(min(3, len(lines))) if lead else ():
+        # the lead's paragraph near the top (perhaps after a label), split by trafilatura at inline elements
+        if len(fold(lines[start])) >= min(8, len(folded_lead)) and fold(lines[start]) in folded_lead:
+            end = start
+            while end < len(lines) and fold(lines[end]) and fold(lines[end]) in folded_lead:
+                end += 1
+            del lines[start:end]
+            break
     result.pruned.extend((f"text line: {why}", n) for why, n in dropped.items())
     return lines
 
@@ -149,6 +162,18 @@ def _holds_content(node, protected) -> bool:
     if any(node is h or node in h.iterancestors() for h in heads):
         return True
     return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
+
+
+def _prune_link_lists(doc, protected) -> int:
+    """Lists whose whole text is links: teaser and «more on this» lists, not article text."""
+    removed = 0
+    for item in doc.xpath("//ul[.//a] | //ol[.//a]"):
+        words = len(" ".join(item.itertext()).split())
+        linked = sum(len(" ".join(a.itertext()).split()) for a in item.xpath(".//a"))
+        if words and linked >= LINKED_SHARE * words and not _holds_content(item, protected):
+            _drop(item)
+            removed += 1
+    return removed
 
 
 def _prune_furniture(doc, furniture: Furniture, protected) -> int:

@@ -88,5 +88,16 @@ def parse_machine(value: str | None) -> datetime | date | None:
         return parse_visible(value)
 
 
+def as_datetime(value: str | datetime | date | None) -> datetime | None:
+    """A machine date (or an already parsed one) as an aware datetime; a bare date is its
+    midnight in Almaty. What the crawl compares sitemap lastmods and stored times with."""
+    parsed = parse_machine(value) if isinstance(value, str) else value
+    if isinstance(parsed, datetime):
+        return parsed
+    if isinstance(parsed, date):
+        return localize(datetime(parsed.year, parsed.month, parsed.day))
+    return None
+
+
 def to_iso(value: datetime | date | None) -> str | None:
     return iso(value) if value is not None else None

@@ -98,10 +98,11 @@ def _site_like(page: Page, segment: str) -> bool:
     if not squashed or re.fullmatch(r"[\d.]+", segment.strip()):
         return True  # empty, or a date such as «28.04.2023» after the site name
     hosts = [urlsplit(u or "").hostname or "" for u in (page.meta_first("og:url"), page.canonical)]
-    labels = {_squash(part) for h in hosts for part in h.split(".") if len(part) > 3}
+    labels = {_squash(part) for h in hosts for part in h.split(".")
+              if len(part) >= 3 and part not in ("www", "com", "org", "net", "amp")}
     names = {_squash(n) for n in site_names(page)}
     return squashed in names or squashed in labels or any(
-        len(n) > 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
+        len(n) >= 3 and (squashed.startswith(n) or n.startswith(squashed)) for n in names | labels)
 
 
 def strip_site_name(page: Page, title: str | None) -> str | None:
@@ -272,13 +273,13 @@ def views(page: Page) -> int | None:
     return None
 
 
-
-
 _CREDIT_CLASS = class_part("credit", "credits", "photo-credit", "image-credit", "copyright-photo")
 
 
 def photo_credit(page: Page) -> str | None:
-    """A «Фото: …» credit printed with the article's picture or text, or an element marked as a credit."""
+    """The credit of the article's picture: an element marked as a credit, or a «Фото: …» line near
+    the headline. A caption in the <figure> of a picture further down the text credits that picture,
+    not the article's."""
     head = headline(page)
     if head is None:
         return None
@@ -292,9 +293,21 @@ def photo_credit(page: Page) -> str | None:
                            " or self::em][position() <= 150]"):
         value = text(node)
         m = CREDIT_PREFIX.match(value)
-        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node):
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node) \
+                and not _credits_another_picture(page, node):
             return value[m.end():].strip()
     return None
+
+
+def _credits_another_picture(page: Page, node) -> bool:
+    """A caption inside a <figure> of some picture in the text credits that picture, not the lead image."""
+    lead_image = page.meta_first("og:image")
+    figure = next(iter(node.xpath("ancestor-or-self::figure[1]")), None)
+    if figure is None or not lead_image:
+        return False
+    sources = [src for src in figure.xpath(".//img/@src") if src]
+    name = urlsplit(lead_image).path.rsplit("/", 1)[-1]
+    return bool(sources) and not any(urlsplit(src).path.rsplit("/", 1)[-1] == name for src in sources)
 
 
 # --- tags and category -----------------------------------------------------------------------------

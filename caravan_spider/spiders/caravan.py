@@ -16,12 +16,14 @@ a discovery page lists is reported for coverage (the `listed` signal, see items.
 
 Arguments (`-a name=value`): edition (ru, kk or all), base_url (a mirror or the sample site:
 `URL` for the one chosen edition, or `ru=URL,kk=URL`), since (YYYY-MM-DD), full (revisit
-everything, conditionally).
+everything, conditionally). They become the settings CARAVAN_EDITION, CARAVAN_BASE_URL /
+CARAVAN_KK_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL, from which every part of the crawl reads
+the run's spec (crawlrun.py).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -33,42 +35,38 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate
-from ..almaty import localize
 from ..archive import Archive, Known
+from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
+from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched
-from ..parsing import explain
-from ..parsing.dates import parse_machine
+from ..parsing.dates import as_datetime
 from ..schedule import is_due
 from ..urls import ArticleRef, Origin, article_ref, base_urls
+from ..workers import cores, parse_page
+from ..workers import pool as worker_pool
+from ..workers import wrap as wrap_future
 
 REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5  # to the same article (a new slug); more is a loop
 
 
-def _as_datetime(value) -> datetime | None:
-    parsed = parse_machine(value) if isinstance(value, str) else value
-    if isinstance(parsed, datetime):
-        return parsed
-    if isinstance(parsed, date):
-        return localize(datetime(parsed.year, parsed.month, parsed.day))
-    return None
+# Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
+FALLBACK_SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml")
 
-
-LOOPBACK = ("localhost", "::1")
 FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
               "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
 
 def _held_since(known: Known) -> datetime:
     """The newest change the archived copy already includes."""
-    moments = [m for m in (_as_datetime(known.lastmod), _as_datetime(known.fetched_at)) if m]
+    moments = [m for m in (as_datetime(known.lastmod), as_datetime(known.fetched_at)) if m]
     return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
 
 def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
     """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first not-article answer, doubled for each further one."""
-    last = _as_datetime(known.fetched_at)
+    last = as_datetime(known.fetched_at)
     wait = timedelta(hours=hours * 2 ** max(known.misses - 1, 0))
     return last is None or now >= last + min(wait, timedelta(days=30))
 
@@ -77,7 +75,7 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
               full: bool = False, recheck_hours: float = 6.0) -> str | None:
     """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
     "due"), or None when the archive's copy will do. Pure: the clock is an argument."""
-    lastmod_at = _as_datetime(lastmod)
+    lastmod_at = as_datetime(lastmod)
     if since and lastmod_at and lastmod_at < since:
         return None  # cannot have been published since: its last change is older
     if known is None:
@@ -95,7 +93,7 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
     if lastmod_at and lastmod_at >= _held_since(known):
         # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
         return "lastmod"
-    published = _as_datetime(known.published_at)
+    published = as_datetime(known.published_at)
     if published and since and published >= since:
         return "since"
     if known.status is not None and is_due(known.next_check_at, now):
@@ -107,18 +105,18 @@ class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
     def __init__(self, base_url: str | None = None, since: str | None = None, full: str | bool = False,
-                 edition: str = "all", *args, **kwargs):
+                 edition: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The arguments as given; from_crawler makes them settings and the run's spec of those.
+        self.arguments = {"CARAVAN_EDITION": edition, "CARAVAN_SINCE": since,
+                          "CARAVAN_FULL": True if str(full).lower() in ("1", "true", "yes") else None}
         self._base_url = base_url
-        self.edition = edition
-        self.since = _as_datetime(since) if since else None
-        if since and self.since is None:
-            raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
-        self.full = str(full).lower() in ("1", "true", "yes")
+        self.refused: str | None = None
         self.seen: set[tuple[str, int]] = set()
         self.known: dict[tuple[str, int], Known] = {}
         self.furniture: dict = {}
         self.layouts = "all"
+        self.parse_pool = None  # worker processes, made in from_crawler
         self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
         self.listing_fallback: set[str] = set()
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
@@ -134,14 +132,23 @@ class CaravanSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        chosen = base_urls([v for v in (spider._base_url or "").split(",") if v.strip()], spider.edition)
-        defaults = {"ru": settings.get("CARAVAN_BASE_URL"), "kk": settings.get("CARAVAN_KK_BASE_URL")}
-        spider.origins = {code: Origin(url or defaults[code], code) for code, url in chosen.items()}
-        if all(o.host in LOOPBACK or o.host.startswith("127.") for o in spider.origins.values()) \
-                and not settings.frozen:
+        # A spider argument is a setting given on the command line: the pipeline and the
+        # middlewares read the run's spec from the settings, never from the spider.
+        # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
+        for name, value in spider.arguments.items():
+            if value is not None:
+                settings.set(name, value, priority="cmdline")
+        if spider._base_url:  # URL for the one chosen edition, or ru=URL,kk=URL
+            chosen = base_urls([v for v in spider._base_url.split(",") if v.strip()],
+                               settings.get("CARAVAN_EDITION") or "all")
+            for code, url in chosen.items():
+                if url:
+                    settings.set(ORIGIN_SETTINGS[code], url, priority="cmdline")
+        spider.spec = RunSpec.from_settings(settings)
+        spider.origins = spider.spec.origins
+        if spider.spec.on_loopback and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
             # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
-            # (Scrapy freezes the settings right after from_crawler: this is the last moment.)
             for name, value in FULL_SPEED.items():
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
@@ -160,33 +167,42 @@ class CaravanSpider(scrapy.Spider):
         finally:
             archive.close()
         spider.layouts = settings.get("CARAVAN_LAYOUTS")
+        # Pages are parsed in worker processes while the reactor keeps downloading and the
+        # pipeline keeps storing; CARAVAN_PARSE_WORKERS=0 parses in this thread instead.
+        parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
+        jobs = cores() if str(parse_workers).lower() in ("", "auto", "none") else int(parse_workers)
+        spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
+        crawler.signals.connect(spider._run_refused, signal=run_refused)
         return spider
+
+    def closed(self, reason):
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(cancel_futures=True)
 
     @property
     def mode(self) -> str:
-        return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
+        return self.spec.mode
+
+    def _run_refused(self, reason: str, message: str) -> None:
+        self.refused = reason  # the pipeline could not open or lock the archive
 
     @property
     def origin(self) -> Origin:
         """The origin of the first edition crawled (the only one, with --edition ru or kk)."""
-        return next(iter(self.origins.values()))
+        return self.spec.origin
 
     @property
     def base_url(self) -> str:
         """Where this run fetched from, as crawl_runs records it."""
-        if len(self.origins) == 1:
-            return self.origin.base
-        return " ".join(f"{code}={origin.base}" for code, origin in self.origins.items())
+        return self.spec.base_url
 
     def now(self) -> datetime:
         """The time the schedule is judged at: CARAVAN_CLOCK when set (tests), else now."""
         return self.clock or datetime.now(timezone.utc)
 
     async def start(self):
-        if self.crawler.stats.get_value("caravan/locked"):
-            raise CloseSpider("archive_locked")  # another run holds the archive (see pipelines.py)
-        if self.crawler.stats.get_value("caravan/cannot_open"):
-            raise CloseSpider("archive_unavailable")
+        if self.refused:
+            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
@@ -211,7 +227,7 @@ class CaravanSpider(scrapy.Spider):
         for (edition, _), known in sorted(self.known.items()):
             if known.status is None or edition not in self.origins or not known.url:
                 continue
-            if self.full or is_due(known.next_check_at, now):
+            if self.spec.full or is_due(known.next_check_at, now):
                 ref = article_ref(known.url)
                 request = self.plan(ref, None) if ref else None
                 if request:
@@ -253,7 +269,7 @@ class CaravanSpider(scrapy.Spider):
         if edition not in self.robots_seen:
             self.robots_seen.add(edition)
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
-            for url in ("/sitemap_index.xml", "/wp-sitemap.xml"):
+            for url in FALLBACK_SITEMAPS:
                 yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
 
     def _follow_listings(self, edition: str):
@@ -274,7 +290,7 @@ class CaravanSpider(scrapy.Spider):
         guess = not sitemaps
         if guess:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
-            sitemaps = [origin.url("/sitemap_index.xml"), origin.url("/wp-sitemap.xml")]
+            sitemaps = [origin.url(path) for path in FALLBACK_SITEMAPS]
         for url in sitemaps:
             yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
@@ -409,10 +425,10 @@ class CaravanSpider(scrapy.Spider):
         if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
             return None  # e.g. a link to the other edition, which this crawl does not include
         known = self.known.get(ref.key)
-        lastmod_at = _as_datetime(lastmod)
-        if self.since and lastmod_at and lastmod_at < self.since:
+        lastmod_at = as_datetime(lastmod)
+        if self.spec.since and lastmod_at and lastmod_at < self.spec.since:
             return None  # cannot have been published since: not a skip of something due
-        why = why_fetch(known, lastmod, now=self.now(), since=self.since, full=self.full,
+        why = why_fetch(known, lastmod, now=self.now(), since=self.spec.since, full=self.spec.full,
                         recheck_hours=self.recheck_hours)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
@@ -435,7 +451,7 @@ class CaravanSpider(scrapy.Spider):
         )
 
     # --- fetched ------------------------------------------------------------------------------------
-    def parse_article(self, response):
+    async def parse_article(self, response):
         fetched_at = datetime.now(timezone.utc)
         article_id, edition = response.meta["article_id"], response.meta["edition"]
         stamp = fetched_at.isoformat(timespec="seconds")
@@ -447,19 +463,24 @@ class CaravanSpider(scrapy.Spider):
                        body=response.body, edition=edition)
             return
         if response.status in REDIRECTS:
-            yield from self._redirected(response, article_id, edition, stamp)
+            for item in self._redirected(response, article_id, edition, stamp):
+                yield item  # an async generator has no yield from
             return
         broken = not_whole(response)
         if broken:
             yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
             return
-        content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        content_type = header(response.headers, "Content-Type")
+        parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None}
         if response.body.strip():
-            result = explain(response.body, response.url, fetched_at, content_type,
-                             boilerplate.for_url(self.furniture, response.url), self.layouts)
-            record, reason, layout = (result.article.to_dict() if result.article else None), result.reason, result.layout
-        else:
-            record, reason, layout = None, "empty response", None
+            # The same arguments explain() takes in this thread, as data a worker can receive.
+            page = (response.body, response.url, fetched_at.isoformat(), content_type,
+                    boilerplate.for_url(self.furniture, response.url), self.layouts)
+            if self.parse_pool is not None:
+                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page))
+            else:
+                parsed = parse_page(*page)
+        record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
         if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
             # The page names another post as itself (a wrong canonical link, a redirect to
             # another post): storing it would overwrite that post's row with this page.
@@ -474,10 +495,11 @@ class CaravanSpider(scrapy.Spider):
                 gone = "not found page"  # for an archived article: it was unpublished
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
-            etag=(response.headers.get("ETag") or b"").decode("latin-1") or None,
-            last_modified=(response.headers.get("Last-Modified") or b"").decode("latin-1") or None,
+            etag=header(response.headers, "ETag"),
+            last_modified=header(response.headers, "Last-Modified"),
             fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
             record=record, reason=reason, layout=layout, edition=edition, gone=gone,
+            index_entry=parsed["index_entry"], sha256=parsed["sha256"],
         )
 
     def _redirected(self, response, article_id: int, edition: str, stamp: str):
@@ -536,7 +558,7 @@ def not_whole(response) -> str | None:
     nor lend its ETag to the next run's conditional request."""
     if "partial" in response.flags or "dataloss" in response.flags:
         return "the connection closed before the body was known to be whole (no Content-Length)"
-    content_type = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    content_type = (header(response.headers, "Content-Type") or "").lower()
     body = response.body
     if body.strip() and "html" in content_type and b"</html>" not in body[-8192:].lower():
         return f"the page ends without </html> ({len(body)} bytes received)"

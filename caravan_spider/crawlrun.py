@@ -1,0 +1,98 @@
+"""What one crawl run is, and how its parts tell each other about it without side doors.
+
+`RunSpec` (editions, their origins and mode) is decided from the crawler's settings alone: the spider's arguments
+(`-a edition=... base_url=... since=... full=...`) become the settings CARAVAN_EDITION,
+CARAVAN_BASE_URL / CARAVAN_KK_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL in the spider's from_crawler, so the spider, the pipeline and the middlewares each
+read the same answer from the one place. The pipeline says whether the run began (and its id)
+or was refused with the signals below; the run's outcome is read back from the archive's
+crawl_runs row (`Archive.run`). Stats are for counters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .parsing.dates import as_datetime
+from .urls import EDITIONS, Origin
+
+# Sent by the pipeline once the archive is open and locked: run_id=int.
+run_begun = object()
+# Sent by the pipeline when the run cannot begin: reason (the spider's finish reason:
+# "archive_locked" or "archive_unavailable") and message (one line for people).
+run_refused = object()
+# Sent by the retry middleware when nothing of the site answers: message.
+site_unreachable = object()
+
+
+# The setting that holds each edition's origin (a spider argument base_url=ru=URL,kk=URL sets them).
+ORIGIN_SETTINGS = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Which editions a run crawls, from where (edition → origin), and in which mode."""
+
+    origins: dict[str, Origin]
+    since: datetime | None = None
+    full: bool = False
+
+    @property
+    def origin(self) -> Origin:
+        """The origin of the first edition crawled (the only one, with --edition ru or kk)."""
+        return next(iter(self.origins.values()))
+
+    @property
+    def editions(self) -> str:
+        return ",".join(self.origins)
+
+    @property
+    def base_url(self) -> str:
+        """Where this run fetches from, as crawl_runs records it."""
+        if len(self.origins) == 1:
+            return self.origin.base
+        return " ".join(f"{code}={origin.base}" for code, origin in self.origins.items())
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.full else f"since {self.since:%Y-%m-%d}" if self.since else "incremental"
+
+    @property
+    def on_loopback(self) -> bool:
+        """Servers on loopback (the sample site, a local mirror) are ours to crawl at full speed."""
+        return all(o.host in ("localhost", "::1") or o.host.startswith("127.") for o in self.origins.values())
+
+    @classmethod
+    def from_settings(cls, settings) -> RunSpec:
+        """The run's spec from CARAVAN_EDITION, CARAVAN_BASE_URL, CARAVAN_KK_BASE_URL, CARAVAN_SINCE
+        and CARAVAN_FULL; ValueError names a bad one."""
+        edition = settings.get("CARAVAN_EDITION") or "all"
+        if edition not in ("all", *EDITIONS):
+            raise ValueError(f"edition {edition!r} is not ru, kk or all")
+        editions = list(EDITIONS) if edition == "all" else [edition]
+        since = settings.get("CARAVAN_SINCE")
+        since_at = as_datetime(since) if since else None
+        if since and since_at is None:
+            raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
+        origins = {code: Origin(settings.get(ORIGIN_SETTINGS[code]), code) for code in editions}
+        return cls(origins, since_at, settings.getbool("CARAVAN_FULL"))
+
+
+@dataclass
+class RunStart:
+    """What `caravan-archive crawl` learns of its run: the id it began with, or why it never began."""
+
+    run_id: int | None = None
+    refused: str | None = None  # the finish reason
+    message: str | None = None
+
+    def watch(self, crawler) -> RunStart:
+        crawler.signals.connect(self._begun, signal=run_begun)
+        crawler.signals.connect(self._refused, signal=run_refused)
+        return self
+
+    def _begun(self, run_id: int) -> None:
+        self.run_id = run_id
+
+    def _refused(self, reason: str, message: str) -> None:
+        self.refused, self.message = reason, message

@@ -1,0 +1,94 @@
+"""Parsing in a pool of worker processes, so that every core parses while one process writes.
+
+SQLite has one writer, and parsing a page is pure CPU (lxml and trafilatura hold the GIL), so
+the parent reads and writes the archive and the workers turn pages into records. Workers start
+from a fork server that has already imported the parser: cheap to start, and safe in a process
+that runs threads (Scrapy's reactor has some), which a plain fork is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+
+PRELOAD = ["caravan_spider.parsing", "caravan_spider.search"]
+
+
+def cores() -> int:
+    """The cores this process may run on (what a container or taskset allows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def pool(jobs: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_end_with,
+                               initargs=(os.getpid(),))
+
+
+def _end_with(owner: int) -> None:
+    """A worker ends when the process that owns the pool is gone: a crawl killed with SIGKILL
+    never shuts its pool down, and its workers (children of the fork server) would idle forever."""
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(owner, 0)
+            except (ProcessLookupError, PermissionError):  # PermissionError: another user's process took the id
+                os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-owner", daemon=True).start()
+
+
+def extract(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
+            layouts: str | None = None) -> tuple[dict | None, str | None, str]:
+    """(record or None, reason when not an article, layout) of one page; runs in a worker.
+    The arguments are explain()'s, with fetched_at as ISO text and the learned furniture as data."""
+    from .parsing import explain
+
+    result = explain(body, url, datetime.fromisoformat(fetched_at), content_type, furniture, layouts)
+    return (result.article.to_dict() if result.article else None), result.reason, result.layout
+
+
+def extract_many(pages: list[tuple]) -> list[tuple[dict | None, str | None, str]]:
+    """Several pages per task, so that small pages do not drown in inter-process traffic."""
+    return [extract(*page) for page in pages]
+
+
+def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
+               layouts: str | None = None) -> dict:
+    """Everything the crawl computes from a fetched page, in one worker call: the record (or
+    the reason there is none), the search index entry it needs (lemmas per column), and the
+    body's SHA-256."""
+    from .archive import index_entry
+
+    record, reason, layout = extract(body, url, fetched_at, content_type, furniture, layouts)
+    return {"record": record, "reason": reason, "layout": layout,
+            "index_entry": index_entry(record) if record else None,
+            "sha256": hashlib.sha256(body).hexdigest()}
+
+
+def wrap(future):
+    """A concurrent.futures future as something a Scrapy coroutine callback can await."""
+    from scrapy.utils.reactor import is_asyncio_reactor_installed
+
+    if is_asyncio_reactor_installed():
+        return asyncio.wrap_future(future)
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    deferred = Deferred()
+
+    def settle(done):
+        error = done.exception()
+        reactor.callFromThread(deferred.errback if error else deferred.callback, error or done.result())
+
+    future.add_done_callback(settle)
+    return deferred
