@@ -786,14 +786,15 @@ class Archive:
         return " AND ".join(where), params
 
     def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                          language: str | None = None, updated_since: str | None = None) -> Iterator[str]:
+                          language: str | None = None, updated_since: str | None = None,
+                          edition: str | None = None) -> Iterator[str]:
         """The same records as iter_articles, as JSON text made by SQLite: 4× the rate of
         building dicts and json.dumps in Python (export runs at 20,000+ articles/s)."""
-        where, params = self._article_filter(since, until, category, language, updated_since)
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
         fields = ", ".join(f"'{name}', json({name})" if name in JSON_FIELDS else f"'{name}', {name}"
                            for name in FIELDS)
         sql = (f"SELECT json_object({fields}) FROM articles WHERE {where} "
-               "ORDER BY published_at DESC, article_id DESC")
+               "ORDER BY published_at DESC, edition, article_id DESC")
         for (line,) in self.db.conn.execute(sql, params):
             yield line
 
