@@ -30,7 +30,7 @@ GIB = 1024 ** 3
 
 def crawl_args(db: Path, base_url: str) -> list[str]:
     return [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
-            "--set", "CARAVAN_PROGRESS_INTERVAL=60"]
+            "--edition", "ru", "--set", "CARAVAN_PROGRESS_INTERVAL=60"]
 
 
 def status_of(db: Path) -> tuple[str, str]:

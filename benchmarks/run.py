@@ -93,7 +93,7 @@ def bench_crawl(articles: int, workdir: Path) -> None:
         for label, workers in (("pool on ", "auto"), ("pool off", "0")):
             db = workdir / f"crawl-{workers}.db"
             seconds, rss, cpu, _ = run([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                                        "--base-url", base_url, "--set", "LOG_LEVEL=ERROR",
+                                        "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=ERROR",
                                         "--set", f"CARAVAN_PARSE_WORKERS={workers}"])
             archive = Archive(db)
             stored = archive.count()
@@ -123,7 +123,7 @@ def bench_captures(workdir: Path) -> None:
         db = workdir / f"demo-{articles}.db"
         with serving(SampleSite(articles=articles)) as base_url:
             child([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
-                   "--set", "LOG_LEVEL=WARNING"])
+                   "--edition", "ru", "--set", "LOG_LEVEL=WARNING"])
         archive = Archive(db)
         raw, stored, gzipped = 0, 0, 0
         for capture in archive.iter_captures():

@@ -29,12 +29,17 @@ from sqlite_utils.migrations import Migrations
 
 from . import captures as capture_codec
 from .record import FIELDS, JSON_FIELDS
+from .schedule import DEFAULT_SCHEDULE, next_check, parse_schedule
 from .revisions import Stored, content_hash, judge  # noqa: F401  content_hash: callers hash records from here
 from .runlock import ArchiveLocked, RunLock  # ArchiveLocked: callers catch it from here
 from .search import fts_query, lemmas_of, snippet
 from .settings import CARAVAN_DB
 
 DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
+
+
+class OutdatedArchive(Exception):
+    """A reader met an archive whose schema is older than this program's (readers never migrate)."""
 
 migrations = Migrations("caravan")
 
@@ -113,9 +118,11 @@ def m4a_search_index_on_articles(db: sqlite_utils.Database) -> None:
 
 
 def index_entry(row: dict) -> list:
-    """What the index holds for an article: its id and the lemmas of title, lead and body."""
-    return [row["article_id"], *(lemmas_of(row.get(k)) if row.get(k) is not None else None
-                                 for k in ("title", "lead", "body"))]
+    """What the index holds for an article: its doc_id (its article_id before m6a) and the lemmas
+    of title, lead and body (Kazakh ones as written, see search.py)."""
+    edition = row.get("edition") or "ru"
+    return [row.get("doc_id", row["article_id"]), *(lemmas_of(row.get(k), edition) if row.get(k) is not None else None
+                                                   for k in ("title", "lead", "body"))]
 
 
 @migrations()
@@ -159,6 +166,87 @@ def m5c_known_indexes(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_captures_article_fetched ON captures (article_id, fetched_at)")
 
 
+@migrations()
+def m6a_editions_and_the_life_of_articles(db: sqlite_utils.Database) -> None:
+    """Articles keyed by (edition, article_id); status, unpublished_*, next_check_at; tables
+    `views`, `status_changes` and `listings`. Rows of an archive made before are all of the
+    Russian edition (the Kazakh one was never crawled) and live."""
+    edition_of_url = "CASE WHEN url LIKE 'https://kaz.caravan.kz/%' THEN 'kk' ELSE 'ru' END"
+    articles = db["articles"]
+    for name, kind in (("edition", str), ("status", str), ("unpublished_at", str), ("unpublished_reason", str),
+                       ("next_check_at", str), ("doc_id", int)):
+        articles.add_column(name, kind)
+    # doc_id is the rowid of the article in articles_fts, which was article_id until now.
+    db.execute(f"UPDATE articles SET edition = {edition_of_url}, status = 'live', doc_id = article_id")
+    steps = parse_schedule(DEFAULT_SCHEDULE)
+    for row in list(db.query("SELECT article_id, published_at, first_seen_at, checked_at FROM articles")):
+        due = next_check(row["checked_at"], row["published_at"] or row["first_seen_at"], steps)
+        db.execute("UPDATE articles SET next_check_at = ? WHERE article_id = ?", [due, row["article_id"]])
+    # The search index's rows are keyed by doc_id from now on (article_id is no longer unique).
+    db.execute("DROP TABLE IF EXISTS articles_fts")
+    articles.transform(pk=("edition", "article_id"), not_null={"edition", "status", "doc_id"})
+    db.execute(
+        'CREATE VIRTUAL TABLE articles_fts USING fts5(title, lead, body, content="articles", '
+        "content_rowid=\"doc_id\", tokenize='unicode61 remove_diacritics 2')"
+    )
+    for row in list(db.query("SELECT doc_id, article_id, edition, title, lead, body FROM articles")):
+        db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", index_entry(row))
+    articles.create_index(["published_at"], if_not_exists=True)
+    articles.create_index(["updated_at"], if_not_exists=True)
+    articles.create_index(["doc_id"], unique=True, if_not_exists=True)
+    articles.create_index(["next_check_at"], if_not_exists=True)
+
+    revisions = db["revisions"]
+    revisions.add_column("edition", str)
+    revisions.add_column("status", str)
+    db.execute(f"UPDATE revisions SET edition = {edition_of_url}, status = 'live'")
+    revisions.create_index(["edition", "article_id", "fetched_at"])
+    # captures may not be updated (m002): the column's default says what old rows were.
+    db["captures"].add_column("edition", str, not_null_default="ru")
+    db["captures"].create_index(["edition", "article_id"])
+    for name in ("articles_unpublished", "articles_restored"):
+        db["crawl_runs"].add_column(name, int)
+    db["crawl_runs"].add_column("editions", str)
+
+    # One row per fetch that saw a view count: how readership grows.
+    db["views"].create({"edition": str, "article_id": int, "checked_at": str, "views": int, "run_id": int})
+    db["views"].create_index(["edition", "article_id", "checked_at"])
+    db.execute("INSERT INTO views (edition, article_id, checked_at, views) "
+               "SELECT edition, article_id, fetched_at, views FROM articles WHERE views IS NOT NULL")
+    # When an article went away (unpublished) and came back (restored): the gaps in its life.
+    db["status_changes"].create(
+        {"event_id": int, "edition": str, "article_id": int, "event": str, "at": str, "reason": str,
+         "gap_started_at": str, "url": str, "run_id": int, "capture_id": int},
+        pk="event_id",
+    )
+    db["status_changes"].create_index(["edition", "article_id", "at"])
+    db["status_changes"].create_index(["at"])
+    # Coverage: every post the site listed and what became of it; a state without a reason
+    # (other than archived) cannot be stored.
+    db.execute("""CREATE TABLE listings (
+        edition TEXT NOT NULL, article_id INTEGER NOT NULL, url TEXT NOT NULL, sources TEXT NOT NULL,
+        first_listed_at TEXT NOT NULL, last_listed_at TEXT NOT NULL, lastmod TEXT,
+        state TEXT NOT NULL CHECK (state IN ('archived', 'not_article', 'failed', 'pending', 'unpublished')),
+        reason TEXT CHECK ((state = 'archived') = (reason IS NULL)), state_at TEXT NOT NULL,
+        PRIMARY KEY (edition, article_id))""")
+    db["listings"].create_index(["state"])
+    db.execute("INSERT INTO listings SELECT edition, article_id, url, 'archive', first_seen_at, first_seen_at, "
+               "lastmod, 'archived', NULL, fetched_at FROM articles")
+    db.execute("INSERT OR IGNORE INTO listings SELECT edition, article_id, url, 'archive', min(fetched_at), "
+               "max(fetched_at), NULL, 'not_article', 'not an article when fetched', max(fetched_at) "
+               "FROM captures WHERE article_id IS NOT NULL GROUP BY edition, article_id")
+
+
+@migrations()
+def m6b_known_indexes_by_edition(db: sqlite_utils.Database) -> None:
+    # m5c's covering indexes, keyed as articles are since m6a: (edition, article_id), with the
+    # schedule's columns, so Archive.known reads no article row.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_known_by_edition ON articles (edition, article_id, "
+               "lastmod, etag, last_modified, published_at, fetched_at, url, next_check_at, status)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_captures_edition_article_fetched "
+               "ON captures (edition, article_id, fetched_at)")
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -179,9 +267,16 @@ class Known(NamedTuple):
     last_modified: str | None
     published_at: str | None
     fetched_at: str | None  # when the archived copy was fetched: a lastmod before it is old news
+    url: str | None = None  # canonical URL, for a recheck the listings no longer lead to
+    next_check_at: str | None = None  # when the schedule (schedule.py) wants it asked again
+    status: str | None = None  # live or unpublished; None: the site's answers were never an article
     is_article: bool = True  # False: every answer so far was not an article (empty, not found, 404)
     misses: int = 0  # how many such answers since the last article
     gone: bool = False  # the last answer was 404 or 410
+
+
+Key = tuple[str, int]  # (edition, article_id): the two editions number their posts independently
+STATES = ("archived", "not_article", "failed", "pending", "unpublished")
 
 
 @dataclass(frozen=True)
@@ -193,6 +288,7 @@ class Capture:
     fetched_at: str  # UTC, ISO 8601
     body: bytes = field(repr=False)  # decoded from gzip/br by Scrapy; never in a repr (logs hold no page bytes)
     article_id: int | None = None
+    edition: str = "ru"  # the edition the article belongs to (post ids are per edition)
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -218,6 +314,9 @@ class CrawlRun:
     articles_unchanged: int | None
     articles_failed: int | None
     not_articles: int | None
+    articles_unpublished: int | None = None
+    articles_restored: int | None = None
+    editions: str | None = None  # the editions crawled, e.g. "ru,kk"
 
 
 class Archive:
@@ -250,6 +349,10 @@ class Archive:
             raise NotAnArchive(f"{self.path} is not a caravan-archive database (it has no "
                                f"{', '.join(sorted(ARCHIVE_TABLES - tables))} table)")
         self.db.execute("PRAGMA busy_timeout=10000")
+        if read_only and migrations.pending(self.db):
+            self.db.close()
+            raise OutdatedArchive(f"{self.path} was made by an older caravan-archive: run "
+                                  f"`caravan-archive crawl --db {self.path}` once to upgrade it")
         if not read_only:
             self.db.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process loses
@@ -257,6 +360,7 @@ class Archive:
             # and the next run fetches those pages again.
             self.db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(self.db)
+        self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
 
@@ -274,7 +378,7 @@ class Archive:
         self.lock.release()
 
     # --- crawl runs ---------------------------------------------------------------------------
-    def begin_run(self, base_url: str, mode: str) -> int:
+    def begin_run(self, base_url: str, mode: str, editions: str | None = None) -> int:
         with self.db.atomic():
             # A run still marked running was killed: nobody holds the lock we now hold.
             self.db.execute(
@@ -283,7 +387,7 @@ class Archive:
             )
             table = self.db["crawl_runs"]
             table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid(), "base_url": base_url,
-                          "mode": mode})
+                          "mode": mode, "editions": editions})
             run_id = table.last_pk
         self.lock.name_run(run_id)
         return run_id
@@ -293,6 +397,10 @@ class Archive:
         for key, value in figures.items():
             row[key] = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict) else value
         with self.db.atomic():
+            # What the run did to the life of articles, from the events it recorded.
+            for event, column in (("unpublished", "articles_unpublished"), ("restored", "articles_restored")):
+                row[column] = next(self.db.query("SELECT count(*) AS n FROM status_changes WHERE run_id = ? "
+                                                 "AND event = ?", [run_id, event]))["n"]
             self.db["crawl_runs"].update(run_id, row)
 
     def run(self, run_id: int) -> CrawlRun:
@@ -306,24 +414,71 @@ class Archive:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
     # --- what an incremental crawl needs -----------------------------------------------------
-    def known(self) -> dict[int, Known]:
-        """Every article id the archive has met: articles, and article URLs that were not
-        articles (a «Страница не найдена» page), which are not fetched again until they change.
-        Read from covering indexes (m5c) into tuples, not from the article rows."""
+    def known(self) -> dict[Key, Known]:
+        """Every article the archive has met, by (edition, article_id): articles, and article URLs
+        that were not articles (a «Страница не найдена» page), not fetched again until they change.
+        Read from covering indexes (m6b) into tuples, not from the article rows."""
         conn = self.db.conn
-        known = {row[0]: Known(*row[1:]) for row in conn.execute(
-            "SELECT article_id, lastmod, etag, last_modified, published_at, fetched_at FROM articles "
-            "INDEXED BY idx_articles_known")}
-        for article_id, fetched_at, status, misses in conn.execute(
+        known = {(row[0], row[1]): Known(*row[2:]) for row in conn.execute(
+            "SELECT edition, article_id, lastmod, etag, last_modified, published_at, fetched_at, url, "
+            "next_check_at, status FROM articles INDEXED BY idx_articles_known_by_edition")}
+        for edition, article_id, fetched_at, status, misses in conn.execute(
                 # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
                 # captures of non-articles (few) are read beyond the index.
-                "SELECT article_id, max(fetched_at), status, count(*) FROM captures AS c "
-                "INDEXED BY idx_captures_article_fetched WHERE article_id IS NOT NULL AND NOT EXISTS "
-                "(SELECT 1 FROM articles INDEXED BY idx_articles_known WHERE articles.article_id = c.article_id) "
-                "GROUP BY article_id"):
-            known[article_id] = Known(None, None, None, None, fetched_at, is_article=False, misses=misses,
-                                      gone=status in (404, 410))
+                "SELECT edition, article_id, max(fetched_at), status, count(*) FROM captures AS c "
+                "INDEXED BY idx_captures_edition_article_fetched WHERE article_id IS NOT NULL AND NOT EXISTS "
+                "(SELECT 1 FROM articles INDEXED BY idx_articles_known_by_edition "
+                "WHERE articles.edition = c.edition AND articles.article_id = c.article_id) "
+                "GROUP BY edition, article_id"):
+            known[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
+                                                 misses=misses, gone=status in (404, 410))
         return known
+
+    # --- coverage: what the site listed --------------------------------------------------------
+    def record_listed(self, entries: list[tuple[str, int, str, str | None]], source: str, at: str) -> None:
+        """Posts the site listed (edition, article_id, canonical url, lastmod) in one source
+        (sitemap, feed, listing); a new one starts in the state the archive already explains."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
+                                         state, reason, state_at)
+                SELECT :edition, :article_id, :url, :source, :at, :at, :lastmod,
+                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unpublished' THEN 'unpublished' END,
+                                CASE WHEN c.n THEN 'not_article' END, 'pending'),
+                       CASE WHEN a.status = 'live' THEN NULL WHEN a.status = 'unpublished' THEN a.unpublished_reason
+                            WHEN c.n THEN 'not an article when last fetched' ELSE 'listed; not fetched yet' END, :at
+                FROM (SELECT 1) LEFT JOIN articles AS a ON a.edition = :edition AND a.article_id = :article_id
+                LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c
+                ON 1
+                WHERE true
+                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at,
+                    lastmod = coalesce(:lastmod, lastmod),
+                    sources = CASE WHEN instr(',' || sources || ',', ',' || :source || ',') THEN sources
+                                   ELSE sources || ',' || :source END""",
+                [{"edition": e, "article_id": i, "url": u, "lastmod": m, "source": source, "at": at}
+                 for e, i, u, m in entries])
+
+    def listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
+        """What became of a listed post that the archive does not hold as an article (a held
+        article stays archived or unpublished whatever one failed fetch says); a post never
+        listed has no row to update."""
+        with self.db.atomic():
+            if self._article_row((edition, article_id), "1") is None:
+                self._listing_state(edition, article_id, state, reason, at)
+
+    def _listing_state(self, edition: str, article_id: int, state: str, reason: str | None, at: str) -> None:
+        self.db.execute("UPDATE listings SET state = ?, reason = ?, state_at = ? WHERE edition = ? AND article_id = ?",
+                        [state, None if state == "archived" else reason, at, edition, article_id])
+
+    def coverage(self, edition: str | None = None) -> Iterator[dict]:
+        """Every listed post with its state and reason, by edition and id."""
+        sql = ("SELECT article_id, edition, url, state, reason, sources, first_listed_at, last_listed_at, state_at "
+               "FROM listings" + (" WHERE edition = ?" if edition else "") + " ORDER BY edition, article_id")
+        yield from self.db.query(sql, [edition] if edition else [])
+
+    def coverage_summary(self) -> list[dict]:
+        return list(self.db.query("SELECT edition, state, count(*) AS posts FROM listings "
+                                  "GROUP BY edition, state ORDER BY edition, state"))
 
     def record_problem(self, run_id: int | None, source: str, kind: str, url: str, article_id: int | None,
                        detail: str, content_hash: str | None = None) -> None:
@@ -337,9 +492,9 @@ class Archive:
             return []
         return list(self.db.query("SELECT * FROM crawl_problems WHERE run_id = ? ORDER BY problem_id", [run_id]))
 
-    def held_words(self, article_id: int) -> int | None:
+    def held_words(self, article_id: int, edition: str = "ru") -> int | None:
         """Words of the archived text of an article, or None when it is not held."""
-        row = next(self.db.query("SELECT word_count FROM articles WHERE article_id = ?", [article_id]), None)
+        row = self._article_row((edition, article_id), "word_count")
         return row["word_count"] if row else None
 
     def was_held_back(self, article_id: int, digest: str) -> bool:
@@ -352,13 +507,13 @@ class Archive:
     def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
               lastmod: str | None, entry: list | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
-        the article row, a revision if the content changed, and the search index.
+        the article row, a revision if the content changed, the views seen, and the search index.
 
         Returns what happened: "new", "updated", "unchanged" or "not-article". The record's
         search index `entry` (see index_entry()) may come precomputed by a parse worker.
         """
         lemmas = None
-        if record is not None and judge(self._stored(record["article_id"]), record).new_revision:
+        if record is not None and judge(self._stored((record["edition"], record["article_id"])), record).new_revision:
             # pymorphy3 is the slow part of storing: done before the write transaction, not inside it.
             lemmas = self._index_entries(record, entry)
         try:
@@ -378,6 +533,7 @@ class Archive:
         dictionary_id = self._dictionary_for_next(body)
         table = self.db["captures"]
         table.insert({
+            "edition": capture.edition,
             "article_id": capture.article_id, "url": capture.url, "status": capture.status,
             "content_type": capture.content_type, "etag": capture.etag,
             "last_modified": capture.last_modified, "fetched_at": capture.fetched_at,
@@ -438,49 +594,97 @@ class Archive:
 
     def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
         revision = {k: v for k, v in row.items() if k != "year"}
-        self.db["revisions"].insert({**revision, "fetched_at": fetched_at, "content_hash": digest,
+        self.db["revisions"].insert({**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
                                      "capture_id": capture_id, "parser_version": parser_version})
 
-    def _stored(self, article_id: int) -> Stored | None:
-        row = next(self.db.query("SELECT content_hash, views FROM articles WHERE article_id = ?", [article_id]), None)
+    def _article_row(self, key: Key, columns: str = "*") -> dict | None:
+        return next(self.db.query(f"SELECT {columns} FROM articles WHERE edition = ? AND article_id = ?", list(key)),
+                    None)
+
+    def _stored(self, key: Key) -> Stored | None:
+        row = self._article_row(key, "content_hash, views")
         return Stored(row["content_hash"], row["views"]) if row else None
+
+    def _new_doc_id(self) -> int:
+        return next(self.db.query("SELECT coalesce(max(doc_id), 0) + 1 AS n FROM articles"))["n"]
+
+    def _next_check(self, checked_at: str, born: str | None) -> str:
+        return next_check(checked_at, born, self.schedule)
 
     def _upsert_article(self, record: dict, capture: Capture, capture_id: int, layout: str | None,
                         parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
         fetched_at = capture.fetched_at
+        key = (record["edition"], record["article_id"])
         row = self._row(record)
-        existing = next(self.db.query("SELECT content_hash, views, first_seen_at FROM articles WHERE article_id = ?",
-                                      [record["article_id"]]), None)
+        existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
+                                          "unpublished_reason, url")
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
+        first_seen = existing["first_seen_at"] if existing else fetched_at
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.etag, "last_modified": capture.last_modified,
-                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version}
+                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
+                       "next_check_at": self._next_check(fetched_at, record.get("published_at") or first_seen)}
+        if record.get("views") is not None:
+            self.db["views"].insert({"edition": key[0], "article_id": key[1], "checked_at": fetched_at,
+                                     "views": record["views"], "run_id": capture.run_id})
+        self._listing_state(*key, "archived", None, fetched_at)
+        if existing and existing["status"] == "unpublished":
+            self._restore(key, existing, fetched_at, capture.run_id, capture_id)
         if not change.new_revision:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
-            self.db["articles"].update(record["article_id"], changes)
+            self.db["articles"].update(key, changes)
             return change.outcome
+        doc_id = existing["doc_id"] if existing else self._new_doc_id()
         if lemmas is None:  # the index entry to replace is read before the row changes
             lemmas = self._index_entries(record)
         self.db["articles"].upsert(
             {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
-             "first_seen_at": existing["first_seen_at"] if existing else fetched_at},
-            pk="article_id",
+             "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"},
+            pk=("edition", "article_id"),
         )
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
-        self._index(record, lemmas)
+        self._index(doc_id, lemmas)
         return change.outcome
+
+    def _restore(self, key: Key, existing: dict, at: str, run_id: int | None, capture_id: int | None) -> None:
+        """The site shows an unpublished article again: live, and the gap kept as an event."""
+        self.db["articles"].update(key, {"status": "live", "unpublished_at": None, "unpublished_reason": None,
+                                         "updated_at": at})
+        self.db["status_changes"].insert({
+            "edition": key[0], "article_id": key[1], "event": "restored", "at": at,
+            "reason": existing["unpublished_reason"], "gap_started_at": existing["unpublished_at"],
+            "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
+
+    def unpublish(self, capture: Capture | None, key: Key, reason: str, at: str, run_id: int | None) -> bool:
+        """The site says a known article is gone (404/410, a not-found page, a redirect elsewhere).
+        Its text and revisions stay; the row says unpublished, since when and why. Stores the
+        answer as a capture when given. Returns False when the archive holds no such article."""
+        with self.db.atomic():
+            existing = self._article_row(key, "status, published_at, first_seen_at, url")
+            if existing is None:
+                return False
+            capture_id = self._insert_capture(capture) if capture else None
+            changes = {"checked_at": at,
+                       "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
+            if existing["status"] != "unpublished":
+                changes.update(status="unpublished", unpublished_at=at, unpublished_reason=reason, updated_at=at)
+                self.db["status_changes"].insert({
+                    "edition": key[0], "article_id": key[1], "event": "unpublished", "at": at, "reason": reason,
+                    "gap_started_at": None, "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
+            self.db["articles"].update(key, changes)
+            self._listing_state(*key, "unpublished", reason, at)
+            return True
 
     def _index_entries(self, record: dict, new: list | None = None) -> tuple[list | None, list]:
         """The index entry the article has now (None if it has none) and the one `record`
-        needs (`new`, when a parse worker made it); read and lemmatised outside the write
-        transaction (one run writes at a time)."""
-        old = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
-                                 [record["article_id"]]), None)
-        return (index_entry(old) if old else None), (new if new is not None else index_entry(record))
+        needs (`new`, when a parse worker made it; its rowid filled in by _index); read and
+        lemmatised outside the write transaction (one run writes at a time)."""
+        old = self._article_row((record["edition"], record["article_id"]), "doc_id, article_id, edition, title, lead, body")
+        return (index_entry(old) if old else None), (new if new is not None else index_entry({**record, "doc_id": None}))
 
-    def _index(self, record: dict, lemmas: tuple[list | None, list]) -> None:
+    def _index(self, doc_id: int, lemmas: tuple[list | None, list]) -> None:
         """Replace an article's entry in the search index. The index has external content:
         the old entry is removed by handing FTS5 exactly the lemmas it indexed (a plain
         DELETE would tokenize the readable text instead)."""
@@ -488,24 +692,24 @@ class Archive:
         if old is not None:
             self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
                             "VALUES ('delete', ?, ?, ?, ?)", old)
-        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", new)
+        self.db.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)", [doc_id, *new[1:]])
 
-    def rebuild_article(self, article_id: int, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
+    def rebuild_article(self, key: Key, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
-        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators) is kept."""
-        # pymorphy3 is the slow part: the current version's lemmas are made before the transaction.
-        current = next(self.db.query("SELECT article_id, title, lead, body FROM articles WHERE article_id = ?",
-                                     [article_id]), None)
+        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators, status,
+        schedule) is kept."""
+        # pymorphy3 is the slow part: the lemmas are made before the transaction.
+        current = self._article_row(key, "doc_id, article_id, edition, title, lead, body")
         indexed = index_entry(current) if current else None
-        lemmas = (None, index_entry(versions[-1][1])) if versions else None
+        lemmas = (None, index_entry({**versions[-1][1], "doc_id": None})) if versions else None
         with self.db.atomic():
-            existing = next(self.db.query("SELECT * FROM articles WHERE article_id = ?", [article_id]), None)
-            self.db.execute("DELETE FROM revisions WHERE article_id = ?", [article_id])
+            existing = self._article_row(key)
+            self.db.execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", list(key))
             if indexed is not None:
                 self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
                                 "VALUES ('delete', ?, ?, ?, ?)", indexed)
             if not versions:
-                self.db.execute("DELETE FROM articles WHERE article_id = ?", [article_id])
+                self.db.execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", list(key))
                 return
             # The same policy as a crawl: each version against the one before it.
             stored = None
@@ -522,30 +726,46 @@ class Archive:
                    "capture_id": capture["capture_id"]}
             if existing is None:
                 row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
-                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"])
-            elif change.row_changed:
-                row["updated_at"] = utcnow()
-            self.db["articles"].upsert(row, pk="article_id")
-            self._index(record, lemmas)
+                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"],
+                           doc_id=self._new_doc_id(),
+                           next_check_at=self._next_check(capture["fetched_at"], record.get("published_at")))
+            else:
+                row.update(doc_id=existing["doc_id"], status=existing["status"])
+                if change.row_changed:
+                    row["updated_at"] = utcnow()
+            self.db["articles"].upsert(row, pk=("edition", "article_id"))
+            self._index(row["doc_id"], lemmas)
 
-    def mark_unchanged(self, article_id: int, checked_at: str) -> None:
-        """A 304 Not Modified: the archive's copy is current."""
+    def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
+        """A 304 Not Modified: the archive's copy is current (and the article is there again,
+        if it had gone). The next check moves along the schedule."""
         with self.db.atomic():
-            self.db.execute("UPDATE articles SET checked_at = ? WHERE article_id = ?", [checked_at, article_id])
+            existing = self._article_row(key, "status, published_at, first_seen_at, unpublished_at, "
+                                              "unpublished_reason, url")
+            if existing is None:
+                return
+            if existing["status"] == "unpublished":
+                self._restore(key, existing, checked_at, run_id, None)
+            self.db["articles"].update(key, {
+                "checked_at": checked_at,
+                "next_check_at": self._next_check(checked_at, existing["published_at"] or existing["first_seen_at"])})
+            self._listing_state(*key, "archived", None, checked_at)
 
     # --- reading --------------------------------------------------------------------------------
     def iter_articles(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+                      language: str | None = None, updated_since: str | None = None,
+                      edition: str | None = None) -> Iterator[dict]:
         """Article records, newest first, streamed from a cursor (constant memory)."""
-        where, params = self._article_filter(since, until, category, language, updated_since)
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
         sql = (f"SELECT {', '.join(FIELDS)} FROM articles WHERE {where} "
-               "ORDER BY published_at DESC, article_id DESC")
+               "ORDER BY published_at DESC, edition, article_id DESC")
         for row in self.db.query(sql, params):
             yield self._record(row)
 
     @staticmethod
     def _article_filter(since: str | None, until: str | None, category: str | None, language: str | None,
-                        updated_since: str | None, table: str = "articles") -> tuple[str, list]:
+                        updated_since: str | None, edition: str | None = None,
+                        table: str = "articles") -> tuple[str, list]:
         where, params = ["1 = 1"], []
 
         def bound(column: str, op: str, value: str | None) -> str:
@@ -558,26 +778,28 @@ class Archive:
         for clause, value in ((bound("published_at", ">=", since), since),
                               (bound("published_at", "<=", until), until),
                               ("{t}.category = ?", category), ("{t}.language = ?", language),
-                              (bound("updated_at", ">=", updated_since), updated_since)):
+                              (bound("updated_at", ">=", updated_since), updated_since),
+                              ("{t}.edition = ?", edition)):
             if value:
                 where.append(clause.format(t=table))
                 params.append(value)
         return " AND ".join(where), params
 
     def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                          language: str | None = None, updated_since: str | None = None) -> Iterator[str]:
+                          language: str | None = None, updated_since: str | None = None,
+                          edition: str | None = None) -> Iterator[str]:
         """The same records as iter_articles, as JSON text made by SQLite: 4× the rate of
         building dicts and json.dumps in Python (export runs at 20,000+ articles/s)."""
-        where, params = self._article_filter(since, until, category, language, updated_since)
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
         fields = ", ".join(f"'{name}', json({name})" if name in JSON_FIELDS else f"'{name}', {name}"
                            for name in FIELDS)
         sql = (f"SELECT json_object({fields}) FROM articles WHERE {where} "
-               "ORDER BY published_at DESC, article_id DESC")
+               "ORDER BY published_at DESC, edition, article_id DESC")
         for (line,) in self.db.conn.execute(sql, params):
             yield line
 
-    def article_record(self, article_id: int) -> dict | None:
-        row = next(self.db.query(f"SELECT {', '.join(FIELDS)} FROM articles WHERE article_id = ?", [article_id]), None)
+    def article_record(self, key: Key) -> dict | None:
+        row = self._article_row(key, ", ".join(FIELDS))
         return self._record(row) if row else None
 
     @staticmethod
@@ -588,45 +810,49 @@ class Archive:
         return row
 
     def iter_captures(self, since: str | None = None, until: str | None = None, category: str | None = None,
-                      language: str | None = None, updated_since: str | None = None) -> Iterator[dict]:
+                      language: str | None = None, updated_since: str | None = None,
+                      edition: str | None = None) -> Iterator[dict]:
         """Captures in the order fetched, each with `canonical_url`: the URL of the record it
         gave (its revision), else of its article. With a filter, only captures of the
         articles it selects; without, every capture, pages that were not articles included."""
-        filtered = any((since, until, category, language, updated_since))
-        where, params = self._article_filter(since, until, category, language, updated_since)
+        filtered = any((since, until, category, language, updated_since, edition))
+        where, params = self._article_filter(since, until, category, language, updated_since, edition)
         yield from self.db.query(
             "SELECT captures.*, coalesce(revisions.url, articles.url) AS canonical_url FROM captures "
-            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.article_id = captures.article_id "
+            f"{'JOIN' if filtered else 'LEFT JOIN'} articles ON articles.edition = captures.edition "
+            "AND articles.article_id = captures.article_id "
             "LEFT JOIN revisions ON revisions.capture_id = captures.capture_id "
             f"WHERE {where} ORDER BY captures.capture_id", params)
 
-    def captures_by_article(self) -> Iterator[tuple[int, list[dict]]]:
+    def captures_by_article(self) -> Iterator[tuple[Key, list[dict]]]:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
-        # Ids first: the caller writes between reads, and a cursor left open on the same
+        # Keys first: the caller writes between reads, and a cursor left open on the same
         # connection would lock the tables it writes to.
-        ids = [r["article_id"] for r in self.db.query(
-            "SELECT DISTINCT article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL ORDER BY 1")]
-        for article_id in ids:
-            yield article_id, list(self.db.query(
-                "SELECT * FROM captures WHERE article_id = ? AND status = 200 ORDER BY fetched_at, capture_id",
-                [article_id]))
+        keys = [(r["edition"], r["article_id"]) for r in self.db.query(
+            "SELECT DISTINCT edition, article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL "
+            "ORDER BY 1, 2")]
+        for key in keys:
+            yield key, list(self.db.query(
+                "SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
+                "ORDER BY fetched_at, capture_id", list(key)))
 
     # Ranking scores every match (bm25, ~8 µs each): a word found in 200,000 articles took 1.6 s.
-    # Only the newest SEARCH_RANKED matches are ranked (post ids grow with time), which bounds a
+    # Only the newest SEARCH_RANKED matches are ranked (doc ids grow with time), which bounds a
     # search to a few milliseconds whatever the archive's size.
     SEARCH_RANKED = 1000
 
-    def search(self, query: str, limit: int = 10) -> list[dict]:
+    def search(self, query: str, limit: int = 10, edition: str | None = None) -> list[dict]:
         """Best matches for a query in any word form, among its newest SEARCH_RANKED matches;
         each with its `snippet`: segments of the lead or body around the matched words (see
         search.snippet)."""
         found = list(self.db.query(
-            "SELECT articles.article_id, articles.published_at, articles.title, articles.url, articles.lead, "
-            "articles.body FROM articles_fts JOIN articles ON articles.article_id = articles_fts.rowid "
-            "WHERE articles_fts MATCH :q AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
+            "SELECT articles.edition, articles.article_id, articles.published_at, articles.title, articles.url, "
+            "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
+            "WHERE articles_fts MATCH :q AND (:edition IS NULL OR articles.edition = :edition) "
+            "AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
             "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
             "ORDER BY rank LIMIT :limit",
-            {"q": fts_query(query), "ranked": self.SEARCH_RANKED, "limit": limit}))
+            {"q": fts_query(query), "edition": edition, "ranked": self.SEARCH_RANKED, "limit": limit}))
         for row in found:
             row["snippet"] = snippet(query, row.pop("lead"), row.pop("body"))
         return found

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import click
 
 from . import __version__
-from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
 from .outcomes import EXIT_STATUS
 
 EXIT_NOT_ARTICLE = 3
@@ -37,7 +37,7 @@ def _open(db: str, read_only: bool = True) -> Archive:
     never migrated, never switched to WAL, not a byte written."""
     try:
         return Archive(db, create=False, read_only=read_only)
-    except (FileNotFoundError, NotAnArchive) as error:
+    except (FileNotFoundError, NotAnArchive, OutdatedArchive) as error:
         raise BadInput(str(error)) from None
 
 
@@ -135,9 +135,14 @@ def _crawl_db(db: str) -> None:
 
 @cli.command()
 @db_option()
-@click.option("--base-url", help="Crawl this origin instead of https://www.caravan.kz (a mirror, the sample site).")
-@click.option("--sample", is_flag=True, help="Serve the bundled sample site on a free loopback port and crawl it.")
-@click.option("--sample-articles", default=50, show_default=True, help="Articles on the sample site.")
+@click.option("--edition", type=click.Choice(["ru", "kk", "all"]), default="all", show_default=True,
+              help="Which edition: ru (www.caravan.kz), kk (kaz.caravan.kz, «Керуен») or both.")
+@click.option("--base-url", "base_urls", multiple=True, metavar="[ru=|kk=]URL",
+              help="Fetch the chosen edition from this origin instead (a mirror, the sample site); with "
+                   "--edition all name the edition: ru=URL, kk=URL (repeatable).")
+@click.option("--sample", is_flag=True, help="Serve the bundled sample site (both editions, each on a free "
+                                             "loopback port) and crawl it.")
+@click.option("--sample-articles", default=50, show_default=True, help="Articles on the sample site (per edition).")
 @click.option("--since", metavar="DATE", help="Backfill: (re)visit articles published since DATE (YYYY-MM-DD).")
 @click.option("--full", is_flag=True, help="Revisit every article (with conditional requests).")
 @click.option("--jobdir", type=click.Path(file_okay=False),
@@ -146,11 +151,14 @@ def _crawl_db(db: str) -> None:
               help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).")
 @click.option("-v", "--verbose", is_flag=True, help="Print Scrapy's log (INFO) instead of a progress bar.")
 @click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log (INFO) to this file.")
-def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides, verbose, log_file):
-    """Fetch new and changed articles into the archive.
+def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, overrides, verbose, log_file):
+    """Fetch new, changed and due articles of both editions into the archive.
 
     Discovers articles through robots.txt, sitemaps, the feed and listing pages, obeys
-    robots.txt, and fetches only what the archive lacks or holds an older copy of.
+    robots.txt, and fetches what the archive lacks or holds an older copy of, plus (with
+    conditional requests) the archived articles whose next check is due on the decaying
+    schedule CARAVAN_RECHECK_SCHEDULE. An archived article the site no longer shows
+    (404/410, a not-found page, a redirect elsewhere) is marked unpublished, never deleted.
     Quiet: a progress bar on a terminal, then a short summary; warnings and errors only
     otherwise (cron). The run's outcome is the exit status: 0 finished, 1 drift (the
     site's markup changed), 2 locked (another run holds the archive), 3 failed, 4
@@ -160,6 +168,7 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
     Examples:
       caravan-archive crawl --sample
       caravan-archive crawl --db archive/caravan.db --since 2025-01-01
+      caravan-archive crawl --edition kk --base-url http://127.0.0.1:8002
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
@@ -169,9 +178,11 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
     from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
+    from .schedule import parse_schedule
+    from .urls import base_urls as chosen_base_urls
     from .urls import Origin
 
-    if sample and base_url:
+    if sample and base_urls:
         raise BadInput("--sample and --base-url exclude each other")
     if since:
         try:
@@ -181,15 +192,24 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
     if sample and sample_articles < 8:
         raise BadInput(f"--sample-articles {sample_articles}: the sample site needs at least 8 articles")
     _writable_file(log_file, "--log-file")
-    settings = _scrapy_settings(db, overrides, verbose, log_file)
     try:
-        Origin(base_url or settings.get("CARAVAN_BASE_URL"))
+        origins = chosen_base_urls(base_urls, edition)
     except ValueError as error:
-        raise BadInput(f"--base-url: {error}" if base_url else f"CARAVAN_BASE_URL: {error}") from None
+        raise BadInput(f"--base-url: {error}") from None
+    settings = _scrapy_settings(db, overrides, verbose, log_file)
+    defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
+    for code, url in origins.items():
+        try:
+            Origin(url or settings.get(defaults[code]), code)
+        except ValueError as error:
+            raise BadInput(f"--base-url: {error}" if url else f"{defaults[code]}: {error}") from None
+    try:
+        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
+    except ValueError as error:
+        raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
     if not since and settings.get("CARAVAN_SINCE"):
         try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
-            RunSpec.from_settings(Settings({"CARAVAN_BASE_URL": base_url or settings.get("CARAVAN_BASE_URL"),
-                                            "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
+            RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
         except ValueError as error:
             raise BadInput(f"CARAVAN_SINCE: {error}") from None
     _crawl_db(db)
@@ -198,9 +218,10 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
-            base_url = stack.enter_context(serving(SampleSite(articles=sample_articles)))
-            if verbose:
-                click.echo(f"Serving the sample site at {base_url}", err=True)
+            for code in origins:
+                origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
+                if verbose:
+                    click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
         process = CrawlerProcess(settings)
         if log_file:  # the log goes to the file; what needs attention still reaches the terminal
             console = logging.StreamHandler()
@@ -209,9 +230,9 @@ def crawl(db, base_url, sample, sample_articles, since, full, jobdir, overrides,
             logging.getLogger().addHandler(console)
         crawler = process.create_crawler("caravan")
         start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
-        kwargs = {"since": since, "full": full}
-        if base_url:
-            kwargs["base_url"] = base_url
+        kwargs = {"since": since, "full": full, "edition": edition}
+        if any(origins.values()):
+            kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
         process.crawl(crawler, **kwargs)
         process.start()
     if start.refused == "archive_locked":
@@ -352,11 +373,12 @@ def fixture(article_id, case, db, pages_dir):
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only this category.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
+@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
               "with an offset; UTC without one).")
 @click.option("--warc", is_flag=True,
               help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
-def export(db, output, since, until, category, language, updated_since, warc):
+def export(db, output, since, until, category, language, edition, updated_since, warc):
     """Export articles as JSON Lines, newest first, one record per line.
 
     \b
@@ -375,7 +397,7 @@ def export(db, output, since, until, category, language, updated_since, warc):
     updated_since = _date_or_instant(updated_since, "--updated-since")
     _writable_file(output, "-o")
     filters = {"since": since, "until": until, "category": category, "language": language,
-               "updated_since": updated_since}
+               "updated_since": updated_since, "edition": edition}
     archive = _open(db)
     try:
         if warc:
@@ -465,8 +487,9 @@ def runs(db, limit, as_json, as_csv):
 @click.argument("query")
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, help="How many matches.")
+@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @output_options
-def search(query, db, limit, as_json, as_csv):
+def search(query, db, limit, edition, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
     Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
@@ -486,7 +509,7 @@ def search(query, db, limit, as_json, as_csv):
     output_format(as_json, as_csv)
     archive = _open(db)
     try:
-        matches = archive.search(query, limit)
+        matches = archive.search(query, limit, edition)
     finally:
         archive.close()
     if not matches:
@@ -498,7 +521,46 @@ def search(query, db, limit, as_json, as_csv):
     for m in matches:
         snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
                           for text, hit in m["snippet"])
-        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['title']}\n            {snippet}\n            {m['url']}")
+        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['edition']}  {m['title']}\n            {snippet}\n"
+                   f"            {m['url']}")
+
+
+@cli.command()
+@db_option(must_exist=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per listed post (JSON Lines) instead of a summary.")
+def coverage(db, as_json):
+    """Account for every post the site listed (sitemaps, feed, listings), by edition.
+
+    Each listed post is in one state: archived, not_article, failed, pending (listed, not
+    fetched yet) or unpublished, with the reason (null only when archived). Read-only.
+
+    \b
+    Examples:
+      caravan-archive coverage
+      caravan-archive coverage --json | grep '"state": "failed"'
+    """
+    from .archive import STATES
+
+    archive = _open(db)
+    try:
+        if as_json:
+            for row in archive.coverage():
+                click.echo(json.dumps({k: row[k] for k in ("article_id", "edition", "url", "state", "reason",
+                                                           "sources", "last_listed_at")}, ensure_ascii=False))
+            return
+        counts = {(r["edition"], r["state"]): r["posts"] for r in archive.coverage_summary()}
+    finally:
+        archive.close()
+    editions = sorted({edition for edition, _ in counts})
+    if not editions:
+        click.echo("No listed post yet: run `caravan-archive crawl` first.", err=True)
+        return
+    click.echo(f"{'state':12}" + "".join(f"{e:>8}" for e in editions) + f"{'total':>8}")
+    for state in STATES:
+        numbers = [counts.get((e, state), 0) for e in editions]
+        click.echo(f"{state:12}" + "".join(f"{n:>8}" for n in numbers) + f"{sum(numbers):>8}")
+    totals = [sum(counts.get((e, s), 0) for s in STATES) for e in editions]
+    click.echo(f"{'listed':12}" + "".join(f"{n:>8}" for n in totals) + f"{sum(totals):>8}")
 
 
 @cli.command()
@@ -531,37 +593,50 @@ def reextract(db, jobs):
                f"{len(report.added)} added, {len(report.removed)} removed.")
     for name, count in sorted(report.by_field().items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"  {name:13} changed in {count} article(s)")
-    for article_id, names in sorted(report.changed.items()):
+    for article_id, names in sorted(report.changed.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))):
         click.echo(f"  {article_id}: {', '.join(names)}")
 
 
 @cli.command("sample-site")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port on 127.0.0.1 (0 picks a free one).")
+              help="Port of the Russian edition on 127.0.0.1 (0 picks a free one).")
+@click.option("--kk-port", default=8002, show_default=True, type=click.IntRange(0, 65535),
+              help="Port of the Kazakh edition (0 picks a free one).")
 @click.option("--articles", default=50, show_default=True, type=click.IntRange(min=8),
-              help="How many articles the site holds (at least 8).")
-def sample_site(port, articles):
-    """Serve the bundled imitation of www.caravan.kz on loopback until interrupted.
+              help="How many articles each edition holds (at least 8).")
+def sample_site(port, kk_port, articles):
+    """Serve the bundled imitation of www.caravan.kz and kaz.caravan.kz on loopback until interrupted.
 
     \b
     Example:
-      caravan-archive sample-site --port 8000 --articles 2000
-      caravan-archive crawl --base-url http://127.0.0.1:8000
+      caravan-archive sample-site --port 8000 --kk-port 8002 --articles 2000
+      caravan-archive crawl --base-url ru=http://127.0.0.1:8000 --base-url kk=http://127.0.0.1:8002
     """
+    import threading
+
     from .sample_site.model import SampleSite
     from .sample_site.server import make_server
 
+    servers = []
+    for code, number, option in (("ru", port, "--port"), ("kk", kk_port, "--kk-port")):
+        try:
+            servers.append(make_server(SampleSite(articles=articles, edition=code), number))
+        except OSError as error:
+            for server in servers:
+                server.server_close()
+            raise BadInput(f"{option} {number}: {error.strerror or error}; choose another port "
+                           "(0 picks a free one)") from None
+    ru, kk = (f"http://127.0.0.1:{server.server_address[1]}" for server in servers)
+    click.echo(f"Sample site with {articles} articles per edition: ru at {ru}/, kk at {kk}/ (Ctrl-C stops)")
+    threading.Thread(target=servers[1].serve_forever, name="sample-site-kk", daemon=True).start()
     try:
-        server = make_server(SampleSite(articles=articles), port)
-    except OSError as error:
-        raise BadInput(f"--port {port}: {error.strerror or error}; choose another port (0 picks a free one)") from None
-    click.echo(f"Sample site with {articles} articles at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
-    try:
-        server.serve_forever()
+        servers[0].serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        servers[1].shutdown()
+        for server in servers:
+            server.server_close()
 
 
 def main():

@@ -1,8 +1,8 @@
 """What one crawl run is, and how its parts tell each other about it without side doors.
 
-`RunSpec` (origin and mode) is decided from the crawler's settings alone: the spider's arguments
-(`-a base_url=... since=... full=...`) become the settings CARAVAN_BASE_URL, CARAVAN_SINCE and
-CARAVAN_FULL in the spider's from_crawler, so the spider, the pipeline and the middlewares each
+`RunSpec` (editions, their origins and mode) is decided from the crawler's settings alone: the spider's arguments
+(`-a edition=... base_url=... since=... full=...`) become the settings CARAVAN_EDITION,
+CARAVAN_BASE_URL / CARAVAN_KK_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL in the spider's from_crawler, so the spider, the pipeline and the middlewares each
 read the same answer from the one place. The pipeline says whether the run began (and its id)
 or was refused with the signals below; the run's outcome is read back from the archive's
 crawl_runs row (`Archive.run`). Stats are for counters.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .parsing.dates import as_datetime
-from .urls import Origin
+from .urls import EDITIONS, Origin
 
 # Sent by the pipeline once the archive is open and locked: run_id=int.
 run_begun = object()
@@ -25,13 +25,33 @@ run_refused = object()
 site_unreachable = object()
 
 
+# The setting that holds each edition's origin (a spider argument base_url=ru=URL,kk=URL sets them).
+ORIGIN_SETTINGS = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
+
+
 @dataclass(frozen=True)
 class RunSpec:
-    """Where a run crawls and in which mode (incremental, full, since a date)."""
+    """Which editions a run crawls, from where (edition → origin), and in which mode."""
 
-    origin: Origin
+    origins: dict[str, Origin]
     since: datetime | None = None
     full: bool = False
+
+    @property
+    def origin(self) -> Origin:
+        """The origin of the first edition crawled (the only one, with --edition ru or kk)."""
+        return next(iter(self.origins.values()))
+
+    @property
+    def editions(self) -> str:
+        return ",".join(self.origins)
+
+    @property
+    def base_url(self) -> str:
+        """Where this run fetches from, as crawl_runs records it."""
+        if len(self.origins) == 1:
+            return self.origin.base
+        return " ".join(f"{code}={origin.base}" for code, origin in self.origins.items())
 
     @property
     def mode(self) -> str:
@@ -39,17 +59,23 @@ class RunSpec:
 
     @property
     def on_loopback(self) -> bool:
-        """A server on loopback (the sample site, a local mirror) is ours to crawl at full speed."""
-        return self.origin.host in ("localhost", "::1") or self.origin.host.startswith("127.")
+        """Servers on loopback (the sample site, a local mirror) are ours to crawl at full speed."""
+        return all(o.host in ("localhost", "::1") or o.host.startswith("127.") for o in self.origins.values())
 
     @classmethod
     def from_settings(cls, settings) -> RunSpec:
-        """The run's spec from CARAVAN_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL; ValueError names a bad one."""
+        """The run's spec from CARAVAN_EDITION, CARAVAN_BASE_URL, CARAVAN_KK_BASE_URL, CARAVAN_SINCE
+        and CARAVAN_FULL; ValueError names a bad one."""
+        edition = settings.get("CARAVAN_EDITION") or "all"
+        if edition not in ("all", *EDITIONS):
+            raise ValueError(f"edition {edition!r} is not ru, kk or all")
+        editions = list(EDITIONS) if edition == "all" else [edition]
         since = settings.get("CARAVAN_SINCE")
         since_at = as_datetime(since) if since else None
         if since and since_at is None:
             raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
-        return cls(Origin(settings.get("CARAVAN_BASE_URL")), since_at, settings.getbool("CARAVAN_FULL"))
+        origins = {code: Origin(settings.get(ORIGIN_SETTINGS[code]), code) for code in editions}
+        return cls(origins, since_at, settings.getbool("CARAVAN_FULL"))
 
 
 @dataclass

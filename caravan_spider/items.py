@@ -23,6 +23,8 @@ class ArticlePage:
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
+    edition: str = "ru"  # which edition was asked (a record of another post is a Failure)
+    gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
     index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
     sha256: str | None = None  # of the body, when a parse worker computed it
 
@@ -34,17 +36,35 @@ class NotModified:
     article_id: int
     url: str
     fetched_at: str
+    edition: str = "ru"
+
+
+# Facts for the archive that are not items, sent as Scrapy signals (crawler.signals.send_catch_log),
+# so that they never reach feed exports (`scrapy crawl caravan -O x.jsonl` gets article records only).
+listed = object()  # listed=Listed(...): posts a discovery page named
+
+
+@dataclass
+class Listed:
+    """Posts one discovery page (a sitemap, the feed, a listing page) listed: what coverage accounts for."""
+
+    edition: str
+    source: str  # sitemap, feed or listing
+    entries: list[tuple[int, str, str | None]]  # (article_id, canonical url, lastmod)
+    listed_at: str
 
 
 @dataclass
 class Gone:
-    """An article URL answered 404 or 410: it is not asked again until a sitemap says it changed."""
+    """An article URL answered 404 or 410: an archived article becomes unpublished (and is rechecked
+    on its schedule); any other is not asked again until a sitemap says it changed."""
 
     article_id: int
     url: str
     status: int
     fetched_at: str
     body: bytes = field(repr=False)
+    edition: str = "ru"
 
 
 @dataclass
@@ -60,3 +80,4 @@ class Failure:
     detail: str
     article_id: int | None = None
     source: str = "article"  # article, sitemap, feed or listing
+    edition: str = "ru"

@@ -120,7 +120,7 @@ class AlreadyFetched(IgnoreRequest):
 
 
 class OriginGuard:
-    """Keep the crawl on the origin it was given: OffsiteMiddleware compares host names only,
+    """Keep the crawl on the origins it was given: OffsiteMiddleware compares host names only,
     so a redirect to another port or scheme of the same host would be followed.
 
     Sits before RedirectMiddleware (a higher number sees responses first); every refused
@@ -129,8 +129,9 @@ class OriginGuard:
 
     def __init__(self, crawler):
         self.crawler = crawler
-        origin = RunSpec.from_settings(crawler.settings).origin  # the run's, from the settings
-        self.origin = (origin.scheme, origin.host, origin.port)
+        # Every origin the run was given (one per edition crawled), from the settings.
+        origins = RunSpec.from_settings(crawler.settings).origins.values()
+        self.origins = {(o.scheme, o.host, o.port) for o in origins}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -146,17 +147,18 @@ class OriginGuard:
         return parts.scheme, (parts.hostname or "").lower(), port
 
     def process_request(self, request):
-        origin = self.origin
-        if origin and self._key(request.url) != origin:
+        origins = self.origins
+        if origins and self._key(request.url) not in origins:
             self.crawler.stats.inc_value("caravan/refused/off_origin")
             raise OffOrigin(f"{request.url} is not on the crawl's origin")
 
     def process_response(self, request, response):
-        origin = self.origin
+        origins = self.origins
         location = header(response.headers, "Location")
-        if origin and 300 <= response.status < 400 and location:
+        # A redirect that is not followed (an article's: the spider judges where it points) is no risk.
+        if origins and 300 <= response.status < 400 and location and not request.meta.get("dont_redirect"):
             target = urljoin(request.url, location.strip())
-            if self._key(target) != origin:
+            if self._key(target) not in origins:
                 self.crawler.stats.inc_value("caravan/refused/redirect")
                 logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", request.url, target)
                 raise OffOrigin(f"redirect to {target} leaves the crawl's origin")
@@ -182,7 +184,8 @@ class OncePerRun:
         if request.meta.get("retry_times") or request.meta.get("redirect_times"):
             return None
         article_id = request.meta.get("article_id")
-        key = ("article", article_id) if article_id is not None else ("url", request.url)
+        key = ("article", request.meta.get("edition", "ru"), article_id) if article_id is not None \
+            else ("url", request.url)
         if article_id is None and not request.meta.get("discovery"):
             return None
         if key in self.seen:

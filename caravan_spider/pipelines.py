@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from . import boilerplate
-from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash
+from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash, utcnow
 from .closing import schedule_close
 from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
-from .items import ArticlePage, Failure, Gone, NotModified
+from .items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
+from .schedule import parse_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class ArchivePipeline:
         self.max_failed_share = settings.getfloat("CARAVAN_MAX_FAILED_SHARE")
         self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
         self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
+        self.schedule = parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
         self.spec = RunSpec.from_settings(settings)
         self.archive: Archive | None = None
         self.run_id: int | None = None
@@ -42,6 +45,7 @@ class ArchivePipeline:
         self.unreachable: str | None = None  # why the site never answered (middlewares.py)
         self.storage_error: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.record_listed, signal=listed)
         crawler.signals.connect(self._site_unreachable, signal=site_unreachable)
 
     def _site_unreachable(self, message: str) -> None:
@@ -65,14 +69,22 @@ class ArchivePipeline:
             archive.close()
             self._refuse("archive_locked", str(error))
             return
+        archive.schedule = self.schedule
         self.archive = archive
-        self.run_id = archive.begin_run(self.spec.origin.base, self.spec.mode)
+        self.run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
         self.crawler.signals.send_catch_log(run_begun, run_id=self.run_id)
 
     def _refuse(self, reason: str, message: str) -> None:
         """The run cannot begin: the spider's start() closes with `reason` before the first request."""
         logger.error("%s", message)
         self.crawler.signals.send_catch_log(run_refused, reason=reason, message=message)
+
+    def record_listed(self, listed: Listed) -> None:
+        """Coverage: the posts one discovery page listed (the spider's `listed` signal)."""
+        if self.archive is not None:
+            self.archive.record_listed([(listed.edition, *entry) for entry in listed.entries], listed.source,
+                                       listed.listed_at)
+            self.stats.inc_value(f"caravan/listed/{listed.source}", len(listed.entries))
 
     def process_item(self, item):
         if self.archive is None:
@@ -94,28 +106,40 @@ class ArchivePipeline:
         self.stats.inc_value("caravan/articles/failed" if item.source == "article" else "caravan/discovery/failed")
         (logger.error if item.source == "article" else logger.warning)("%s", item.detail)
         self.archive.record_problem(self.run_id, item.source, item.kind, item.url, item.article_id, item.detail)
+        if item.source == "article" and item.article_id is not None:
+            self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
 
     def _store(self, item):
         if isinstance(item, Failure):
             self._failure(item)  # logged there, once: not again as a dropped item
             raise DropItem(item.detail, log_level="DEBUG")
         if isinstance(item, NotModified):
-            self.archive.mark_unchanged(item.article_id, item.fetched_at)
+            key = (item.edition, item.article_id)
+            self.archive.mark_unchanged(key, item.fetched_at, self.run_id)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
-            return self.archive.article_record(item.article_id)
+            return self.archive.article_record(key)
         if isinstance(item, Gone):
+            if self._unpublished(item, f"http_{item.status}"):
+                raise DropItem(f"article {item.edition}/{item.article_id} answered {item.status}: unpublished",
+                               log_level="DEBUG")
             self.archive.store(self._capture(item), None, None, PARSER_VERSION, None)
+            self.archive.listing_state(item.edition, item.article_id, "not_article", f"http_{item.status}",
+                                       item.fetched_at)
             self.stats.inc_value("caravan/articles/gone")
             raise DropItem(f"article {item.article_id} answered {item.status}")
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
+        if item.gone and self._unpublished(item, item.gone, item.content_type):
+            raise DropItem(f"article {item.edition}/{item.article_id} is gone ({item.gone}): unpublished",
+                           log_level="DEBUG")
         if item.record is not None and self._much_shorter(item):
             raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
         capture = self._capture(item, item.content_type, item.etag, item.last_modified)
         outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod,
                                      item.index_entry)
         if item.record is None:
+            self.archive.listing_state(item.edition, item.article_id, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
             self.stats.inc_value("caravan/not_articles")
             self.stats.inc_value(f"caravan/not_articles/{item.reason}")
@@ -129,19 +153,33 @@ class ArchivePipeline:
     def _capture(self, item: ArticlePage | Gone, content_type: str | None = None, etag: str | None = None,
                  last_modified: str | None = None) -> Capture:
         return Capture(url=item.url, status=item.status, fetched_at=item.fetched_at, body=item.body,
-                       article_id=item.article_id, content_type=content_type, etag=etag,
+                       article_id=item.article_id, edition=item.edition, content_type=content_type, etag=etag,
                        last_modified=last_modified, sha256=getattr(item, "sha256", None), run_id=self.run_id,
                        note="body as received after Content-Encoding was decoded")
+
+    def _unpublished(self, item, reason: str, content_type: str | None = None) -> bool:
+        """An archived article the site no longer shows: marked unpublished, its answer kept as a
+        capture. False when the archive does not hold it as an article."""
+        capture = self._capture(item, content_type)
+        # e.g. where a 301 pointed
+        capture = replace(capture, note=f"{capture.note}; the site says the article is gone: {reason}")
+        if not self.archive.unpublish(capture, (item.edition, item.article_id), reason, item.fetched_at,
+                                      self.run_id):
+            return False
+        self.stats.inc_value("caravan/articles/unpublished")
+        logger.warning("article %s/%s is gone from the site (%s): marked unpublished", item.edition,
+                       item.article_id, reason)
+        return True
 
     def _much_shorter(self, item: ArticlePage) -> bool:
         """A text suddenly much shorter than the archived one is held back, not stored, until the
         same text is seen again by a later fetch (then the shortening is the editor's)."""
-        held = self.archive.held_words(item.article_id)
+        held = self.archive.held_words(item.article_id, item.edition)
         words = item.record["word_count"]
         if not held or words >= held * self.shorter_ratio:
             return False
         digest = content_hash(item.record)
-        if self.archive.was_held_back(item.article_id, digest):
+        if self.archive.was_held_back(item.article_id, digest):  # the same text: its edition too
             return False
         detail = (f"article {item.article_id}: {words} words where the archive holds {held}; held back until "
                   "the same text is fetched again")

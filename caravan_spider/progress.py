@@ -154,7 +154,8 @@ def hints(db: str) -> str:
 def _counted(run: CrawlRun) -> str:
     parts = [f"{count} {name}" for count, name in (
         (run.articles_new, "new"), (run.articles_updated, "updated"), (run.articles_unchanged, "unchanged"),
-        (run.articles_failed, "failed")) if count]
+        (run.articles_failed, "failed"), (run.articles_unpublished, "unpublished"),
+        (run.articles_restored, "restored")) if count]
     if run.not_articles:
         parts.append(f"{run.not_articles} not article{'s' if run.not_articles != 1 else ''}")
     return ", ".join(parts) or "nothing new"

@@ -40,7 +40,11 @@ class Article:
     url: str = described("Canonical URL on www.caravan.kz (or kaz.caravan.kz for the Kazakh edition)",
                          pattern=r"^https://(www|kaz)\.caravan\.kz/(news|sport|art)/[^?#]+/$")
     # The identity of the article, not part of its content.
-    article_id: int = described("WordPress post id; identifies the article", revision=False, minimum=1)
+    article_id: int = described("WordPress post id; identifies the article within its edition", revision=False,
+                                minimum=1)
+    # The two editions number their posts independently: an article is (edition, article_id).
+    edition: Literal["ru", "kk"] = described("Edition the article belongs to: ru (www.caravan.kz) or kk "
+                                             "(kaz.caravan.kz)", revision=False)
     language: Literal["ru", "kk"] | None = described("ru (www.caravan.kz) or kk (kaz.caravan.kz)")
     title: str = described("Headline, without « - Караван»", minLength=1)
     lead: str | None = described("The standfirst, not repeated in body")
@@ -61,6 +65,10 @@ class Article:
     views: int | None = described("View count when last fetched", revision=False, minimum=0)
     # Follows from body.
     word_count: int = described("Words in body", revision=False, minimum=0)
+    # What the site does with the article now; a parsed page is live, the archive marks it unpublished.
+    status: Literal["live", "unpublished"] = described(
+        "live, or unpublished when the site last answered 404/410, a not-found page or a redirect elsewhere",
+        revision=False)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -25,6 +25,7 @@ class Report:
     changed: dict[int, list[str]] = field(default_factory=dict)  # article_id -> fields that changed
     added: list[int] = field(default_factory=list)  # pages that now parse as articles
     removed: list[int] = field(default_factory=list)  # articles whose pages no longer parse
+    # Articles are (edition, article_id); the lists above name Kazakh ones "kk/<id>".
 
     def by_field(self) -> Counter:
         return Counter(name for names in self.changed.values() for name in names)
@@ -36,8 +37,8 @@ def _pages(archive: Archive, captures: list[dict], furniture: dict, layouts: str
              boilerplate.for_url(furniture, c["url"]), layouts) for c in captures]
 
 
-def _parsed(archive: Archive, jobs: int, furniture: dict, layouts: str) -> Iterator[tuple[int, list[dict], list[tuple]]]:
-    """(article id, captures, extraction per capture), in the archive's order."""
+def _parsed(archive: Archive, jobs: int, furniture: dict, layouts: str) -> Iterator[tuple[tuple[str, int], list[dict], list[tuple]]]:
+    """((edition, article id), captures, extraction per capture), in the archive's order."""
     grouped = archive.captures_by_article()
     if jobs <= 1:
         for article_id, captures in grouped:
@@ -69,11 +70,12 @@ def reextract(archive: Archive, jobs: int = 1, layouts: str = "all") -> Report:
     report = Report()
     boilerplate.learn(archive)
     furniture = boilerplate.load(archive)
-    for article_id, captures, extractions in _parsed(archive, jobs, furniture, layouts):
+    for key, captures, extractions in _parsed(archive, jobs, furniture, layouts):
+        article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
         versions = [(capture, record, layout) for capture, (record, _, layout) in zip(captures, extractions)
                     if record is not None]
-        before = archive.article_record(article_id)
-        archive.rebuild_article(article_id, versions, PARSER_VERSION)
+        before = archive.article_record(key)
+        archive.rebuild_article(key, versions, PARSER_VERSION)
         after = versions[-1][1] if versions else None
         report.articles += after is not None
         if before is None and after is not None:

@@ -4,7 +4,11 @@ Russian is inflected: «миротворец», «миротворца», «ми
 Snowball stems do not join them («миротворец» → миротворец, «миротворца» → миротворц), so the
 index `articles_fts` holds the pymorphy3 lemmas (dictionary forms) of each article's title,
 lead and body, and a query is turned into the lemmas of its words. Words the dictionary does
-not know (Kazakh, names, Latin) are kept as they are.
+not know (names, Latin) are kept as they are.
+
+Kazakh text is never put through the Russian dictionary (which would guess Russian lemmas for
+Kazakh words): articles of the Kazakh edition, and any word with a letter only Kazakh has
+(ә ғ қ ң ө ұ ү һ і), are indexed as written, and a query always matches the word as typed too.
 
 The index is an external-content FTS5 table on `articles` (so Datasette and `sqlite-utils
 search` find it), but what it indexes is the lemma text, never read back: snippets are made
@@ -38,10 +42,17 @@ def _fold(word: str) -> str:
     return word.lower().replace("ё", "е")
 
 
+KAZAKH_LETTERS = re.compile("[әғқңөұүһі]")
+
+
+def _russian(word: str) -> bool:
+    return bool(re.search("[а-я]", word)) and not KAZAKH_LETTERS.search(word)
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     word = _fold(word)
-    if not re.search("[а-я]", word):
+    if not _russian(word):
         return word
     return _fold(_analyzer().parse(word)[0].normal_form)
 
@@ -50,13 +61,17 @@ def lemma(word: str) -> str:
 def lemmas(word: str) -> tuple[str, ...]:
     """Every dictionary form a word may come from («стали» → стать, сталь)."""
     word = _fold(word)
-    if not re.search("[а-я]", word):
+    if not _russian(word):
         return (word,)
-    return tuple(dict.fromkeys(_fold(p.normal_form) for p in _analyzer().parse(word)))
+    # The word itself too: a Kazakh article holds its words as written.
+    return tuple(dict.fromkeys([word, *(_fold(p.normal_form) for p in _analyzer().parse(word))]))
 
 
-def lemmas_of(text: str | None) -> str:
-    """The text as a sequence of lemmas: what the index holds for each column."""
+def lemmas_of(text: str | None, edition: str = "ru") -> str:
+    """The text as a sequence of lemmas: what the index holds for each column; Kazakh text
+    (edition kk) as its words, folded."""
+    if edition == "kk":
+        return " ".join(_fold(w) for w in words(text))
     return " ".join(lemma(w) for w in words(text))
 
 

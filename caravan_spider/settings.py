@@ -52,10 +52,15 @@ DOWNLOAD_FAIL_ON_DATALOSS = True
 
 # --- The archive --------------------------------------------------------------------------------
 CARAVAN_DB = "archive/caravan.db"
-CARAVAN_BASE_URL = "https://www.caravan.kz"  # or a mirror / the sample site: -a base_url=...
+CARAVAN_BASE_URL = "https://www.caravan.kz"  # the Russian edition; or a mirror / the sample site: -a base_url=...
+CARAVAN_KK_BASE_URL = "https://kaz.caravan.kz"  # the Kazakh edition («Керуен»); -a base_url=kk=...
+CARAVAN_EDITION = "all"  # ru, kk or all (-a edition=..., crawl --edition)
 CARAVAN_SINCE = None  # YYYY-MM-DD: (re)visit articles published since then (-a since=..., crawl --since)
 CARAVAN_FULL = False  # revisit every article, conditionally (-a full=true, crawl --full)
-CARAVAN_RECENT_DAYS = 3  # revisit articles published this recently (conditional requests)
+# Re-ask archived articles (conditionally) on a decaying schedule: the wait before the next check
+# is the longest step the article's age has reached (see schedule.py). m, h, d, w units.
+CARAVAN_RECHECK_SCHEDULE = "1h,6h,1d,3d,7d,30d,90d,365d"
+CARAVAN_CLOCK = None  # ISO datetime a run takes as "now" for the schedule (tests); None: the real time
 CARAVAN_LISTING_PAGES = 2  # listing pages read every run, for the newest articles
 CARAVAN_DRIFT_MIN_COVERAGE = 0.9  # title, body, published_at must be found in this share of articles
 CARAVAN_DRIFT_MIN_PAGES = 5  # ...judged once a run has fetched at least this many article pages

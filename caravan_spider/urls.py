@@ -26,10 +26,34 @@ _ARTICLE_PATH = re.compile(
 
 
 @dataclass(frozen=True)
+class Edition:
+    """One edition of the site: its code, public origin, other names, and where its listings are."""
+
+    code: str  # "ru" or "kk": the archive keys articles by (edition, article_id)
+    origin: str
+    hosts: frozenset[str]
+    listing: str  # first listing page; further pages at listing + "page/<n>/"
+
+
+EDITIONS = {
+    "ru": Edition("ru", PUBLIC_ORIGIN, RUSSIAN_HOSTS, "/news/"),
+    "kk": Edition("kk", KAZAKH_ORIGIN, KAZAKH_HOSTS, "/art/"),
+}
+
+
+@dataclass(frozen=True)
 class ArticleRef:
     article_id: int
     url: str  # canonical, on the public origin
     path: str  # canonical path, e.g. /news/<slug>-<id>/
+
+    @property
+    def edition(self) -> str:
+        return "kk" if self.url.startswith(KAZAKH_ORIGIN) else "ru"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.edition, self.article_id
 
 
 def article_ref(url: str) -> ArticleRef | None:
@@ -52,14 +76,16 @@ class Origin:
     never wanders off to the live site, and anything on other hosts is dropped.
     """
 
-    def __init__(self, base_url: str = PUBLIC_ORIGIN):
+    def __init__(self, base_url: str | None = None, edition: str = "ru"):
+        self.edition = EDITIONS[edition]
+        base_url = base_url or self.edition.origin
         try:
             parts = urlsplit(base_url)
             port = parts.port
         except ValueError:
             parts, port = None, None
         if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"base URL {base_url!r} is not an http(s) origin such as https://www.caravan.kz")
+            raise ValueError(f"base URL {base_url!r} is not an http(s) origin such as {self.edition.origin}")
         self.base = f"{parts.scheme}://{parts.netloc}"
         self.scheme = parts.scheme
         self.host = (parts.hostname or "").lower()
@@ -75,14 +101,44 @@ class Origin:
         if parts.scheme not in ("http", "https"):
             return None
         host = (parts.hostname or "").lower()
-        if host != self.host and not (host in RUSSIAN_HOSTS and self.is_russian_edition()):
+        if host != self.host and host not in self.edition.hosts:
             return None
+        if host == self.host and parts.port != urlsplit(self.base).port:
+            return None  # another server on the same host (the other edition of a local mirror)
         rebased = self.base + (parts.path or "/")
         return rebased + (f"?{parts.query}" if parts.query else "")
 
     def is_russian_edition(self) -> bool:
-        return self.host not in KAZAKH_HOSTS
+        return self.edition.code == "ru"
+
+    def listing_url(self, page: int) -> str:
+        path = self.edition.listing if page == 1 else f"{self.edition.listing}page/{page}/"
+        return self.base + path
 
     def article_url(self, ref: ArticleRef) -> str:
         """Where to fetch an article: its canonical path on this origin."""
         return self.base + ref.path
+
+
+def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, str | None]:
+    """Where each crawled edition is fetched from: `--base-url URL` for the one chosen edition,
+    or `ru=URL` / `kk=URL`; editions without one are fetched from their public origin."""
+    editions = list(EDITIONS) if edition == "all" else [edition]
+    if edition not in ("all", *EDITIONS):
+        raise ValueError(f"edition {edition!r} is not ru, kk or all")
+    chosen: dict[str, str | None] = dict.fromkeys(editions)
+    for value in values:
+        name, sep, url = value.partition("=")
+        named = bool(sep) and name in EDITIONS
+        Origin(url if named else value, name if named else editions[0])  # raises unless it is an origin
+        if named:
+            if name not in chosen:
+                raise ValueError(f"{value} names edition {name}, which this crawl (--edition {edition}) "
+                                 f"does not include")
+            chosen[name] = url
+        elif len(editions) == 1:
+            chosen[editions[0]] = value
+        else:
+            raise ValueError(f"{value} is ambiguous with --edition all: add --edition ru or kk, or "
+                             f"write ru={value} or kk={value}")
+    return chosen

@@ -41,7 +41,11 @@ def readme_text(current: str) -> str:
 
 def _yaml_scalar(text: str) -> str:
     """Plain when YAML reads it back unchanged, else a JSON string (valid YAML)."""
-    return text if yaml.safe_load(f"k: {text}") == {"k": text} else json.dumps(text, ensure_ascii=False)
+    try:
+        plain = yaml.safe_load(f"k: {text}") == {"k": text}
+    except yaml.YAMLError:  # e.g. a ": " inside the text
+        plain = False
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 def metadata_text(current: str) -> str:

@@ -52,7 +52,8 @@ def wait_for_articles(process, db: Path, at_least: int, deadline: float = 120) -
 
 
 def crawl(db: Path, base_url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return cli("crawl", "--db", str(db), "--base-url", base_url, "--set", "CARAVAN_PROGRESS_INTERVAL=60",
+    edition = () if "--edition" in args or "=" in base_url.split("://")[0] else ("--edition", "ru")
+    return cli("crawl", "--db", str(db), "--base-url", base_url, *edition, "--set", "CARAVAN_PROGRESS_INTERVAL=60",
                *args, timeout=timeout, cwd=db.parent)
 
 

@@ -82,7 +82,7 @@ def test_a_terminal_gets_a_progress_bar_with_total_and_eta(fresh_site, tmp_path)
     fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
     process = subprocess.Popen(
         [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(tmp_path / "caravan.db"), "--base-url",
-         base_url, "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
+         base_url, "--edition", "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
         stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary, cwd=tmp_path)
     os.close(secondary)
     output = b""
@@ -117,7 +117,7 @@ def test_runs_and_search_as_json_and_csv(crawled):
     found = json.loads(cli("search", "KAZBAT", "--db", db, "--json").stdout)
     assert [m["article_id"] for m in found] == [845713]
     assert "миротворческого батальона [KAZBAT] в 2000 году" in found[0]["snippet"]
-    assert set(found[0]) == {"article_id", "published_at", "title", "url", "snippet"}
+    assert set(found[0]) == {"edition", "article_id", "published_at", "title", "url", "snippet"}
     either = list(csv.DictReader(io.StringIO(cli("search", "школа OR больница", "--db", db, "--csv",
                                                  "--limit", "50").stdout)))
     assert len(either) == 8

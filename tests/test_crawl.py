@@ -84,9 +84,11 @@ def test_archive_is_consistent_and_in_wal_mode(crawled):
 
 
 def test_full_text_index_is_in_sync(crawled):
-    # The index holds lemmas: «Голанских» in the body is indexed as «голанский».
-    found = rows(crawled["db"], "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'голанский'")
-    assert [r["rowid"] for r in found] == [845713]
+    # The index holds lemmas («Голанских» in the body is indexed as «голанский») under the article's
+    # doc_id (post ids of the two editions may collide).
+    found = rows(crawled["db"], "SELECT a.edition, a.article_id FROM articles_fts JOIN articles AS a "
+                                "ON a.doc_id = articles_fts.rowid WHERE articles_fts MATCH 'голанский'")
+    assert found == [{"edition": "ru", "article_id": 845713}]
     assert rows(crawled["db"], "SELECT count(*) AS n FROM articles_fts") == [{"n": 50}]
 
 
@@ -119,7 +121,8 @@ def test_scrapy_crawl_runs_the_same_spider(sample, tmp_path):
     site, base_url = sample
     db = tmp_path / "caravan.db"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}", "-s", f"CARAVAN_DB={db}"],
+        [sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}", "-a", "edition=ru",
+         "-s", f"CARAVAN_DB={db}"],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert set(article_records(db)) == set(site.articles)
@@ -135,14 +138,17 @@ def test_the_user_agent_names_the_contact_url_setting(fresh_site, tmp_path):
 @pytest.mark.e2e
 def test_sample_site_command_serves_the_site(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "sample-site", "--port", "0",
-                                "--articles", "12"], stdout=subprocess.PIPE, text=True)
+                                "--kk-port", "0", "--articles", "12"], stdout=subprocess.PIPE, text=True)
     try:
         line = process.stdout.readline()
-        match = re.search(r"Sample site with 12 articles at (http://127\.0\.0\.1:\d+)/", line)
+        match = re.search(r"Sample site with 12 articles per edition: ru at (http://127\.0\.0\.1:\d+)/, "
+                          r"kk at (http://127\.0\.0\.1:\d+)/", line)
         assert match, line
         with urllib.request.urlopen(match[1] + "/robots.txt") as response:
             robots = response.read().decode()
         assert f"Sitemap: {match[1]}/sitemap_index.xml" in robots
+        with urllib.request.urlopen(match[2] + "/art/") as response:
+            assert "Жаңалықтар" in response.read().decode()
     finally:
         process.terminate()
         process.wait(timeout=10)

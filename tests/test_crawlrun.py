@@ -27,7 +27,7 @@ def crawler_for(tmp_path, cmdline: dict | None = None, **arguments) -> Crawler:
 
 
 def test_the_spiders_arguments_become_the_runs_settings(tmp_path):
-    crawler = crawler_for(tmp_path, base_url="http://127.0.0.1:8000", since="2025-01-01")
+    crawler = crawler_for(tmp_path, base_url="http://127.0.0.1:8000", since="2025-01-01", edition="ru")
     spec = RunSpec.from_settings(crawler.settings)
     assert (spec.origin.base, spec.mode, spec.full) == ("http://127.0.0.1:8000", "since 2025-01-01", False)
     assert crawler.settings["CARAVAN_BASE_URL"] == "http://127.0.0.1:8000"
@@ -38,13 +38,14 @@ def test_the_spiders_arguments_become_the_runs_settings(tmp_path):
 
 def test_an_argument_wins_over_the_same_setting_given_with_s(tmp_path):
     crawler = crawler_for(tmp_path, {"CARAVAN_BASE_URL": "http://127.0.0.1:9000"}, base_url="http://127.0.0.1:8000",
-                          full="yes")
+                          full="yes", edition="ru")
     assert RunSpec.from_settings(crawler.settings).origin.base == "http://127.0.0.1:8000"
     assert RunSpec.from_settings(crawler.settings).mode == "full"
 
 
 def test_settings_alone_make_a_run_and_its_loopback_speed(tmp_path):
-    crawler = crawler_for(tmp_path, {"CARAVAN_BASE_URL": "http://127.0.0.1:8000", "CARAVAN_FULL": "true"})
+    crawler = crawler_for(tmp_path, {"CARAVAN_BASE_URL": "http://127.0.0.1:8000", "CARAVAN_FULL": "true",
+                                     "CARAVAN_EDITION": "ru"})
     assert crawler.spider.origin.base == "http://127.0.0.1:8000" and crawler.spider.mode == "full"
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
     assert crawler.settings.getbool("AUTOTHROTTLE_ENABLED") is False
@@ -61,11 +62,11 @@ def test_a_since_setting_that_is_no_date_is_refused():
 
 
 def test_the_pipeline_and_the_origin_guard_read_the_spec_from_the_settings(tmp_path):
-    crawler = crawler_for(tmp_path, base_url="http://127.0.0.1:8000", since="2025-01-01")
+    crawler = crawler_for(tmp_path, base_url="http://127.0.0.1:8000", since="2025-01-01", edition="ru")
     crawler.spider = None  # nothing is read from the spider
     pipeline = ArchivePipeline(crawler)
     assert (pipeline.spec.origin.base, pipeline.spec.mode) == ("http://127.0.0.1:8000", "since 2025-01-01")
-    assert OriginGuard(crawler).origin == ("http", "127.0.0.1", 8000)
+    assert OriginGuard(crawler).origins == {("http", "127.0.0.1", 8000)}
 
 
 def test_a_run_is_read_back_typed_and_a_capture_is_stored_as_given(tmp_path):
@@ -86,3 +87,15 @@ def test_a_run_is_read_back_typed_and_a_capture_is_stored_as_given(tmp_path):
     finally:
         archive.close()
     assert "b'gone'" not in repr(Capture(url="u", status=200, body=b"gone", fetched_at="t"))
+
+
+def test_both_editions_each_from_its_own_origin(tmp_path):
+    crawler = crawler_for(tmp_path, base_url="ru=http://127.0.0.1:8000,kk=http://127.0.0.1:8001")
+    spec = RunSpec.from_settings(crawler.settings)
+    assert {code: o.base for code, o in spec.origins.items()} == {"ru": "http://127.0.0.1:8000",
+                                                                   "kk": "http://127.0.0.1:8001"}
+    assert (spec.editions, spec.base_url, spec.on_loopback) == (
+        "ru,kk", "ru=http://127.0.0.1:8000 kk=http://127.0.0.1:8001", True)
+    assert OriginGuard(crawler).origins == {("http", "127.0.0.1", 8000), ("http", "127.0.0.1", 8001)}
+    with pytest.raises(ValueError, match="is ambiguous with --edition all"):
+        crawler_for(tmp_path, base_url="http://127.0.0.1:8000")

@@ -79,7 +79,8 @@ def test_metadata_and_default_sort(ds, crawled):
 def test_facets(ds, crawled):
     data = get_json(ds, "/caravan/articles.json?_size=0")
     facets = data["facet_results"]
-    assert set(facets) == {"category", "tags", "language", "year"}
+    assert set(facets) == {"edition", "status", "category", "tags", "language", "year"}
+    assert {f["value"]: f["count"] for f in facets["status"]["results"]} == {"live": 50}
     years = {f["value"]: f["count"] for f in facets["year"]["results"]}
     assert years[2015] == 8 and sum(years.values()) == 50
     assert {f["value"]: f["count"] for f in facets["language"]["results"]} == {"ru": 50}
@@ -129,17 +130,18 @@ def test_canned_queries(ds, crawled):
 
 def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
     archive = Archive(datasette_dir / "caravan.db")
-    record = {"url": "https://www.caravan.kz/news/xss-999999/", "article_id": 999999, "language": "ru",
+    record = {"url": "https://www.caravan.kz/news/xss-999999/", "article_id": 999999, "edition": "ru", "language": "ru",
               "title": "<script>alert(1)</script>", "lead": None,
               "body": "Первый абзац <b>жирный</b>.\n\n<script>alert('x')</script> второй абзац.",
               "published_at": "2026-01-01", "modified_at": None, "category": None, "tags": None,
-              "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6}
+              "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6,
+              "status": "live"}
     capture = Capture(article_id=999999, url=record["url"], status=200, fetched_at="2026-01-01T00:00:00+00:00",
                       body=b"<html></html>")
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
     client = Client(datasette_dir)
-    page = client.get("/caravan/articles/999999").text
+    page = client.get("/caravan/articles/ru,999999").text  # articles are (edition, article_id)
     assert "<p>Первый абзац &lt;b&gt;жирный&lt;/b&gt;.</p><p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; второй абзац.</p>" in page
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in page
     assert "<script>alert" not in page
@@ -180,12 +182,12 @@ def test_articles_open_on_a_search_box_and_a_compact_list(ds, crawled):
     details = content.cssselect("details.caravan-more")[0]
     assert details.get("open") is None
     assert details.cssselect("dl.column-descriptions dt")[0].text == "url"
-    assert {f.get("data-column") for f in details.cssselect(".facet-info")} == {"category", "tags", "language", "year"}
+    assert {f.get("data-column") for f in details.cssselect(".facet-info")} == {"edition", "status", "category", "tags", "language", "year"}
     items = content.cssselect("ol.caravan-list > li")
     newest = site.newest_first()[:20]
     assert [text(li.cssselect("a.headline")[0]) for li in items] == [a.title for a in newest]
     first, record = items[0], newest[0].expected_record()
-    assert first.cssselect("a.headline")[0].get("href") == f"/caravan/articles/{record['article_id']}"
+    assert first.cssselect("a.headline")[0].get("href") == f"/caravan/articles/ru,{record['article_id']}"
     assert text(first.cssselect(".meta")[0]) == (f"{record['published_at'][:10]} · {record['category']} · "
                                                  f"{record['views']:,} views")
     assert text(first.cssselect("p.lead")[0]) == record["lead"]
@@ -204,7 +206,7 @@ def test_every_column_is_one_click_away_as_a_table(ds):
 def test_an_article_page_reads_like_an_article(ds, crawled):
     chosen = next(a for a in crawled["site"].newest_first() if a.tags and a.authors and a.image_credit and a.category)
     record, article_id = chosen.expected_record(), chosen.article_id
-    page = ds.html(f"/caravan/articles/{article_id}")
+    page = ds.html(f"/caravan/articles/ru,{article_id}")  # an article is (edition, article_id)
     article = page.cssselect("article.caravan-article")[0]
     assert text(article.cssselect("h1")[0]) == record["title"]
     assert text(article.cssselect("p.lead")[0]) == " ".join(record["lead"].split())
@@ -217,8 +219,9 @@ def test_an_article_page_reads_like_an_article(ds, crawled):
     assert text(article.cssselect("p.credit")[0]) == "By " + ", ".join(record["authors"])
     links = {a.text_content().strip(): a.get("href") for a in article.cssselect(".provenance a")}
     assert links["Original on www.caravan.kz"] == record["url"]
-    assert links["1 capture"] == f"/caravan/captures?article_id={article_id}"
-    assert links["1 revision"] == f"/caravan/revisions?article_id={article_id}&_sort=fetched_at"
+    assert links["1 capture"] == f"/caravan/captures?edition=ru&article_id={article_id}"
+    assert links["1 revision"] == f"/caravan/revisions?edition=ru&article_id={article_id}&_sort=fetched_at"
+    assert links["what changed"] == f"/-/changes/ru/{article_id}"
     # The stored fields stay available, folded away.
     assert page.cssselect("details.caravan-more table.rows-and-columns td.col-content_hash")
 
@@ -226,9 +229,9 @@ def test_an_article_page_reads_like_an_article(ds, crawled):
 def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
-        assert {name for name, hidden in tables.items() if not hidden} == {"articles", "captures", "crawl_runs",
-                                                                             "crawl_problems", "furniture",
-                                                                             "revisions"}
+        assert {name for name, hidden in tables.items() if not hidden} == {
+            "articles", "captures", "crawl_runs", "crawl_problems", "furniture", "revisions", "views", "status_changes",
+            "listings"}
         assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
         page = client.html("/caravan")
         assert page.cssselect("textarea#sql-editor")[0].text == "select * from articles"
@@ -237,11 +240,12 @@ def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
 def test_a_database_file_gets_the_same_reading_room(ds_file, crawled):
     """`datasette caravan.db`: metadata, facets, templates and search from the installed plugin."""
     data = get_json(ds_file, "/caravan/articles.json?_size=0")
-    assert set(data["facet_results"]) == {"category", "tags", "language", "year"}
+    assert set(data["facet_results"]) == {"edition", "status", "category", "tags", "language", "year"}
     page = ds_file.html("/caravan/articles?_search=миротворцы")
     marks = [m.text for m in page.cssselect("ol.caravan-list p.snippet mark")]
     assert sorted(marks) == ["миротворца", "миротворцем"]
-    assert len(get_json(ds_file, "/-/plugins.json")) == 1  # registered once, by its entry point
+    names = [p["name"] for p in get_json(ds_file, "/-/plugins.json")]
+    assert sorted(names) == ["caravan-archive", "datasette-atom"]  # ours registered once, by its entry point
 
 
 @pytest.mark.parametrize("query,expected", [
@@ -278,7 +282,7 @@ def test_sqlite_utils_search_finds_the_index(crawled):
 def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive_copy):
     archive = Archive(archive_copy)
     try:
-        record = archive.article_record(845713)
+        record = archive.article_record(("ru", 845713))
         assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
         edited = {**record, "body": record["body"].replace("KAZBAT", "КАЗБАТ")}
         capture = Capture(article_id=845713, url=record["url"], status=200,

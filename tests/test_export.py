@@ -144,7 +144,7 @@ def test_scrapy_crawl_feed_export_writes_the_export_records(sample, tmp_path):
     """`scrapy crawl caravan -O x.jsonl`: the records `export` writes, a summary, full speed on loopback."""
     site, base_url = sample
     db, feed = tmp_path / "caravan.db", tmp_path / "x.jsonl"
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}",
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}", "-a", "edition=ru",
                              "-s", f"CARAVAN_DB={db}", "-O", str(feed), "-s", "LOG_LEVEL=WARNING"],
                             capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

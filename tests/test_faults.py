@@ -259,10 +259,12 @@ def test_the_recheck_interval_doubles_with_each_miss():
     from types import SimpleNamespace
 
     from caravan_spider.archive import Known
-    from caravan_spider.spiders.caravan import CaravanSpider
+    from caravan_spider.spiders.caravan import not_article_recheck_due
 
     spider = SimpleNamespace(recheck_hours=1.0)
-    due = CaravanSpider._recheck_due
+
+    def due(spider, known):  # the clock is a parameter of the pure function
+        return not_article_recheck_due(known, datetime.now(timezone.utc), spider.recheck_hours)
 
     def known(hours_ago: float, misses: int) -> Known:
         at = (datetime.now(timezone.utc) - timedelta(hours=hours_ago)).isoformat(timespec="seconds")
@@ -373,7 +375,8 @@ def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
         db, job = tmp_path / "caravan.db", tmp_path / "job"
         slow = ["--set", "DOWNLOAD_DELAY=0.02", "--set", "CONCURRENT_REQUESTS=2", "--jobdir", str(job)]
         process = subprocess.Popen(
-            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, *slow],
+            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, "--edition",
+             "ru", *slow],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
         wait_for_articles(process, db, 30)
         process.send_signal(signal.SIGKILL)
@@ -393,7 +396,7 @@ def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
         db = tmp_path / "caravan.db"
         process = subprocess.Popen(
             [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
-             "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
+             "--edition", "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
         wait_for_articles(process, db, 10)
         process.send_signal(signal.SIGINT)

@@ -17,7 +17,8 @@ def speed_for(tmp_path, base_url: str, **cmdline) -> dict:
     crawler = Crawler(CaravanSpider, {**settings, "CARAVAN_DB": str(tmp_path / "caravan.db")})
     for name, value in cmdline.items():
         crawler.settings.set(name, value, priority="cmdline")
-    CaravanSpider.from_crawler(crawler, base_url=base_url)  # as Crawler.crawl() does, before it freezes them
+    # as Crawler.crawl() does, before it freezes them
+    CaravanSpider.from_crawler(crawler, base_url=base_url, edition="ru")
     return {name: crawler.settings[name] for name in POLITE}
 
 

@@ -6,14 +6,11 @@ what the archive holds (`known`) and the sitemap's lastmod.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from scrapy.crawler import Crawler
 from scrapy.utils.test import get_reactor_settings
 
 import caravan_spider.settings as project_settings
-from caravan_spider.almaty import now
 from caravan_spider.archive import Known
 from caravan_spider.spiders.caravan import CaravanSpider
 from caravan_spider.urls import article_ref
@@ -22,8 +19,11 @@ BASE = "http://127.0.0.1:8000"
 REF = article_ref("https://www.caravan.kz/news/festival-v-almaty-845713/")
 OLD = "2025-01-10T10:00:00+05:00"  # published long ago
 FETCHED = "2025-02-01T00:00:00+00:00"  # when the archive's copy was fetched
+NEXT_CHECK = "2025-05-01T00:00:00+00:00"  # when the schedule wants it asked again
 HELD = Known(lastmod="2025-01-20T10:00:00+05:00", etag='"v1"', last_modified="Mon, 20 Jan 2025 05:00:00 GMT",
-             published_at=OLD, fetched_at=FETCHED)
+             published_at=OLD, fetched_at=FETCHED, url=REF.url, next_check_at=NEXT_CHECK, status="live")
+BEFORE_DUE = "2025-04-30T23:59:59+00:00"  # CARAVAN_CLOCK values: the run's "now" for the schedule
+DUE = "2025-05-01T00:00:00+00:00"
 
 
 @pytest.fixture(scope="module")
@@ -32,14 +32,15 @@ def db(tmp_path_factory):
     return tmp_path_factory.mktemp("plan") / "caravan.db"
 
 
-def spider_for(db, known: dict[int, Known] | None = None, **arguments) -> CaravanSpider:
+def spider_for(db, known: dict[int, Known] | None = None, clock: str = BEFORE_DUE, **arguments) -> CaravanSpider:
     settings = {name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()}
     # As Crawler.crawl does: the spider first (its arguments become settings), then the settings applied.
-    crawler = Crawler(CaravanSpider, {**get_reactor_settings(), **settings, "CARAVAN_DB": str(db)})
-    spider = CaravanSpider.from_crawler(crawler, base_url=BASE, **arguments)
+    crawler = Crawler(CaravanSpider, {**get_reactor_settings(), **settings, "CARAVAN_DB": str(db), "CARAVAN_CLOCK": clock})
+    spider = CaravanSpider.from_crawler(crawler, base_url=BASE, **{"edition": "ru", **arguments})
     crawler._apply_settings()
     crawler.spider = spider
-    spider.known = known or {}
+    # The archive knows articles by (edition, article_id).
+    spider.known = {("ru", article_id): held for article_id, held in (known or {}).items()}
     return spider
 
 
@@ -53,7 +54,9 @@ def test_a_new_article_is_fetched_from_the_crawl_origin_without_conditions(db):
     assert request.url == f"{BASE}/news/festival-v-almaty-845713/"
     assert request.callback == spider.parse_article and request.errback == spider.article_failed
     assert request.meta["article_id"] == 845713 and request.meta["lastmod"] is None
-    assert request.meta["handle_httpstatus_list"] == [304, 404, 410]  # 404/410: the article is gone, recorded (issue 8)
+    assert request.meta["edition"] == "ru" and request.meta["dont_redirect"] is True
+    # 404/410 and redirects reach parse_article: for a known article they mean it is gone.
+    assert request.meta["handle_httpstatus_list"] == [304, 404, 410, 301, 302, 303, 307, 308]
     assert "If-None-Match" not in request.headers and "If-Modified-Since" not in request.headers
     assert planned(spider) == {"caravan/planned/new": 1}
 
@@ -83,18 +86,31 @@ def test_a_newer_lastmod_is_asked_for_conditionally(db, lastmod):
     assert planned(spider) == {"caravan/planned/lastmod": 1}
 
 
-def test_a_recent_article_is_revisited_conditionally(db):
-    published = (now() - timedelta(days=1)).isoformat(timespec="seconds")
-    spider = spider_for(db, {845713: Known(None, '"v2"', None, published, FETCHED)})
+def test_an_article_due_for_its_check_is_revisited_conditionally(db):
+    spider = spider_for(db, {845713: HELD}, clock=DUE)
     request = spider.plan(REF, None)
-    assert request.headers["If-None-Match"] == b'"v2"' and "If-Modified-Since" not in request.headers
-    assert planned(spider) == {"caravan/planned/recent": 1}
+    assert request.headers["If-None-Match"] == b'"v1"'
+    assert planned(spider) == {"caravan/planned/due": 1}
 
 
-def test_an_article_older_than_the_recent_days_is_not_revisited(db):
-    published = (now() - timedelta(days=4)).isoformat(timespec="seconds")
-    spider = spider_for(db, {845713: Known(None, None, None, published, FETCHED)})
+def test_an_article_not_yet_due_is_not_revisited(db):
+    spider = spider_for(db, {845713: HELD}, clock=BEFORE_DUE)
     assert spider.plan(REF, None) is None
+    assert planned(spider) == {"caravan/skipped/unchanged": 1}
+
+
+def test_due_articles_are_asked_even_when_no_listing_names_them(db):
+    gone_from_sitemap = Known(None, None, None, OLD, FETCHED, url="https://www.caravan.kz/news/udalena-700002/",
+                              next_check_at=NEXT_CHECK, status="unpublished")
+    spider = spider_for(db, {845713: HELD, 700002: gone_from_sitemap}, clock=DUE)
+    assert [r.url for r in spider._rechecks()] == [f"{BASE}/news/udalena-700002/", f"{BASE}/news/festival-v-almaty-845713/"]
+    assert planned(spider) == {"caravan/planned/due": 2}
+
+
+def test_a_link_to_the_other_edition_is_not_planned_by_a_one_edition_crawl(db):
+    spider = spider_for(db)
+    assert spider.plan(article_ref("https://kaz.caravan.kz/art/zhanalyq-845713/"), None) is None
+    assert planned(spider) == {}
 
 
 def test_full_revisits_everything_held(db):

@@ -19,7 +19,8 @@ from conftest import ROOT
 # What the archive keeps beside the record: its own bookkeeping, not part of an exported line.
 ARTICLE_BOOKKEEPING = {"year": int, "layout": str, "parser_version": str, "content_hash": str, "first_seen_at": str,
                        "fetched_at": str, "checked_at": str, "updated_at": str, "lastmod": str, "etag": str,
-                       "last_modified": str, "capture_id": int}
+                       "last_modified": str, "capture_id": int, "unpublished_at": str, "unpublished_reason": str,
+                       "next_check_at": str, "doc_id": int}
 REVISION_BOOKKEEPING = {"revision_id": int, "fetched_at": str, "content_hash": str, "capture_id": int,
                         "parser_version": str}
 spec = importlib.util.spec_from_file_location("sync_record", ROOT / "scripts/sync_record.py")
@@ -28,8 +29,9 @@ spec.loader.exec_module(sync)
 
 
 def test_the_record_has_its_fields_in_export_order():
-    assert FIELDS == ("url", "article_id", "language", "title", "lead", "body", "published_at", "modified_at",
-                      "category", "tags", "authors", "image_url", "image_credit", "views", "word_count")
+    assert FIELDS == ("url", "article_id", "edition", "language", "title", "lead", "body", "published_at",
+                      "modified_at", "category", "tags", "authors", "image_url", "image_credit", "views", "word_count",
+                      "status")
     assert parsing.Article is Article and parsing.FIELDS is FIELDS  # the parser re-exports, never redefines
     assert JSON_FIELDS == ("tags", "authors")
     assert all(DESCRIPTIONS[name] for name in FIELDS)
@@ -56,8 +58,9 @@ def test_the_shipped_json_schema_is_the_one_the_record_makes():
 def test_the_json_schema_types_follow_the_annotations():
     properties = json_schema()["properties"]
     assert properties["article_id"] == {"type": "integer", "minimum": 1,
-                                        "description": "WordPress post id; identifies the article"}
+                                        "description": "WordPress post id; identifies the article within its edition"}
     assert properties["language"]["enum"] == ["ru", "kk", None]
+    assert properties["edition"]["enum"] == ["ru", "kk"] and properties["status"]["enum"] == ["live", "unpublished"]
     assert properties["tags"]["type"] == ["array", "null"] and properties["tags"]["items"] == {"type": "string"}
     assert properties["body"]["type"] == "string" and properties["lead"]["type"] == ["string", "null"]
 

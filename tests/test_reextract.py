@@ -66,7 +66,8 @@ def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_pat
         conn.row_factory = sqlite3.Row
         # The index has external content: entries are replaced by handing FTS5 the lemmas it
         # indexed, so the damage keeps it consistent with the damaged rows (a plain DELETE would not).
-        for row in conn.execute("SELECT article_id, title, lead, body FROM articles").fetchall():
+        # Entries are keyed by doc_id, the rowid of an (edition, article_id) row.
+        for row in conn.execute("SELECT doc_id, article_id, edition, title, lead, body FROM articles").fetchall():
             conn.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
                          "VALUES ('delete', ?, ?, ?, ?)", index_entry(dict(row)))
             conn.execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",

@@ -11,11 +11,12 @@ from caravan_spider.revisions import Change, Stored, content_hash, judge
 from caravan_spider.runlock import ArchiveLocked, RunLock
 from conftest import rows
 
-RECORD = {"url": "https://www.caravan.kz/news/festival-845713/", "article_id": 845713, "language": "ru",
+RECORD = {"url": "https://www.caravan.kz/news/festival-845713/", "article_id": 845713, "edition": "ru",
+          "language": "ru",
           "title": "Фестиваль в Алматы", "lead": "Коротко о главном.", "body": "Первый абзац.\n\nВторой абзац.",
           "published_at": "2025-07-24T09:40:00+05:00", "modified_at": None, "category": "Общество",
           "tags": ["Алматы"], "authors": ["Иван Петров"], "image_url": None, "image_credit": None, "views": 10,
-          "word_count": 4}
+          "word_count": 4, "status": "live"}
 HASH = content_hash(RECORD)
 
 
@@ -97,7 +98,7 @@ def test_a_rebuild_makes_the_revisions_a_crawl_makes(archive):
     captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures"))
     versions = [(captures[0], RECORD, "today"), (captures[1], {**RECORD, "views": 11}, "today"),
                 (captures[2], edited, "today")]
-    archive.rebuild_article(RECORD["article_id"], versions, "v2")
+    archive.rebuild_article(("ru", RECORD["article_id"]), versions, "v2")
     assert rows(archive.path, "SELECT fetched_at, title, views, content_hash, capture_id FROM revisions") == crawled
     assert len(crawled) == 2
     assert rows(archive.path, "SELECT title, content_hash, parser_version, first_seen_at FROM articles") == [

@@ -59,7 +59,7 @@ def test_scrapyd_runs_the_spider(sample, tmp_path):
         db = tmp_path / "caravan.db"
         # The sample site is on loopback: the spider itself drops the politeness delays.
         job = _api(api, "/schedule.json", [("project", "caravan_spider"), ("spider", "caravan"),
-                                           ("base_url", base_url), ("setting", f"CARAVAN_DB={db}")])
+                                           ("base_url", base_url), ("edition", "ru"), ("setting", f"CARAVAN_DB={db}")])
         assert job["status"] == "ok"
         for _ in range(600):
             finished = _api(api, "/listjobs.json?project=caravan_spider")["finished"]

@@ -47,7 +47,7 @@ def test_a_killed_crawl_leaves_no_parse_worker_behind(tmp_path):
     db = tmp_path / "caravan.db"
     with serving(SampleSite(articles=300)) as base_url:
         process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                                    "--base-url", base_url, "--set", "CARAVAN_PARSE_WORKERS=2"],
+                                    "--base-url", base_url, "--edition", "ru", "--set", "CARAVAN_PARSE_WORKERS=2"],
                                    cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 120

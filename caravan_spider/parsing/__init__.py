@@ -116,11 +116,12 @@ def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
         values["image_url"] = page.absolute(values["image_url"], canonical)
 
     extraction.article = Article(
-        url=canonical, article_id=post_id, language=values["language"], title=values["title"],
+        url=canonical, article_id=post_id, edition=ref.edition if ref else _edition(values["language"]),
+        language=values["language"], title=values["title"],
         lead=values["lead"], body=body.text, published_at=to_iso(values["published_at"]),
         modified_at=to_iso(values["modified_at"]), category=values["category"], tags=values["tags"],
         authors=values["authors"], image_url=values["image_url"], image_credit=values["image_credit"],
-        views=values["views"], word_count=word_count(body.text),
+        views=values["views"], word_count=word_count(body.text), status="live",
     )
     return extraction
 
@@ -141,6 +142,11 @@ def _not_an_article(page: Page) -> str | None:
             if pattern.search(page.canonical or page.url):
                 return reason
     return None
+
+
+def _edition(language: str | None) -> str:
+    """Without an article URL, the page's language says which edition it is."""
+    return "kk" if language == "kk" else "ru"
 
 
 def _declares_article(page: Page) -> bool:

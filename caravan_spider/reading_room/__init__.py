@@ -3,7 +3,8 @@
 Registered through the `datasette` entry point (pyproject.toml), so it loads wherever Datasette
 runs: `datasette archive/` and `datasette archive/caravan.db` alike. It brings the archive's
 metadata (facets, canned queries, descriptions), the templates that make `articles` a list and an
-article page, and search that knows Russian word forms, with the matched words highlighted.
+article page, search that knows Russian word forms, with the matched words highlighted, and what
+changed between an article's revisions (/-/changes/<edition>/<article_id>).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from pathlib import Path
 
 import yaml
 from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from caravan_spider.diff import changes
 from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
 
@@ -103,13 +106,19 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
                    "caravan_body": body_html}
         if view_name == "row" and table == "articles" and request is not None:
-            article_id = request.url_vars.get("pks")
+            # An article is (edition, article_id): its row is /<db>/articles/<edition>,<article_id>.
+            edition, _, article_id = request.url_vars.get("pks", "").rpartition(",")
+            key = {"edition": edition or "ru", "id": article_id}
             db = datasette.get_database(database)
             counts = (await db.execute(
-                "SELECT (SELECT count(*) FROM captures WHERE article_id = :id) AS captures, "
-                "(SELECT count(*) FROM revisions WHERE article_id = :id) AS revisions", {"id": article_id})).first()
+                "SELECT (SELECT count(*) FROM captures WHERE edition = :edition AND article_id = :id) AS captures, "
+                "(SELECT count(*) FROM revisions WHERE edition = :edition AND article_id = :id) AS revisions, "
+                "(SELECT count(*) FROM status_changes WHERE edition = :edition AND article_id = :id) AS events",
+                key)).first()
             context["caravan_counts"] = dict(counts)
-            row = (await db.execute("SELECT tags, authors FROM articles WHERE article_id = ?", [article_id])).first()
+            context["caravan_changes"] = f"/-/changes/{escape(key['edition'])}/{escape(article_id)}"
+            row = (await db.execute("SELECT tags, authors FROM articles WHERE edition = :edition AND article_id = :id",
+                                    key)).first()
             for key in ("tags", "authors"):
                 context[f"caravan_{key}"] = json.loads(row[key]) if row and row[key] else []
         return context
@@ -118,8 +127,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 
 
 @hookimpl
-def render_cell(value, column, table, database, datasette):
-    """Bodies in tables: the first words, the whole text one click away, always escaped."""
+def render_cell(row, value, column, table, database, datasette):
+    """Bodies in tables: the first words, the whole text one click away, always escaped. An
+    article's content_hash links to what changed between its revisions."""
+    if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
+        href = f"/-/changes/{escape(row['edition'])}/{int(row['article_id'])}"
+        return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
     if column != "body" or table not in ("articles", "revisions") or not isinstance(value, str):
         return None
     words = value.split()
@@ -127,3 +140,37 @@ def render_cell(value, column, table, database, datasette):
         return body_html(value)
     return Markup(f"<details class=\"caravan-body\"><summary>{escape(' '.join(words[:LIST_WORDS]))}…</summary>"
                   f"{body_html(value)}</details>")
+
+
+async def article_changes(datasette, request):
+    """Consecutive revisions of one article compared field by field, the body word by word."""
+    edition, article_id = request.url_vars["edition"], int(request.url_vars["article_id"])
+    names = _archive_names(datasette)
+    if not names:
+        raise NotFound("No caravan-archive database is open")
+    database = names[0]
+    db = datasette.get_database(database)
+    article = (await db.execute("SELECT title, status, unpublished_at, unpublished_reason FROM articles "
+                                "WHERE edition = ? AND article_id = ?", [edition, article_id])).first()
+    if article is None:
+        raise NotFound(f"No article {edition}/{article_id} in the archive")
+    revisions = [dict(r) for r in await db.execute(
+        "SELECT * FROM revisions WHERE edition = ? AND article_id = ? ORDER BY fetched_at, revision_id",
+        [edition, article_id])]
+    events = [dict(r) for r in await db.execute(
+        "SELECT event, at, reason, gap_started_at FROM status_changes WHERE edition = ? AND article_id = ? "
+        "ORDER BY at, event_id", [edition, article_id])]
+    steps = [{"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
+              "changes": changes(older, newer)}
+             for n, (older, newer) in enumerate(zip(revisions, revisions[1:]), start=2)]
+    html = await datasette.render_template("article_changes.html", {
+        "database": database, "row_path": f"{edition},{article_id}", "edition": edition, "article_id": article_id,
+        "title": article["title"], "status": article["status"], "unpublished_at": article["unpublished_at"],
+        "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
+        "events": events}, request=request)
+    return Response.html(html)
+
+
+@hookimpl
+def register_routes():
+    return [(r"^/-/changes/(?P<edition>ru|kk)/(?P<article_id>\d+)$", article_changes)]

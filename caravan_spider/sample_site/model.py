@@ -18,7 +18,7 @@ from importlib import resources
 
 from ..almaty import ALMATY, iso, now
 from ..text import slugify, word_count
-from ..urls import PUBLIC_ORIGIN, article_ref
+from ..urls import KAZAKH_ORIGIN, PUBLIC_ORIGIN, article_ref
 
 SEED_ID = 845713
 NOT_FOUND_ID = 845001  # listed in the sitemap, answers 200 with «Страница не найдена»
@@ -119,6 +119,7 @@ class SampleArticle:
     encoding: str = "utf-8"
     with_metadata: bool = True  # meta tags and JSON-LD (today's layout)
     edition: int = 1
+    language: str = "ru"  # which edition of the site: ru (www.caravan.kz) or kk (kaz.caravan.kz, layout "kazakh")
 
     @property
     def path(self) -> str:
@@ -126,7 +127,7 @@ class SampleArticle:
 
     @property
     def url(self) -> str:
-        return PUBLIC_ORIGIN + self.path
+        return (KAZAKH_ORIGIN if self.language == "kk" else PUBLIC_ORIGIN) + self.path
 
     @property
     def amp_path(self) -> str:
@@ -134,6 +135,8 @@ class SampleArticle:
 
     @property
     def image_url(self) -> str:
+        if self.language == "kk":
+            return f"{KAZAKH_ORIGIN}/wp-content/uploads/{self.published:%Y/%m}/{self.image_id}.jpg"
         if self.layout == "legacy":
             return f"{PUBLIC_ORIGIN}/wp-content/uploads/{self.published:%Y/%m}/{self.image_id}.jpg"
         return f"{PUBLIC_ORIGIN}/wp-content/uploads/images/{self.image_id}.jpg"
@@ -158,7 +161,8 @@ class SampleArticle:
         return {
             "url": self.url,
             "article_id": self.article_id,
-            "language": "ru",
+            "edition": self.language,
+            "language": self.language,
             "title": self.title,
             "lead": self.lead,
             "body": body,
@@ -171,15 +175,18 @@ class SampleArticle:
             "image_credit": self.image_credit,
             "views": self.views,
             "word_count": word_count(body),
+            "status": "live",
         }
 
 
 class SampleSite:
     """The articles of the sample site and the ways it can change while served."""
 
-    def __init__(self, articles: int = 50, anchor: datetime | None = None, sitemap_size: int = 1000):
+    def __init__(self, articles: int = 50, anchor: datetime | None = None, sitemap_size: int = 1000,
+                 edition: str = "ru"):
         if articles < 8:
             raise ValueError("the sample site needs at least 8 articles to hold every kind of page")
+        self.edition = edition  # "ru": www.caravan.kz; "kk": kaz.caravan.kz («Керуен»), served on its own port
         self.anchor = (anchor or datetime(2026, 1, 21, 12, 0)).replace(tzinfo=ALMATY, second=0, microsecond=0)
         self.sitemap_size = sitemap_size
         self.lock = threading.Lock()
@@ -192,12 +199,21 @@ class SampleSite:
         self.markup = "today"
         self.sitemaps = True  # False: robots.txt names no sitemap and none exists (listings only)
         self.articles: dict[int, SampleArticle] = {}
-        for article in _build(articles, self.anchor):
+        # Articles the site no longer shows, and how it says so: "404", "410", "soft404" (200 with
+        # «Страница не найдена») or "redirect" (301 to the listing). They leave sitemaps and listings.
+        self.gone: dict[int, str] = {}
+        self.moved: dict[str, int] = {}  # old path -> article renamed since (WordPress redirects old slugs)
+        built = _build_kazakh(articles, self.anchor) if edition == "kk" else _build(articles, self.anchor)
+        for article in built:
             self.articles[article.article_id] = article
 
     # --- what the site holds -------------------------------------------------
     def newest_first(self) -> list[SampleArticle]:
-        return sorted(self.articles.values(), key=lambda a: (a.published, a.article_id), reverse=True)
+        """The articles the site shows (in listings, feed and sitemaps), newest first."""
+        return sorted(self.listed(), key=lambda a: (a.published, a.article_id), reverse=True)
+
+    def listed(self) -> list[SampleArticle]:
+        return [a for a in self.articles.values() if a.article_id not in self.gone]
 
     def by_path(self, path: str) -> SampleArticle | None:
         """The article at an article path or its AMP copy (found by the post id in the path)."""
@@ -242,6 +258,26 @@ class SampleSite:
             )
             self.articles[article_id] = article
             return article
+
+    def unpublish(self, article_id: int, how: str) -> None:
+        """The editors take an article down: "404", "410", "soft404" or "redirect"."""
+        if how not in ("404", "410", "soft404", "redirect"):
+            raise ValueError(f"unknown way to unpublish: {how}")
+        with self.lock:
+            self.gone[article_id] = how
+
+    def rename(self, article_id: int, slug: str) -> SampleArticle:
+        """The editors change an article's slug: its old address redirects to the new one."""
+        with self.lock:
+            article = self.articles[article_id]
+            self.moved[article.path] = article_id
+            self.articles[article_id] = replace(article, slug=slug)
+            return self.articles[article_id]
+
+    def restore(self, article_id: int) -> None:
+        """The article is back, as it was."""
+        with self.lock:
+            self.gone.pop(article_id, None)
 
     def fail(self, path: str, status: int, times: int = 1, headers: dict | None = None) -> None:
         """Answer the next `times` requests for `path` with `status` (e.g. 503 with Retry-After)."""
@@ -357,3 +393,62 @@ def _build(count: int, anchor: datetime) -> list[SampleArticle]:
 
 def etag(body: bytes) -> str:
     return '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
+
+
+# --- The Kazakh edition (kaz.caravan.kz, «Керуен») ---------------------------------------------
+# Post ids are the edition's own: KAZAKH_COLLIDING_ID is also a post id of the Russian edition.
+KAZAKH_COLLIDING_ID = SEED_ID
+KK_CATEGORIES = ["Қоғам", "Саясат", "Экономика", "Мәдениет", "Әлем"]
+KK_TAGS = [("Алматы", "almaty"), ("Астана", "astana"), ("Білім", "bilim"), ("Денсаулық", "densaulyq"),
+           ("Ауа райы", "aua-raiy"), ("Спорт", "sport")]
+KK_CITIES = ["Алматыда", "Астанада", "Шымкентте", "Қарағандыда", "Ақтөбеде", "Павлодарда"]
+KK_HEADLINES = [
+    "{city} жаңа мектеп ашылды",
+    "{city} жолдар жөнделеді",
+    "{city} жаңа автобустар жолға шықты",
+    "{city} балалар ауруханасы салынып жатыр",
+    "{city} жәрмеңке өтеді",
+    "{city} коммуналдық тарифтер қайта қаралады",
+]
+KK_SENTENCES = [
+    "Бұл туралы жергілікті әкімдіктің баспасөз қызметі хабарлады.",
+    "Ведомство өкілдерінің айтуынша, жұмыстар жыл соңына дейін аяқталады.",
+    "Жобаны іске асыруға жергілікті бюджеттен {n} миллион теңге бөлінді.",
+    "Аудан тұрғындары бұл мәселені шешуді көптен бері сұрап келген.",
+    "Ведомствода жағдай ерекше бақылауда екенін атап өтті.",
+    "Бұған дейін осындай шаралар бірнеше өңірде қабылданған.",
+    "Сарапшылардың пікірінше, бұл қалалық инфрақұрылымға түсетін жүктемені азайтады.",
+    "Бағдарламаға барлығы {n} кәсіпорын мен ұйым қатысады.",
+    "Қала тұрғындарына сапарларын алдын ала жоспарлау ұсынылады.",
+    "Толығырақ ақпаратты ведомствоның ресми сайтынан білуге болады.",
+    "Өткен жылы бұл көрсеткіш {n} пайызды құрады.",
+    "Мамандар соңғы айлардағы оң өзгерістерді атап өтеді.",
+]
+KK_SUBHEADINGS = ["Не белгілі", "Сарапшылар пікірі", "Әрі қарай не болады"]
+KK_CREDITS = ["Алматы қаласы әкімдігі", "Керуен", "Depositphotos"]
+
+
+def _build_kazakh(count: int, anchor: datetime) -> list[SampleArticle]:
+    rng = random.Random(20260122)
+    out = []
+    for i in range(count):
+        hours = 7 * i + min(i, 40) ** 2 * 10 + rng.randint(0, 3)
+        published = (anchor - timedelta(hours=hours, minutes=rng.choice([0, 10, 25, 40]))).astimezone(ALMATY)
+        title = KK_HEADLINES[i % len(KK_HEADLINES)].format(city=KK_CITIES[i % len(KK_CITIES)])
+        if i >= len(KK_HEADLINES):
+            title = f"{title} ({published:%d.%m.%Y})"
+        blocks = []
+        for k in range(rng.randint(3, 5)):
+            if k == 2:
+                blocks.append(("h2", rng.choice(KK_SUBHEADINGS)))
+            blocks.append(("p", " ".join(t.format(n=rng.randint(3, 950)) for t in rng.sample(KK_SENTENCES, 3))))
+        # Newest first: ids fall with age; the fourth newest shares its id with the Russian seed article.
+        article_id = KAZAKH_COLLIDING_ID + 29 * (3 - i) if i <= 3 else KAZAKH_COLLIDING_ID - 29 * (i - 3) - 3
+        out.append(SampleArticle(
+            article_id=article_id, section="art", slug=f"zhanalyq-{i + 1}", layout="kazakh", title=title,
+            lead=" ".join(rng.sample(KK_SENTENCES, 1)).format(n=12), blocks=blocks, published=published,
+            modified=published, category=KK_CATEGORIES[i % len(KK_CATEGORIES)], tags=rng.sample(KK_TAGS, 2),
+            authors=[], image_id=article_id + 5, image_credit=rng.choice(KK_CREDITS), views=rng.randint(40, 9000),
+            language="kk",
+        ))
+    return out

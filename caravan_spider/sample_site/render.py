@@ -13,7 +13,7 @@ from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
 from ..almaty import ALMATY, iso
-from ..urls import PUBLIC_ORIGIN
+from ..urls import KAZAKH_ORIGIN, PUBLIC_ORIGIN
 from .model import SampleArticle, SampleSite
 
 MONTHS_GENITIVE = ["Января", "Февраля", "Марта", "Апреля", "Мая", "Июня", "Июля", "Августа", "Сентября",
@@ -320,6 +320,8 @@ PER_PAGE = 20
 
 
 def listing(site: SampleSite, page: int, today: datetime) -> str | None:
+    if site.edition == "kk":
+        return kazakh_listing(site, page, today)
     articles = site.newest_first()
     chunk = articles[(page - 1) * PER_PAGE: page * PER_PAGE]
     if not chunk:
@@ -376,7 +378,7 @@ Allow: /wp-admin/admin-ajax.php
 def sitemap_index(site: SampleSite, base: str) -> str:
     names = [f"post-sitemap{'' if i == 0 else i + 1}.xml" for i in range(_post_sitemap_count(site))]
     names += ["page-sitemap.xml", "post_tag-sitemap.xml"]
-    newest = iso(max(a.modified for a in site.articles.values()))
+    newest = iso(max(a.modified for a in site.listed()))
     entries = "".join(f"<sitemap><loc>{base}/{n}</loc><lastmod>{newest}</lastmod></sitemap>" for n in names)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
 
@@ -387,12 +389,12 @@ def _post_sitemap_count(site: SampleSite) -> int:
 
 def post_sitemap(site: SampleSite, base: str, number: int) -> str | None:
     # Yoast lists posts oldest first; the stale entry of a removed post stays in the first one.
-    posts = sorted(site.articles.values(), key=lambda a: a.published)
+    posts = sorted(site.listed(), key=lambda a: a.published)
     if number < 1 or number > _post_sitemap_count(site):
         return None
     chunk = posts[(number - 1) * site.sitemap_size: number * site.sitemap_size]
     urls = [(f"{base}{a.path}", iso(a.modified)) for a in chunk]
-    if number == 1:
+    if number == 1 and site.edition == "ru":
         urls.append((f"{base}/news/udalennaya-novost-{845001}/", "2025-06-01T10:00:00+05:00"))
     entries = "".join(f"<url><loc>{xml_escape(u)}</loc><lastmod>{m}</lastmod></url>" for u, m in urls)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
@@ -411,9 +413,100 @@ def tag_sitemap(site: SampleSite, base: str) -> str:
 def feed(site: SampleSite, base: str) -> str:
     items = "".join(
         f"<item><title>{xml_escape(a.title)}</title><link>{base}{a.path}?utm_source=rss&amp;utm_medium=rss</link>"
-        f"<guid isPermaLink=\"false\">{PUBLIC_ORIGIN}/?p={a.article_id}</guid>"
+        f"<guid isPermaLink=\"false\">{KAZAKH_ORIGIN if a.language == 'kk' else PUBLIC_ORIGIN}/?p={a.article_id}</guid>"
         f"<pubDate>{a.published.astimezone(ALMATY):%a, %d %b %Y %H:%M:%S %z}</pubDate></item>"
         for a in site.newest_first()[:20]
     )
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Караван</title>'
-            f"<link>{base}/</link><description>Новости Казахстана</description>{items}</channel></rss>")
+    title, description = ("Керуен", "Қазақстан жаңалықтары") if site.edition == "kk" else ("Караван", "Новости Казахстана")
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>{title}</title>'
+            f"<link>{base}/</link><description>{description}</description>{items}</channel></rss>")
+
+
+# --- The Kazakh edition (kaz.caravan.kz, «Керуен»): its own markup, Kazakh dates and boilerplate ---
+KK_MONTHS = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан",
+             "қараша", "желтоқсан"]
+KK_COPYRIGHT = "© 2026 «Керуен». Барлық құқықтар қорғалған."
+
+
+def _kk_date(value: datetime) -> str:
+    return f"{value.day} {KK_MONTHS[value.month - 1]} {value.year}, {value:%H:%M}"
+
+
+def _kk_views(views: int) -> str:
+    return f"{views:,}".replace(",", " ")  # 1 520, as the edition prints it
+
+
+def _kk_topbar(today: datetime) -> str:
+    return (f'<div class="kz-topbar"><span>USD 507.05</span><span>EUR 594.82</span><span>Алматы -7 °C</span>'
+            f"<span>{today.day} {KK_MONTHS[today.month - 1]} {today.year}</span></div>")
+
+
+def _kk_block(kind: str, content) -> str:
+    if kind == "h2":
+        return f"<h2>{escape(content)}</h2>"
+    return f"<p>{escape(content)}</p>"
+
+
+def article_kazakh(article: SampleArticle, today: datetime, popular: list[SampleArticle]) -> str:
+    title = escape(article.title)
+    blocks = [_kk_block(k, c) for k, c in article.blocks]
+    if popular:
+        other = popular[0]
+        blocks.insert(1, f'<div class="kz-also">Сондай-ақ оқыңыз: <a href="{other.path}">{escape(other.title)}</a></div>')
+    tags = "".join(f'<a href="/tag/{slug}/">{escape(name)}</a>' for name, slug in article.tags)
+    links = "".join(f'<a href="{a.path}">{escape(a.title)}</a>' for a in popular[:3])
+    return f"""<!DOCTYPE html>
+<html lang="kk">
+<head>
+<meta charset="utf-8">
+<title>{title} - Керуен</title>
+<link rel="canonical" href="{article.url}">
+<meta property="og:site_name" content="Керуен">
+<meta property="og:title" content="{title}">
+</head>
+<body>
+{_kk_topbar(today)}
+<div class="kz-page">
+<article class="kz-article">
+<a class="kz-article__rubric" href="/rubric/{article.article_id % 5}/">{escape(article.category)}</a>
+<h1 class="kz-article__title">{title}</h1>
+<div class="kz-article__lead">{escape(article.lead)}</div>
+<div class="kz-article__info"><span class="kz-article__date">{_kk_date(article.published)}</span> <span class="kz-article__views">{_kk_views(article.views)}</span></div>
+<div class="kz-article__photo"><img src="/wp-content/uploads/{article.published:%Y/%m}/{article.image_id}.jpg" alt=""></div>
+<div class="kz-article__photo-credit">Сурет: {escape(article.image_credit)}</div>
+<div class="kz-article__body">
+{chr(10).join(blocks)}
+</div>
+<div class="kz-article__tags">{tags}</div>
+<div class="kz-share">Бөлісу: <a href="https://t.me/share">Telegram</a> <a href="https://wa.me/">WhatsApp</a></div>
+</article>
+<section class="kz-popular"><h3>Көп оқылған</h3>{links}</section>
+</div>
+<footer>{KK_COPYRIGHT}</footer>
+</body>
+</html>"""
+
+
+def kazakh_page(title: str, content: str, today: datetime, body_class: str) -> str:
+    return f"""<!DOCTYPE html>
+<html lang="kk"><head><meta charset="utf-8"><title>{escape(title)} - Керуен</title>
+<meta property="og:site_name" content="Керуен"></head>
+<body class="{body_class}">{_kk_topbar(today)}<div class="kz-page">{content}</div><footer>{KK_COPYRIGHT}</footer></body></html>"""
+
+
+def kazakh_listing(site: SampleSite, page: int, today: datetime) -> str | None:
+    articles = site.newest_first()
+    chunk = articles[(page - 1) * PER_PAGE: page * PER_PAGE]
+    if not chunk:
+        return None
+    cards = "\n".join(f'<div class="kz-card"><a href="{a.path}">{escape(a.title)}</a>'
+                      f'<span class="kz-card__date">{_kk_date(a.published)}</span></div>' for a in chunk)
+    nav = f'<a class="kz-pagination__next" href="/art/page/{page + 1}/">Келесі</a>' if page * PER_PAGE < len(articles) else ""
+    return kazakh_page("Жаңалықтар", f'<h1>Жаңалықтар</h1><div class="kz-list">{cards}</div>{nav}', today,
+                       "archive category")
+
+
+def kazakh_not_found_page(today: datetime) -> str:
+    return kazakh_page("Бет табылмады", '<div class="kz-notfound"><h1>Бет табылмады</h1>'
+                       '<p>Бет жойылған немесе көшірілген болуы мүмкін.</p><a href="/">Басты бетке оралу</a></div>',
+                       today, "error404")

@@ -67,9 +67,10 @@ class _Handler(BaseHTTPRequestHandler):
             return ok(render.tag_sitemap(site, base), xml)
         if path == "/feed/":
             return ok(render.feed(site, base), "application/rss+xml; charset=UTF-8")
-        if path in ("/", "/news/"):
+        listing = "/art/" if site.edition == "kk" else "/news/"
+        if path in ("/", listing):
             return ok(render.listing(site, 1, today))
-        if m := re.fullmatch(r"/news/page/(\d+)/", path):
+        if m := re.fullmatch(listing + r"page/(\d+)/", path):
             text = render.listing(site, int(m[1]), today)
             return ok(text) if text else self._not_found()
         if m := re.fullmatch(r"/tag/([\w-]+)/", path):
@@ -88,8 +89,28 @@ class _Handler(BaseHTTPRequestHandler):
         site = self.site
         with site.lock:
             article = site.by_path(path)
+            renamed = site.articles.get(site.moved.get(path))
+        if renamed is not None and article is None:
+            return 301, {"Location": renamed.path, "Content-Type": "text/html"}, b""
         if article is None:
             return self._not_found()
+        gone = site.gone.get(article.article_id)
+        if gone == "404":
+            return self._not_found()
+        if gone == "410":
+            return 410, {"Content-Type": "text/html; charset=UTF-8"}, self._not_found()[2]
+        if gone == "soft404":  # the page still answers 200, with «Страница не найдена»
+            return 200, {"Content-Type": "text/html; charset=UTF-8"}, self._not_found()[2]
+        if gone == "redirect":  # WordPress plugins send removed posts to the section
+            return 301, {"Location": "/art/" if site.edition == "kk" else "/news/", "Content-Type": "text/html"}, b""
+        if article.language == "kk":
+            if path != article.path:
+                return 301, {"Location": article.path, "Content-Type": "text/html"}, b""
+            with site.lock:  # the same three whatever happens to them, so that the page's ETag holds
+                popular = sorted((a for a in site.articles.values() if a.article_id != article.article_id),
+                                 key=lambda a: -a.views)[:3]
+            body = render.article_kazakh(article, site.anchor, popular).encode("utf-8")
+            return self._validated(article, body, "text/html; charset=UTF-8")
         if path == article.amp_path or path == article.amp_path + "/":
             return 200, {"Content-Type": "text/html; charset=UTF-8"}, render.article_amp(article).encode("utf-8")
         if path != article.path:  # WordPress redirects to the canonical permalink
@@ -104,6 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             body = render.article_today(article, site.anchor).encode("utf-8")
             content_type = "text/html; charset=UTF-8"
+        return self._validated(article, body, content_type)
+
+    def _validated(self, article, body: bytes, content_type: str) -> tuple[int, dict, bytes]:
         tag = etag(body)
         headers = {"Content-Type": content_type, "ETag": tag,
                    "Last-Modified": format_datetime(article.modified, usegmt=False)}
@@ -112,7 +136,8 @@ class _Handler(BaseHTTPRequestHandler):
         return 200, headers, body
 
     def _not_found(self) -> tuple[int, dict, bytes]:
-        return 404, {"Content-Type": "text/html; charset=UTF-8"}, render.not_found_page(self.site.anchor).encode("utf-8")
+        page = render.kazakh_not_found_page if self.site.edition == "kk" else render.not_found_page
+        return 404, {"Content-Type": "text/html; charset=UTF-8"}, page(self.site.anchor).encode("utf-8")
 
 
 def make_server(site: SampleSite, port: int = 0, host: str = "127.0.0.1") -> ThreadingHTTPServer:

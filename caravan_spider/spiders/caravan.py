@@ -5,9 +5,20 @@ first listing pages catch the newest articles; when the site has no sitemaps, li
 are followed to the end. Every link is reduced to its article's canonical path and post id,
 so an AMP copy, a `utm_*` variant or `caravan.kz` without `www.` is fetched once.
 
-Arguments (`-a name=value`): base_url (a mirror or the sample site), since (YYYY-MM-DD),
-full (revisit everything, conditionally). They become the settings CARAVAN_BASE_URL, CARAVAN_SINCE
-and CARAVAN_FULL, from which every part of the crawl reads the run's spec (crawlrun.py).
+Both editions are crawled by default: the Russian one (www.caravan.kz, /news/) and the Kazakh
+one (kaz.caravan.kz, /art/), each from its own origin; post ids are per edition, so the spider
+knows an article by (edition, article_id).
+
+Besides new and changed articles, each run re-asks (conditionally) the archived articles whose
+next check is due (schedule.py). A known article that answers 404/410, a not-found page or a
+redirect to something else is reported as gone, and the archive marks it unpublished. Every post
+a discovery page lists is reported for coverage (the `listed` signal, see items.py).
+
+Arguments (`-a name=value`): edition (ru, kk or all), base_url (a mirror or the sample site:
+`URL` for the one chosen edition, or `ru=URL,kk=URL`), since (YYYY-MM-DD), full (revisit
+everything, conditionally). They become the settings CARAVAN_EDITION, CARAVAN_BASE_URL /
+CARAVAN_KK_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL, from which every part of the crawl reads
+the run's spec (crawlrun.py).
 """
 
 from __future__ import annotations
@@ -24,17 +35,20 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate
-from ..almaty import now
 from ..archive import Archive, Known
-from ..crawlrun import RunSpec, run_refused
-from ..items import ArticlePage, Failure, Gone, NotModified
-from ..middlewares import AlreadyFetched
+from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
+from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
+from ..middlewares import AlreadyFetched
 from ..parsing.dates import as_datetime
-from ..urls import ArticleRef, article_ref
+from ..schedule import is_due
+from ..urls import ArticleRef, Origin, article_ref, base_urls
 from ..workers import cores, parse_page
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
+
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 5  # to the same article (a new slug); more is a loop
 
 
 # Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
@@ -44,23 +58,67 @@ FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELA
               "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
 
+def _held_since(known: Known) -> datetime:
+    """The newest change the archived copy already includes."""
+    moments = [m for m in (as_datetime(known.lastmod), as_datetime(known.fetched_at)) if m]
+    return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
+
+
+def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
+    """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first not-article answer, doubled for each further one."""
+    last = as_datetime(known.fetched_at)
+    wait = timedelta(hours=hours * 2 ** max(known.misses - 1, 0))
+    return last is None or now >= last + min(wait, timedelta(days=30))
+
+
+def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since: datetime | None = None,
+              full: bool = False, recheck_hours: float = 6.0) -> str | None:
+    """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
+    "due"), or None when the archive's copy will do. Pure: the clock is an argument."""
+    lastmod_at = as_datetime(lastmod)
+    if since and lastmod_at and lastmod_at < since:
+        return None  # cannot have been published since: its last change is older
+    if known is None:
+        return "new"
+    if not known.is_article:
+        # Its last answer was not an article (empty, «Страница не найдена», a 404): ask
+        # again later, less often each time; a 404/410 is left alone until its lastmod moves.
+        if lastmod_at and lastmod_at >= _held_since(known):
+            return "lastmod"
+        if not known.gone and not_article_recheck_due(known, now, recheck_hours):
+            return "recheck"
+        return None
+    if full:
+        return "full"
+    if lastmod_at and lastmod_at >= _held_since(known):
+        # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
+        return "lastmod"
+    published = as_datetime(known.published_at)
+    if published and since and published >= since:
+        return "since"
+    if known.status is not None and is_due(known.next_check_at, now):
+        return "due"
+    return None
+
+
 class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
     def __init__(self, base_url: str | None = None, since: str | None = None, full: str | bool = False,
-                 *args, **kwargs):
+                 edition: str | None = None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The arguments as given; from_crawler makes them settings and the run's spec of those.
-        self.arguments = {"CARAVAN_BASE_URL": base_url, "CARAVAN_SINCE": since,
+        self.arguments = {"CARAVAN_EDITION": edition, "CARAVAN_SINCE": since,
                           "CARAVAN_FULL": True if str(full).lower() in ("1", "true", "yes") else None}
+        self._base_url = base_url
         self.refused: str | None = None
-        self.seen: set[int] = set()
-        self.known: dict[int, Known] = {}
+        self.seen: set[tuple[str, int]] = set()
+        self.known: dict[tuple[str, int], Known] = {}
         self.furniture: dict = {}
         self.layouts = "all"
         self.parse_pool = None  # worker processes, made in from_crawler
-        self.robots_seen = False
-        self.listing_fallback = False
+        self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
+        self.listing_fallback: set[str] = set()
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
 
     @classmethod
@@ -80,19 +138,26 @@ class CaravanSpider(scrapy.Spider):
         for name, value in spider.arguments.items():
             if value is not None:
                 settings.set(name, value, priority="cmdline")
+        if spider._base_url:  # URL for the one chosen edition, or ru=URL,kk=URL
+            chosen = base_urls([v for v in spider._base_url.split(",") if v.strip()],
+                               settings.get("CARAVAN_EDITION") or "all")
+            for code, url in chosen.items():
+                if url:
+                    settings.set(ORIGIN_SETTINGS[code], url, priority="cmdline")
         spider.spec = RunSpec.from_settings(settings)
-        spider.origin = spider.spec.origin
+        spider.origins = spider.spec.origins
         if spider.spec.on_loopback and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
             # whether started by `caravan-archive crawl` or `scrapy crawl`; -s still wins.
             for name, value in FULL_SPEED.items():
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
-        spider.allowed_domains = [spider.origin.host]
-        spider.recent_days = settings.getfloat("CARAVAN_RECENT_DAYS")
+        spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
         spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
         spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
+        clock = settings.get("CARAVAN_CLOCK")
+        spider.clock = datetime.fromisoformat(clock) if clock else None
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
@@ -121,6 +186,20 @@ class CaravanSpider(scrapy.Spider):
     def _run_refused(self, reason: str, message: str) -> None:
         self.refused = reason  # the pipeline could not open or lock the archive
 
+    @property
+    def origin(self) -> Origin:
+        """The origin of the first edition crawled (the only one, with --edition ru or kk)."""
+        return self.spec.origin
+
+    @property
+    def base_url(self) -> str:
+        """Where this run fetched from, as crawl_runs records it."""
+        return self.spec.base_url
+
+    def now(self) -> datetime:
+        """The time the schedule is judged at: CARAVAN_CLOCK when set (tests), else now."""
+        return self.clock or datetime.now(timezone.utc)
+
     async def start(self):
         if self.refused:
             raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
@@ -128,21 +207,41 @@ class CaravanSpider(scrapy.Spider):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
             self.crawler.signals.connect(self._robots_received, signal=signals.response_received)
-        else:
-            yield self._discover("/robots.txt", self.parse_robots, self.no_sitemaps, priority=30)
-        yield self._discover("/feed/", self.parse_feed, self.discovery_failed, priority=20, source="feed")
-        for page in range(1, self.listing_pages + 1):
-            yield self._listing(page, follow=False)
+        # Rechecks are all planned before any discovery answer can plan the same article, at the
+        # address the archive holds: a renamed article then answers with a redirect to itself,
+        # which is followed, and a removed one with its 404. (Scrapy pulls start requests lazily.)
+        for request in list(self._rechecks()):
+            yield request
+        for edition in self.origins:
+            if not self.settings.getbool("ROBOTSTXT_OBEY"):
+                yield self._discover(edition, "/robots.txt", self.parse_robots, self.no_sitemaps, priority=30)
+            yield self._discover(edition, "/feed/", self.parse_feed, self.discovery_failed, priority=20,
+                                 source="feed")
+            for page in range(1, self.listing_pages + 1):
+                yield self._listing(edition, page, follow=False)
 
-    def _discover(self, url: str, callback, errback, priority: int, source: str = "sitemap", guess: bool = False,
-                  **kwargs) -> scrapy.Request | None:
-        """A discovery request, or None when this run already asked for that URL."""
-        url = url if "://" in url else self.origin.url(url)
+    def _rechecks(self):
+        """Archived articles the schedule says are due (all of them with --full), whether or not
+        the site still lists them: a removed article is no longer in its sitemap."""
+        now = self.now()
+        for (edition, _), known in sorted(self.known.items()):
+            if known.status is None or edition not in self.origins or not known.url:
+                continue
+            if self.spec.full or is_due(known.next_check_at, now):
+                ref = article_ref(known.url)
+                request = self.plan(ref, None) if ref else None
+                if request:
+                    yield request
+
+    def _discover(self, edition: str, url: str, callback, errback, priority: int, source: str = "sitemap",
+                  guess: bool = False, **kwargs) -> scrapy.Request | None:
+        """A discovery request of an edition, or None when this run already asked for that URL."""
+        url = url if "://" in url else self.origins[edition].url(url)
         if url in self.discovered:
             self.crawler.stats.inc_value("caravan/skipped/discovery_repeat")
             return None
         self.discovered.add(url)
-        meta = {"discovery": True, "source": source, "guess": guess}
+        meta = {"discovery": True, "source": source, "guess": guess, "edition": edition}
         if source == "sitemap":
             meta["download_maxsize"] = self.sitemap_maxsize
         return scrapy.Request(url, callback=callback, errback=errback, priority=priority, meta=meta,
@@ -150,47 +249,55 @@ class CaravanSpider(scrapy.Spider):
 
     # --- discovery ------------------------------------------------------------------------------
     def _robots_received(self, response, request, spider):
-        if urlsplit(response.url).path != "/robots.txt" or urlsplit(response.url).hostname != self.origin.host:
+        parts = urlsplit(response.url)
+        edition = next((code for code, origin in self.origins.items()
+                        if origin.base == f"{parts.scheme}://{parts.netloc}"), None)
+        if parts.path != "/robots.txt" or edition is None or edition in self.robots_seen:
             return
-        self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
-        self.robots_seen = True
+        self.robots_seen.add(edition)
+        if self.robots_seen >= set(self.origins):
+            self.crawler.signals.disconnect(self._robots_received, signal=signals.response_received)
         if response.status != 200:
             self.logger.warning("robots.txt answered %s; looking for sitemaps at the usual places", response.status)
-        for request in self.parse_robots(response):
+        for request in self._sitemaps_from_robots(response, edition):
             if request is not None:
                 self.crawler.engine.crawl(request)
 
-    def _unless_robots_seen(self):
+    def _unless_robots_seen(self, edition: str):
         """Requests for the usual sitemap addresses when robots.txt never answered at all
         (RobotsTxtMiddleware lets the crawl go on after a network error)."""
-        if not self.robots_seen:
-            self.robots_seen = True
+        if edition not in self.robots_seen:
+            self.robots_seen.add(edition)
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
             for url in FALLBACK_SITEMAPS:
-                yield self._discover(url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
+                yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
 
-    def _follow_listings(self):
+    def _follow_listings(self, edition: str):
         """Without sitemaps, listing pages are followed to the end (started once)."""
-        if not self.listing_fallback:
-            self.listing_fallback = True
-            yield self._listing(self.listing_pages + 1, follow=True)
+        if edition not in self.listing_fallback:
+            self.listing_fallback.add(edition)
+            yield self._listing(edition, self.listing_pages + 1, follow=True)
 
     def parse_robots(self, response):
-        self.robots_seen = True
+        yield from self._sitemaps_from_robots(response, response.meta["edition"])
+
+    def _sitemaps_from_robots(self, response, edition: str):
+        self.robots_seen.add(edition)
+        origin = self.origins[edition]
         body = response.body if response.status == 200 else b""
-        sitemaps = [self.origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
+        sitemaps = [origin.rebase(u) for u in sitemap_urls_from_robots(body, base_url=response.url)]
         sitemaps = [u for u in sitemaps if u]
         guess = not sitemaps
         if guess:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
-            sitemaps = [self.origin.url(path) for path in FALLBACK_SITEMAPS]
+            sitemaps = [origin.url(path) for path in FALLBACK_SITEMAPS]
         for url in sitemaps:
-            yield self._discover(url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
+            yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
     def no_sitemaps(self, failure):
         self.logger.warning("robots.txt could not be read (%s); following listing pages instead",
                             failure.getErrorMessage())
-        yield from self._follow_listings()
+        yield from self._follow_listings(failure.request.meta["edition"])
 
     def sitemap_failed(self, failure):
         request = failure.request
@@ -203,15 +310,27 @@ class CaravanSpider(scrapy.Spider):
         else:
             yield Failure(request.url, kind, f"sitemap {request.url} could not be read ({failure.getErrorMessage()})",
                           source="sitemap")
-        if not self.crawler.stats.get_value("caravan/sitemaps_read"):
-            yield from self._follow_listings()
+        edition = request.meta["edition"]
+        if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
+            yield from self._follow_listings(edition)
 
     def _sitemap_unreadable(self, response, why: str):
         yield Failure(response.url, "sitemap_unreadable", f"sitemap {response.url} {why}", source="sitemap")
-        if not self.crawler.stats.get_value("caravan/sitemaps_read"):
-            yield from self._follow_listings()
+        edition = response.meta["edition"]
+        if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
+            yield from self._follow_listings(edition)
+
+    def _listed(self, edition: str, source: str, refs: list[tuple[ArticleRef, str | None]]) -> None:
+        """Coverage: the posts a discovery page listed (those of its edition), sent to the pipeline."""
+        entries = {ref.article_id: (ref.article_id, ref.url, lastmod) for ref, lastmod in refs
+                   if ref.edition == edition}
+        if entries:
+            self.crawler.signals.send_catch_log(
+                signal=listed, listed=Listed(edition, source, list(entries.values()),
+                                             datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
     def parse_sitemap(self, response):
+        edition = response.meta["edition"]
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:  # bounded: a small .gz can expand to gigabytes
@@ -230,41 +349,47 @@ class CaravanSpider(scrapy.Spider):
             yield from self._sitemap_unreadable(response, f"is not a sitemap (root element <{sitemap.type}>)")
             return
         self.crawler.stats.inc_value("caravan/sitemaps_read")
+        self.crawler.stats.inc_value(f"caravan/sitemaps_read/{edition}")
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                url = self.origin.rebase(entry["loc"])
-                request = self._discover(url, self.parse_sitemap, self.sitemap_failed, priority=10) if url else None
+                url = self.origins[edition].rebase(entry["loc"])
+                request = self._discover(edition, url, self.parse_sitemap, self.sitemap_failed,
+                                         priority=10) if url else None
                 if request:
                     yield request
             return
+        refs = []
         for entry in sitemap:
             ref = article_ref(entry["loc"])
             if ref is None:
                 self.crawler.stats.inc_value("caravan/discovered/not_article_url")
                 continue
-            request = self.plan(ref, entry.get("lastmod"))
+            refs.append((ref, entry.get("lastmod")))
+        self._listed(edition, "sitemap", refs)
+        for ref, lastmod in refs:
+            request = self.plan(ref, lastmod, edition)
             if request:
                 yield request
 
     def parse_feed(self, response):
+        edition = response.meta["edition"]
         self.crawler.stats.inc_value("caravan/discovery/read")
-        yield from self._unless_robots_seen()
-        for link in response.xpath("//item/link/text()").getall():
-            yield from self._follow_article(link, response.url)
+        yield from self._unless_robots_seen(edition)
+        yield from self._follow_articles(edition, "feed", response.xpath("//item/link/text()").getall(), response.url)
 
-    def _listing(self, page: int, follow: bool) -> scrapy.Request | None:
-        path = "/news/" if page == 1 else f"/news/page/{page}/"
-        return self._discover(path, self.parse_listing, self.discovery_failed, priority=5, source="listing",
-                              guess=follow, cb_kwargs={"page": page, "follow": follow})
+    def _listing(self, edition: str, page: int, follow: bool) -> scrapy.Request | None:
+        return self._discover(edition, self.origins[edition].listing_url(page), self.parse_listing,
+                              self.discovery_failed, priority=5, source="listing", guess=follow,
+                              cb_kwargs={"page": page, "follow": follow})
 
     def parse_listing(self, response, page: int, follow: bool):
+        edition = response.meta["edition"]
         self.crawler.stats.inc_value("caravan/discovery/read")
-        yield from self._unless_robots_seen()
+        yield from self._unless_robots_seen(edition)
         links = response.xpath("//a/@href").getall()
-        for link in links:
-            yield from self._follow_article(link, response.url)
+        yield from self._follow_articles(edition, "listing", links, response.url)
         if follow and any(article_ref(link) for link in links):
-            request = self._listing(page + 1, follow=True)
+            request = self._listing(edition, page + 1, follow=True)
             if request:
                 yield request
 
@@ -279,49 +404,36 @@ class CaravanSpider(scrapy.Spider):
         yield Failure(request.url, kind, f"{source} {request.url} could not be read ({failure.getErrorMessage()})",
                       source=source)
 
-    def _follow_article(self, link: str, page_url: str):
-        url = self.origin.rebase(link, page_url)
-        ref = article_ref(url) if url else None
-        if ref:
-            request = self.plan(ref, None)
+    def _follow_articles(self, edition: str, source: str, links: list[str], page_url: str):
+        origin = self.origins[edition]
+        refs = []
+        for link in links:
+            url = origin.rebase(link, page_url)
+            ref = article_ref(url) if url else None
+            if ref:
+                refs.append((ref, None))
+        self._listed(edition, source, refs)
+        for ref, _ in refs:
+            request = self.plan(ref, None, edition)
             if request:
                 yield request
 
     # --- what to fetch --------------------------------------------------------------------------
-    def plan(self, ref: ArticleRef, lastmod: str | None) -> scrapy.Request | None:
-        """A request for the article when the archive lacks it or may hold an old copy."""
-        if ref.article_id in self.seen:
-            return None
-        known = self.known.get(ref.article_id)
+    def plan(self, ref: ArticleRef, lastmod: str | None, edition: str | None = None) -> scrapy.Request | None:
+        """A request for the article when the archive lacks it, may hold an old copy, or the
+        schedule says it is due for a check."""
+        if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
+            return None  # e.g. a link to the other edition, which this crawl does not include
+        known = self.known.get(ref.key)
         lastmod_at = as_datetime(lastmod)
-        since = self.spec.since
-        if since and lastmod_at and lastmod_at < since:
-            return None  # cannot have been published since: its last change is older
-        why = None
-        if known is None:
-            why = "new"
-        elif not known.is_article:
-            # Its last answer was not an article (empty, «Страница не найдена», a 404): ask
-            # again later, less often each time; a 404/410 is left alone until its lastmod moves.
-            if lastmod_at and lastmod_at >= self._held_since(known):
-                why = "lastmod"
-            elif not known.gone and self._recheck_due(known):
-                why = "recheck"
-        elif self.spec.full:
-            why = "full"
-        elif lastmod_at and lastmod_at >= self._held_since(known):
-            # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
-            why = "lastmod"
-        else:
-            published = as_datetime(known.published_at)
-            if published and since and published >= since:
-                why = "since"
-            elif published and published >= now() - timedelta(days=self.recent_days):
-                why = "recent"
+        if self.spec.since and lastmod_at and lastmod_at < self.spec.since:
+            return None  # cannot have been published since: not a skip of something due
+        why = why_fetch(known, lastmod, now=self.now(), since=self.spec.since, full=self.spec.full,
+                        recheck_hours=self.recheck_hours)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
-        self.seen.add(ref.article_id)
+        self.seen.add(ref.key)
         self.crawler.stats.inc_value(f"caravan/planned/{why}")
         headers = {}
         if known is not None and known.is_article and why != "new":
@@ -330,35 +442,29 @@ class CaravanSpider(scrapy.Spider):
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+        # 404/410 and redirects come to parse_article: for a known article they say it is gone.
         return scrapy.Request(
-            self.origin.article_url(ref), callback=self.parse_article, errback=self.article_failed,
+            self.origins[ref.edition].article_url(ref), callback=self.parse_article, errback=self.article_failed,
             headers=headers, priority=1,
-            meta={"article_id": ref.article_id, "lastmod": lastmod, "handle_httpstatus_list": [304, 404, 410]},
+            meta={"article_id": ref.article_id, "edition": ref.edition, "lastmod": lastmod, "dont_redirect": True,
+                  "handle_httpstatus_list": [304, 404, 410, *REDIRECTS]},
         )
-
-    def _recheck_due(self, known: Known) -> bool:
-        """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first such answer, doubled for each further one."""
-        last = as_datetime(known.fetched_at)
-        wait = timedelta(hours=self.recheck_hours * 2 ** max(known.misses - 1, 0))
-        return last is None or datetime.now(timezone.utc) >= last + min(wait, timedelta(days=30))
-
-    @staticmethod
-    def _held_since(known: Known) -> datetime:
-        """The newest change the archived copy already includes."""
-        moments = [m for m in (as_datetime(known.lastmod), as_datetime(known.fetched_at)) if m]
-        return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
 
     # --- fetched ------------------------------------------------------------------------------------
     async def parse_article(self, response):
         fetched_at = datetime.now(timezone.utc)
-        article_id = response.meta["article_id"]
+        article_id, edition = response.meta["article_id"], response.meta["edition"]
         stamp = fetched_at.isoformat(timespec="seconds")
         if response.status == 304:
-            yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp)
+            yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp, edition=edition)
             return
         if response.status in (404, 410):
             yield Gone(article_id=article_id, url=response.url, status=response.status, fetched_at=stamp,
-                       body=response.body)
+                       body=response.body, edition=edition)
+            return
+        if response.status in REDIRECTS:
+            for item in self._redirected(response, article_id, edition, stamp):
+                yield item  # an async generator has no yield from
             return
         broken = not_whole(response)
         if broken:
@@ -375,22 +481,51 @@ class CaravanSpider(scrapy.Spider):
             else:
                 parsed = parse_page(*page)
         record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
-        if record is not None and record["article_id"] != article_id:
+        if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
             # The page names another post as itself (a wrong canonical link, a redirect to
             # another post): storing it would overwrite that post's row with this page.
             yield Failure(response.url, "canonical_conflict",
                           f"article {article_id} at {response.url} calls itself article {record['article_id']} "
-                          f"({record['url']}); neither is changed", article_id)
+                          f"({record['url']}); neither is changed", article_id, edition=edition)
             return
+        gone = None
         if record is None:
             self.logger.info("not an article: %s (%s)", response.url, reason)
+            if reason and reason.startswith("not found page"):
+                gone = "not found page"  # for an archived article: it was unpublished
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
             etag=header(response.headers, "ETag"),
             last_modified=header(response.headers, "Last-Modified"),
             fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
-            record=record, reason=reason, layout=layout, index_entry=parsed["index_entry"], sha256=parsed["sha256"],
+            record=record, reason=reason, layout=layout, edition=edition, gone=gone,
+            index_entry=parsed["index_entry"], sha256=parsed["sha256"],
         )
+
+    def _redirected(self, response, article_id: int, edition: str, stamp: str):
+        """A redirect to the same article under a new address is followed; to anything else it
+        says the article is gone (the answer is kept as its capture)."""
+        target = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
+        ref = article_ref(target)
+        origin = self.origins[edition]
+        url = origin.rebase(target)
+        hops = response.meta.get("redirect_times", 0)  # Scrapy's own counter: OncePerRun lets it pass
+        if ref and ref.key == (edition, article_id) and url and hops < MAX_REDIRECTS:
+            yield response.request.replace(url=url, meta={**response.meta, "redirect_times": hops + 1})
+            return
+        if url is None and (edition, article_id) not in self.known:
+            # Off the crawl's origins, and nothing archived to unpublish: refused, as OriginGuard does.
+            self.crawler.stats.inc_value("caravan/refused/redirect")
+            self.logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", response.url, target)
+            yield Failure(response.url, "off_origin_redirect", f"article {article_id}: redirect to {target} leaves "
+                          "the crawl's origin", article_id, edition=edition)
+            return
+        gone = f"redirect to {(urlsplit(target).path or '/') if url else target}"
+        yield ArticlePage(
+            url=response.url, status=response.status,
+            content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, etag=None,
+            last_modified=None, fetched_at=stamp, body=response.body, article_id=article_id,
+            lastmod=response.meta.get("lastmod"), record=None, reason=gone, layout=None, edition=edition, gone=gone)
 
     def article_failed(self, failure):
         request = failure.request
@@ -398,7 +533,8 @@ class CaravanSpider(scrapy.Spider):
             return
         kind = failure_kind(failure)
         yield Failure(request.url, kind, f"article {request.meta.get('article_id')} failed: {kind} ({request.url}); "
-                                         "the next run tries again", request.meta.get("article_id"))
+                                         "the next run tries again", request.meta.get("article_id"),
+                      edition=request.meta.get("edition", "ru"))
 
 
 def failure_kind(failure) -> str:
