@@ -319,6 +319,58 @@ class CrawlRun:
     editions: str | None = None  # the editions crawled, e.g. "ru,kk"
 
 
+@dataclass
+class Rebuilt:
+    """An article re-extracted from its captures, ready to write (Archive.write_rebuilt); made
+    where its pages were parsed, so the one writer only runs SQL."""
+
+    key: Key
+    revisions: list[dict]  # rows for `revisions`, oldest first
+    row: dict | None  # the article's new row; None when no capture parses as an article any more
+    doc_id: int | None  # the article's doc_id when the archive holds it, else None (a new one is made)
+    status: str | None  # its status when held (reextract keeps it)
+    row_changed: bool  # a reader sees a difference: updated_at moves
+    unindex: list | None  # the index entry to remove (doc_id + lemmas); None: none, or it stays
+    index: list | None  # the lemmas of title, lead and body to index; None: the entry stays as it is
+
+
+def _insert_sql(table: str, row: dict) -> tuple[str, list]:
+    return (f"INSERT INTO {table} ({', '.join(f'[{c}]' for c in row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()))
+
+
+def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | None,
+                 parser_version: str) -> Rebuilt:
+    """What re-extracting an article changes, without SQL (so a worker process makes it): its
+    revisions (each version against the one before, as a crawl judges them), its row, and its
+    search index entry, lemmatised only when title, lead or body changed. `versions` are
+    (capture, record, layout), oldest first; `base` is Archive.rebuild_base(key)."""
+    revisions, stored = [], None
+    for capture, record, _ in versions:
+        change = judge(stored, record)
+        if change.new_revision:
+            revisions.append(Archive._revision(Archive._row(record), capture["fetched_at"], change.content_hash,
+                                               capture["capture_id"], parser_version))
+        stored = Stored(change.content_hash, record["views"])
+    held = base is not None
+    doc_id, status = (base["doc_id"], base["status"]) if held else (None, None)
+    if not versions:
+        return Rebuilt(key, [], None, doc_id, status, False, index_entry(base) if held else None, None)
+    capture, record, layout = versions[-1]
+    change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
+    row = {**Archive._row(record), "content_hash": change.content_hash, "layout": layout,
+           "parser_version": parser_version, "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"]}
+    if not held:
+        row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
+                   etag=capture["etag"], last_modified=capture["last_modified"])
+    if held and all(base[name] == record[name] for name in ("title", "lead", "body")):
+        unindex = index = None  # the same text: the same lemmas are indexed already
+    else:
+        unindex = index_entry(base) if held else None
+        index = index_entry({**record, "doc_id": None})[1:]
+    return Rebuilt(key, revisions, row, doc_id, status, change.row_changed, unindex, index)
+
+
 class Archive:
     """The one place for SQL. The run lock (runlock.py) and the revision policy (revisions.py) live
     in their own modules; this class asks them and reads and writes the tables.
@@ -593,9 +645,14 @@ class Archive:
         return row
 
     def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
+        self.db["revisions"].insert(self._revision(row, fetched_at, digest, capture_id, parser_version))
+
+    @staticmethod
+    def _revision(row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str) -> dict:
+        """A `revisions` row: an article row's record columns (no year) and where they came from."""
         revision = {k: v for k, v in row.items() if k != "year"}
-        self.db["revisions"].insert({**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
-                                     "capture_id": capture_id, "parser_version": parser_version})
+        return {**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
+                "capture_id": capture_id, "parser_version": parser_version}
 
     def _article_row(self, key: Key, columns: str = "*") -> dict | None:
         return next(self.db.query(f"SELECT {columns} FROM articles WHERE edition = ? AND article_id = ?", list(key)),
@@ -697,44 +754,45 @@ class Archive:
     def rebuild_article(self, key: Key, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
         (oldest first); bookkeeping from the crawl (first seen, lastmod, validators, status,
-        schedule) is kept."""
-        # pymorphy3 is the slow part: the lemmas are made before the transaction.
-        current = self._article_row(key, "doc_id, article_id, edition, title, lead, body")
-        indexed = index_entry(current) if current else None
-        lemmas = (None, index_entry({**versions[-1][1], "doc_id": None})) if versions else None
+        schedule) is kept. `reextract` does the same in batches (plan_rebuild + write_rebuilt)."""
+        self.write_rebuilt([plan_rebuild(key, versions, self.rebuild_base(key), parser_version)])
+
+    def rebuild_base(self, key: Key) -> dict | None:
+        """What plan_rebuild compares a re-extraction with: the article's row as it stands."""
+        return self._article_row(key, f"{', '.join(FIELDS)}, doc_id, content_hash")
+
+    def write_rebuilt(self, batch: list[Rebuilt]) -> None:
+        """Write re-extracted articles (see plan_rebuild) in one transaction: plain SQL, as the
+        rows come ready from where the pages were parsed (the parent of reextract's workers
+        must stay lean, it is the one writer)."""
+        execute = self.db.conn.execute
         with self.db.atomic():
-            existing = self._article_row(key)
-            self.db.execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", list(key))
-            if indexed is not None:
-                self.db.execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
-                                "VALUES ('delete', ?, ?, ?, ?)", indexed)
-            if not versions:
-                self.db.execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", list(key))
-                return
-            # The same policy as a crawl: each version against the one before it.
-            stored = None
-            for capture, record, _ in versions:
-                change = judge(stored, record)
-                if change.new_revision:
-                    self._insert_revision(self._row(record), capture["fetched_at"], change.content_hash,
-                                          capture["capture_id"], parser_version)
-                stored = Stored(change.content_hash, record["views"])
-            capture, record, layout = versions[-1]
-            change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
-            row = {**self._row(record), "content_hash": change.content_hash, "layout": layout,
-                   "parser_version": parser_version, "fetched_at": capture["fetched_at"],
-                   "capture_id": capture["capture_id"]}
-            if existing is None:
-                row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
-                           updated_at=utcnow(), etag=capture["etag"], last_modified=capture["last_modified"],
-                           doc_id=self._new_doc_id(),
-                           next_check_at=self._next_check(capture["fetched_at"], record.get("published_at")))
-            else:
-                row.update(doc_id=existing["doc_id"], status=existing["status"])
-                if change.row_changed:
-                    row["updated_at"] = utcnow()
-            self.db["articles"].upsert(row, pk=("edition", "article_id"))
-            self._index(row["doc_id"], lemmas)
+            for rebuilt in batch:
+                key = list(rebuilt.key)
+                execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", key)
+                if rebuilt.unindex is not None:
+                    execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
+                            "VALUES ('delete', ?, ?, ?, ?)", rebuilt.unindex)
+                if rebuilt.row is None:
+                    execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", key)
+                    continue
+                for revision in rebuilt.revisions:
+                    execute(*_insert_sql("revisions", revision))
+                row = dict(rebuilt.row)
+                if rebuilt.doc_id is None:
+                    row.update(updated_at=utcnow(), doc_id=self._new_doc_id(),
+                               next_check_at=self._next_check(row["checked_at"], row["published_at"]))
+                    execute(*_insert_sql("articles", row))
+                else:
+                    row.update(doc_id=rebuilt.doc_id, status=rebuilt.status)
+                    if rebuilt.row_changed:
+                        row["updated_at"] = utcnow()
+                    columns = list(row)
+                    execute(f"UPDATE articles SET {', '.join(f'[{c}] = ?' for c in columns)} "
+                            "WHERE edition = ? AND article_id = ?", [*row.values(), *key])
+                if rebuilt.index is not None:
+                    execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
+                            [row["doc_id"], *rebuilt.index])
 
     def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
         """A 304 Not Modified: the archive's copy is current (and the article is there again,
@@ -828,13 +886,19 @@ class Archive:
         """Successful captures grouped by article, oldest first; one article in memory at a time."""
         # Keys first: the caller writes between reads, and a cursor left open on the same
         # connection would lock the tables it writes to.
-        keys = [(r["edition"], r["article_id"]) for r in self.db.query(
+        for key in self.captured_articles():
+            yield key, self.article_captures(key)
+
+    def captured_articles(self) -> list[Key]:
+        """Every article with a successful capture, in the archive's order (edition, id)."""
+        return [(edition, article_id) for edition, article_id in self.db.conn.execute(
             "SELECT DISTINCT edition, article_id FROM captures WHERE status = 200 AND article_id IS NOT NULL "
             "ORDER BY 1, 2")]
-        for key in keys:
-            yield key, list(self.db.query(
-                "SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
-                "ORDER BY fetched_at, capture_id", list(key)))
+
+    def article_captures(self, key: Key) -> list[dict]:
+        """An article's successful captures, oldest first."""
+        return list(self.db.query("SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
+                                  "ORDER BY fetched_at, capture_id", list(key)))
 
     # Ranking scores every match (bm25, ~8 µs each): a word found in 200,000 articles took 1.6 s.
     # Only the newest SEARCH_RANKED matches are ranked (doc ids grow with time), which bounds a
@@ -877,15 +941,17 @@ class Archive:
         """When the newest successful capture was fetched."""
         return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
 
-    def captures_fetched_between(self, start: str, end: str) -> Iterator[dict]:
-        """Successful captures fetched in [start, end], one at a time (url, body, content type)."""
-        ids = [r["capture_id"] for r in self.db.query(
+    def capture_ids_fetched_between(self, start: str, end: str) -> list[int]:
+        """Ids of the successful captures fetched in [start, end], in the archive's order."""
+        return [capture_id for (capture_id,) in self.db.conn.execute(
             "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
             "ORDER BY capture_id", [start, end])]
+
+    def captures_by_id(self, ids: list[int]) -> Iterator[dict]:
+        """Captures one at a time (url, fetch time, content type and stored body), in the order given."""
         for capture_id in ids:
             yield next(self.db.query("SELECT capture_id, url, fetched_at, content_type, compression, dictionary_id, "
-                                     "body FROM captures "
-                                     "WHERE capture_id = ?", [capture_id]))
+                                     "body FROM captures WHERE capture_id = ?", [capture_id]))
 
     def replace_furniture(self, edition: str, rows: list[dict]) -> None:
         """The furniture learned for an edition replaces what was learned before."""

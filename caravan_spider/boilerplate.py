@@ -14,8 +14,10 @@ parser as data (`explain(..., furniture=...)`), which drops them on every layout
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import repeat
 
 from .archive import Archive, utcnow
 from .parsing.furniture import Furniture, page_lines
@@ -26,6 +28,7 @@ from .urls import KAZAKH_ORIGIN, article_ref
 MIN_SHARE = 0.3  # a line on more than this share of an edition's pages is furniture
 WINDOW_DAYS = 7.0  # ...of the pages fetched in this many days before the newest capture
 MIN_PAGES = 5  # ...and on at least this many pages (fewer pages teach nothing)
+CHUNK = 64  # captures a worker counts per task
 
 
 @dataclass
@@ -42,20 +45,27 @@ def edition_of(url: str) -> str:
 
 
 def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
-          min_pages: int = MIN_PAGES) -> list[Learned]:
-    """Count element texts across the window's captures per edition; store the frequent ones."""
+          min_pages: int = MIN_PAGES, executor: Executor | None = None) -> list[Learned]:
+    """Count element texts across the window's captures per edition; store the frequent ones.
+    With an executor (a worker pool, see workers.py) the pages are read and counted in chunks
+    by the workers, and only the counts come back."""
     newest = archive.last_fetch()
     if newest is None:
         return []
     end = datetime.fromisoformat(newest)
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
+    ids = archive.capture_ids_fetched_between(start, newest)
+    chunks = [ids[at:at + CHUNK] for at in range(0, len(ids), CHUNK)]
+    if executor is None:
+        counted = (count_lines(archive, chunk) for chunk in chunks)
+    else:
+        counted = executor.map(count_lines_of, repeat(str(archive.path)), chunks)
     counts: dict[str, Counter] = {}
     pages: Counter = Counter()
-    for capture in archive.captures_fetched_between(start, newest):
-        edition = edition_of(capture["url"])
-        page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
-        counts.setdefault(edition, Counter()).update(page_lines(page.doc))
-        pages[edition] += 1
+    for chunk_counts, chunk_pages in counted:  # in chunk order: the same counts, in the same order
+        for edition, counter in chunk_counts.items():
+            counts.setdefault(edition, Counter()).update(counter)
+        pages.update(chunk_pages)
     learned = []
     for edition, counter in sorted(counts.items()):
         total = pages[edition]
@@ -66,6 +76,25 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
         archive.replace_furniture(edition, rows)
         learned.append(Learned(edition, total, len(rows)))
     return learned
+
+
+def count_lines(archive: Archive, ids: list[int]) -> tuple[dict[str, Counter], Counter]:
+    """(edition -> how many of these captures hold each line, edition -> captures)."""
+    counts: dict[str, Counter] = {}
+    pages: Counter = Counter()
+    for capture in archive.captures_by_id(ids):
+        edition = edition_of(capture["url"])
+        page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
+        counts.setdefault(edition, Counter()).update(page_lines(page.doc))
+        pages[edition] += 1
+    return counts, pages
+
+
+def count_lines_of(db: str, ids: list[int]) -> tuple[dict[str, Counter], Counter]:
+    """count_lines in a worker process, which reads the captures from the archive itself."""
+    from .workers import reader
+
+    return count_lines(reader(db), ids)
 
 
 def load(archive: Archive) -> dict[str, Furniture]:

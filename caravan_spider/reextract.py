@@ -1,22 +1,29 @@
 """Rebuild `articles` and `revisions` from the stored captures with the current parser, offline.
 
-With jobs > 1 the pages are parsed in worker processes (see workers.py) while this process
-reads captures and writes the results, article by article in the archive's order, so the
-outcome is the same as with one process.
+With jobs > 1 every per-article step runs in worker processes (see workers.py): each worker
+reads the captures of a batch of articles from the archive itself, decompresses and parses
+them, judges the revisions, lemmatises what the index needs and hands back rows ready to
+write. This process, the one writer, only writes them: one transaction per batch, batches in
+the archive's order, so the outcome is the same as with one process (which runs the same code).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from . import boilerplate, workers
-from .archive import Archive
+from .archive import Archive, Key, Rebuilt, plan_rebuild
 from .parsing import FIELDS, PARSER_VERSION
 
-ARTICLES_PER_TASK = 8  # pages travel to workers in small batches: fewer round trips
+ARTICLES_PER_TASK = 16  # articles per worker task, and per write transaction
 TASKS_AHEAD = 4  # tasks queued per worker: keeps workers busy, memory bounded
+
+# What became of one article: "added", "removed", the names of the fields that changed, or None.
+Outcome = str | list[str] | None
 
 
 @dataclass
@@ -30,60 +37,79 @@ class Report:
     def by_field(self) -> Counter:
         return Counter(name for names in self.changed.values() for name in names)
 
+    def add(self, key: Key, rebuilt: Rebuilt, outcome: Outcome) -> None:
+        article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
+        self.articles += rebuilt.row is not None
+        if outcome == "added":
+            self.added.append(article_id)
+        elif outcome == "removed":
+            self.removed.append(article_id)
+        elif outcome:
+            self.changed[article_id] = outcome
 
-def _pages(archive: Archive, captures: list[dict], furniture: dict, layouts: str) -> list[tuple]:
-    """explain()'s arguments for each capture (see workers.extract)."""
-    return [(archive.decompress_capture(c), c["url"], c["fetched_at"], c["content_type"],
-             boilerplate.for_url(furniture, c["url"]), layouts) for c in captures]
+
+def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[Rebuilt, Outcome]:
+    """Re-extract one article from its captures (read from `archive`), without writing."""
+    versions = []
+    for capture in archive.article_captures(key):
+        record, _, layout = workers.extract(archive.decompress_capture(capture), capture["url"],
+                                            capture["fetched_at"], capture["content_type"],
+                                            boilerplate.for_url(furniture, capture["url"]), layouts)
+        if record is not None:
+            versions.append(({name: capture[name] for name in ("capture_id", "fetched_at", "etag", "last_modified")},
+                             record, layout))
+    base = archive.rebuild_base(key)
+    rebuilt = plan_rebuild(key, versions, base, PARSER_VERSION)
+    before = Archive._record({name: base[name] for name in FIELDS}) if base else None
+    after = versions[-1][1] if versions else None
+    if before is None:
+        outcome = "added" if after is not None else None
+    elif after is None:
+        outcome = "removed"
+    else:
+        outcome = [name for name in FIELDS if before[name] != after[name]]
+    return rebuilt, outcome
 
 
-def _parsed(archive: Archive, jobs: int, furniture: dict, layouts: str) -> Iterator[tuple[tuple[str, int], list[dict], list[tuple]]]:
-    """((edition, article id), captures, extraction per capture), in the archive's order."""
-    grouped = archive.captures_by_article()
-    if jobs <= 1:
-        for article_id, captures in grouped:
-            yield article_id, captures, workers.extract_many(_pages(archive, captures, furniture, layouts))
+def rebuild_many(db: str, keys: list[Key], furniture: dict, layouts: str) -> list[tuple[Rebuilt, Outcome]]:
+    """One worker task: a batch of articles, read from the archive at `db` by the worker."""
+    archive = workers.reader(db)
+    return [rebuild(archive, key, furniture, layouts) for key in keys]
+
+
+def _batches(keys: list[Key]) -> Iterator[list[Key]]:
+    it = iter(keys)
+    while batch := list(islice(it, ARTICLES_PER_TASK)):
+        yield batch
+
+
+def _rebuilt(archive: Archive, executor, jobs: int, furniture: dict, layouts: str) -> Iterator[list[tuple[Rebuilt, Outcome]]]:
+    """Batches of rebuilt articles in the archive's order, made in this process or by the pool."""
+    batches = _batches(archive.captured_articles())
+    if executor is None:
+        with contextlib.closing(Archive(archive.path, read_only=True)) as reading:
+            for keys in batches:
+                yield [rebuild(reading, key, furniture, layouts) for key in keys]
         return
-    with workers.pool(jobs) as executor:
-        pending: deque = deque()
-        exhausted = False
-        while pending or not exhausted:
-            while not exhausted and len(pending) < jobs * TASKS_AHEAD:
-                batch = [item for _, item in zip(range(ARTICLES_PER_TASK), grouped)]
-                if not batch:
-                    exhausted = True
-                    break
-                pages = [_pages(archive, captures, furniture, layouts) for _, captures in batch]
-                flat = [page for article in pages for page in article]
-                pending.append((batch, executor.submit(workers.extract_many, flat)))
-            if not pending:
-                break
-            batch, future = pending.popleft()
-            results = iter(future.result())
-            for article_id, captures in batch:
-                yield article_id, captures, [next(results) for _ in captures]
+    pending: deque = deque()
+    db = str(archive.path)
+    for keys in batches:
+        pending.append(executor.submit(rebuild_many, db, keys, furniture, layouts))
+        if len(pending) >= jobs * TASKS_AHEAD:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def reextract(archive: Archive, jobs: int = 1, layouts: str = "all") -> Report:
     """Re-extract every article; the furniture is learned afresh from the captures first
     (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too."""
     report = Report()
-    boilerplate.learn(archive)
-    furniture = boilerplate.load(archive)
-    for key, captures, extractions in _parsed(archive, jobs, furniture, layouts):
-        article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
-        versions = [(capture, record, layout) for capture, (record, _, layout) in zip(captures, extractions)
-                    if record is not None]
-        before = archive.article_record(key)
-        archive.rebuild_article(key, versions, PARSER_VERSION)
-        after = versions[-1][1] if versions else None
-        report.articles += after is not None
-        if before is None and after is not None:
-            report.added.append(article_id)
-        elif before is not None and after is None:
-            report.removed.append(article_id)
-        elif before is not None and after is not None:
-            changed = [name for name in FIELDS if before[name] != after[name]]
-            if changed:
-                report.changed[article_id] = changed
+    with (workers.pool(jobs) if jobs > 1 else contextlib.nullcontext()) as executor:
+        boilerplate.learn(archive, executor=executor)
+        furniture = boilerplate.load(archive)
+        for batch in _rebuilt(archive, executor, jobs, furniture, layouts):
+            archive.write_rebuilt([rebuilt for rebuilt, _ in batch])
+            for rebuilt, outcome in batch:
+                report.add(rebuilt.key, rebuilt, outcome)
     return report

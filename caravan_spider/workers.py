@@ -9,6 +9,7 @@ that runs threads (Scrapy's reactor has some), which a plain fork is not.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -73,6 +74,16 @@ def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None,
     return {"record": record, "reason": reason, "layout": layout,
             "index_entry": index_entry(record) if record else None,
             "sha256": hashlib.sha256(body).hexdigest()}
+
+
+@functools.lru_cache(maxsize=1)
+def reader(db: str):
+    """The archive opened read-only in a worker process, once per process: workers read the
+    captures they work on themselves, so that only ids travel to them (WAL lets them read
+    while the parent writes)."""
+    from .archive import Archive
+
+    return Archive(db, read_only=True)
 
 
 def wrap(future):
