@@ -247,6 +247,22 @@ def m6b_known_indexes_by_edition(db: sqlite_utils.Database) -> None:
                "ON captures (edition, article_id, fetched_at)")
 
 
+@migrations()
+def m7p_captures_stored_again(db: sqlite_utils.Database) -> None:
+    # A capture's bytes as fetched are never altered, but how they are stored may improve: early
+    # captures are stored again with a better dictionary (Archive.compact_captures). Only body,
+    # compression and dictionary_id may change, and only to zstd with a dictionary.
+    db.execute("DROP TRIGGER IF EXISTS captures_never_altered")
+    kept = ("capture_id", "edition", "article_id", "url", "status", "content_type", "etag", "last_modified",
+            "fetched_at", "sha256", "size", "note", "run_id")
+    changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in kept)
+    db.execute(f"CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures WHEN {changed} "
+               "OR NEW.compression IS NOT 'zstd' OR NEW.dictionary_id IS NULL "
+               "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+    # Which captures an early dictionary holds, read without reading the captures (a page each).
+    db["captures"].create_index(["dictionary_id"], if_not_exists=True)
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -295,6 +311,17 @@ class Capture:
     sha256: str | None = None  # of body, when the parse worker has made it already
     run_id: int | None = None
     note: str | None = None
+
+
+class Compacted(NamedTuple):
+    """What Archive.compact_captures did: captures stored again, their bytes before and after,
+    the dictionary they use now, and captures left as they were because they do not match their digest."""
+
+    captures: int
+    before: int
+    after: int
+    dictionary_id: int | None
+    damaged: int
 
 
 @dataclass(frozen=True)
@@ -630,6 +657,70 @@ class Archive:
                     f"capture dictionary {dictionary_id} is missing from {self.path}; the archive is damaged")
             self._dictionaries[dictionary_id] = capture_codec.load(row["content"])
         return self._dictionaries[dictionary_id]
+
+    def compact_captures(self, limit: int = capture_codec.COMPACT_PER_RUN, batch: int = 200) -> Compacted:
+        """Store again, with a dictionary trained on the archive as it now is, the captures stored
+        before it had a good one (none, gzip, or one trained on fewer than EARLY_SAMPLES pages):
+        what a run does at its end. Each capture's bytes are checked against its sha256 and the new
+        form is read back before it replaces the old, a few hundred per transaction (a run killed
+        midway leaves every capture readable); dictionaries no capture needs any more are dropped."""
+        early_ids = [capture_id for (capture_id,) in self.db.conn.execute(
+            "SELECT capture_id FROM captures WHERE dictionary_id IS NULL OR dictionary_id IN "
+            "(SELECT dictionary_id FROM capture_dictionaries WHERE samples < ?) ORDER BY capture_id LIMIT ?",
+            [capture_codec.EARLY_SAMPLES, limit])]
+        target = self._compaction_dictionary() if early_ids else None
+        if target is None:
+            return Compacted(0, 0, 0, None, 0)
+        dictionary = self._dictionary(target)
+        done = before = after = damaged = 0
+        for at in range(0, len(early_ids), batch):
+            chunk = early_ids[at:at + batch]
+            updates = []
+            for row in self.db.query(f"SELECT capture_id, compression, dictionary_id, body, sha256 FROM captures "
+                                     f"WHERE capture_id IN ({', '.join('?' * len(chunk))}) AND "
+                                     f"dictionary_id IS NOT ?", [*chunk, target]):
+                body = self.decompress_capture(row)
+                if row["sha256"] and hashlib.sha256(body).hexdigest() != row["sha256"]:
+                    damaged += 1  # never re-store what does not match its digest
+                    continue
+                stored = capture_codec.compress(body, dictionary)
+                if capture_codec.decompress_capture("zstd", stored, dictionary) != body:
+                    damaged += 1
+                    continue
+                updates.append((stored, target, row["capture_id"]))
+                before, after = before + len(row["body"]), after + len(stored)
+            with self.db.atomic():
+                self.db.conn.executemany("UPDATE captures SET compression = 'zstd', dictionary_id = ?, body = ? "
+                                         "WHERE capture_id = ?", [(d, b, i) for b, d, i in updates])
+            done += len(updates)
+        with self.db.atomic():
+            self.db.execute("DELETE FROM capture_dictionaries WHERE dictionary_id < ? AND NOT EXISTS "
+                            "(SELECT 1 FROM captures WHERE captures.dictionary_id = capture_dictionaries.dictionary_id)",
+                            [target])
+        self._writing = None  # the next capture asks again which dictionary is current
+        return Compacted(done, before, after, target, damaged)
+
+    def _compaction_dictionary(self) -> int | None:
+        """The dictionary early captures are stored again with: the newest when it was trained on
+        EARLY_SAMPLES pages or on every capture the archive holds, else a new one trained on the
+        newest captures (None while the archive holds fewer than TRAIN_FIRST)."""
+        newest = next(self.db.query("SELECT dictionary_id, captures, samples FROM capture_dictionaries "
+                                    "ORDER BY dictionary_id DESC LIMIT 1"), None)
+        count = next(self.db.query("SELECT count(*) AS n FROM captures"))["n"]
+        if newest and (newest["samples"] >= capture_codec.EARLY_SAMPLES or newest["captures"] >= count):
+            return newest["dictionary_id"]
+        if count < capture_codec.TRAIN_FIRST:
+            return None
+        samples = [self.decompress_capture(row) for row in self.db.query(
+            "SELECT compression, dictionary_id, body FROM captures ORDER BY capture_id DESC LIMIT ?",
+            [capture_codec.MAX_SAMPLES])]
+        content = capture_codec.train(samples)
+        with self.db.atomic():
+            table = self.db["capture_dictionaries"]
+            table.insert({"created_at": utcnow(), "captures": count, "samples": len(samples), "size": len(content),
+                          "content": content})
+        self._dictionaries[table.last_pk] = capture_codec.load(content)
+        return table.last_pk
 
     def decompress_capture(self, capture: dict) -> bytes:
         """A stored capture's body as fetched (every reader of captures goes through here)."""

@@ -220,6 +220,18 @@ class ArchivePipeline:
             message += f"; {failed} article(s) failed and are retried next run"
         return "finished", message
 
+    def _compact_captures(self) -> None:
+        """The archive's early captures stored again with a dictionary trained on it as it is now."""
+        compacted = self.archive.compact_captures()
+        if compacted.captures:
+            self.stats.inc_value("caravan/captures/compacted", compacted.captures)
+            logger.info("captures: %d early ones stored again with dictionary %d, %d bytes instead of %d",
+                        compacted.captures, compacted.dictionary_id, compacted.after, compacted.before)
+        if compacted.damaged:
+            self.stats.inc_value("caravan/captures/damaged", compacted.damaged)
+            logger.error("captures: %d do not match their sha256 and were left as stored; the archive is damaged",
+                         compacted.damaged)
+
     def spider_closed(self, spider, reason):
         if self.archive is None:
             return
@@ -254,6 +266,8 @@ class ArchivePipeline:
                                              settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
                 logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
                             learned.edition, learned.pages)
+            if reason != "shutdown":  # Ctrl-C or SIGTERM: stop now, the next run does it
+                self._compact_captures()
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
         self.archive.close()

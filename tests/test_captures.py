@@ -91,3 +91,85 @@ def test_gzip_captures_of_older_versions_still_read_and_reextract(tmp_path):
 def test_an_unknown_compression_is_named():
     with pytest.raises(captures.CaptureFormatError, match="compressed with 'lz4', which this version cannot read"):
         captures.decompress_capture("lz4", b"")
+
+
+def test_early_captures_are_stored_again_with_a_dictionary_of_the_whole_archive_and_read_back(tmp_path):
+    db = tmp_path / "caravan.db"
+    fetched = pages(70)
+    archive = Archive(db)
+    try:
+        for article_id, url, body in fetched:
+            archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None)
+        before = rows(db, "SELECT sum(length(body)) AS n FROM captures")[0]["n"]
+        compacted = archive.compact_captures()
+        # All 70 were early (no dictionary, or one of 8 or 64 pages): trained on all of them, dictionary 3.
+        assert (compacted.captures, compacted.dictionary_id, compacted.damaged) == (70, 3, 0)
+        assert compacted.before == before
+        stored = list(archive.iter_captures())
+        assert [archive.decompress_capture(c) for c in stored] == [body for _, _, body in fetched]
+        assert all(c["sha256"] == hashlib.sha256(body).hexdigest() for c, (_, _, body) in zip(stored, fetched))
+        # Nothing early is left: a second call stores nothing again and trains nothing.
+        assert archive.compact_captures() == (0, 0, 0, 3, 0)
+        # The next capture is stored with the new dictionary.
+        article_id, url, body = pages(71)[-1]
+        archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None)
+    finally:
+        archive.close()
+    assert rows(db, "SELECT dictionary_id, captures, samples FROM capture_dictionaries") == [
+        {"dictionary_id": 3, "captures": 70, "samples": 70}]  # 1 and 2 held nothing any more: dropped
+    assert rows(db, "SELECT dictionary_id, count(*) AS n FROM captures GROUP BY 1") == [{"dictionary_id": 3, "n": 71}]
+    after = rows(db, "SELECT sum(size) AS raw, sum(length(body)) AS stored FROM captures WHERE capture_id <= 70")[0]
+    assert after["stored"] == compacted.after < before
+    assert after["stored"] / after["raw"] < 0.10
+
+
+def test_gzip_captures_are_stored_again_as_zstd_and_a_damaged_one_is_left_alone(tmp_path):
+    db = tmp_path / "caravan.db"
+    fetched = pages(12)
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    for n, (article_id, url, body) in enumerate(fetched):
+        digest = hashlib.sha256(b"not this body" if n == 5 else body).hexdigest()
+        conn.execute("INSERT INTO captures (article_id, url, status, content_type, fetched_at, sha256, size, "
+                     "compression, body) VALUES (?, ?, 200, 'text/html; charset=UTF-8', '2026-01-21T07:00:00+00:00', "
+                     "?, ?, 'gzip', ?)", [article_id, url, digest, len(body), gzip.compress(body)])
+    conn.commit()
+    conn.close()
+    archive = Archive(db)
+    try:
+        compacted = archive.compact_captures()
+        assert (compacted.captures, compacted.dictionary_id, compacted.damaged) == (11, 1, 1)
+        assert [archive.decompress_capture(c) for c in archive.iter_captures()] == [body for _, _, body in fetched]
+    finally:
+        archive.close()
+    assert rows(db, "SELECT capture_id, compression, dictionary_id FROM captures WHERE compression = 'gzip'") == [
+        {"capture_id": 6, "compression": "gzip", "dictionary_id": None}]
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE compression = 'zstd' AND dictionary_id = 1") == [{"n": 11}]
+
+
+def test_only_the_stored_form_of_a_capture_may_change(tmp_path):
+    db = tmp_path / "caravan.db"
+    archive = Archive(db)
+    for article_id, url, body in pages(10):
+        archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None)
+    archive.close()
+    conn = sqlite3.connect(db)
+    try:
+        for sql in ("UPDATE captures SET sha256 = 'x' WHERE capture_id = 9",
+                    "UPDATE captures SET size = 1, body = x'00' WHERE capture_id = 9",
+                    "UPDATE captures SET compression = 'gzip', dictionary_id = NULL WHERE capture_id = 9",
+                    "UPDATE captures SET dictionary_id = NULL WHERE capture_id = 9"):
+            with pytest.raises(sqlite3.IntegrityError, match="^captures are never altered$"):
+                conn.execute(sql)
+        conn.execute("UPDATE captures SET dictionary_id = 1 WHERE capture_id = 9")  # the stored form
+    finally:
+        conn.close()
+
+
+def test_a_crawl_ends_with_its_early_captures_stored_again(crawled):
+    db = crawled["db"]
+    [dictionary] = rows(db, "SELECT dictionary_id, samples FROM capture_dictionaries")
+    assert dictionary["samples"] == rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
+    assert rows(db, "SELECT DISTINCT dictionary_id FROM captures") == [{"dictionary_id": dictionary["dictionary_id"]}]
+    sizes = rows(db, "SELECT sum(size) AS raw, sum(length(body)) AS stored FROM captures")[0]
+    assert sizes["stored"] / sizes["raw"] < 0.10
