@@ -29,6 +29,7 @@ MIN_SHARE = 0.3  # a line on more than this share of an edition's pages is furni
 WINDOW_DAYS = 7.0  # ...of the pages fetched in this many days before the newest capture
 MIN_PAGES = 5  # ...and on at least this many pages (fewer pages teach nothing)
 CHUNK = 64  # captures a worker counts per task
+POOL_FROM = 500  # pages in the window from which learning starts worker processes (~0.5 s) of its own
 
 
 @dataclass
@@ -45,10 +46,11 @@ def edition_of(url: str) -> str:
 
 
 def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
-          min_pages: int = MIN_PAGES, executor: Executor | None = None) -> list[Learned]:
+          min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0) -> list[Learned]:
     """Count element texts across the window's captures per edition; store the frequent ones.
-    With an executor (a worker pool, see workers.py) the pages are read and counted in chunks
-    by the workers, and only the counts come back."""
+    With an executor (a worker pool, see workers.py), or `jobs` workers when the window holds
+    enough pages to pay for starting them, the pages are read and counted in chunks by the
+    workers, and only the counts come back."""
     newest = archive.last_fetch()
     if newest is None:
         return []
@@ -56,6 +58,16 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
     ids = archive.capture_ids_fetched_between(start, newest)
     chunks = [ids[at:at + CHUNK] for at in range(0, len(ids), CHUNK)]
+    if executor is None and jobs > 0 and len(ids) >= POOL_FROM:
+        from .workers import pool
+
+        with pool(jobs) as executor:
+            return _learn(archive, chunks, executor, start, newest, min_share, min_pages)
+    return _learn(archive, chunks, executor, start, newest, min_share, min_pages)
+
+
+def _learn(archive: Archive, chunks: list[list[int]], executor: Executor | None, start: str, newest: str,
+           min_share: float, min_pages: int) -> list[Learned]:
     if executor is None:
         counted = (count_lines(archive, chunk) for chunk in chunks)
     else:

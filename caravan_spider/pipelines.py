@@ -21,6 +21,7 @@ from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
 from .items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
+from .workers import jobs_from
 from .schedule import parse_schedule
 
 logger = logging.getLogger(__name__)
@@ -261,9 +262,12 @@ class ArchivePipeline:
         try:
             self.archive.finish_run(self.run_id, status, figures)
             settings = self.crawler.settings
+            # Learning re-reads every page of the window (a fifth of a fresh crawl's CPU): on every
+            # core, like parsing, unless CARAVAN_PARSE_WORKERS=0.
             for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
                                              settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
-                                             settings.getint("CARAVAN_FURNITURE_MIN_PAGES")):
+                                             settings.getint("CARAVAN_FURNITURE_MIN_PAGES"),
+                                             jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS"))):
                 logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
                             learned.edition, learned.pages)
             if reason != "shutdown":  # Ctrl-C or SIGTERM: stop now, the next run does it

@@ -26,6 +26,11 @@ def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def jobs_from(setting) -> int:
+    """Worker processes a CARAVAN_PARSE_WORKERS value asks for: auto (or empty) is one per core, 0 none."""
+    return cores() if str(setting).lower() in ("", "auto", "none") else int(setting)
+
+
 def pool(jobs: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)

@@ -157,6 +157,23 @@ def test_furniture_is_learned_per_edition_from_the_captures(archive_copy):
     assert furniture["ru"].rule.startswith("learned furniture (ru: on >30% of 51 pages fetched ")
 
 
+def test_workers_learn_the_furniture_one_process_learns(archive_copy):
+    from caravan_spider import boilerplate, workers
+    from caravan_spider.archive import Archive
+
+    def learned(executor) -> list[dict]:
+        archive = Archive(archive_copy, create=False)
+        try:
+            boilerplate.learn(archive, executor=executor)
+            return [{k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()]
+        finally:
+            archive.close()
+
+    alone = learned(None)
+    with workers.pool(2) as executor:
+        assert learned(executor) == alone and len(alone) > 20
+
+
 def test_learning_needs_enough_pages(archive_copy):
     from caravan_spider import boilerplate
     from caravan_spider.archive import Archive

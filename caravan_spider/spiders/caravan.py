@@ -43,7 +43,7 @@ from ..middlewares import AlreadyFetched
 from ..parsing.dates import as_datetime
 from ..schedule import is_due
 from ..urls import ArticleRef, Origin, article_ref, base_urls
-from ..workers import cores, parse_page
+from ..workers import jobs_from, parse_page
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
 
@@ -170,7 +170,7 @@ class CaravanSpider(scrapy.Spider):
         # Pages are parsed in worker processes while the reactor keeps downloading and the
         # pipeline keeps storing; CARAVAN_PARSE_WORKERS=0 parses in this thread instead.
         parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
-        jobs = cores() if str(parse_workers).lower() in ("", "auto", "none") else int(parse_workers)
+        jobs = jobs_from(parse_workers)
         spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
         crawler.signals.connect(spider._run_refused, signal=run_refused)
         return spider
