@@ -15,6 +15,7 @@ migration here that adds its column to both tables (tests/test_record.py fails u
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
@@ -634,17 +635,23 @@ class Archive:
             self._writing = (current and current["dictionary_id"], current and current["captures"], count)
         dictionary_id, trained_at, count = self._writing
         if capture_codec.due(count + 1, trained_at):
-            samples = [self.decompress_capture(row) for row in self.db.query(
-                "SELECT compression, dictionary_id, body FROM captures ORDER BY capture_id DESC LIMIT ?",
-                [capture_codec.MAX_SAMPLES - 1])]
-            content = capture_codec.train([body, *samples])
+            samples = capture_codec.samples(itertools.chain([body], self._newest_bodies()))
+            content = capture_codec.train(samples)
             table = self.db["capture_dictionaries"]
-            table.insert({"created_at": utcnow(), "captures": count + 1, "samples": len(samples) + 1,
+            table.insert({"created_at": utcnow(), "captures": count + 1, "samples": len(samples),
                           "size": len(content), "content": content})
             dictionary_id = table.last_pk
             self._dictionaries[dictionary_id] = capture_codec.load(content)
             self._writing = (dictionary_id, count + 1, count)
         return dictionary_id
+
+    def _newest_bodies(self) -> Iterator[bytes]:
+        """Capture bodies as fetched, newest first, read one at a time (what dictionaries learn from)."""
+        ids = [capture_id for (capture_id,) in self.db.conn.execute(
+            "SELECT capture_id FROM captures ORDER BY capture_id DESC LIMIT ?", [capture_codec.MAX_SAMPLES])]
+        for capture_id in ids:
+            yield self.decompress_capture(next(self.db.query(
+                "SELECT compression, dictionary_id, body FROM captures WHERE capture_id = ?", [capture_id])))
 
     def _dictionary(self, dictionary_id: int | None):
         if dictionary_id is None:
@@ -711,9 +718,7 @@ class Archive:
             return newest["dictionary_id"]
         if count < capture_codec.TRAIN_FIRST:
             return None
-        samples = [self.decompress_capture(row) for row in self.db.query(
-            "SELECT compression, dictionary_id, body FROM captures ORDER BY capture_id DESC LIMIT ?",
-            [capture_codec.MAX_SAMPLES])]
+        samples = capture_codec.samples(self._newest_bodies())
         content = capture_codec.train(samples)
         with self.db.atomic():
             table = self.db["capture_dictionaries"]
