@@ -623,8 +623,7 @@ class Archive:
     def _insert_capture(self, capture: Capture) -> int:
         body = capture.body
         dictionary_id = self._dictionary_for_next(body)
-        table = self.db["captures"]
-        table.insert({
+        cursor = self.db.conn.execute(*_insert_sql("captures", {
             "edition": capture.edition,
             "article_id": capture.article_id, "url": capture.url, "status": capture.status,
             "content_type": capture.content_type, "etag": capture.etag,
@@ -633,9 +632,9 @@ class Archive:
             "compression": "zstd", "dictionary_id": dictionary_id,
             "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
             "run_id": capture.run_id,
-        })
+        }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
-        return table.last_pk
+        return cursor.lastrowid
 
     def _dictionary_for_next(self, body: bytes) -> int | None:
         """The dictionary the next capture is stored with; trains a new one when due (inside
@@ -753,7 +752,8 @@ class Archive:
         return row
 
     def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
-        self.db["revisions"].insert(self._revision(row, fetched_at, digest, capture_id, parser_version))
+        self.db.conn.execute(*_insert_sql("revisions", self._revision(row, fetched_at, digest, capture_id,
+                                                                      parser_version)))
 
     @staticmethod
     def _revision(row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str) -> dict:
@@ -790,8 +790,9 @@ class Archive:
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
                        "next_check_at": self._next_check(fetched_at, record.get("published_at") or first_seen)}
         if record.get("views") is not None:
-            self.db["views"].insert({"edition": key[0], "article_id": key[1], "checked_at": fetched_at,
-                                     "views": record["views"], "run_id": capture.run_id})
+            self.db.conn.execute(*_insert_sql("views", {"edition": key[0], "article_id": key[1],
+                                                        "checked_at": fetched_at, "views": record["views"],
+                                                        "run_id": capture.run_id}))
         self._listing_state(*key, "archived", None, fetched_at)
         if existing and existing["status"] == "unpublished":
             self._restore(key, existing, fetched_at, capture.run_id, capture_id)
@@ -799,19 +800,26 @@ class Archive:
             changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
-            self.db["articles"].update(key, changes)
+            self._update_article(key, changes)
             return change.outcome
         doc_id = existing["doc_id"] if existing else self._new_doc_id()
         if lemmas is None:  # the index entry to replace is read before the row changes
             lemmas = self._index_entries(record)
-        self.db["articles"].upsert(
-            {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
-             "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"},
-            pk=("edition", "article_id"),
-        )
+        article = {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
+                   "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"}
+        if existing:
+            self._update_article(key, article)
+        else:
+            self.db.conn.execute(*_insert_sql("articles", article))
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
         self._index(doc_id, lemmas)
         return change.outcome
+
+    def _update_article(self, key: Key, changes: dict) -> None:
+        """Set columns of an article row: sqlite-utils' update without reading the table's schema
+        every time (the crawl's store path runs in Scrapy's thread, the one serial part)."""
+        self.db.conn.execute(f"UPDATE articles SET {', '.join(f'[{c}] = ?' for c in changes)} "
+                             "WHERE edition = ? AND article_id = ?", [*changes.values(), *key])
 
     def _restore(self, key: Key, existing: dict, at: str, run_id: int | None, capture_id: int | None) -> None:
         """The site shows an unpublished article again: live, and the gap kept as an event."""
@@ -895,9 +903,7 @@ class Archive:
                     row.update(doc_id=rebuilt.doc_id, status=rebuilt.status)
                     if rebuilt.row_changed:
                         row["updated_at"] = utcnow()
-                    columns = list(row)
-                    execute(f"UPDATE articles SET {', '.join(f'[{c}] = ?' for c in columns)} "
-                            "WHERE edition = ? AND article_id = ?", [*row.values(), *key])
+                    self._update_article(rebuilt.key, row)
                 if rebuilt.index is not None:
                     execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
                             [row["doc_id"], *rebuilt.index])

@@ -18,7 +18,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
-PRELOAD = ["caravan_spider.parsing", "caravan_spider.search"]
+# What the workers run: imported once by the fork server, not by every worker.
+PRELOAD = ["caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract"]
 
 
 def cores() -> int:
