@@ -27,6 +27,25 @@ from caravan_spider.search import lemma, lemmas_of
 from launcher import child, run
 
 
+def machine() -> str:
+    """How much of the machine this run gets: the load average, and how two CPU-bound processes
+    fare against one right now (2.0: both cores free; 1.0: one core's worth, so no parallel
+    speed-up can show, whatever the code does)."""
+    import os
+    import subprocess
+
+    loop = [sys.executable, "-c", "sum(range(4 * 10 ** 7))"]
+    started = time.perf_counter()
+    subprocess.run(loop, check=True)
+    one = time.perf_counter() - started
+    started = time.perf_counter()
+    both = [subprocess.Popen(loop) for _ in range(2)]
+    for process in both:
+        process.wait()
+    two = time.perf_counter() - started
+    return f"load average {os.getloadavg()[0]:.2f}; two CPU-bound processes ran at {2 * one / two:.2f}× the rate of one"
+
+
 def bench_parse(site: SampleSite) -> None:
     pages = [(render.article_today(a, site.anchor) if a.layout == "today" else render.article_legacy(a), a.url)
              for a in site.articles.values()]
@@ -90,6 +109,7 @@ def bench_crawl(articles: int, workdir: Path) -> None:
               f"per page")
         print(f"trafilatura:  CLI -i urls --parallel 2 (no sleep): {t_seconds:5.1f} s = {t_rate:4.0f} pages/s, "
               f"{t_cpu / len(pages) * 1000:.1f} ms CPU per page")
+        print(f"machine:      {machine()}")
         for label, workers in (("pool on ", "auto"), ("pool off", "0")):
             db = workdir / f"crawl-{workers}.db"
             seconds, rss, cpu, _ = run([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
@@ -152,6 +172,7 @@ def bench_reextract(workdir: Path, articles: int = 3000) -> None:
     db = workdir / "reextract.db"
     build_archive(db, articles)
     rates = {}
+    print(f"machine:      {machine()}")
     for jobs in sorted({1, cores()}):
         copy = workdir / f"reextract-{jobs}.db"
         shutil.copy(db, copy)
