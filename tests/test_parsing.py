@@ -364,3 +364,14 @@ def test_an_interview_keeps_its_repeated_short_answers():
     html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + "".join(f"<p>{x}</p>" for x in lines)
                  + "</article>")
     assert parse(html, URL).body.split("\n\n") == lines
+
+
+def test_the_guard_extracts_the_untouched_page_only_when_it_could_change_the_text():
+    from caravan_spider.parsing.body import GUARD_FLOOR, _suspicious
+
+    # removed running text that could bring the untouched page above ours / GUARD_SHARE (0.6)
+    assert _suspicious(300, 201) and not _suspicious(300, 200)
+    # link lists, menus and scripts are not running text: a page that lost only those is not re-checked
+    assert not _suspicious(300, 0)
+    # a short text is always checked: a miss would reject the article
+    assert _suspicious(GUARD_FLOOR - 1, 0) and not _suspicious(GUARD_FLOOR, 0)

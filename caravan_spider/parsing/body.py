@@ -26,6 +26,8 @@ BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
 # The pruned text is "much shorter" than trafilatura's extraction of the untouched page below this share.
 GUARD_SHARE = 0.6
+# Texts shorter than this are always checked against the untouched page (see _suspicious).
+GUARD_FLOOR = 50
 # A list is a list of teaser links when at least this share of its words are link text.
 LINKED_SHARE = 0.9
 # An element holding more than this share of the page's text is never pruned.
@@ -39,6 +41,7 @@ class Body:
     credits: list[str] = field(default_factory=list)  # «Фото: …» lines found in the text
     container: str | None = None  # the XPath whose element held the text, if any
     source: str = ""  # how the text was made, for --explain
+    removed_words: int = 0  # running text (words outside links) in the elements pruning removed
 
 
 def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None,
@@ -49,7 +52,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     protected = _protected(doc, title)
     kept = 0
     if furniture:  # what the site repeats goes first: it needs no class name to be known
-        removed = _prune_furniture(doc, furniture, protected)
+        removed = _prune_furniture(doc, furniture, protected, result)
         if removed:
             result.pruned.append((f"{furniture.rule} (elements)", removed))
     for rule in layout.PRUNE:
@@ -58,12 +61,13 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             if _holds_content(node, protected):
                 kept += 1
                 continue
+            result.removed_words += _running_words(node)
             _drop(node)
             removed += 1
         if removed:
             result.pruned.append((rule, removed))
     if not layout.BODY:
-        removed = _prune_link_lists(doc, protected)
+        removed = _prune_link_lists(doc, protected, result)
         if removed:
             result.pruned.append(("list items that are only a link (teasers)", removed))
     if kept:
@@ -87,11 +91,12 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
     lines = _clean_lines(text, lead, title, furniture, result)
-    if root is None:
+    # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
+    ours = sum(word_count(line) for line in lines) + word_count(lead)
+    if root is None and _suspicious(ours, result.removed_words):
         # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
         reference = _trafilatura(page.html, page.url, recall=False)
-        # (the lead counts: it is text the reference holds too, taken out of our body on purpose)
-        ours, theirs = sum(word_count(line) for line in lines) + word_count(lead), word_count(reference)
+        theirs = word_count(reference)
         if theirs and ours < GUARD_SHARE * theirs:
             result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
             result.credits.clear()
@@ -101,6 +106,16 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
                              f"the untouched page {theirs})")
     result.text = "\n\n".join(lines)
     return result
+
+
+def _suspicious(ours: int, removed: int) -> bool:
+    """Whether the guard's second extraction (of the untouched page) could change anything, so
+    that only such pages pay for it. The untouched page holds at most our text plus the running
+    text pruning removed (link lists, menus and scripts are not running text), so the guard can
+    fire only when that removed text is a large enough share of ours; below GUARD_FLOOR words
+    trafilatura's own choice of container on a changed tree is least stable and a miss would
+    reject the article, so short texts are always checked."""
+    return ours < GUARD_FLOOR or removed > (1 / GUARD_SHARE - 1) * ours
 
 
 def _trafilatura(html: str, url: str, recall: bool) -> str:
@@ -164,19 +179,20 @@ def _holds_content(node, protected) -> bool:
     return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
 
 
-def _prune_link_lists(doc, protected) -> int:
+def _prune_link_lists(doc, protected, result: Body) -> int:
     """Lists whose whole text is links: teaser and «more on this» lists, not article text."""
     removed = 0
     for item in doc.xpath("//ul[.//a] | //ol[.//a]"):
         words = len(" ".join(item.itertext()).split())
         linked = sum(len(" ".join(a.itertext()).split()) for a in item.xpath(".//a"))
         if words and linked >= LINKED_SHARE * words and not _holds_content(item, protected):
+            result.removed_words += _running_words(item)
             _drop(item)
             removed += 1
     return removed
 
 
-def _prune_furniture(doc, furniture: Furniture, protected) -> int:
+def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
     removed = 0
     body = doc.find("body")
     stack = list(body if body is not None else doc)
@@ -185,11 +201,23 @@ def _prune_furniture(doc, furniture: Furniture, protected) -> int:
         if not isinstance(node.tag, str):
             continue
         if element_text(node) in furniture and not _holds_content(node, protected):
+            result.removed_words += _running_words(node)
             _drop(node)
             removed += 1
         else:
             stack.extend(node)
     return removed
+
+
+_NOT_TEXT = {"script", "style", "noscript", "template", "a", "button", "select", "option", "svg"}
+
+
+def _running_words(node) -> int:
+    """Words a reader reads as text in an element: not in links, buttons or scripts."""
+    if not isinstance(node.tag, str) or node.tag in _NOT_TEXT:
+        return 0
+    return len((node.text or "").split()) + sum(
+        _running_words(child) + len((child.tail or "").split()) for child in node)
 
 
 def _drop(node) -> None:
