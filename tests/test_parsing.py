@@ -375,3 +375,27 @@ def test_the_guard_extracts_the_untouched_page_only_when_it_could_change_the_tex
     assert not _suspicious(300, 0)
     # a short text is always checked: a miss would reject the article
     assert _suspicious(GUARD_FLOOR - 1, 0) and not _suspicious(GUARD_FLOOR, 0)
+
+
+def test_an_h1_that_joins_kicker_and_headline_takes_the_named_titles_separator():
+    def page(h1: str, og: str) -> bytes:
+        return (f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><meta property='og:title' content='{og}'>"
+                f"</head><body><article><h1>{h1}</h1>{_text()}</article></body></html>").encode()
+
+    # <h1><span>kicker</span><span>headline</span></h1>: layout shows two lines, the text joins them
+    joined = page("<span>Парковка в Алматы</span><span>новые правила с марта</span>",
+                  "Парковка в Алматы: новые правила с марта")
+    assert explain(joined, URL).article.title == "Парковка в Алматы: новые правила с марта"
+    # the same words and separators: the <h1>'s own typography stays («…» where og:title has "…")
+    quoted = page("«Парковка в Алматы»: новые правила с марта", '"Парковка в Алматы": новые правила с марта')
+    assert explain(quoted, URL).article.title == "«Парковка в Алматы»: новые правила с марта"
+
+
+def test_a_named_title_with_a_tail_we_cannot_strip_gives_way_to_the_one_it_begins_with():
+    headline = "Новые правила парковки в Алматы"
+    html = _page(f"<article><h2>{headline}</h2>{_text()}</article>",
+                 head="<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"" + headline
+                      + "\"}</script>").replace(
+        "<meta property='og:title' content='Новые правила парковки в Алматы'>".encode(),
+        "<meta property='og:title' content='Новые правила парковки в Алматы-Обществоㅣ Вестник'>".encode())
+    assert explain(html, URL).article.title == headline
