@@ -399,3 +399,26 @@ def test_a_named_title_with_a_tail_we_cannot_strip_gives_way_to_the_one_it_begin
         "<meta property='og:title' content='Новые правила парковки в Алматы'>".encode(),
         "<meta property='og:title' content='Новые правила парковки в Алматы-Обществоㅣ Вестник'>".encode())
     assert explain(html, URL).article.title == headline
+
+
+def test_a_teaser_gives_way_to_the_article_body_the_page_states():
+    # a paywall page shows two paragraphs; JSON-LD articleBody holds the whole text
+    whole = [PARAGRAPHS[0], "Акимат объяснил, что сборы пойдут на ремонт дорог и новые остановки.",
+             "Водители недовольны: по их словам, мест для стоянки в центре и так почти нет.",
+             "Эксперты советуют чаще пользоваться метро, велосипедами и самокатами.",
+             "Первые штрафы начнут выписывать в апреле, после месяца предупреждений.",
+             "Жителям окрестных домов обещают бесплатные абонементы на год вперёд."]
+    stated = "".join(f"<p>{p}</p>" for p in whole)
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Новые правила парковки в Алматы", "articleBody": stated},
+                    ensure_ascii=False)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{whole[0]}</p><p>{whole[1]}</p>"
+                 "<div class='paywall'>Оформите подписку, чтобы читать дальше</div></article>",
+                 head=f"<script type='application/ld+json'>{ld}</script>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == whole
+    assert result.sources["body"] == "json-ld articleBody (the page's text gave 31 words, articleBody 66)"
+    # an articleBody that only prints the shown text twice is not a longer text
+    twice = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(PARAGRAPHS[:1] * 8)}, ensure_ascii=False)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{PARAGRAPHS[0]}</p></article>",
+                 head=f"<script type='application/ld+json'>{twice}</script>")
+    assert explain(html, URL).article.body == PARAGRAPHS[0]

@@ -8,12 +8,13 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field
 
 import lxml.html
 import trafilatura
 
-from ..text import clean_line, word_count
+from ..text import clean_line, word_count, words
 from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
@@ -28,6 +29,8 @@ MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an e
 GUARD_SHARE = 0.6
 # Texts shorter than this are always checked against the untouched page (see _suspicious).
 GUARD_FLOOR = 50
+# JSON-LD articleBody replaces a teaser only when it holds at least this share of the teaser's words.
+STATED_AGREES = 0.8
 # A list is a list of teaser links when at least this share of its words are link text.
 LINKED_SHARE = 0.9
 # An element holding more than this share of the page's text is never pruned.
@@ -104,8 +107,49 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             result.container = None
             result.source = (f"trafilatura on the untouched page (the pruned page gave {ours} words, "
                              f"the untouched page {theirs})")
+    if root is None:
+        lines = _stated_body(page, lines, lead, title, furniture, result)
     result.text = "\n\n".join(lines)
     return result
+
+
+def _stated_body(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+                 result: Body) -> list[str]:
+    """The text the publisher states in JSON-LD `articleBody` when what the page shows is only its
+    beginning (a paywall teaser, a «read more» page): much longer than ours in words and in distinct
+    words (GUARD_SHARE, as for the guard) and holding what we found (STATED_AGREES of our words),
+    so it is the same article."""
+    stated = _article_body(page)
+    if not stated:
+        return lines
+    ours = Counter(w.lower() for line in lines for w in words(line))
+    theirs = Counter(w.lower() for w in words(stated))
+    found = sum(ours.values()) + word_count(lead)
+    # Much longer in words and in vocabulary: an articleBody that prints the text twice is not longer.
+    if not ours or found >= GUARD_SHARE * sum(theirs.values()) or len(ours) >= GUARD_SHARE * len(theirs) or \
+            sum((ours & theirs).values()) < STATED_AGREES * sum(ours.values()):
+        return lines
+    result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
+    result.credits.clear()
+    result.container = None
+    result.source = (f"json-ld articleBody (the page's text gave {found} words, articleBody "
+                     f"{sum(theirs.values())})")
+    return _clean_lines(stated, lead, title, furniture, result)
+
+
+def _article_body(page: Page) -> str | None:
+    """JSON-LD articleBody as lines of text (it may be plain text or HTML)."""
+    value = page.jsonld_article.get("articleBody") or next(
+        (o["articleBody"] for o in page.jsonld if isinstance(o.get("articleBody"), str)), None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "<" not in value:
+        return value
+    fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+    blocks = fragment.xpath(".//p | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//li")
+    if not blocks:
+        return fragment.text_content()
+    return "\n".join(" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p | .//li"))
 
 
 def _suspicious(ours: int, removed: int) -> bool:
