@@ -422,3 +422,13 @@ def test_a_teaser_gives_way_to_the_article_body_the_page_states():
     html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{PARAGRAPHS[0]}</p></article>",
                  head=f"<script type='application/ld+json'>{twice}</script>")
     assert explain(html, URL).article.body == PARAGRAPHS[0]
+
+
+def test_credit_and_copyright_lines_of_other_languages_are_not_text():
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "<p>Photo: AFP</p><p>Copyright: Project Syndicate, 2025</p>"
+                   "<p>&lt;Copyright ⓒ Вестник. All rights reserved.&gt;</p></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.article.image_credit == "AFP"
+    assert ("text line: copyright", 2) in result.pruned
