@@ -432,3 +432,17 @@ def test_credit_and_copyright_lines_of_other_languages_are_not_text():
     assert result.article.body.split("\n\n") == PARAGRAPHS
     assert result.article.image_credit == "AFP"
     assert ("text line: copyright", 2) in result.pruned
+
+
+def test_a_list_of_labelled_links_and_its_label_are_teasers():
+    teasers = ("<h3>Ещё по теме</h3><ul>"
+               "<li><strong>Транспорт:</strong> <a href='/news/a-1/'>Новые автобусы выходят на линии</a></li>"
+               "<li><strong>Погода:</strong> <a href='/news/a-2/'>В Алматы ожидается снег и гололёд</a></li></ul>")
+    facts = ("<ul><li>Тариф: 150 тенге в час в центре города, с девяти утра до семи вечера</li>"
+             "<li>Абонемент: 5000 тенге в месяц, <a href='/news/a-3/'>подробнее</a> на сайте акимата</li></ul>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + teasers + facts + "</article>")
+    result = explain(html, URL)
+    body = result.article.body
+    assert "Новые автобусы" not in body and "Ещё по теме" not in body and "Транспорт" not in body
+    assert "Тариф: 150 тенге" in body and "Абонемент: 5000 тенге" in body  # a list of facts with a link stays
+    assert ("list items that are only a link (teasers)", 1) in result.pruned

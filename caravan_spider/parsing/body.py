@@ -33,6 +33,10 @@ GUARD_FLOOR = 50
 STATED_AGREES = 0.8
 # A list is a list of teaser links when at least this share of its words are link text.
 LINKED_SHARE = 0.9
+# ... or when every item is a link with at most this many words of label («Kicker:» <a>headline</a>).
+LINK_LABEL_WORDS = 4
+# A short element of these right before a teaser list is its label and goes with it.
+LIST_HEADINGS = {"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div"}
 # An element holding more than this share of the page's text is never pruned.
 MOST_OF_THE_TEXT = 0.5
 
@@ -224,16 +228,35 @@ def _holds_content(node, protected) -> bool:
 
 
 def _prune_link_lists(doc, protected, result: Body) -> int:
-    """Lists whose whole text is links: teaser and «more on this» lists, not article text."""
+    """Lists whose whole text is links, or whose every item is a link with a short label
+    («Kinderschutz als Vorwand? <a>…</a>»): teaser and «more on this» lists, not article text."""
     removed = 0
     for item in doc.xpath("//ul[.//a] | //ol[.//a]"):
         words = len(" ".join(item.itertext()).split())
         linked = sum(len(" ".join(a.itertext()).split()) for a in item.xpath(".//a"))
-        if words and linked >= LINKED_SHARE * words and not _holds_content(item, protected):
+        if words and (linked >= LINKED_SHARE * words or _labelled_links(item)) \
+                and not _holds_content(item, protected):
+            heading = item.getprevious()
+            if heading is not None and heading.tag in LIST_HEADINGS and not (item.getparent().text or "").strip() \
+                    and 0 < len(" ".join(heading.itertext()).split()) <= LINK_LABEL_WORDS:
+                _drop(heading)  # the list's own label: «Related:», «Mehr zum Thema», «【関連記事】»
             result.removed_words += _running_words(item)
             _drop(item)
             removed += 1
     return removed
+
+
+def _labelled_links(list_element) -> bool:
+    """Every item (two or more) is a link, with at most LINK_LABEL_WORDS words of label beside it."""
+    items = list_element.xpath("./li")
+    if len(items) < 2:
+        return False
+    for li in items:
+        links = li.xpath(".//a[@href]")
+        linked = sum(len(" ".join(a.itertext()).split()) for a in links)
+        if not links or not linked or len(" ".join(li.itertext()).split()) - linked > LINK_LABEL_WORDS:
+            return False
+    return True
 
 
 def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
