@@ -253,10 +253,15 @@ def _labelled_links(list_element) -> bool:
         return False
     for li in items:
         links = li.xpath(".//a[@href]")
-        linked = sum(len(" ".join(a.itertext()).split()) for a in links)
-        if not links or not linked or len(" ".join(li.itertext()).split()) - linked > LINK_LABEL_WORDS:
+        linked = sum(_tokens(a) for a in links)
+        if not links or not linked or _tokens(li) - linked > LINK_LABEL_WORDS:
             return False
     return True
+
+
+def _tokens(node) -> int:
+    """Space-separated tokens with a letter or digit: the «|» between two links is not a word."""
+    return sum(1 for t in " ".join(node.itertext()).split() if any(ch.isalnum() for ch in t))
 
 
 def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
