@@ -41,7 +41,7 @@ from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched
 from ..parsing.dates import as_datetime
-from ..schedule import is_due
+from ..schedule import is_due, parse_clock
 from ..urls import ArticleRef, Origin, article_ref, base_urls
 from ..workers import cores, parse_page
 from ..workers import pool as worker_pool
@@ -156,8 +156,7 @@ class CaravanSpider(scrapy.Spider):
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
         spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
         spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
-        clock = settings.get("CARAVAN_CLOCK")
-        spider.clock = datetime.fromisoformat(clock) if clock else None
+        spider.clock = parse_clock(settings.get("CARAVAN_CLOCK"))
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))

@@ -1,0 +1,73 @@
+"""A reviewer's cases for the life of articles (issue 11): bad settings, a Kazakh page cut short,
+an article the site lists again after it was unpublished, coverage after re-extraction. Real
+crawls of the sample site on loopback, real SQLite."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from caravan_spider.archive import Archive, Capture
+from caravan_spider.reextract import reextract
+from caravan_spider.sample_site.model import KAZAKH_COLLIDING_ID, SampleSite
+from caravan_spider.sample_site.server import serving
+from caravan_spider.schedule import parse_clock, parse_schedule
+
+from conftest import PAGES, article_fetches, cli, crawl, rows
+from faultserver import serving_faults, transform
+
+
+def later(**delta) -> tuple[str, str]:
+    clock = datetime.now(timezone.utc) + timedelta(**delta)
+    return "--set", f"CARAVAN_CLOCK={clock.isoformat(timespec='seconds')}"
+
+
+# --- bad settings: one line, exit 64, nothing created ---------------------------------------------
+def test_a_recheck_step_too_long_for_a_date_is_refused():
+    for bad in ("99999999999d", "1h,36501d", "9999999w"):
+        with pytest.raises(ValueError, match="longer than 36500d"):
+            parse_schedule(bad)
+    assert parse_schedule("1h,36500d")[-1] == timedelta(days=36500)
+    assert parse_clock("2026-01-20T13:00:00") == datetime(2026, 1, 20, 13, tzinfo=timezone.utc)
+    assert parse_clock(None) is None
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("setting,message", [
+    ("CARAVAN_RECHECK_SCHEDULE=99999999999d", "Error: CARAVAN_RECHECK_SCHEDULE: recheck schedule step "
+                                              "'99999999999d' is longer than 36500d (a century)"),
+    ("CARAVAN_RECHECK_SCHEDULE=9999999d", "Error: CARAVAN_RECHECK_SCHEDULE: recheck schedule step "
+                                          "'9999999d' is longer than 36500d (a century)"),
+    ("CARAVAN_CLOCK=yesterday", "Error: CARAVAN_CLOCK: 'yesterday' is not a date-time such as "
+                                "2026-01-20T13:00:00+00:00"),
+])
+def test_a_bad_schedule_setting_is_one_line_and_exit_64(tmp_path, setting, message):
+    db = tmp_path / "caravan.db"
+    result = cli("crawl", "--db", str(db), "--edition", "kk", "--base-url", "http://127.0.0.1:9", "--set", setting)
+    assert (result.returncode, result.stderr, result.stdout) == (64, message + "\n", "")
+    assert not db.exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("args", [("--base-url", "kk="), ("--edition", "kk", "--base-url", "")])
+def test_a_base_url_without_a_url_is_refused_not_the_live_site(tmp_path, args):
+    db = tmp_path / "caravan.db"
+    result = cli("crawl", "--db", str(db), *args)
+    assert result.returncode == 64
+    assert result.stderr == f"Error: --base-url: {args[-1]!r} names no URL\n"
+    assert not db.exists()
+
+
+@pytest.mark.e2e
+def test_a_clock_without_an_offset_is_utc(fresh_site, tmp_path):
+    site, base_url = fresh_site
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    clock = (datetime.now(timezone.utc) + timedelta(days=400)).replace(tzinfo=None).isoformat(timespec="seconds")
+    mark = len(site.requests)
+    result = crawl(db, base_url, "--set", f"CARAVAN_CLOCK={clock}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert sorted(article_fetches(site, mark)) == sorted((a.path, 304) for a in site.articles.values())
