@@ -71,3 +71,20 @@ def test_a_clock_without_an_offset_is_utc(fresh_site, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert sorted(article_fetches(site, mark)) == sorted((a.path, 304) for a in site.articles.values())
+
+
+# --- a Kazakh page cut short is a failure of the Kazakh post ----------------------------------------
+@pytest.mark.e2e
+def test_a_truncated_kazakh_page_is_a_failure_of_the_kazakh_post(tmp_path):
+    ru, kk = SampleSite(articles=24), SampleSite(articles=24, edition="kk")
+    db = tmp_path / "caravan.db"
+    with serving(ru) as ru_url, serving_faults(kk) as (kk_url, faults):
+        cut = kk.articles[KAZAKH_COLLIDING_ID]
+        faults[cut.path] = transform(lambda body: body[: int(len(body) * 0.6)])  # no </html>
+        result = crawl(db, f"ru={ru_url}", "--base-url", f"kk={kk_url}", "--set", "RETRY_TIMES=0")
+    assert result.returncode == 0, result.stderr[-2000:]  # 1 of 48 fetches: tolerated
+    assert rows(db, "SELECT edition, article_id, kind FROM crawl_problems") == [
+        {"edition": "kk", "article_id": KAZAKH_COLLIDING_ID, "kind": "truncated"}]
+    assert rows(db, "SELECT edition, state, reason FROM listings WHERE article_id = ? ORDER BY edition",
+                [KAZAKH_COLLIDING_ID]) == [{"edition": "kk", "state": "failed", "reason": "truncated"},
+                                           {"edition": "ru", "state": "archived", "reason": None}]

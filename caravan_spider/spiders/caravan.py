@@ -467,7 +467,7 @@ class CaravanSpider(scrapy.Spider):
             return
         broken = not_whole(response)
         if broken:
-            yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
+            yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id, edition=edition)
             return
         content_type = header(response.headers, "Content-Type")
         parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None}
