@@ -9,11 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from caravan_spider.archive import Archive, Capture
+from caravan_spider.archive import Archive, Capture, Known
 from caravan_spider.reextract import reextract
 from caravan_spider.sample_site.model import KAZAKH_COLLIDING_ID, SampleSite
 from caravan_spider.sample_site.server import serving
 from caravan_spider.schedule import parse_clock, parse_schedule
+from caravan_spider.spiders.caravan import why_fetch
 
 from conftest import PAGES, article_fetches, cli, crawl, rows
 from faultserver import serving_faults, transform
@@ -88,3 +89,40 @@ def test_a_truncated_kazakh_page_is_a_failure_of_the_kazakh_post(tmp_path):
     assert rows(db, "SELECT edition, state, reason FROM listings WHERE article_id = ? ORDER BY edition",
                 [KAZAKH_COLLIDING_ID]) == [{"edition": "kk", "state": "failed", "reason": "truncated"},
                                            {"edition": "ru", "state": "archived", "reason": None}]
+
+
+# --- an unpublished article the site lists again ------------------------------------------------------
+def test_the_plan_asks_an_unpublished_article_a_listing_names():
+    clock = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    gone = Known(None, '"e"', None, "2015-02-01T10:00:00+06:00", "2026-02-20T00:00:00+00:00",
+                 "https://www.caravan.kz/news/x-1/", "2027-02-20T00:00:00+00:00", "unpublished")
+    assert why_fetch(gone, None, now=clock) is None  # a recheck: not due for a year
+    assert why_fetch(gone, None, now=clock, listed=True) == "relisted"
+    assert why_fetch(gone._replace(status="live"), None, now=clock, listed=True) is None
+
+
+@pytest.mark.e2e
+def test_an_unpublished_article_listed_again_is_asked_at_once(tmp_path):
+    site = SampleSite(articles=30)  # with one taken down, still more than one listing page
+    db = tmp_path / "caravan.db"
+    with serving(site) as base_url:
+        assert crawl(db, base_url).returncode == 0
+        article = site.newest_first()[5]
+        site.unpublish(article.article_id, "404")
+        assert crawl(db, base_url, *later(days=400)).returncode == 0
+        assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [article.article_id]) == [
+            {"status": "unpublished"}]
+        site.restore(article.article_id)  # back in the sitemap, the feed and the listing
+        mark = len(site.requests)
+        result = crawl(db, base_url)  # not due on the schedule for months
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert article_fetches(site, mark) == [(article.path, 304)]
+        assert ", 1 restored" in result.stdout.splitlines()[0]
+        mark = len(site.requests)
+        assert crawl(db, base_url).returncode == 0
+        assert article_fetches(site, mark) == []  # live again: back on its schedule
+    assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [article.article_id]) == [{"status": "live"}]
+    assert rows(db, "SELECT state, reason FROM listings WHERE article_id = ?", [article.article_id]) == [
+        {"state": "archived", "reason": None}]
+    assert [r["event"] for r in rows(db, "SELECT event FROM status_changes WHERE article_id = ? ORDER BY event_id",
+                                     [article.article_id])] == ["unpublished", "restored"]

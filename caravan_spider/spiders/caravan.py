@@ -72,9 +72,10 @@ def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
 
 
 def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since: datetime | None = None,
-              full: bool = False, recheck_hours: float = 6.0) -> str | None:
+              full: bool = False, recheck_hours: float = 6.0, listed: bool = False) -> str | None:
     """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
-    "due"), or None when the archive's copy will do. Pure: the clock is an argument."""
+    "due", "relisted"), or None when the archive's copy will do; `listed`: a discovery page of
+    this run names it. Pure: the clock is an argument."""
     lastmod_at = as_datetime(lastmod)
     if since and lastmod_at and lastmod_at < since:
         return None  # cannot have been published since: its last change is older
@@ -98,6 +99,8 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
         return "since"
     if known.status is not None and is_due(known.next_check_at, now):
         return "due"
+    if known.status == "unpublished" and listed:
+        return "relisted"  # the site lists it again: it may be back, whatever the schedule says
     return None
 
 
@@ -428,7 +431,7 @@ class CaravanSpider(scrapy.Spider):
         if self.spec.since and lastmod_at and lastmod_at < self.spec.since:
             return None  # cannot have been published since: not a skip of something due
         why = why_fetch(known, lastmod, now=self.now(), since=self.spec.since, full=self.spec.full,
-                        recheck_hours=self.recheck_hours)
+                        recheck_hours=self.recheck_hours, listed=edition is not None)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
