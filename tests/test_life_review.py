@@ -126,3 +126,35 @@ def test_an_unpublished_article_listed_again_is_asked_at_once(tmp_path):
         {"state": "archived", "reason": None}]
     assert [r["event"] for r in rows(db, "SELECT event FROM status_changes WHERE article_id = ? ORDER BY event_id",
                                      [article.article_id])] == ["unpublished", "restored"]
+
+
+# --- coverage follows re-extraction ------------------------------------------------------------------
+def test_coverage_follows_what_reextraction_adds_and_removes(tmp_path):
+    seed = PAGES / "seed"
+    meta = json.loads((seed / "meta.json").read_text("utf-8"))
+    page = (seed / "page.html").read_bytes()
+    expected = json.loads((seed / "expected.json").read_text("utf-8"))
+    added, removed = expected["article_id"], 845999
+    removed_url = "https://www.caravan.kz/news/pustaya-stranica-845999/"
+    at = "2026-01-21T07:00:00+00:00"
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.record_listed([("ru", added, meta["url"], None), ("ru", removed, removed_url, None)], "sitemap", at)
+        # An older parser rejected the seed page, and took an empty page for an article.
+        archive.store(Capture(url=meta["url"], status=200, fetched_at=at, body=page, article_id=added,
+                              content_type=meta["content_type"]), None, None, "old", None)
+        archive.listing_state("ru", added, "not_article", "no article text", at)
+        record = {**expected, "url": removed_url, "article_id": removed, "tags": None, "authors": None}
+        archive.store(Capture(url=removed_url, status=200, fetched_at=at, body=b"<html><body></body></html>",
+                              article_id=removed, content_type="text/html; charset=UTF-8"), record, "today", "old", None)
+        assert [(r["article_id"], r["state"]) for r in archive.coverage()] == [(added, "not_article"),
+                                                                              (removed, "archived")]
+        report = reextract(archive)
+        assert (report.added, report.removed) == ([added], [removed])
+        assert [(r["article_id"], r["state"], r["reason"]) for r in archive.coverage()] == [
+            (added, "archived", None), (removed, "not_article", "not an article when re-extracted")]
+        held = {r["article_id"] for r in archive.db.query("SELECT article_id FROM articles")}
+        assert held == {added}
+    finally:
+        archive.close()
+
