@@ -8,8 +8,9 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlite_utils
 
-from caravan_spider.archive import Archive, Capture, Known
+from caravan_spider.archive import Archive, Capture, Known, migrations
 from caravan_spider.reextract import reextract
 from caravan_spider.sample_site.model import KAZAKH_COLLIDING_ID, SampleSite
 from caravan_spider.sample_site.server import serving
@@ -18,6 +19,7 @@ from caravan_spider.spiders.caravan import why_fetch
 
 from conftest import PAGES, article_fetches, cli, crawl, rows
 from faultserver import serving_faults, transform
+from test_datasette import Client
 
 
 def later(**delta) -> tuple[str, str]:
@@ -158,3 +160,24 @@ def test_coverage_follows_what_reextraction_adds_and_removes(tmp_path):
     finally:
         archive.close()
 
+
+
+# --- Datasette on an archive made before the editions ---------------------------------------------
+def test_datasette_reads_an_archive_from_before_without_errors(tmp_path):
+    path = tmp_path / "caravan.db"  # the reading room's templates are named after it
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m6a_editions_and_the_life_of_articles")
+    db["articles"].insert({"article_id": 845713, "url": "https://www.caravan.kz/news/x-845713/", "language": "ru",
+                           "title": "Фестиваль миротворцев", "body": "Миротворцы приехали.", "views": 7})
+    db.close()
+    before = path.read_bytes()
+    ds = Client(files=[path])
+    try:
+        for address in ("/caravan", "/caravan/articles", "/caravan/articles/845713", "/caravan/crawl_runs"):
+            page = ds.get(address)
+            assert page.status_code == 200, (address, page.text[-500:])
+        assert ("made by an older caravan-archive: run <code>caravan-archive crawl --db " in ds.get("/caravan").text)
+        assert ds.get("/-/changes/ru/845713").status_code == 404
+    finally:
+        ds.close()
+    assert path.read_bytes() == before
