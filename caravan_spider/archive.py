@@ -866,7 +866,8 @@ class Archive:
             "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
             "WHERE articles_fts MATCH :q AND (:edition IS NULL OR articles.edition = :edition) "
             "AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
-            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND (:edition IS NULL OR (SELECT edition "
+            "FROM articles WHERE doc_id = articles_fts.rowid) = :edition) ORDER BY rowid DESC LIMIT :ranked)) "
             "ORDER BY rank LIMIT :limit",
             {"q": fts_query(query), "edition": edition, "ranked": self.SEARCH_RANKED, "limit": limit}))
         for row in found:

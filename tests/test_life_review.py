@@ -181,3 +181,27 @@ def test_datasette_reads_an_archive_from_before_without_errors(tmp_path):
     finally:
         ds.close()
     assert path.read_bytes() == before
+
+
+# --- search by edition among the newest matches -------------------------------------------------------
+def test_search_of_one_edition_ranks_that_editions_newest_matches(tmp_path):
+    expected = json.loads((PAGES / "seed" / "expected.json").read_text("utf-8"))
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        def store(edition: str, article_id: int, title: str) -> None:
+            url = (f"https://kaz.caravan.kz/art/x-{article_id}/" if edition == "kk"
+                   else f"https://www.caravan.kz/news/x-{article_id}/")
+            record = {**expected, "edition": edition, "language": edition, "article_id": article_id, "url": url,
+                      "title": title, "lead": None, "body": title, "word_count": len(title.split())}
+            archive.store(Capture(url=url, status=200, fetched_at="2026-01-01T00:00:00+00:00", body=b"<html></html>",
+                                  article_id=article_id, edition=edition), record, "today", "v", None)
+
+        store("kk", 10, "Алматы қаласында мектеп ашылды")
+        for article_id in (11, 12, 13):  # newer Russian matches, more than are ranked
+            store("ru", article_id, "Алматы встречает гостей")
+        archive.SEARCH_RANKED = 2
+        assert [(m["edition"], m["article_id"]) for m in archive.search("Алматы", edition="kk")] == [("kk", 10)]
+        assert sorted(m["article_id"] for m in archive.search("Алматы", edition="ru")) == [12, 13]
+        assert sorted(m["article_id"] for m in archive.search("Алматы")) == [12, 13]
+    finally:
+        archive.close()
