@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from caravan_spider.archive import Archive, Capture
-from caravan_spider.parsing import PARSER_VERSION, parse
+from caravan_spider.parsing import PARSER_VERSION, explain, parse
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
@@ -56,6 +56,13 @@ def bench_parse(site: SampleSite) -> None:
         parse(html, url)
     per_page = (time.perf_counter() - started) / len(pages) * 1000
     print(f"parse:        {per_page:6.1f} ms per page ({len(pages)} pages, trafilatura included)")
+    # The same pages with the known layouts switched off: the generic path, which unseen markup
+    # (a redesign, the real site) takes, and which the guard against destructive pruning protects.
+    started = time.perf_counter()
+    for html, url in pages:
+        explain(html, url, layouts="generic")
+    per_page = (time.perf_counter() - started) / len(pages) * 1000
+    print(f"parse generic:{per_page:6.1f} ms per page (the same pages, known layouts off)")
 
 
 def bench_lemmas(site: SampleSite) -> None:

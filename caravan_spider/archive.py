@@ -891,6 +891,8 @@ class Archive:
                             "VALUES ('delete', ?, ?, ?, ?)", rebuilt.unindex)
                 if rebuilt.row is None:
                     execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", key)
+                    # Coverage follows: a listed post no longer held is explained, never "archived".
+                    self._listing_state(*key, "not_article", "not an article when re-extracted", utcnow())
                     continue
                 for revision in rebuilt.revisions:
                     execute(*_insert_sql("revisions", revision))
@@ -907,6 +909,8 @@ class Archive:
                 if rebuilt.index is not None:
                     execute("INSERT INTO articles_fts (rowid, title, lead, body) VALUES (?, ?, ?, ?)",
                             [row["doc_id"], *rebuilt.index])
+                if row["status"] == "live":  # e.g. a page that was not an article before is one now
+                    self._listing_state(*key, "archived", None, row["fetched_at"])
 
     def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
         """A 304 Not Modified: the archive's copy is current (and the article is there again,
@@ -1028,7 +1032,8 @@ class Archive:
             "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
             "WHERE articles_fts MATCH :q AND (:edition IS NULL OR articles.edition = :edition) "
             "AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
-            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND (:edition IS NULL OR (SELECT edition "
+            "FROM articles WHERE doc_id = articles_fts.rowid) = :edition) ORDER BY rowid DESC LIMIT :ranked)) "
             "ORDER BY rank LIMIT :limit",
             {"q": fts_query(query), "edition": edition, "ranked": self.SEARCH_RANKED, "limit": limit}))
         for row in found:

@@ -20,13 +20,15 @@ import gzip
 import json
 import re
 import sys
+import unicodedata
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 import trafilatura
 
-from caravan_spider.parsing import FIELDS, explain
+from caravan_spider.parsing import FIELDS, explain, signals
+from caravan_spider.parsing.page import Page
 from caravan_spider.text import words
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "pages"
@@ -105,6 +107,33 @@ def _same_title(got: str | None, expected: str | None) -> bool:
     return bool(got) and " ".join((got or "").split()) == " ".join((expected or "").split())
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))  # soft hyphen, zero widths
+
+
+def _typography(value: str | None) -> str:
+    """A title in plain typography: Fundus' expected titles mostly come from og:title / JSON-LD,
+    which print straight quotes and no soft hyphens, while the <h1> a reader sees prints ‘’ “” and
+    hyphenation hints; an ideographic space is a space. The same words in other typography are the
+    same title, so a second figure compares titles this way (the strict figure stays the target)."""
+    value = unicodedata.normalize("NFKC", value or "").translate(_INVISIBLE)
+    value = re.sub(r"[‘’‚‛′`´]", "'", value)
+    return " ".join(re.sub(r"[“”„‟″]", '"', value).split())
+
+
+def _same_title_typography(got: str | None, expected: str | None) -> bool:
+    return bool(got) and _typography(got) == _typography(expected)
+
+
+def _title_sources(html: bytes, url: str, expected: str | None) -> set[str]:
+    """Which of the page's own statements Fundus' expected title is: its <h1>, JSON-LD headline,
+    og:title. Fundus' parsers are per publisher, and where these differ each picks its own."""
+    page = Page(html, url)
+    headline = page.jsonld_article.get("headline")
+    statements = {"h1": signals.first_headline(page), "json-ld": headline if isinstance(headline, str) else None,
+                  "og:title": page.meta_first("og:title")}
+    return {name for name, value in statements.items() if value and _typography(value) == _typography(expected)}
+
+
 def evaluate_real(root: Path) -> list[dict]:
     """Each page parsed as if it were a Caravan article (a caravan-like URL) and by plain
     trafilatura in precision mode; body scored as a bag of words against Fundus' expected text."""
@@ -123,6 +152,10 @@ def evaluate_real(root: Path) -> list[dict]:
             "plain_words": len(words(plain_text)),
             "title_ours": _same_title(article.title if article else None, expected.get("title")),
             "title_plain": _same_title(plain_meta.title if plain_meta else None, expected.get("title")),
+            "title_ours_typography": _same_title_typography(article.title if article else None, expected.get("title")),
+            "title_plain_typography": _same_title_typography(plain_meta.title if plain_meta else None,
+                                                             expected.get("title")),
+            "title_sources": _title_sources(html, url, expected.get("title")),
         })
     return rows
 
@@ -138,6 +171,10 @@ def summarise_real(rows: list[dict]) -> dict:
         "rejected": [r["page"] for r in rows if r["reason"] and r["plain_words"] >= 50],
         "title_ours": sum(r["title_ours"] for r in rows) / len(rows),
         "title_plain": sum(r["title_plain"] for r in rows) / len(rows),
+        "title_ours_typography": sum(r["title_ours_typography"] for r in rows) / len(rows),
+        "title_plain_typography": sum(r["title_plain_typography"] for r in rows) / len(rows),
+        "title_sources": Counter(name for r in rows for name in r["title_sources"]),
+        "title_any_source": sum(bool(r["title_sources"]) for r in rows),
         "fallbacks": sum(1 for r in rows if (r["body_source"] or "").startswith("trafilatura on the untouched")),
     }
 
@@ -159,6 +196,11 @@ def print_real(rows: list[dict]) -> dict:
     print(f"pages more than 0.02 below trafilatura: {len(s['below'])}")
     print(f"articles rejected that trafilatura extracts with >= 50 words: {len(s['rejected'])}")
     print(f"title exact: ours {s['title_ours']:.1%}, trafilatura {s['title_plain']:.1%}")
+    print(f"title exact but for typography (quotes, soft hyphens, spaces): ours {s['title_ours_typography']:.1%}, "
+          f"trafilatura {s['title_plain_typography']:.1%}")
+    sources = s["title_sources"]
+    print(f"Fundus' title is the page's <h1> on {sources['h1']} pages, its JSON-LD headline on {sources['json-ld']}, "
+          f"its og:title on {sources['og:title']}, one of them on {s['title_any_source']}")
     print(f"body from trafilatura on the untouched page (guard): {s['fallbacks']} pages")
     return s
 

@@ -80,8 +80,21 @@ def test_real_pages_are_matched_to_versions_by_date_and_scored(tmp_path):
     assert rows[1]["ours"][0] == 1.0 and rows[1]["ours"][1] < 1.0  # the heading «Sub» is not on the page
     summary = evaluate.summarise_real(rows)
     assert summary["pages"] == 3 and summary["rejected"] == [] and summary["title_ours"] == 2 / 3
+    # Fundus' title is the page's <h1> and og:title on the two pages that say it, none of them on the third
+    assert [r["title_sources"] for r in rows] == [{"h1", "og:title"}, set(), {"h1", "og:title"}]
     # the verdict: 0 when every target is met, 1 otherwise (titles: 2 of 3 < 95 %)
     assert evaluate.main(["--real", str(tmp_path)]) == 1
+
+
+def test_the_second_title_figure_forgives_typography_only():
+    same = evaluate._same_title_typography
+    assert same("Strava unveils ‘family’ plan", "Strava unveils 'family' plan")
+    assert same("«Да» — и “нет”", "«Да» — и \"нет\"")  # guillemets stay guillemets
+    assert same("Helikopter\u00adlandeplatz\u200b", "Helikopterlandeplatz")
+    assert same("イオン銀行社長解任、金融庁処分で 持ち株社長も引責", "イオン銀行社長解任、金融庁処分で\u3000持ち株社長も引責")
+    assert not same("Five key policies", "Five key policies announced")
+    assert not same("«Да»", '"Да"') and not same(None, "")
+    assert not evaluate._same_title("Strava unveils ‘family’ plan", "Strava unveils 'family' plan")
 
 
 def test_real_evaluation_refuses_a_folder_without_the_corpus(tmp_path, capsys):

@@ -381,3 +381,85 @@ def test_an_interview_keeps_its_repeated_short_answers():
     html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + "".join(f"<p>{x}</p>" for x in lines)
                  + "</article>")
     assert parse(html, URL).body.split("\n\n") == lines
+
+
+def test_the_guard_extracts_the_untouched_page_only_when_it_could_change_the_text():
+    from caravan_spider.parsing.body import GUARD_FLOOR, _suspicious
+
+    # removed running text that could bring the untouched page above ours / GUARD_SHARE (0.6)
+    assert _suspicious(300, 201) and not _suspicious(300, 200)
+    # link lists, menus and scripts are not running text: a page that lost only those is not re-checked
+    assert not _suspicious(300, 0)
+    # a short text is always checked: a miss would reject the article
+    assert _suspicious(GUARD_FLOOR - 1, 0) and not _suspicious(GUARD_FLOOR, 0)
+
+
+def test_an_h1_that_joins_kicker_and_headline_takes_the_named_titles_separator():
+    def page(h1: str, og: str) -> bytes:
+        return (f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><meta property='og:title' content='{og}'>"
+                f"</head><body><article><h1>{h1}</h1>{_text()}</article></body></html>").encode()
+
+    # <h1><span>kicker</span><span>headline</span></h1>: layout shows two lines, the text joins them
+    joined = page("<span>Парковка в Алматы</span><span>новые правила с марта</span>",
+                  "Парковка в Алматы: новые правила с марта")
+    assert explain(joined, URL).article.title == "Парковка в Алматы: новые правила с марта"
+    # the same words and separators: the <h1>'s own typography stays («…» where og:title has "…")
+    quoted = page("«Парковка в Алматы»: новые правила с марта", '"Парковка в Алматы": новые правила с марта')
+    assert explain(quoted, URL).article.title == "«Парковка в Алматы»: новые правила с марта"
+
+
+def test_a_named_title_with_a_tail_we_cannot_strip_gives_way_to_the_one_it_begins_with():
+    headline = "Новые правила парковки в Алматы"
+    html = _page(f"<article><h2>{headline}</h2>{_text()}</article>",
+                 head="<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"headline\": \"" + headline
+                      + "\"}</script>").replace(
+        "<meta property='og:title' content='Новые правила парковки в Алматы'>".encode(),
+        "<meta property='og:title' content='Новые правила парковки в Алматы-Обществоㅣ Вестник'>".encode())
+    assert explain(html, URL).article.title == headline
+
+
+def test_a_teaser_gives_way_to_the_article_body_the_page_states():
+    # a paywall page shows two paragraphs; JSON-LD articleBody holds the whole text
+    whole = [PARAGRAPHS[0], "Акимат объяснил, что сборы пойдут на ремонт дорог и новые остановки.",
+             "Водители недовольны: по их словам, мест для стоянки в центре и так почти нет.",
+             "Эксперты советуют чаще пользоваться метро, велосипедами и самокатами.",
+             "Первые штрафы начнут выписывать в апреле, после месяца предупреждений.",
+             "Жителям окрестных домов обещают бесплатные абонементы на год вперёд."]
+    stated = "".join(f"<p>{p}</p>" for p in whole)
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Новые правила парковки в Алматы", "articleBody": stated},
+                    ensure_ascii=False)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{whole[0]}</p><p>{whole[1]}</p>"
+                 "<div class='paywall'>Оформите подписку, чтобы читать дальше</div></article>",
+                 head=f"<script type='application/ld+json'>{ld}</script>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == whole
+    assert result.sources["body"] == "json-ld articleBody (the page's text gave 31 words, articleBody 66)"
+    # an articleBody that only prints the shown text twice is not a longer text
+    twice = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(PARAGRAPHS[:1] * 8)}, ensure_ascii=False)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{PARAGRAPHS[0]}</p></article>",
+                 head=f"<script type='application/ld+json'>{twice}</script>")
+    assert explain(html, URL).article.body == PARAGRAPHS[0]
+
+
+def test_credit_and_copyright_lines_of_other_languages_are_not_text():
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "<p>Photo: AFP</p><p>Copyright: Project Syndicate, 2025</p>"
+                   "<p>&lt;Copyright ⓒ Вестник. All rights reserved.&gt;</p></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.article.image_credit == "AFP"
+    assert ("text line: copyright", 2) in result.pruned
+
+
+def test_a_list_of_labelled_links_and_its_label_are_teasers():
+    teasers = ("<h3>Ещё по теме</h3><ul>"
+               "<li><strong>Транспорт:</strong> <a href='/news/a-1/'>Новые автобусы выходят на линии</a></li>"
+               "<li><strong>Погода:</strong> <a href='/news/a-2/'>В Алматы ожидается снег и гололёд</a></li></ul>")
+    facts = ("<ul><li>Тариф: 150 тенге в час в центре города, с девяти утра до семи вечера</li>"
+             "<li>Абонемент: 5000 тенге в месяц, <a href='/news/a-3/'>подробнее</a> на сайте акимата</li></ul>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + teasers + facts + "</article>")
+    result = explain(html, URL)
+    body = result.article.body
+    assert "Новые автобусы" not in body and "Ещё по теме" not in body and "Транспорт" not in body
+    assert "Тариф: 150 тенге" in body and "Абонемент: 5000 тенге" in body  # a list of facts with a link stays
+    assert ("list items that are only a link (teasers)", 1) in result.pruned

@@ -8,12 +8,13 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field
 
 import lxml.html
 import trafilatura
 
-from ..text import clean_line, word_count
+from ..text import clean_line, word_count, words
 from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
@@ -26,8 +27,16 @@ BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
 # The pruned text is "much shorter" than trafilatura's extraction of the untouched page below this share.
 GUARD_SHARE = 0.6
+# Texts shorter than this are always checked against the untouched page (see _suspicious).
+GUARD_FLOOR = 50
+# JSON-LD articleBody replaces a teaser only when it holds at least this share of the teaser's words.
+STATED_AGREES = 0.8
 # A list is a list of teaser links when at least this share of its words are link text.
 LINKED_SHARE = 0.9
+# ... or when every item is a link with at most this many words of label («Kicker:» <a>headline</a>).
+LINK_LABEL_WORDS = 4
+# A short element of these right before a teaser list is its label and goes with it.
+LIST_HEADINGS = {"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div"}
 # An element holding more than this share of the page's text is never pruned.
 MOST_OF_THE_TEXT = 0.5
 
@@ -39,6 +48,7 @@ class Body:
     credits: list[str] = field(default_factory=list)  # «Фото: …» lines found in the text
     container: str | None = None  # the XPath whose element held the text, if any
     source: str = ""  # how the text was made, for --explain
+    removed_words: int = 0  # running text (words outside links) in the elements pruning removed
 
 
 def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None,
@@ -49,7 +59,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     protected = _protected(doc, title)
     kept = 0
     if furniture:  # what the site repeats goes first: it needs no class name to be known
-        removed = _prune_furniture(doc, furniture, protected)
+        removed = _prune_furniture(doc, furniture, protected, result)
         if removed:
             result.pruned.append((f"{furniture.rule} (elements)", removed))
     for rule in layout.PRUNE:
@@ -58,12 +68,13 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             if _holds_content(node, protected):
                 kept += 1
                 continue
+            result.removed_words += _running_words(node)
             _drop(node)
             removed += 1
         if removed:
             result.pruned.append((rule, removed))
     if not layout.BODY:
-        removed = _prune_link_lists(doc, protected)
+        removed = _prune_link_lists(doc, protected, result)
         if removed:
             result.pruned.append(("list items that are only a link (teasers)", removed))
     if kept:
@@ -87,11 +98,12 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
     lines = _clean_lines(text, lead, title, furniture, result)
-    if root is None:
+    # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
+    ours = sum(word_count(line) for line in lines) + word_count(lead)
+    if root is None and _suspicious(ours, result.removed_words):
         # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
         reference = _trafilatura(page.html, page.url, recall=False)
-        # (the lead counts: it is text the reference holds too, taken out of our body on purpose)
-        ours, theirs = sum(word_count(line) for line in lines) + word_count(lead), word_count(reference)
+        theirs = word_count(reference)
         if theirs and ours < GUARD_SHARE * theirs:
             result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
             result.credits.clear()
@@ -99,8 +111,59 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             result.container = None
             result.source = (f"trafilatura on the untouched page (the pruned page gave {ours} words, "
                              f"the untouched page {theirs})")
+    if root is None:
+        lines = _stated_body(page, lines, lead, title, furniture, result)
     result.text = "\n\n".join(lines)
     return result
+
+
+def _stated_body(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+                 result: Body) -> list[str]:
+    """The text the publisher states in JSON-LD `articleBody` when what the page shows is only its
+    beginning (a paywall teaser, a «read more» page): much longer than ours in words and in distinct
+    words (GUARD_SHARE, as for the guard) and holding what we found (STATED_AGREES of our words),
+    so it is the same article."""
+    stated = _article_body(page)
+    if not stated:
+        return lines
+    ours = Counter(w.lower() for line in lines for w in words(line))
+    theirs = Counter(w.lower() for w in words(stated))
+    found = sum(ours.values()) + word_count(lead)
+    # Much longer in words and in vocabulary: an articleBody that prints the text twice is not longer.
+    if not ours or found >= GUARD_SHARE * sum(theirs.values()) or len(ours) >= GUARD_SHARE * len(theirs) or \
+            sum((ours & theirs).values()) < STATED_AGREES * sum(ours.values()):
+        return lines
+    result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
+    result.credits.clear()
+    result.container = None
+    result.source = (f"json-ld articleBody (the page's text gave {found} words, articleBody "
+                     f"{sum(theirs.values())})")
+    return _clean_lines(stated, lead, title, furniture, result)
+
+
+def _article_body(page: Page) -> str | None:
+    """JSON-LD articleBody as lines of text (it may be plain text or HTML)."""
+    value = page.jsonld_article.get("articleBody") or next(
+        (o["articleBody"] for o in page.jsonld if isinstance(o.get("articleBody"), str)), None)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "<" not in value:
+        return value
+    fragment = lxml.html.fragment_fromstring(value, create_parent="div")
+    blocks = fragment.xpath(".//p | .//h2 | .//h3 | .//h4 | .//h5 | .//h6 | .//li")
+    if not blocks:
+        return fragment.text_content()
+    return "\n".join(" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p | .//li"))
+
+
+def _suspicious(ours: int, removed: int) -> bool:
+    """Whether the guard's second extraction (of the untouched page) could change anything, so
+    that only such pages pay for it. The untouched page holds at most our text plus the running
+    text pruning removed (link lists, menus and scripts are not running text), so the guard can
+    fire only when that removed text is a large enough share of ours; below GUARD_FLOOR words
+    trafilatura's own choice of container on a changed tree is least stable and a miss would
+    reject the article, so short texts are always checked."""
+    return ours < GUARD_FLOOR or removed > (1 / GUARD_SHARE - 1) * ours
 
 
 def _trafilatura(html: str, url: str, recall: bool) -> str:
@@ -164,19 +227,44 @@ def _holds_content(node, protected) -> bool:
     return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
 
 
-def _prune_link_lists(doc, protected) -> int:
-    """Lists whose whole text is links: teaser and «more on this» lists, not article text."""
+def _prune_link_lists(doc, protected, result: Body) -> int:
+    """Lists whose whole text is links, or whose every item is a link with a short label
+    («Kinderschutz als Vorwand? <a>…</a>»): teaser and «more on this» lists, not article text."""
     removed = 0
     for item in doc.xpath("//ul[.//a] | //ol[.//a]"):
         words = len(" ".join(item.itertext()).split())
         linked = sum(len(" ".join(a.itertext()).split()) for a in item.xpath(".//a"))
-        if words and linked >= LINKED_SHARE * words and not _holds_content(item, protected):
+        if words and (linked >= LINKED_SHARE * words or _labelled_links(item)) \
+                and not _holds_content(item, protected):
+            heading = item.getprevious()
+            if heading is not None and heading.tag in LIST_HEADINGS and not (item.getparent().text or "").strip() \
+                    and 0 < len(" ".join(heading.itertext()).split()) <= LINK_LABEL_WORDS:
+                _drop(heading)  # the list's own label: «Related:», «Mehr zum Thema», «【関連記事】»
+            result.removed_words += _running_words(item)
             _drop(item)
             removed += 1
     return removed
 
 
-def _prune_furniture(doc, furniture: Furniture, protected) -> int:
+def _labelled_links(list_element) -> bool:
+    """Every item (two or more) is a link, with at most LINK_LABEL_WORDS words of label beside it."""
+    items = list_element.xpath("./li")
+    if len(items) < 2:
+        return False
+    for li in items:
+        links = li.xpath(".//a[@href]")
+        linked = sum(_tokens(a) for a in links)
+        if not links or not linked or _tokens(li) - linked > LINK_LABEL_WORDS:
+            return False
+    return True
+
+
+def _tokens(node) -> int:
+    """Space-separated tokens with a letter or digit: the «|» between two links is not a word."""
+    return sum(1 for t in " ".join(node.itertext()).split() if any(ch.isalnum() for ch in t))
+
+
+def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
     removed = 0
     body = doc.find("body")
     stack = list(body if body is not None else doc)
@@ -185,11 +273,23 @@ def _prune_furniture(doc, furniture: Furniture, protected) -> int:
         if not isinstance(node.tag, str):
             continue
         if element_text(node) in furniture and not _holds_content(node, protected):
+            result.removed_words += _running_words(node)
             _drop(node)
             removed += 1
         else:
             stack.extend(node)
     return removed
+
+
+_NOT_TEXT = {"script", "style", "noscript", "template", "a", "button", "select", "option", "svg"}
+
+
+def _running_words(node) -> int:
+    """Words a reader reads as text in an element: not in links, buttons or scripts."""
+    if not isinstance(node.tag, str) or node.tag in _NOT_TEXT:
+        return 0
+    return len((node.text or "").split()) + sum(
+        _running_words(child) + len((child.tail or "").split()) for child in node)
 
 
 def _drop(node) -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-# A credit line's prefix: «Фото: …», «Сурет: …» (kk), «Источник фото: …», «Видео: …».
-CREDIT_PREFIX = re.compile(r"^(Фото и видео|Фото|Видео|Сурет|Источник фото)\s*:\s*", re.I)
+# A credit line's prefix: «Фото: …», «Сурет: …» (kk), «Источник фото: …», «Видео: …»; and the
+# «Photo: AFP» / «Image: …» / «Foto: …» of pages in other languages (real pages keep them in the text).
+CREDIT_PREFIX = re.compile(r"^(Фото и видео|Фото|Видео|Сурет|Источник фото|Photo|Photos|Image|Foto|Fotos)\s*:\s*",
+                           re.I)
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content:
 # (what a whole line matches, what it is, markers drift looks for in stored text).
@@ -19,7 +21,8 @@ FURNITURE_LINES: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = (
      ("Читайте также:", "Смотрите также:")),
     (re.compile(r"^(Сондай-ақ оқыңыз|Оқи отырыңыз)\b", re.I), "«Сондай-ақ оқыңыз» link (kk)", ("Сондай-ақ оқыңыз",)),
     (CREDIT_PREFIX, "photo credit", ()),
-    (re.compile(r"^(©|\(c\)\s)|Все права защищены|При использовании материалов|Перепечатка материалов", re.I),
+    (re.compile(r"^(©|\(c\)\s|<?Copyright\b)|Все права защищены|При использовании материалов|Перепечатка материалов"
+                r"|All rights reserved", re.I),
      "copyright", ("Все права защищены",)),
     (re.compile(r"^Реклама$", re.I), "«Реклама» label", ()),
     (re.compile(r"^(Подписывайтесь|Подпишитесь) на наш", re.I), "subscription prompt", ("Подписывайтесь на наш",)),

@@ -21,6 +21,14 @@ def has_class(*names: str) -> str:
     return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),' {n} ')" for n in names)
 
 
+def with_class(*names: str) -> str:
+    """XPath of the elements that have one of these whole class tokens, written to be fast: a
+    plain substring test first, so that the costly token test runs only on the few elements whose
+    class contains a name (on a large page a third of the time of `//*[has_class(...)]`)."""
+    cheap = [n for n in names if not any(m != n and m in n for m in names)]
+    return "//*[@class][" + " or ".join(f"contains(@class,'{n}')" for n in cheap) + f"][{has_class(*names)}]"
+
+
 def class_part(*parts: str) -> re.Pattern:
     """A class token that is one of `parts` or ends with `-part` / `__part` / `_part`."""
     return re.compile(rf"(?:^|[-_])(?:{'|'.join(parts)})$", re.I)
@@ -152,28 +160,57 @@ def headline_candidates(page: Page) -> list[str]:
     return found
 
 
-def named_title(page: Page) -> str | None:
-    """The headline as the page names it in its metadata, site name removed."""
+def named_titles(page: Page) -> list[str]:
+    """The headline as the page names it in its metadata (og:title, JSON-LD headline, <title>,
+    twitter:title), site names removed, each value once."""
     headline = page.jsonld_article.get("headline")
+    found: list[str] = []
     for value in (page.meta_first("og:title"), headline if isinstance(headline, str) else None, page.title_tag,
                   page.meta_first("twitter:title")):
-        found = strip_site_name(page, value)
-        if found:
-            return found
-    return None
+        value = strip_site_name(page, value)
+        if value and value not in found:
+            found.append(value)
+    return found
+
+
+def named_title(page: Page) -> str | None:
+    """The headline as the page names it in its metadata, site name removed; when another named
+    title is its beginning, that one: the rest is a section or site name in a form we do not
+    strip («…-정치ㅣ한국일보»)."""
+    found = named_titles(page)
+    if not found:
+        return None
+    shorter = [v for v in found[1:] if len(v) >= 12 and found[0].startswith(v)
+               and re.match(r"\s*[-–—|/•·»]", found[0][len(v):])]
+    return shorter[0] if shorter else found[0]
 
 
 def agreeing_headline(page: Page) -> str | None:
     """The headline a reader sees in an <h1> that og:title / JSON-LD / <title> confirm: never a
     logo or a «Log in» in an <h1>. When the <h1> prints a kicker over it («Sport: …»), the named
-    title without the kicker; when the named title carries a suffix, the <h1>."""
+    title without the kicker; when the named title carries a suffix, the <h1>.
+
+    (Measured on real pages: confirming the <h1> by any named title, not the first, or preferring
+    the <h1> to a named title that adds a prefix, each win and lose as many pages: which of them a
+    publisher calls its title differs from site to site.)"""
     named = named_title(page)
     if not named:
         return None
     for value in headline_candidates(page):
-        if agrees(value, named):
-            return value if fold(named).startswith(fold(value)) or fold(value) == fold(named) else named
+        if not agrees(value, named):
+            continue
+        shown, told = fold(value), fold(named)
+        if shown == told:
+            # the same words: the <h1>'s typography, unless its markup joined a kicker and the
+            # headline (or two words) that only layout separates: «Flut Zwei» for «Flut: Zwei»
+            return named if _separators(named) > _separators(value) else value
+        return value if told.startswith(shown) else named
     return None
+
+
+def _separators(value: str) -> int:
+    """Word gaps and separating punctuation (the marks a joined-up <h1> loses)."""
+    return len(value.split()) + len(re.findall(r"[:|–—]", value))
 
 
 def first_headline(page: Page) -> str | None:

@@ -14,11 +14,13 @@ import sqlite3
 from functools import lru_cache
 from pathlib import Path
 
+import sqlite_utils
 import yaml
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from caravan_spider.archive import migrations
 from caravan_spider.diff import changes
 from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
@@ -28,36 +30,51 @@ LIST_WORDS = 12  # words of a body shown in a table cell before "more"
 
 
 @lru_cache(maxsize=64)
-def _is_archive(path: str, mtime: float) -> bool:
-    """An archive made by caravan-archive (whatever its file name): its search index is ours."""
+def _archive_state(path: str, mtime: float) -> str | None:
+    """"current" for an archive of this version, "outdated" for one an older version made (readers
+    never migrate it, and the reading room's columns are not there yet), None for any other file."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error:
-        return False
+        return None
     try:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name IN "
                                             "('articles', 'articles_fts', 'crawl_runs', '_sqlite_migrations')")}
-        return len(names) == 4
+        if len(names) != 4:
+            return None
+        return "outdated" if migrations.pending(sqlite_utils.Database(conn)) else "current"
     except sqlite3.Error:
-        return False
+        return None
     finally:
         conn.close()
 
 
-def _archive_names(datasette) -> list[str]:
+def _archive_names(datasette, state: str = "current") -> list[str]:
     names = []
     for name, db in datasette.databases.items():
-        if db.path and Path(db.path).is_file() and _is_archive(db.path, Path(db.path).stat().st_mtime):
+        if db.path and Path(db.path).is_file() and _archive_state(db.path, _stamp(db.path)) == state:
             names.append(name)
     return names
 
 
+def _stamp(path: str) -> float:
+    """When the archive last changed: in WAL mode its -wal file changes first."""
+    return max(Path(p).stat().st_mtime for p in (path, path + "-wal") if Path(p).exists())
+
+
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """The archive's metadata for every archive Datasette opened; a local metadata.yml wins."""
+    """The archive's metadata for every archive Datasette opened; a local metadata.yml wins. An
+    archive made by an older version is shown as plain tables, with what to do about it."""
     config = METADATA["databases"]["caravan"]
     top = {k: v for k, v in METADATA.items() if k != "databases"}
-    return {**top, "databases": {name: config for name in _archive_names(datasette)}}
+    databases = {name: config for name in _archive_names(datasette)}
+    for name in _archive_names(datasette, "outdated"):
+        path = datasette.databases[name].path
+        databases[name] = {"description_html": f"This archive was made by an older caravan-archive: run "
+                                               f"<code>caravan-archive crawl --db {escape(path)}</code> once to "
+                                               "upgrade it (the reading room needs its new columns)."}
+    return {**top, "databases": databases}
 
 
 @hookimpl(trylast=True)
@@ -105,7 +122,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
         context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
                    "caravan_body": body_html}
-        if view_name == "row" and table == "articles" and request is not None:
+        if view_name == "row" and table == "articles" and request is not None and database in _archive_names(datasette):
             # An article is (edition, article_id): its row is /<db>/articles/<edition>,<article_id>.
             edition, _, article_id = request.url_vars.get("pks", "").rpartition(",")
             key = {"edition": edition or "ru", "id": article_id}

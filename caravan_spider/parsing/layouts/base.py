@@ -14,7 +14,7 @@ from ..dates import parse_machine, parse_visible
 from .. import signals
 from ..page import Page, strip_site_suffix
 from ..phrases import CREDIT_PREFIX
-from ..signals import has_class
+from ..signals import has_class, with_class
 
 Found = tuple[Any, str]
 
@@ -70,20 +70,20 @@ GENERIC_PRUNE = (
     "//header[not(ancestor::article) and not(.//h1)] | //footer | //nav",  # site header, footer, menus
     "//aside[not(ancestor::article)]",  # sidebars beside the article (text sidebars inside it stay)
     # share buttons
-    "//*[" + has_class('share', 'shares', 'sharing', 'share-buttons', 'social-share', 'social-links', 'social-buttons',
-                          'share-bar', 'sharebar', 'post-share', 'article-share', 'entry-share', 'Share') + "]",
+    with_class('share', 'shares', 'sharing', 'share-buttons', 'social-share', 'social-links', 'social-buttons',
+               'share-bar', 'sharebar', 'post-share', 'article-share', 'entry-share', 'Share'),
     # related / read-also / trending / most-read blocks
-    "//*[" + has_class('related', 'related-posts', 'related-news', 'related-articles', 'read-also', 'ReadAlso',
-                          'trending', 'Trending', 'popular', 'most-read', 'more-news', 'recommended') + "]",
+    with_class('related', 'related-posts', 'related-news', 'related-articles', 'read-also', 'ReadAlso',
+               'trending', 'Trending', 'popular', 'most-read', 'more-news', 'recommended'),
     # ads and banners
-    "//*[" + has_class('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
-                          'ad-block', 'ad-slot', 'adsbygoogle') + "]",
+    with_class('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
+               'ad-block', 'ad-slot', 'adsbygoogle'),
     # breadcrumbs, tag lists and subscription prompts (breadcrumbs and tags are read as fields first)
-    "//*[" + has_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
-                          'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter') + "]",
+    with_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
+               'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter'),
     # currency tickers, exchange rates, weather widgets
-    "//*[" + has_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
-                          'exchange-rates') + "]",
+    with_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
+               'exchange-rates'),
 )
 
 
