@@ -248,6 +248,18 @@ def m6b_known_indexes_by_edition(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m7i_problems_by_edition(db: sqlite_utils.Database) -> None:
+    # Post ids of the two editions may collide: a problem names its article by (edition, id) as
+    # articles do. Rows recorded before were all of the Russian edition (m6a).
+    db["crawl_problems"].add_column("edition", str, not_null_default="ru")
+    db["crawl_problems"].create_index(["edition", "article_id"])
+    # m5c's indexes are keyed by article_id alone; since m6b every reader goes through
+    # (edition, article_id), so they only cost writes.
+    db.execute("DROP INDEX IF EXISTS idx_articles_known")
+    db.execute("DROP INDEX IF EXISTS idx_captures_article_fetched")
+
+
+@migrations()
 def m7s_status_facet_index(db: sqlite_utils.Database) -> None:
     # The articles page's status facet counts the whole table: without an index it reads every
     # row to its last column (0.3 s at 300,000 articles; 0.1 s from the index). edition is the
@@ -489,11 +501,11 @@ class Archive:
                                   "GROUP BY edition, state ORDER BY edition, state"))
 
     def record_problem(self, run_id: int | None, source: str, kind: str, url: str, article_id: int | None,
-                       detail: str, content_hash: str | None = None) -> None:
+                       detail: str, content_hash: str | None = None, edition: str = "ru") -> None:
         with self.db.atomic():
             self.db["crawl_problems"].insert({
                 "run_id": run_id, "recorded_at": utcnow(), "source": source, "kind": kind, "url": url,
-                "article_id": article_id, "detail": detail, "content_hash": content_hash})
+                "edition": edition, "article_id": article_id, "detail": detail, "content_hash": content_hash})
 
     def problems(self, run_id: int) -> list[dict]:
         if "crawl_problems" not in self.db.table_names():  # an archive older than m1a, opened read-only
@@ -505,11 +517,11 @@ class Archive:
         row = self._article_row((edition, article_id), "word_count")
         return row["word_count"] if row else None
 
-    def was_held_back(self, article_id: int, digest: str) -> bool:
+    def was_held_back(self, article_id: int, digest: str, edition: str = "ru") -> bool:
         """True when this very text was held back before: seen twice, a shortening is real."""
         return bool(next(self.db.query(
-            "SELECT 1 FROM crawl_problems WHERE article_id = ? AND kind = 'much_shorter' AND content_hash = ?",
-            [article_id, digest]), None))
+            "SELECT 1 FROM crawl_problems WHERE edition = ? AND article_id = ? AND kind = 'much_shorter' "
+            "AND content_hash = ?", [edition, article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
     def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
@@ -911,7 +923,7 @@ class Archive:
             return []  # an archive made before furniture was learned, opened read-only
         return list(self.db.query("SELECT * FROM furniture ORDER BY edition, pages DESC, line"))
 
-    def latest_capture(self, article_id: int) -> dict | None:
+    def latest_capture(self, article_id: int, edition: str = "ru") -> dict | None:
         """The newest successful capture of an article (what `fixture` turns into a test page)."""
-        return next(self.db.query("SELECT * FROM captures WHERE article_id = ? AND status = 200 "
-                                  "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [article_id]), None)
+        return next(self.db.query("SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
+                                  "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [edition, article_id]), None)

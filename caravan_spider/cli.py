@@ -325,11 +325,14 @@ def _short_rule(rule: str) -> str:
 
 @cli.command()
 @click.argument("article_id", type=int)
-@click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID).")
+@click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID, or kk-article-… "
+              "for the Kazakh edition).")
+@click.option("--edition", type=click.Choice(["ru", "kk"]), default="ru", show_default=True,
+              help="The article's edition: post ids of the two editions may collide.")
 @db_option(must_exist=True)
 @click.option("--pages", "pages_dir", default="tests/pages", show_default=True, type=click.Path(file_okay=False),
               help="Where the fixture folders live.")
-def fixture(article_id, case, db, pages_dir):
+def fixture(article_id, case, edition, db, pages_dir):
     """Turn an archived article page into a test fixture: tests/pages/<case>/.
 
     Writes the newest capture's bytes as page.html, its URL, fetch time and Content-Type as
@@ -345,16 +348,16 @@ def fixture(article_id, case, db, pages_dir):
 
     archive = _open(db)
     try:
-        capture = archive.latest_capture(article_id)
+        capture = archive.latest_capture(article_id, edition)
         if capture is not None:
             capture = {**capture, "body": archive.decompress_capture(capture)}  # the bytes as fetched
     finally:
         archive.close()
     if capture is None:
-        click.echo(f"{db} holds no capture of article {article_id}; see `caravan-archive search` or the "
-                   "captures table for the ids it has", err=True)
+        click.echo(f"{db} holds no capture of article {article_id} of the {edition} edition; see "
+                   "`caravan-archive search` or the captures table for the ids it has", err=True)
         sys.exit(1)
-    folder = Path(pages_dir) / (case or f"article-{article_id}")
+    folder = Path(pages_dir) / (case or ("" if edition == "ru" else "kk-") + f"article-{article_id}")
     try:
         expected = write_fixture(capture, folder)
     except FixtureError as error:

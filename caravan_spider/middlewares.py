@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 
 from urllib.parse import urljoin, urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError,
@@ -46,7 +47,34 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+class RobotsErrorsInOneLine(logging.Filter):
+    """Scrapy's RobotsTxtMiddleware logs a robots.txt that could not be fetched with a full
+    traceback; a site that is down is reported once, in one line, by PoliteRetryMiddleware, so
+    the traceback only buries that line (a user running a crawl should never see one)."""
+
+    logger_name = "scrapy.downloadermiddlewares.robotstxt"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            error = record.exc_info[1]
+            request = record.args.get("request") if isinstance(record.args, dict) else None
+            host = urlsplit(request.url).netloc if request is not None else "the site"
+            record.msg, record.args = "robots.txt of %s could not be read (%s: %s)", (host, type(error).__name__, error)
+            record.exc_info = record.exc_text = None
+        return True
+
+
 class PoliteRetryMiddleware(RetryMiddleware):
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = super().from_crawler(crawler)
+        quiet = RobotsErrorsInOneLine()
+        robots_logger = logging.getLogger(RobotsErrorsInOneLine.logger_name)
+        robots_logger.addFilter(quiet)
+        # The filter lives as long as the crawl: nothing outlives it in the process.
+        crawler.signals.connect(lambda: robots_logger.removeFilter(quiet), signal=signals.engine_stopped, weak=False)
+        return middleware
+
     def __init__(self, settings):
         super().__init__(settings)
         self.backoff = settings.getfloat("CARAVAN_RETRY_BACKOFF")

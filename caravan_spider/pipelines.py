@@ -105,7 +105,8 @@ class ArchivePipeline:
                              else f"caravan/errors/{item.source}:{item.kind}")
         self.stats.inc_value("caravan/articles/failed" if item.source == "article" else "caravan/discovery/failed")
         (logger.error if item.source == "article" else logger.warning)("%s", item.detail)
-        self.archive.record_problem(self.run_id, item.source, item.kind, item.url, item.article_id, item.detail)
+        self.archive.record_problem(self.run_id, item.source, item.kind, item.url, item.article_id, item.detail,
+                                    edition=item.edition)
         if item.source == "article" and item.article_id is not None:
             self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
 
@@ -179,12 +180,12 @@ class ArchivePipeline:
         if not held or words >= held * self.shorter_ratio:
             return False
         digest = content_hash(item.record)
-        if self.archive.was_held_back(item.article_id, digest):  # the same text: its edition too
+        if self.archive.was_held_back(item.article_id, digest, item.edition):
             return False
         detail = (f"article {item.article_id}: {words} words where the archive holds {held}; held back until "
                   "the same text is fetched again")
         self.archive.record_problem(self.run_id, "article", "much_shorter", item.url, item.article_id, detail,
-                                    digest)
+                                    digest, edition=item.edition)
         self.stats.inc_value("caravan/errors/much_shorter")
         self.stats.inc_value("caravan/articles/failed")
         logger.error("%s", detail)

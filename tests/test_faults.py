@@ -80,6 +80,10 @@ def test_a_site_that_is_down_fails_the_run_at_once(tmp_path):
     assert run["message"].startswith(f"127.0.0.1:{port} could not be reached (DownloadConnectionRefusedError")
     assert "retrying" not in result.stderr  # no backoff waits: nothing there to wait for
     assert f"Crawl run 1 failed" in result.stdout
+    # Every line says what happened; none is a traceback (Scrapy's robots.txt middleware logs one).
+    assert "Traceback" not in result.stderr and "  File " not in result.stderr
+    assert (f"robots.txt of 127.0.0.1:{port} could not be read (DownloadConnectionRefusedError: "
+            in result.stderr)
     print(f"site down reported in {elapsed:.1f} s")
 
 

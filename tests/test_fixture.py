@@ -48,5 +48,5 @@ def test_fixture_never_overwrites_and_names_a_missing_article(archive_copy, tmp_
     assert list((tmp_path / "taken").iterdir()) == []
     missing = cli("fixture", "1", "--db", str(archive_copy), "--pages", str(tmp_path))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
-    assert missing.stderr.startswith(f"{archive_copy} holds no capture of article 1")
+    assert missing.stderr.startswith(f"{archive_copy} holds no capture of article 1 of the ru edition")
     assert not (tmp_path / "article-1").exists()

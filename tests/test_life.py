@@ -312,6 +312,37 @@ def test_export_search_and_coverage_know_the_edition(both):
         ("ru", "archived"), ("kk", "archived")}
 
 
+@pytest.mark.e2e
+def test_a_fixture_is_made_from_the_chosen_editions_capture(both, tmp_path):
+    db = both["db"]
+    made = {}
+    for edition in ("ru", "kk"):
+        result = cli("fixture", str(KAZAKH_COLLIDING_ID), "--edition", edition, "--db", str(db),
+                     "--pages", str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        folder = tmp_path / (f"article-{KAZAKH_COLLIDING_ID}" if edition == "ru" else f"kk-article-{KAZAKH_COLLIDING_ID}")
+        made[edition] = json.loads((folder / "expected.json").read_text("utf-8"))
+    for edition, site in (("ru", both["ru"]), ("kk", both["kk"])):
+        expected = site.articles[KAZAKH_COLLIDING_ID].expected_record()
+        assert {k: made[edition][k] for k in ("url", "edition", "title")} == {k: expected[k] for k in ("url", "edition", "title")}
+    assert made["ru"]["url"] != made["kk"]["url"]
+
+
+def test_a_problem_names_its_article_by_edition_and_id(tmp_path):
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.record_problem(1, "article", "much_shorter", "https://kaz.caravan.kz/art/x-5/", 5, "held back",
+                               "digest", edition="kk")
+        assert archive.was_held_back(5, "digest", "kk") and not archive.was_held_back(5, "digest", "ru")
+        assert [(p["edition"], p["article_id"], p["kind"]) for p in archive.problems(1)] == [("kk", 5, "much_shorter")]
+        # m5c's indexes by article_id alone are gone: readers go through (edition, article_id).
+        indexes = {r["name"] for r in archive.db.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert not {"idx_articles_known", "idx_captures_article_fetched"} & indexes
+        assert {"idx_articles_known_by_edition", "idx_captures_edition_article_fetched"} <= indexes
+    finally:
+        archive.close()
+
+
 def test_kazakh_text_is_indexed_as_written_and_russian_by_lemma():
     assert lemmas_of("Мектептің ашылуы көптен күткен", "kk") == "мектептің ашылуы көптен күткен"
     assert lemmas_of("Миротворцы приехали", "ru") == "миротворец приехать"
