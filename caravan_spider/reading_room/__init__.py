@@ -67,16 +67,14 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     database, _, rest = path.lstrip("/").partition("/")
     if database not in archives or rest.split(".", 1)[0] != "articles" or "/" in rest:
         return None
-    args = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    args = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
     keys = {key for key, _ in args}
     if not any(key.startswith("_search") and value.strip() for key, value in args):
         return None
     if any(key.startswith(EXACT_ARGS) for key in keys):
         return None
-    added = [("_nofacet", "1")]
-    if keys <= LEAN_COUNTABLE:
-        added.append(("_nocount", "1"))
-    return urlencode(args + added).encode("latin-1")
+    # Appended, not re-encoded: the reader's own arguments reach Datasette byte for byte.
+    return query_string + (b"&_nofacet=1&_nocount=1" if keys <= LEAN_COUNTABLE else b"&_nofacet=1")
 
 
 @hookimpl
