@@ -158,6 +158,18 @@ def test_a_search_of_the_table_counts_up_to_a_cap_and_computes_no_facets(ds, cra
         "edition", "status", "category", "tags", "language", "year"}
 
 
+def test_facets_that_take_too_long_are_named_not_left_out(datasette_dir):
+    """A facet past facet_time_limit_ms (a limit already passed: -1) says so on the page."""
+    import json
+
+    settings = json.loads((datasette_dir / "settings.json").read_text())
+    (datasette_dir / "settings.json").write_text(json.dumps({**settings, "facet_time_limit_ms": -1}))
+    page = Client(datasette_dir).html("/caravan/articles")
+    assert not page.cssselect(".facet-info")
+    assert [text(p) for p in page.cssselect("details.caravan-more p.facets-timed-out")] == [
+        "These facets took too long and are not shown: edition, status, category, language, year, tags"]
+
+
 def test_the_search_page_says_how_many_articles_match(ds, crawled, monkeypatch):
     from caravan_spider import reading_room
 
