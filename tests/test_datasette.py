@@ -186,7 +186,8 @@ def test_the_search_page_says_how_many_articles_match(ds, crawled, monkeypatch):
     monkeypatch.setattr(reading_room, "SEARCH_COUNT_CAP", 30)
     page = ds.html("/caravan/search?q=год")
     assert text(page.cssselect("p.caravan-count")[0]) == (
-        "More than 30 articles match: the best 20 of the newest 30 are shown. Every match, newest first")
+        "More than 30 articles match: the best 20 of the newest 30 are shown. Every match, newest first "
+        "(sorting them all may take seconds)")
     page = ds.html("/caravan/search?q=zzzqqq")
     assert text(page.cssselect("p.caravan-count")[0]) == "0 articles match."
 
