@@ -730,6 +730,8 @@ class Archive:
                                 "VALUES ('delete', ?, ?, ?, ?)", indexed)
             if not versions:
                 self.db.execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", list(key))
+                # Coverage follows: a listed post no longer held is explained, never "archived".
+                self._listing_state(*key, "not_article", "not an article when re-extracted", utcnow())
                 return
             # The same policy as a crawl: each version against the one before it.
             stored = None
@@ -755,6 +757,8 @@ class Archive:
                     row["updated_at"] = utcnow()
             self.db["articles"].upsert(row, pk=("edition", "article_id"))
             self._index(row["doc_id"], lemmas)
+            if row["status"] == "live":  # e.g. a page that was not an article before is one now
+                self._listing_state(*key, "archived", None, capture["fetched_at"])
 
     def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
         """A 304 Not Modified: the archive's copy is current (and the article is there again,
@@ -874,7 +878,8 @@ class Archive:
             "articles.lead, articles.body FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
             "WHERE articles_fts MATCH :q AND (:edition IS NULL OR articles.edition = :edition) "
             "AND articles_fts.rowid >= (SELECT coalesce(min(rowid), 0) FROM "
-            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :ranked)) "
+            "(SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND (:edition IS NULL OR (SELECT edition "
+            "FROM articles WHERE doc_id = articles_fts.rowid) = :edition) ORDER BY rowid DESC LIMIT :ranked)) "
             "ORDER BY rank LIMIT :limit",
             {"q": fts_query(query), "edition": edition, "ranked": self.SEARCH_RANKED, "limit": limit}))
         for row in found:

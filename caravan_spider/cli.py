@@ -178,7 +178,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     from .progress import summary
     from .sample_site.model import SampleSite
     from .sample_site.server import serving
-    from .schedule import parse_schedule
+    from .schedule import parse_clock, parse_schedule
     from .urls import base_urls as chosen_base_urls
     from .urls import Origin
 
@@ -207,6 +207,10 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
     except ValueError as error:
         raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
+    try:
+        parse_clock(settings.get("CARAVAN_CLOCK"))
+    except ValueError as error:
+        raise BadInput(f"CARAVAN_CLOCK: {error}") from None
     if not since and settings.get("CARAVAN_SINCE"):
         try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
             RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta, timezone
 DEFAULT_SCHEDULE = "1h,6h,1d,3d,7d,30d,90d,365d"
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
+# A due date is a datetime: a step of millennia would overflow it mid-crawl. A century is "never" enough.
+MAX_STEP = timedelta(days=36500)
 
 
 def parse_schedule(text: str) -> tuple[timedelta, ...]:
@@ -27,10 +29,27 @@ def parse_schedule(text: str) -> tuple[timedelta, ...]:
         if not match or float(match[1]) <= 0:
             raise ValueError(f"recheck schedule step {part!r} is not a duration such as 6h, 3d or 30m "
                              f"(e.g. CARAVAN_RECHECK_SCHEDULE={DEFAULT_SCHEDULE})")
-        steps.append(timedelta(**{_UNITS[match[2]]: float(match[1])}))
+        try:
+            step = timedelta(**{_UNITS[match[2]]: float(match[1])})
+        except OverflowError:
+            step = None
+        if step is None or step > MAX_STEP:
+            raise ValueError(f"recheck schedule step {part!r} is longer than {MAX_STEP.days}d (a century)")
+        steps.append(step)
     if steps != sorted(steps):
         raise ValueError(f"recheck schedule {text!r} must grow: shortest step first")
     return tuple(steps)
+
+
+def parse_clock(text: str | None) -> datetime | None:
+    """CARAVAN_CLOCK, the "now" a run judges due dates by (tests): ISO 8601, UTC without an offset."""
+    if not text:
+        return None
+    try:
+        clock = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date-time such as 2026-01-20T13:00:00+00:00") from None
+    return clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
 
 
 def _instant(value: str | datetime | None) -> datetime | None:

@@ -130,6 +130,8 @@ def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, st
     for value in values:
         name, sep, url = value.partition("=")
         named = bool(sep) and name in EDITIONS
+        if not (url if named else value).strip():  # e.g. kk=$MIRROR with $MIRROR unset: not the live site
+            raise ValueError(f"{value!r} names no URL")
         Origin(url if named else value, name if named else editions[0])  # raises unless it is an origin
         if named:
             if name not in chosen:

@@ -15,12 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+import sqlite_utils
 import yaml
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from caravan_spider.archive import migrations
 from caravan_spider.diff import changes
 from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
@@ -35,28 +37,36 @@ LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "
 
 
 @lru_cache(maxsize=64)
-def _is_archive(path: str, mtime: float) -> bool:
-    """An archive made by caravan-archive (whatever its file name): its search index is ours."""
+def _archive_state(path: str, mtime: float) -> str | None:
+    """"current" for an archive of this version, "outdated" for one an older version made (readers
+    never migrate it, and the reading room's columns are not there yet), None for any other file."""
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.Error:
-        return False
+        return None
     try:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name IN "
                                             "('articles', 'articles_fts', 'crawl_runs', '_sqlite_migrations')")}
-        return len(names) == 4
+        if len(names) != 4:
+            return None
+        return "outdated" if migrations.pending(sqlite_utils.Database(conn)) else "current"
     except sqlite3.Error:
-        return False
+        return None
     finally:
         conn.close()
 
 
-def _archive_names(datasette) -> list[str]:
+def _archive_names(datasette, state: str = "current") -> list[str]:
     names = []
     for name, db in datasette.databases.items():
-        if db.path and Path(db.path).is_file() and _is_archive(db.path, Path(db.path).stat().st_mtime):
+        if db.path and Path(db.path).is_file() and _archive_state(db.path, _stamp(db.path)) == state:
             names.append(name)
     return names
+
+
+def _stamp(path: str) -> float:
+    """When the archive last changed: in WAL mode its -wal file changes first."""
+    return max(Path(p).stat().st_mtime for p in (path, path + "-wal") if Path(p).exists())
 
 
 def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | None:
@@ -106,10 +116,17 @@ async def search_count(datasette, database: str, query: str) -> tuple[int, bool]
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    """The archive's metadata for every archive Datasette opened; a local metadata.yml wins."""
+    """The archive's metadata for every archive Datasette opened; a local metadata.yml wins. An
+    archive made by an older version is shown as plain tables, with what to do about it."""
     config = METADATA["databases"]["caravan"]
     top = {k: v for k, v in METADATA.items() if k != "databases"}
-    return {**top, "databases": {name: config for name in _archive_names(datasette)}}
+    databases = {name: config for name in _archive_names(datasette)}
+    for name in _archive_names(datasette, "outdated"):
+        path = datasette.databases[name].path
+        databases[name] = {"description_html": f"This archive was made by an older caravan-archive: run "
+                                               f"<code>caravan-archive crawl --db {escape(path)}</code> once to "
+                                               "upgrade it (the reading room needs its new columns)."}
+    return {**top, "databases": databases}
 
 
 @hookimpl(trylast=True)
@@ -157,7 +174,8 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
         context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
                    "caravan_body": body_html}
-        if view_name == "table" and table == "articles" and request is not None and query.strip() and (
+        current = database in _archive_names(datasette)
+        if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
             # Datasette was asked not to count or facet (lean_search): the page says so, links to
             # the exact figures, and counts up to the cap itself when only the search narrows the list.
@@ -169,13 +187,13 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                     context["caravan_search_count"] = await search_count(datasette, database, request.args["_search"])
                 except (sqlite3.Error, QueryInterrupted):  # a query FTS5 rejects: Datasette shows the error
                     pass
-        if (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
+        if current and (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
             # The search page (the canned query `search`): how many articles match, up to the cap.
             try:
                 context["caravan_search_count"] = await search_count(datasette, database, query)
             except (sqlite3.Error, QueryInterrupted):  # a query FTS5 rejects: the page shows the error
                 pass
-        if view_name == "row" and table == "articles" and request is not None:
+        if current and view_name == "row" and table == "articles" and request is not None:
             # An article is (edition, article_id): its row is /<db>/articles/<edition>,<article_id>.
             edition, _, article_id = request.url_vars.get("pks", "").rpartition(",")
             key = {"edition": edition or "ru", "id": article_id}

@@ -41,7 +41,7 @@ from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched
 from ..parsing.dates import as_datetime
-from ..schedule import is_due
+from ..schedule import is_due, parse_clock
 from ..urls import ArticleRef, Origin, article_ref, base_urls
 from ..workers import cores, parse_page
 from ..workers import pool as worker_pool
@@ -72,9 +72,10 @@ def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
 
 
 def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since: datetime | None = None,
-              full: bool = False, recheck_hours: float = 6.0) -> str | None:
+              full: bool = False, recheck_hours: float = 6.0, listed: bool = False) -> str | None:
     """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
-    "due"), or None when the archive's copy will do. Pure: the clock is an argument."""
+    "due", "relisted"), or None when the archive's copy will do; `listed`: a discovery page of
+    this run names it. Pure: the clock is an argument."""
     lastmod_at = as_datetime(lastmod)
     if since and lastmod_at and lastmod_at < since:
         return None  # cannot have been published since: its last change is older
@@ -98,6 +99,8 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
         return "since"
     if known.status is not None and is_due(known.next_check_at, now):
         return "due"
+    if known.status == "unpublished" and listed:
+        return "relisted"  # the site lists it again: it may be back, whatever the schedule says
     return None
 
 
@@ -156,8 +159,7 @@ class CaravanSpider(scrapy.Spider):
         spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
         spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
         spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
-        clock = settings.get("CARAVAN_CLOCK")
-        spider.clock = datetime.fromisoformat(clock) if clock else None
+        spider.clock = parse_clock(settings.get("CARAVAN_CLOCK"))
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
@@ -429,7 +431,7 @@ class CaravanSpider(scrapy.Spider):
         if self.spec.since and lastmod_at and lastmod_at < self.spec.since:
             return None  # cannot have been published since: not a skip of something due
         why = why_fetch(known, lastmod, now=self.now(), since=self.spec.since, full=self.spec.full,
-                        recheck_hours=self.recheck_hours)
+                        recheck_hours=self.recheck_hours, listed=edition is not None)
         if why is None:
             self.crawler.stats.inc_value("caravan/skipped/unchanged")
             return None
@@ -468,7 +470,7 @@ class CaravanSpider(scrapy.Spider):
             return
         broken = not_whole(response)
         if broken:
-            yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id)
+            yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id, edition=edition)
             return
         content_type = header(response.headers, "Content-Type")
         parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None}
