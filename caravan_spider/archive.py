@@ -779,6 +779,8 @@ class Archive:
         return Stored(row["content_hash"], row["views"]) if row else None
 
     def _new_doc_id(self) -> int:
+        # doc_id is also the article's rowid, given on insert: Datasette's `_search_<column>=`
+        # filters match the search index's rowid against the table's rowid, not against fts_pk.
         return next(self.db.query("SELECT coalesce(max(doc_id), 0) + 1 AS n FROM articles"))["n"]
 
     def _next_check(self, checked_at: str, born: str | None) -> str:
@@ -818,7 +820,7 @@ class Archive:
         if existing:
             self._update_article(key, article)
         else:
-            self.db.conn.execute(*_insert_sql("articles", article))
+            self.db.conn.execute(*_insert_sql("articles", {"rowid": doc_id, **article}))
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
         self._index(doc_id, lemmas)
         return change.outcome
@@ -908,7 +910,7 @@ class Archive:
                 if rebuilt.doc_id is None:
                     row.update(updated_at=utcnow(), doc_id=self._new_doc_id(),
                                next_check_at=self._next_check(row["checked_at"], row["published_at"]))
-                    execute(*_insert_sql("articles", row))
+                    execute(*_insert_sql("articles", {"rowid": row["doc_id"], **row}))
                 else:
                     row.update(doc_id=rebuilt.doc_id, status=rebuilt.status)
                     if rebuilt.row_changed:

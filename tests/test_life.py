@@ -281,6 +281,8 @@ def test_both_editions_are_archived_with_a_colliding_id(both):
     assert KAZAKH_COLLIDING_ID in ru.articles and KAZAKH_COLLIDING_ID in kk.articles
     held = {(r["edition"], r["article_id"]) for r in rows(db, "SELECT edition, article_id FROM articles")}
     assert held == {("ru", i) for i in ru.articles} | {("kk", i) for i in kk.articles}
+    # Datasette's _search_<column>= joins the index on the table's rowid: it must be the doc_id.
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE rowid != doc_id") == [{"n": 0}]
     for edition, site in (("ru", ru), ("kk", kk)):
         [row] = rows(db, "SELECT * FROM articles WHERE edition = ? AND article_id = ?", [edition, KAZAKH_COLLIDING_ID])
         expected = site.articles[KAZAKH_COLLIDING_ID].expected_record()
