@@ -470,3 +470,14 @@ def test_the_headline_again_with_a_kicker_near_the_top_is_not_text():
     dateline = f"Алматы, 24 апреля. Тема: {headline}"
     html = _page(f"<article><h1>{headline}</h1><p>{dateline}</p>{_text()}</article>")
     assert explain(html, URL).article.body.split("\n\n") == [dateline, *PARAGRAPHS]
+
+
+@pytest.mark.parametrize("stamp", ["2025年1月14日 01時28分 (1月14日 01時40分更新)", "Uppdaterad 15.59 | Publicerad 14.14",
+                                   "Stand: 22.04.2024, 06:00 Uhr", "Updated 3:15 pm"])
+def test_date_stamps_of_other_languages_are_not_text(stamp):
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{stamp}</p>{_text()}"
+                 "<p>Der Zug fährt um 15.30 Uhr</p></article>")
+    result = explain(html, URL)
+    # a sentence with a time in it is text; only a line that is nothing but a stamp goes
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, "Der Zug fährt um 15.30 Uhr"]
+    assert ("text line: date / views line", 1) in result.pruned
