@@ -481,3 +481,17 @@ def test_date_stamps_of_other_languages_are_not_text(stamp):
     # a sentence with a time in it is text; only a line that is nothing but a stamp goes
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, "Der Zug fährt um 15.30 Uhr"]
     assert ("text line: date / views line", 1) in result.pruned
+
+
+def test_appeals_to_the_reader_are_not_text():
+    appeals = ["Get the latest news from the city in your inbox.",
+               "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende.",
+               "Got a story? Get in touch with our news team by email.",
+               "This is a breaking news story - more to follow"]
+    # an article that speaks of a newsletter is text
+    kept = "The ministry will send a newsletter to every school before the holidays begin."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in [kept, *appeals]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
+    assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 4) in result.pruned
