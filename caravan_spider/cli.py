@@ -418,13 +418,14 @@ def export(db, output, since, until, category, language, edition, updated_since,
             if output:
                 click.echo(f"Wrote {count} captures to {output}", err=True)
             return
+        # Bytes as SQLite made them (UTF-8), a chunk of records per write.
         opener = gzip.open if output and output.endswith(".gz") else open
-        with (opener(output, "wt", encoding="utf-8") if output else contextlib.nullcontext(sys.stdout)) as out:
+        sys.stdout.flush()
+        with opener(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
             count = 0
-            for line in archive.iter_article_json(**filters):
-                out.write(line)
-                out.write("\n")
-                count += 1
+            for records, chunk in archive.iter_article_json(**filters):
+                out.write(chunk)
+                count += records
         if output:
             click.echo(f"Wrote {count} articles to {output}", err=True)
     finally:

@@ -108,6 +108,90 @@ def test_search_box_finds_every_word_form(ds, ds_file, mode, query, expected_tit
     assert f'value="{query}"' in page.text  # the box shows what the reader typed
 
 
+def _matches(db, query: str) -> int:
+    from caravan_spider.search import fts_query
+
+    [row] = rows(db, "SELECT count(*) AS n FROM articles_fts WHERE articles_fts MATCH ?", [fts_query(query)])
+    return row["n"]
+
+
+def test_a_search_of_the_table_counts_up_to_a_cap_and_computes_no_facets(ds, crawled, monkeypatch):
+    """At 300,000 articles Datasette's count and facets of a common word take seconds: a search
+    asks for neither, and the page says how many match (exactly, or "more than" the cap) and
+    that facets are off, with a link to both."""
+    from caravan_spider import reading_room
+
+    matching = _matches(crawled["db"], "Алматы")
+    assert matching == 7
+    data = get_json(ds, "/caravan/articles.json?_search=Алматы&_col=title")
+    assert data["filtered_table_rows_count"] is None and data["facet_results"] == {} and len(data["rows"]) == 7
+    page = ds.html("/caravan/articles?_search=Алматы")
+    assert text(page.cssselect("h3.caravan-count")[0]) == (
+        '7 articles where search matches "Алматы" sorted by published_at descending')
+    [note] = page.cssselect("p.caravan-facets-off")
+    assert text(note) == ("Facets are not computed for a search: they count every match, seconds for a common "
+                          "word. Count every match and show facets.")
+    assert note.cssselect("a")[0].get("href") == "/caravan/articles?_search=%D0%90%D0%BB%D0%BC%D0%B0%D1%82%D1%8B&_exact=1"
+    assert not page.cssselect(".facet-info")
+    monkeypatch.setattr(reading_room, "SEARCH_COUNT_CAP", 6)
+    page = ds.html("/caravan/articles?_search=Алматы")
+    assert text(page.cssselect("h3.caravan-count")[0]).startswith('More than 6 articles where search matches')
+    monkeypatch.setattr(reading_room, "SEARCH_COUNT_CAP", 7)
+    page = ds.html("/caravan/articles?_search=Алматы")
+    assert text(page.cssselect("h3.caravan-count")[0]).startswith('7 articles where search matches')
+    # _exact=1: Datasette's own count and facets, as without the reading room.
+    exact = get_json(ds, "/caravan/articles.json?_search=Алматы&_exact=1&_size=0")
+    assert exact["filtered_table_rows_count"] == 7
+    assert {f["value"]: f["count"] for f in exact["facet_results"]["status"]["results"]} == {"live": 7}
+    page = ds.html("/caravan/articles?_search=Алматы&_exact=1")
+    assert text(page.cssselect("h3.caravan-count")[0]).startswith('7 articles where search matches')
+    assert not page.cssselect("p.caravan-facets-off") and page.cssselect(".facet-info")
+    # Another filter besides the search: Datasette counts exactly; facets stay off.
+    filtered = get_json(ds, "/caravan/articles.json?_search=Алматы&status=live&_size=0")
+    assert filtered["filtered_table_rows_count"] == 7 and filtered["facet_results"] == {}
+    # Asking for a facet by name gets it.
+    asked = get_json(ds, "/caravan/articles.json?_search=Алматы&_facet=category&_size=0")
+    assert sum(f["count"] for f in asked["facet_results"]["category"]["results"]) == 7
+    # Without a search nothing changes: count and facets of the whole table.
+    whole = get_json(ds, "/caravan/articles.json?_size=0")
+    assert whole["filtered_table_rows_count"] == 50 and set(whole["facet_results"]) == {
+        "edition", "status", "category", "tags", "language", "year"}
+
+
+def test_facets_that_take_too_long_are_named_not_left_out(datasette_dir):
+    """A facet past facet_time_limit_ms (a limit already passed: -1) says so on the page."""
+    import json
+
+    settings = json.loads((datasette_dir / "settings.json").read_text())
+    (datasette_dir / "settings.json").write_text(json.dumps({**settings, "facet_time_limit_ms": -1}))
+    page = Client(datasette_dir).html("/caravan/articles")
+    assert not page.cssselect(".facet-info")
+    assert [text(p) for p in page.cssselect("details.caravan-more p.facets-timed-out")] == [
+        "These facets took too long and are not shown: edition, status, category, language, year, tags"]
+
+
+def test_the_search_page_says_how_many_articles_match(ds, crawled, monkeypatch):
+    from caravan_spider import reading_room
+
+    page = ds.html("/caravan/search?q=фестивалей")
+    [count] = page.cssselect("p.caravan-count")
+    assert text(count) == "1 article matches. Every match, newest first"
+    assert count.cssselect("a")[0].get("href") == (
+        "/caravan/articles?_search=%D1%84%D0%B5%D1%81%D1%82%D0%B8%D0%B2%D0%B0%D0%BB%D0%B5%D0%B9")
+    assert _matches(crawled["db"], "год") == 42
+    page = ds.html("/caravan/search?q=год")
+    assert text(page.cssselect("p.caravan-count")[0]) == (
+        "42 articles match: the best 20 are shown. Every match, newest first")
+    assert len(page.cssselect("ol.caravan-list > li")) == 20
+    monkeypatch.setattr(reading_room, "SEARCH_COUNT_CAP", 30)
+    page = ds.html("/caravan/search?q=год")
+    assert text(page.cssselect("p.caravan-count")[0]) == (
+        "More than 30 articles match: the best 20 of the newest 30 are shown. Every match, newest first "
+        "(sorting them all may take seconds)")
+    page = ds.html("/caravan/search?q=zzzqqq")
+    assert text(page.cssselect("p.caravan-count")[0]) == "0 articles match."
+
+
 def test_canned_queries(ds, crawled):
     site = crawled["site"]
     seed = site.articles[845713]
@@ -177,7 +261,9 @@ def test_articles_open_on_a_search_box_and_a_compact_list(ds, crawled):
     # Search box first, then the list; descriptions, filters and facets one click away.
     order = [el.tag + "." + el.get("class", "") for el in content.iterchildren()]
     assert order[:3] == ["div.page-header", "form.caravan-search", "h3.caravan-count"]
-    assert content.cssselect("form.caravan-search input[name=_search]")
+    # The box asks the search page (the canned query), fast for a common word at any archive size.
+    [box] = content.cssselect("form.caravan-search")
+    assert box.get("action") == "/caravan/search" and box.cssselect("input[name=q]")
     assert text(content.cssselect("h3.caravan-count")[0]) == "50 articles sorted by published_at descending"
     details = content.cssselect("details.caravan-more")[0]
     assert details.get("open") is None

@@ -36,6 +36,27 @@ def test_export_is_every_article_newest_first(crawled):
     assert all(list(line) == list(FIELDS) for line in lines)
 
 
+def test_export_bytes_are_json_dumps_of_each_record_whatever_the_chunking(crawled, tmp_path):
+    """SQLite makes the lines and export writes them in chunks of bytes: the file is exactly the
+    records as compact UTF-8 JSON, one per line, to stdout, a file or a .gz alike."""
+    archive = Archive(crawled["db"], read_only=True)
+    try:
+        expected = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n"
+                           for r in archive.iter_articles()).encode("utf-8")
+        chunks = list(archive.iter_article_json(batch=7))
+    finally:
+        archive.close()
+    assert [n for n, _ in chunks] == [7] * 7 + [1]
+    assert b"".join(chunk for _, chunk in chunks) == expected
+    assert subprocess.run([sys.executable, "-m", "caravan_spider.cli", "export", "--db", str(crawled["db"])],
+                          capture_output=True, check=True).stdout == expected
+    for name in ("out.jsonl", "out.jsonl.gz"):
+        result = cli("export", "--db", str(crawled["db"]), "-o", str(tmp_path / name))
+        assert result.returncode == 0 and result.stderr == f"Wrote 50 articles to {tmp_path / name}\n"
+        written = (tmp_path / name).read_bytes()
+        assert (gzip.decompress(written) if name.endswith(".gz") else written) == expected
+
+
 def test_every_exported_line_validates_against_the_schema(crawled):
     validator = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
     lines = export(crawled["db"])

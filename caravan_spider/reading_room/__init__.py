@@ -13,10 +13,12 @@ import json
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import sqlite_utils
 import yaml
 from datasette import hookimpl
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
@@ -27,6 +29,11 @@ from caravan_spider.text import paragraphs
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
 LIST_WORDS = 12  # words of a body shown in a table cell before "more"
+SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then says "more than"
+# Arguments after which Datasette's own count and facets of a search are left alone.
+EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
+# A search with no other argument than these is counted by the page (search_count).
+LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 
 
 @lru_cache(maxsize=64)
@@ -60,6 +67,51 @@ def _archive_names(datasette, state: str = "current") -> list[str]:
 def _stamp(path: str) -> float:
     """When the archive last changed: in WAL mode its -wal file changes first."""
     return max(Path(p).stat().st_mtime for p in (path, path + "-wal") if Path(p).exists())
+
+
+def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | None:
+    """The query string a search of an archive's articles table is answered with: without
+    Datasette's count (the page counts up to SEARCH_COUNT_CAP itself, when only the search
+    narrows the list; other filters keep Datasette's exact count) and without facets; None
+    to leave the request as it is."""
+    database, _, rest = path.lstrip("/").partition("/")
+    if database not in archives or rest.split(".", 1)[0] != "articles" or "/" in rest:
+        return None
+    args = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
+    keys = {key for key, _ in args}
+    if not any(key.startswith("_search") and value.strip() for key, value in args):
+        return None
+    if any(key.startswith(EXACT_ARGS) for key in keys):
+        return None
+    # Appended, not re-encoded: the reader's own arguments reach Datasette byte for byte.
+    return query_string + (b"&_nofacet=1&_nocount=1" if keys <= LEAN_COUNTABLE else b"&_nofacet=1")
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Searches of the articles table without a full count and facets (see lean_search)."""
+    def wrap(app):
+        async def lean(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("method") == "GET" and b"_search" in scope.get(
+                    "query_string", b""):
+                changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
+                if changed is not None:
+                    scope = {**scope, "query_string": changed}
+            await app(scope, receive, send)
+
+        return lean
+
+    return wrap
+
+
+async def search_count(datasette, database: str, query: str) -> tuple[int, bool]:
+    """How many articles match a search, counted up to SEARCH_COUNT_CAP: (count, more), where
+    more says there are more than that. The index drives (its rows are the articles' doc_ids),
+    so the count stops at the cap instead of listing every match first."""
+    row = (await datasette.get_database(database).execute(
+        "SELECT count(*) FROM (SELECT 1 FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
+        "WHERE articles_fts MATCH ru_fts_query(:q) LIMIT :limit)", {"q": query, "limit": SEARCH_COUNT_CAP + 1})).first()
+    return min(row[0], SEARCH_COUNT_CAP), row[0] > SEARCH_COUNT_CAP
 
 
 @hookimpl
@@ -122,7 +174,26 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
         context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
                    "caravan_body": body_html}
-        if view_name == "row" and table == "articles" and request is not None and database in _archive_names(datasette):
+        current = database in _archive_names(datasette)
+        if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
+                request.args.get("_nocount") or request.args.get("_nofacet")):
+            # Datasette was asked not to count or facet (lean_search): the page says so, links to
+            # the exact figures, and counts up to the cap itself when only the search narrows the list.
+            kept = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
+                    if k not in ("_nocount", "_nofacet", "_next")]
+            context["caravan_exact_url"] = f"{request.path}?{urlencode([*kept, ('_exact', '1')])}"
+            if request.args.get("_nocount") and set(request.args) <= LEAN_COUNTABLE | {"_nocount", "_nofacet"}:
+                try:
+                    context["caravan_search_count"] = await search_count(datasette, database, request.args["_search"])
+                except (sqlite3.Error, QueryInterrupted):  # a query FTS5 rejects: Datasette shows the error
+                    pass
+        if current and (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
+            # The search page (the canned query `search`): how many articles match, up to the cap.
+            try:
+                context["caravan_search_count"] = await search_count(datasette, database, query)
+            except (sqlite3.Error, QueryInterrupted):  # a query FTS5 rejects: the page shows the error
+                pass
+        if current and view_name == "row" and table == "articles" and request is not None:
             # An article is (edition, article_id): its row is /<db>/articles/<edition>,<article_id>.
             edition, _, article_id = request.url_vars.get("pks", "").rpartition(",")
             key = {"edition": edition or "ru", "id": article_id}
