@@ -463,3 +463,52 @@ def test_a_list_of_labelled_links_and_its_label_are_teasers():
     assert "Новые автобусы" not in body and "Ещё по теме" not in body and "Транспорт" not in body
     assert "Тариф: 150 тенге" in body and "Абонемент: 5000 тенге" in body  # a list of facts with a link stays
     assert ("list items that are only a link (teasers)", 1) in result.pruned
+
+
+def test_a_paragraph_restated_in_other_punctuation_is_read_once():
+    summary = "Водители заплатят 150 тенге в час за стоянку в центре, сообщили в акимате Алматы в понедельник"
+    restated = "Водители заплатят 150 тенге в час за стоянку в центре, сообщили в акимате Алматы, в понедельник."
+    widget = "Для показа графика мы используем внешний сервис: нажмите здесь, и график загрузится с его сервера."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 f"<p>{summary}</p>{_text()}<p>{widget}</p><p>{restated}</p><p>{widget}</p></article>")
+    result = explain(html, URL)
+    # the restated paragraph goes; a block printed identically twice is the page's own doing and stays
+    assert result.article.body.split("\n\n") == [summary, *PARAGRAPHS, widget, widget]
+    assert ("text line: paragraph repeated word for word", 1) in result.pruned
+
+
+def test_the_headline_again_with_a_kicker_near_the_top_is_not_text():
+    headline = "Новые правила парковки в Алматы"
+    html = _page(f"<article><h1>{headline}</h1><p>Транспорт {headline}</p>{_text()}</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert ("text line: headline with a kicker or site name", 1) in result.pruned
+    # a dateline that names the headline after a colon is text (Xinhua: «新华社北京4月24日电 题：…»)
+    dateline = f"Алматы, 24 апреля. Тема: {headline}"
+    html = _page(f"<article><h1>{headline}</h1><p>{dateline}</p>{_text()}</article>")
+    assert explain(html, URL).article.body.split("\n\n") == [dateline, *PARAGRAPHS]
+
+
+@pytest.mark.parametrize("stamp", ["2025年1月14日 01時28分 (1月14日 01時40分更新)", "Uppdaterad 15.59 | Publicerad 14.14",
+                                   "Stand: 22.04.2024, 06:00 Uhr", "Updated 3:15 pm"])
+def test_date_stamps_of_other_languages_are_not_text(stamp):
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{stamp}</p>{_text()}"
+                 "<p>Der Zug fährt um 15.30 Uhr</p></article>")
+    result = explain(html, URL)
+    # a sentence with a time in it is text; only a line that is nothing but a stamp goes
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, "Der Zug fährt um 15.30 Uhr"]
+    assert ("text line: date / views line", 1) in result.pruned
+
+
+def test_appeals_to_the_reader_are_not_text():
+    appeals = ["Get the latest news from the city in your inbox.",
+               "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende.",
+               "Got a story? Get in touch with our news team by email.",
+               "This is a breaking news story - more to follow"]
+    # an article that speaks of a newsletter is text
+    kept = "The ministry will send a newsletter to every school before the holidays begin."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in [kept, *appeals]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
+    assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 4) in result.pruned

@@ -8,6 +8,7 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -19,7 +20,7 @@ from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page, parse_whole
-from .phrases import CREDIT_PREFIX, FURNITURE_LINES
+from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES
 from .signals import VIEWS_LINE, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
@@ -39,6 +40,17 @@ LINK_LABEL_WORDS = 4
 LIST_HEADINGS = {"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div"}
 # An element holding more than this share of the page's text is never pruned.
 MOST_OF_THE_TEXT = 0.5
+# A paragraph of at least this many words restated with the same words in other punctuation (the
+# summary box or a second rendering repeating the text) is dropped the second time. Shorter repeats
+# stay (an interview's «— Да.»), and so does a block printed identically twice: that is a widget the
+# page places at two spots (a consent placeholder, a tariff button), kept as the page shows it.
+REPEATED_MIN_WORDS = 12
+# Near the top (first this many lines), a line that is the headline with a kicker before it or the
+# site's name after it («Premier League Rückschlag im Titelkampf - Liverpool verliert …») is the
+# headline again, when what it adds is at most HEADLINE_EXTRA_WORDS words.
+HEADLINE_LINES = 3
+HEADLINE_EXTRA_WORDS = 8
+HEADLINE_EXTRA_CHARACTERS = 60  # (and characters: Chinese and Japanese write no spaces between words)
 
 
 @dataclass
@@ -184,6 +196,8 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         if not line:
             continue
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
+        if reason is None and APPEALS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
+            reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
         if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"
         if reason is None and line in furniture and line not in (title, lead):
@@ -196,6 +210,8 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         if line in (title, lead):
             continue  # the headline or lead repeated in the text
         lines.append(line)  # a repeated short line stays: an interview repeats «— Да.»
+    lines = _without_repeats(lines, dropped)
+    lines = _without_headline(lines, title, dropped)
     if lead and lines and lead.startswith(lines[0]) and len(lines[0]) > 40:
         lines.pop(0)  # the lead printed again as the first paragraph, possibly shortened
     folded_lead = fold(lead or "")
@@ -208,6 +224,39 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
             del lines[start:end]
             break
     result.pruned.extend((f"text line: {why}", n) for why, n in dropped.items())
+    return lines
+
+
+def _without_repeats(lines: list[str], dropped: dict[str, int]) -> list[str]:
+    """A long paragraph restated in other punctuation (the same words) is read once."""
+    seen: dict[tuple[str, ...], str] = {}
+    kept = []
+    for line in lines:
+        key = tuple(w.casefold() for w in words(line))
+        if len(key) >= REPEATED_MIN_WORDS:
+            if key in seen and seen[key] != line:
+                dropped["paragraph repeated word for word"] = dropped.get("paragraph repeated word for word", 0) + 1
+                continue
+            seen.setdefault(key, line)
+        kept.append(line)
+    return kept
+
+
+def _without_headline(lines: list[str], title: str | None, dropped: dict[str, int]) -> list[str]:
+    """The headline printed again near the top with a kicker before it or a site name after it."""
+    folded_title = fold(title or "")
+    if len(folded_title.split()) < 3:
+        return lines
+    for i, line in enumerate(lines[:HEADLINE_LINES]):
+        folded = fold(line)
+        # («新华社北京4月24日电 题：<headline>» is a dateline that names the headline: text)
+        if re.search(r"[:：]\s*$", line[:max(0, line.find(title or "") if title in line else 0)]):
+            continue
+        if folded != folded_title and (folded.endswith(folded_title) or folded.startswith(folded_title)) \
+                and len(folded.split()) - len(folded_title.split()) <= HEADLINE_EXTRA_WORDS \
+                and len(folded) - len(folded_title) <= HEADLINE_EXTRA_CHARACTERS:
+            dropped["headline with a kicker or site name"] = dropped.get("headline with a kicker or site name", 0) + 1
+            return lines[:i] + lines[i + 1:]
     return lines
 
 

@@ -62,15 +62,25 @@ def parse_visible(text: str | None, fetched_at: datetime | None = None) -> datet
     return None
 
 
-_DATE_LINE_WORDS = re.compile(r"(просмотр\w*|опубликовано|обновлено|дата|views?)", re.I)
+# The words a date stamp carries besides the date: «Опубликовано», «Stand: … Uhr», «Uppdaterad |
+# Publicerad», «Updated», «(… 更新)». Whole words only, so that a sentence is never a stamp.
+_DATE_LINE_WORDS = re.compile(
+    r"\b(просмотр\w*|опубликовано|обновлено|дата|views?|published|updated|last updated|stand|uhr"
+    r"|aktualisiert|veröffentlicht|am|um|publicerad|uppdaterad|publisert|oppdatert|kl|publié|mis à jour"
+    r"|le|à|publicado|actualizado|pubblicato|aggiornato|alle|ore|pm)\b|更新|公開|配信|掲載", re.I)
+# Dates and times of other languages, in a stamp only: «2025年1月14日 01時28分», «22.04.2024, 06:00»,
+# «15.59» (a time with a dot).
+_STAMP_PARTS = re.compile(r"(\d{4}年)?\d{1,2}月\d{1,2}日|\d{1,2}時\d{1,2}分|\b\d{1,2}[:.]\d{2}\b|"
+                          r"\b\d{1,2}\.\d{1,2}\.(\d{4}|\d{2})\b|\b\d{4}-\d{2}-\d{2}\b")
 
 
 def is_date_line(line: str) -> bool:
-    """A line that is only a date, a time and perhaps a view count: page furniture, not text."""
-    if len(line) > 80 or not any(p.search(line) for p in (*_PATTERNS, _RELATIVE)):
+    """A line that is only a date, a time and perhaps a view count or a stamp's label («Stand:»,
+    «Uppdaterad … | Publicerad …», «… 更新»): page furniture, not text."""
+    if len(line) > 80 or not any(p.search(line) for p in (*_PATTERNS, _RELATIVE, _STAMP_PARTS)):
         return False
     rest = line
-    for pattern in (*_PATTERNS, _RELATIVE, _DATE_LINE_WORDS):
+    for pattern in (*_PATTERNS, _RELATIVE, _STAMP_PARTS, _DATE_LINE_WORDS):
         rest = pattern.sub(" ", rest)
     return not re.search(r"[^\W\d_]", rest)
 

@@ -34,3 +34,19 @@ FURNITURE_LINES: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = (
 
 # Text that only ever comes from page furniture; in a stored record it means pruning failed.
 BOILERPLATE_MARKERS: tuple[str, ...] = tuple(marker for *_, markers in FURNITURE_LINES for marker in markers)
+
+# Appeals to the reader printed inside the text on pages of other sites: newsletter and channel
+# sign-ups, donations and subscriptions, tip lines, affiliate notes, «breaking story» stubs. A line
+# (of at most APPEAL_MAX_WORDS words) that holds one is not article text.
+APPEAL_MAX_WORDS = 120
+APPEALS = re.compile("|".join((
+    r"\bsign(ing)? up (for|to)\b.{0,60}\bnewsletters?\b", r"\bin your inbox\b", r"^newsletter:",
+    r"\bnewsletter informiert Sie\b", r"\bnewsletter richtig\b",
+    r"^(follow|folgen Sie|folge)\b.{0,60}\b(on|auf) (google news|twitter|facebook|instagram|whatsapp)\b",
+    r"\babonnier(e|en Sie)\b.{0,40}\b(kanal|newsletter|whatsapp)",  # «Abonniere den Whatsapp-Kanal»
+    r"\bunterstützen Sie (uns|unsere)\b", r"\bmit einer Spende\b", r"\bsupport (our|independent) journalism\b",
+    r"\babonnieren für\b", r"\b(\d+|zwei|two) (Wochen|weeks) (kostenlos|gratis|free)\b",
+    r"^(got|do you have) a story\b", r"\bget in touch with our news team\b", r"^for more stories like this\b",
+    r"^we want to hear from you\b", r"\bbreaking new(s)? story\b.{0,20}more to follow",
+    r"\bmay earn (us )?(a|an) (affiliate )?commission\b", r"\bplease bookmark\b", r"\btreated to special offers\b",
+)), re.I)
