@@ -514,14 +514,19 @@ class Archive:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
     # --- what an incremental crawl needs -----------------------------------------------------
-    def known(self) -> dict[Key, Known]:
+    def known(self, urls_due_by: str | None = None) -> dict[Key, Known]:
         """Every article the archive has met, by (edition, article_id): articles, and article URLs
         that were not articles (a «Страница не найдена» page), not fetched again until they change.
-        Read from covering indexes (m6b) into tuples, not from the article rows."""
+        Read from covering indexes (m6b) into tuples, not from the article rows.
+
+        With urls_due_by (an ISO instant), only articles due by then carry their URL (what a
+        recheck asks): at 300,000 articles the URLs are a fifth of what a run holds in memory."""
         conn = self.db.conn
+        url = "url" if urls_due_by is None else "CASE WHEN next_check_at IS NULL OR next_check_at <= :due THEN url END"
         known = {(row[0], row[1]): Known(*row[2:]) for row in conn.execute(
-            "SELECT edition, article_id, lastmod, etag, last_modified, published_at, fetched_at, url, "
-            "next_check_at, status FROM articles INDEXED BY idx_articles_known_by_edition")}
+            "SELECT edition, article_id, lastmod, etag, last_modified, published_at, fetched_at, "
+            f"{url}, next_check_at, status FROM articles INDEXED BY idx_articles_known_by_edition",
+            {"due": urls_due_by})}
         for edition, article_id, fetched_at, status, misses in conn.execute(
                 # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
                 # captures of non-articles (few) are read beyond the index.

@@ -466,3 +466,20 @@ def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
             (845713, "archived", None, "sitemap,feed"), (845714, "failed", "http_500", "sitemap")]
     finally:
         archive.close()
+
+
+def test_only_articles_due_carry_their_url_into_a_run(tmp_path):
+    # A run holds one Known per archived article; only a recheck needs the URL (300,000 URLs ≈ 40 MB).
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        for doc_id, (article_id, due) in enumerate([(1, "2026-03-01T00:00:00+00:00"), (2, "2026-03-03T00:00:00+00:00"),
+                                                    (3, None)], start=1):
+            archive.db.execute("INSERT INTO articles (rowid, doc_id, edition, article_id, url, status, next_check_at) "
+                               "VALUES (?, ?, 'ru', ?, ?, 'live', ?)",
+                               [doc_id, doc_id, article_id, f"https://www.caravan.kz/news/x-{article_id}/", due])
+        urls = {key: held.url for key, held in archive.known(urls_due_by="2026-03-02T00:00:00+00:00").items()}
+        assert urls == {("ru", 1): "https://www.caravan.kz/news/x-1/", ("ru", 2): None,
+                        ("ru", 3): "https://www.caravan.kz/news/x-3/"}  # never scheduled: due
+        assert all(held.url for held in archive.known().values())  # --full: every URL
+    finally:
+        archive.close()

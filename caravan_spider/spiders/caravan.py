@@ -164,7 +164,10 @@ class CaravanSpider(scrapy.Spider):
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
         try:
-            spider.known = archive.known()
+            # URLs only of articles due for a recheck (with a day's margin: next_check_at is
+            # compared as text here, exactly by _rechecks); --full rechecks every article.
+            due_by = None if spider.spec.full else (spider.now() + timedelta(days=1)).isoformat()
+            spider.known = archive.known(urls_due_by=due_by)
             spider.furniture = boilerplate.load(archive)  # learned at the end of earlier runs
         finally:
             archive.close()
