@@ -30,16 +30,26 @@ def capture(article_id: int, url: str, body: bytes) -> Capture:
                    fetched_at="2026-01-21T07:00:00+00:00", body=body)
 
 
+def store_all(archive: Archive, fetched: list[tuple[int, str, bytes]]) -> set[str]:
+    """Store each page as a capture with no record (the parser is not under test): the outcomes."""
+    return {archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None)
+            for article_id, url, body in fetched}
+
+
+def reads_back(archive: Archive, fetched: list[tuple[int, str, bytes]]) -> bool:
+    """Every capture gives back the bytes fetched, and its sha256 names them."""
+    stored = list(archive.iter_captures())
+    return ([archive.decompress_capture(c) for c in stored] == [body for _, _, body in fetched]
+            and all(c["sha256"] == hashlib.sha256(body).hexdigest() for c, (_, _, body) in zip(stored, fetched)))
+
+
 def test_dictionaries_are_trained_at_8_and_64_captures_and_every_capture_reads_back(tmp_path):
     db = tmp_path / "caravan.db"
     fetched = pages(70)
     archive = Archive(db)
     try:
-        for article_id, url, body in fetched:
-            assert archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None) == "not-article"
-        stored = list(archive.iter_captures())
-        assert [archive.decompress_capture(c) for c in stored] == [body for _, _, body in fetched]
-        assert all(c["sha256"] == hashlib.sha256(body).hexdigest() for c, (_, _, body) in zip(stored, fetched))
+        assert store_all(archive, fetched) == {"not-article"}
+        assert reads_back(archive, fetched)
     finally:
         archive.close()
     assert rows(db, "SELECT dictionary_id, captures, samples FROM capture_dictionaries") == [
@@ -98,16 +108,13 @@ def test_early_captures_are_stored_again_with_a_dictionary_of_the_whole_archive_
     fetched = pages(70)
     archive = Archive(db)
     try:
-        for article_id, url, body in fetched:
-            archive.store(capture(article_id, url, body), None, None, PARSER_VERSION, None)
+        store_all(archive, fetched)
         before = rows(db, "SELECT sum(length(body)) AS n FROM captures")[0]["n"]
         compacted = archive.compact_captures()
         # All 70 were early (no dictionary, or one of 8 or 64 pages): trained on all of them, dictionary 3.
         assert (compacted.captures, compacted.dictionary_id, compacted.damaged) == (70, 3, 0)
         assert compacted.before == before
-        stored = list(archive.iter_captures())
-        assert [archive.decompress_capture(c) for c in stored] == [body for _, _, body in fetched]
-        assert all(c["sha256"] == hashlib.sha256(body).hexdigest() for c, (_, _, body) in zip(stored, fetched))
+        assert reads_back(archive, fetched)
         # Nothing early is left: a second call stores nothing again and trains nothing.
         assert archive.compact_captures() == (0, 0, 0, 3, 0)
         # The next capture is stored with the new dictionary.
