@@ -849,14 +849,15 @@ class Archive:
             "reason": existing["unpublished_reason"], "gap_started_at": existing["unpublished_at"],
             "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
 
-    def unpublish(self, capture: Capture | None, key: Key, reason: str, at: str, run_id: int | None) -> bool:
+    def unpublish(self, capture: Capture | None, key: Key, reason: str, at: str, run_id: int | None) -> str | None:
         """The site says a known article is gone (404/410, a not-found page, a redirect elsewhere).
         Its text and revisions stay; the row says unpublished, since when and why. Stores the
-        answer as a capture when given. Returns False when the archive holds no such article."""
+        answer as a capture when given. Returns "unpublished" when this answer unpublished it,
+        "still unpublished" when it already was, None when the archive holds no such article."""
         with self.db.atomic():
             existing = self._article_row(key, "status, published_at, first_seen_at, url")
             if existing is None:
-                return False
+                return None
             capture_id = self._insert_capture(capture) if capture else None
             changes = {"checked_at": at,
                        "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
@@ -867,7 +868,7 @@ class Archive:
                     "gap_started_at": None, "url": existing["url"], "run_id": run_id, "capture_id": capture_id})
             self.db["articles"].update(key, changes)
             self._listing_state(*key, "unpublished", reason, at)
-            return True
+            return "unpublished" if existing["status"] != "unpublished" else "still unpublished"
 
     def _index_entries(self, record: dict, new: list | None = None) -> tuple[list | None, list]:
         """The index entry the article has now (None if it has none) and the one `record`

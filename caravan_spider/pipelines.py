@@ -165,12 +165,16 @@ class ArchivePipeline:
         capture = self._capture(item, content_type)
         # e.g. where a 301 pointed
         capture = replace(capture, note=f"{capture.note}; the site says the article is gone: {reason}")
-        if not self.archive.unpublish(capture, (item.edition, item.article_id), reason, item.fetched_at,
-                                      self.run_id):
+        outcome = self.archive.unpublish(capture, (item.edition, item.article_id), reason, item.fetched_at,
+                                         self.run_id)
+        if outcome is None:
             return False
         self.stats.inc_value("caravan/articles/unpublished")
-        logger.warning("article %s/%s is gone from the site (%s): marked unpublished", item.edition,
-                       item.article_id, reason)
+        # Warned once, when it happens; each later recheck that finds it still gone is routine
+        # (under cron a warning is mailed).
+        (logger.warning if outcome == "unpublished" else logger.info)(
+            "article %s/%s is gone from the site (%s): %s", item.edition, item.article_id, reason,
+            "marked unpublished" if outcome == "unpublished" else "still unpublished")
         return True
 
     def _much_shorter(self, item: ArticlePage) -> bool:

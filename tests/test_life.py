@@ -107,9 +107,10 @@ def test_due_articles_are_rechecked_as_the_clock_moves(tmp_path):
 
 # --- unpublished and restored -------------------------------------------------------------------
 @pytest.mark.e2e
-def test_unpublished_articles_keep_their_text_and_come_back(tmp_path):
+def test_unpublished_articles_keep_their_text_and_come_back(tmp_path, request):
     site = SampleSite(articles=30)  # with four taken down, still more than one listing page
     stack = contextlib.ExitStack()
+    request.addfinalizer(stack.close)  # a failed assertion must not leave the server running (pytest would hang)
     base_url = stack.enter_context(serving(site))
     db = tmp_path / "caravan.db"
     assert crawl(db, base_url).returncode == 0
@@ -120,6 +121,7 @@ def test_unpublished_articles_keep_their_text_and_come_back(tmp_path):
     result = crawl(db, base_url, *at(later(days=400)))  # every article is due
     assert result.returncode == 0, result.stderr[-2000:]
     assert ", 4 unpublished" in result.stdout.splitlines()[0] and "restored" not in result.stdout.splitlines()[0]
+    assert result.stderr.count(": marked unpublished") == 4  # a warning each, for cron to mail
     gone = rows(db, "SELECT article_id, status, unpublished_reason, unpublished_at, body, content_hash FROM articles "
                     "WHERE status = 'unpublished' ORDER BY article_id")
     assert {r["article_id"]: r["unpublished_reason"] for r in gone} == {
@@ -140,6 +142,8 @@ def test_unpublished_articles_keep_their_text_and_come_back(tmp_path):
     result = crawl(db, base_url, *at(later(days=800)))
     assert result.returncode == 0, result.stderr[-2000:]
     assert ", 1 restored" in result.stdout.splitlines()[0] and "unpublished" not in result.stdout.splitlines()[0]
+    assert "unpublished" not in result.stderr  # the three still gone were rechecked: no news, no warning
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE run_id = 3 AND status IN (301, 404, 410)") == [{"n": 2}]
     [back] = rows(db, "SELECT status, unpublished_at, unpublished_reason FROM articles WHERE article_id = ?", [deleted])
     assert back == {"status": "live", "unpublished_at": None, "unpublished_reason": None}
     events = rows(db, "SELECT event, reason, gap_started_at, at, run_id FROM status_changes WHERE article_id = ? "
