@@ -472,6 +472,36 @@ def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
         archive.close()
 
 
+def test_what_the_archive_knows_reads_back_every_column_of_each_article(tmp_path):
+    # Known tuples are made only when asked (KnownArticles): each must hold what the row holds.
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.db.execute(
+            "INSERT INTO articles (rowid, doc_id, edition, article_id, url, status, next_check_at, lastmod, etag, "
+            "last_modified, published_at, fetched_at) VALUES (1, 1, 'kk', 7, 'https://kaz.caravan.kz/news/x-7/', "
+            "'unpublished', '2026-03-01T00:00:00+00:00', '2026-02-01T10:00:00+05:00', '\"v1\"', "
+            "'Mon, 20 Jan 2025 05:00:00 GMT', '2026-01-31T10:00:00+05:00', '2026-02-02T00:00:00+00:00')")
+        archive.db.execute("INSERT INTO articles (rowid, doc_id, edition, article_id, url, status) "
+                           "VALUES (2, 2, 'ru', 7, 'https://www.caravan.kz/news/y-7/', 'live')")
+        for fetched_at, status in (("2026-02-01T00:00:00+00:00", 200), ("2026-02-03T00:00:00+00:00", 404)):
+            archive.store(Capture(url="https://www.caravan.kz/news/z-9/", status=status, fetched_at=fetched_at,
+                                  body=b"<html></html>", article_id=9), None, None, "v", None)
+        known = archive.known(urls_due_by="2026-03-02T00:00:00+00:00")
+        assert known[("kk", 7)] == Known("2026-02-01T10:00:00+05:00", '"v1"', "Mon, 20 Jan 2025 05:00:00 GMT",
+                                         "2026-01-31T10:00:00+05:00", "2026-02-02T00:00:00+00:00",
+                                         "https://kaz.caravan.kz/news/x-7/", "2026-03-01T00:00:00+00:00", "unpublished")
+        assert known[("ru", 7)] == Known(None, None, None, None, None, "https://www.caravan.kz/news/y-7/", None, "live")
+        assert known[("ru", 9)] == Known(None, None, None, None, "2026-02-03T00:00:00+00:00", is_article=False,
+                                         misses=2, gone=True)
+        assert (len(known), sorted(known), ("ru", 8) in known, ("kk", 9) in known) == (
+            3, [("kk", 7), ("ru", 7), ("ru", 9)], False, False)
+        assert [key for key, _ in known.with_url()] == [("kk", 7), ("ru", 7)]  # what a recheck may ask, in order
+        with pytest.raises(KeyError):
+            known[("ru", 8)]
+    finally:
+        archive.close()
+
+
 def test_only_articles_due_carry_their_url_into_a_run(tmp_path):
     # A run holds one Known per archived article; only a recheck needs the URL (300,000 URLs ≈ 40 MB).
     archive = Archive(tmp_path / "caravan.db")
