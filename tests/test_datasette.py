@@ -312,6 +312,20 @@ def test_an_article_page_reads_like_an_article(ds, crawled):
     assert page.cssselect("details.caravan-more table.rows-and-columns td.col-content_hash")
 
 
+def test_an_article_address_from_before_the_kazakh_edition_leads_to_the_article(ds, crawled):
+    # Articles were keyed by article_id alone: Datasette answered 500 to such links (one key part of two).
+    article_id = crawled["site"].newest_first()[0].article_id
+    for old, new in ((f"/caravan/articles/{article_id}", f"/caravan/articles/ru,{article_id}"),
+                     (f"/caravan/articles/{article_id}.json?_shape=objects",
+                      f"/caravan/articles/ru,{article_id}.json?_shape=objects")):
+        response = ds.get(old)
+        assert (response.status_code, response.headers["location"]) == (301, new)
+    assert get_json(ds, f"/caravan/articles/ru,{article_id}.json?_shape=objects")["rows"][0]["article_id"] == article_id
+    assert ds.get("/caravan/articles/1.json").status_code == 301  # to the 404 of an article never archived
+    assert ds.get("/caravan/articles/ru,1.json").status_code == 404
+    assert ds.get(f"/caravan/captures/{article_id}").status_code != 301  # other tables keep their own keys
+
+
 def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}

@@ -10,6 +10,7 @@ changed between an article's revisions (/-/changes/<edition>/<article_id>).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then say
 # Arguments after which Datasette's own count and facets of a search are left alone.
 EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
 # A search with no other argument than these is counted by the page (search_count).
+# An article's row address when article_id alone was the key (archives before the Kazakh edition).
+OLD_ARTICLE_ADDRESS = re.compile(r"/(?P<database>[^/]+)/articles/(?P<article_id>[0-9]+)(?P<format>\.json|\.csv)?")
 LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 
 
@@ -87,16 +90,37 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     return query_string + (b"&_nofacet=1&_nocount=1" if keys <= LEAN_COUNTABLE else b"&_nofacet=1")
 
 
+def old_article_address(path: str, archives: list[str]) -> str | None:
+    """Where an article's address from before the Kazakh edition now is: `/db/articles/845713`
+    (one key; Datasette answers 500 to one part of a two-part key) is `/db/articles/ru,845713`,
+    as every article archived then was Russian; None for any other path."""
+    match = OLD_ARTICLE_ADDRESS.fullmatch(path)
+    if match is None or match["database"] not in archives:
+        return None
+    return f"/{match['database']}/articles/ru,{match['article_id']}{match['format'] or ''}"
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    """Searches of the articles table without a full count and facets (see lean_search)."""
+    """Searches of the articles table without a full count and facets (see lean_search), and
+    article addresses from before the Kazakh edition redirected (see old_article_address)."""
     def wrap(app):
         async def lean(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("method") == "GET" and b"_search" in scope.get(
-                    "query_string", b""):
-                changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
-                if changed is not None:
-                    scope = {**scope, "query_string": changed}
+            if scope.get("type") == "http" and scope.get("method") == "GET":
+                path = scope.get("path", "")
+                moved = OLD_ARTICLE_ADDRESS.fullmatch(path) and old_article_address(path, _archive_names(datasette))
+                if moved:
+                    query = scope.get("query_string", b"").decode("latin-1")
+                    location = scope.get("root_path", "") + moved + (f"?{query}" if query else "")
+                    await send({"type": "http.response.start", "status": 301,
+                                "headers": [(b"location", location.encode("latin-1")),
+                                            (b"content-type", b"text/plain; charset=utf-8")]})
+                    await send({"type": "http.response.body", "body": f"Moved to {moved}\n".encode()})
+                    return
+                if b"_search" in scope.get("query_string", b""):
+                    changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
+                    if changed is not None:
+                        scope = {**scope, "query_string": changed}
             await app(scope, receive, send)
 
         return lean
