@@ -285,6 +285,20 @@ def m7p_captures_stored_again(db: sqlite_utils.Database) -> None:
     db["captures"].create_index(["dictionary_id"], if_not_exists=True)
 
 
+@migrations()
+def m8i_search_sorted_by_date_from_the_index(db: sqlite_utils.Database) -> None:
+    # A table search (Datasette: `doc_id IN (matches) ORDER BY published_at DESC`) sorted every
+    # match reading published_at from its row, past the body's overflow pages: a word in most of
+    # 300,000 articles ran into the 3 s time limit. With published_at in the doc_id index the sort
+    # reads no row (0.3 s). Its uniqueness moves to a trigger: doc_id is the search index's rowid.
+    db.execute("DROP INDEX IF EXISTS idx_articles_doc_id")
+    db.execute("CREATE INDEX idx_articles_doc_id_published ON articles (doc_id, published_at)")
+    for event in ("INSERT", "UPDATE OF doc_id"):
+        db.execute(f"CREATE TRIGGER articles_doc_id_unique_{event.split()[0].lower()} BEFORE {event} ON articles "
+                   "WHEN EXISTS (SELECT 1 FROM articles WHERE doc_id = NEW.doc_id AND rowid IS NOT NEW.rowid) "
+                   "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: articles.doc_id'); END")
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
