@@ -419,6 +419,14 @@ def test_a_feed_of_changed_and_unpublished_articles(fresh_site, tmp_path):
     titles = re.findall(r"<title>([^<]*)</title>", feed.text)
     assert sorted(titles[1:]) == sorted([f"Edited: {edited.title}", f"Unpublished: {removed.title}"])
     assert "no longer shows this article (http_410)" in feed.text
+    # An entry keeps its id when the archive is re-extracted (revisions are rebuilt with new ids):
+    # a feed reader would show every edit again.
+    ids = re.findall(r"<id>([^<]*)</id>", feed.text)
+    (edit,) = rows(db, "SELECT capture_id FROM revisions WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
+                   [edited.article_id])
+    assert f"caravan-archive:ru:capture:{edit['capture_id']}" in ids
+    assert cli("reextract", "--db", str(db)).returncode == 0
+    assert re.findall(r"<id>([^<]*)</id>", Client(folder).get("/caravan/recent_changes.atom").text) == ids
 
 
 # --- an archive made before all this ------------------------------------------------------------
