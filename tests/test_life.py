@@ -425,7 +425,12 @@ def test_a_feed_of_changed_and_unpublished_articles(fresh_site, tmp_path):
     (edit,) = rows(db, "SELECT capture_id FROM revisions WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
                    [edited.article_id])
     assert f"caravan-archive:ru:capture:{edit['capture_id']}" in ids
-    assert cli("reextract", "--db", str(db)).returncode == 0
+    result = cli("reextract", "--db", str(db))
+    # The unpublished article stays so, and is not reported as changed (its page parses as live).
+    assert (result.returncode, result.stdout.splitlines()[0]) == (0, "Re-extracted 24 articles: 0 changed, 0 added, "
+                                                                     "0 removed.")
+    assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [removed.article_id]) == [
+        {"status": "unpublished"}]
     assert re.findall(r"<id>([^<]*)</id>", Client(folder).get("/caravan/recent_changes.atom").text) == ids
 
 
