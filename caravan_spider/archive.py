@@ -614,7 +614,8 @@ class Archive:
     # --- coverage: what the site listed --------------------------------------------------------
     def record_listed(self, entries: list[tuple[str, int, str, str | None]], source: str, at: str) -> None:
         """Posts the site listed (edition, article_id, canonical url, lastmod) in one source
-        (sitemap, feed, listing); a new one starts in the state the archive already explains."""
+        (sitemap, feed, listing); a new one starts in the state the archive already explains.
+        The URL is the one last listed: a renamed article's slug changes, its id does not."""
         with self.db.atomic():
             self.db.conn.executemany(
                 """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
@@ -628,7 +629,7 @@ class Archive:
                 LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c
                 ON 1
                 WHERE true
-                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at,
+                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at, url = :url,
                     lastmod = coalesce(:lastmod, lastmod),
                     sources = CASE WHEN instr(',' || sources || ',', ',' || :source || ',') THEN sources
                                    ELSE sources || ',' || :source END""",

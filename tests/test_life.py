@@ -485,6 +485,20 @@ def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
         archive.close()
 
 
+def test_a_listed_post_keeps_the_url_last_listed(tmp_path):
+    # The site renamed the post (a new slug, the same id): coverage names where it is now.
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.record_listed([("ru", 845713, "https://www.caravan.kz/news/old-845713/", None)], "sitemap",
+                              "2026-01-01T00:00:00+00:00")
+        archive.record_listed([("ru", 845713, "https://www.caravan.kz/news/new-845713/", None)], "feed",
+                              "2026-01-02T00:00:00+00:00")
+        assert [(r["url"], r["sources"], r["first_listed_at"]) for r in archive.coverage()] == [
+            ("https://www.caravan.kz/news/new-845713/", "sitemap,feed", "2026-01-01T00:00:00+00:00")]
+    finally:
+        archive.close()
+
+
 def test_what_the_archive_knows_reads_back_every_column_of_each_article(tmp_path):
     # Known tuples are made only when asked (KnownArticles): each must hold what the row holds.
     archive = Archive(tmp_path / "caravan.db")
