@@ -529,6 +529,42 @@ def test_what_the_archive_knows_reads_back_every_column_of_each_article(tmp_path
         archive.close()
 
 
+def test_a_value_holding_the_packing_separator_reads_back_whole(tmp_path):
+    # What the archive knows is packed with char 31 between columns; Scrapy hands a header byte 0x1f
+    # through (latin-1), and a sitemap's <lastmod>…&#31;…</lastmod> arrives as char 31 too. Such a
+    # value must come back as stored, and the columns after it unshifted: split, the etag made
+    # published_at the Last-Modified, the next check the fetch time and status a date.
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        record = {"url": "https://www.caravan.kz/news/x-845713/", "article_id": 845713, "edition": "ru",
+                  "language": "ru", "title": "Т", "lead": None, "body": "Первый абзац.",
+                  "published_at": "2026-01-01T10:00:00+05:00", "modified_at": None, "category": None, "tags": None,
+                  "authors": None, "image_url": None, "image_credit": None, "views": 3, "word_count": 2,
+                  "status": "live"}
+        archive.store(Capture(edition="ru", article_id=845713, url=record["url"], status=200,
+                              fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>", etag='"a\x1fb"',
+                              last_modified="Fri, 02 Jan\x1f2026 00:00:00 GMT"), record, "today", "v",
+                      "2026-01-01\x1f12:00")
+        record = {**record, "article_id": 845714, "url": "https://www.caravan.kz/news/y-845714/"}
+        archive.store(Capture(edition="ru", article_id=845714, url=record["url"], status=200,
+                              fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>", etag='"plain"'),
+                      record, "today", "v", None)
+        held = archive.article_record(("ru", 845713))
+        (next_check_at,) = archive.db.execute("SELECT next_check_at FROM articles WHERE article_id = 845713").fetchone()
+        known = archive.known(urls_due_by="2026-01-01T00:00:00+00:00")
+        assert known[("ru", 845713)] == Known("2026-01-01\x1f12:00", '"a\x1fb"', "Fri, 02 Jan\x1f2026 00:00:00 GMT",
+                                              held["published_at"], "2026-01-02T00:00:00+00:00", None,
+                                              next_check_at, "live")
+        assert known[("ru", 845714)].etag == '"plain"'
+        assert (len(known), sorted(known), list(known.with_url())) == (2, [("ru", 845713), ("ru", 845714)], [])
+        # --full: every article carries its URL, the whole one too.
+        assert [(key, held.url, held.etag) for key, held in archive.known().with_url()] == [
+            (("ru", 845713), "https://www.caravan.kz/news/x-845713/", '"a\x1fb"'),
+            (("ru", 845714), record["url"], '"plain"')]
+    finally:
+        archive.close()
+
+
 def test_only_articles_due_carry_their_url_into_a_run(tmp_path):
     # A run holds one Known per archived article; only a recheck needs the URL (300,000 URLs ≈ 40 MB).
     archive = Archive(tmp_path / "caravan.db")
