@@ -299,6 +299,16 @@ def m8i_search_sorted_by_date_from_the_index(db: sqlite_utils.Database) -> None:
                    "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: articles.doc_id'); END")
 
 
+@migrations()
+def m8r9_articles_whose_values_hold_the_packing_separator(db: sqlite_utils.Database) -> None:
+    # Archive.known packs an article's columns into one str with char 31 between them. A site's
+    # values may hold char 31 (a header byte 0x1f, a sitemap's &#31;): those few rows are read
+    # whole instead, found by this index (nearly always empty) without scanning the others.
+    db.execute("CREATE INDEX idx_articles_unpackable ON articles (edition, article_id) WHERE "
+               "instr(lastmod, char(31)) OR instr(etag, char(31)) OR instr(last_modified, char(31)) "
+               "OR instr(published_at, char(31))")
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -332,6 +342,9 @@ Key = tuple[str, int]  # (edition, article_id): the two editions number their po
 # The columns of an article a run compares with, in Known's order (url apart: only rechecks need it).
 _PACKED = ("lastmod", "etag", "last_modified", "published_at", "fetched_at", "next_check_at", "status")
 _SEPARATOR = "\x1f"
+# The rows whose values hold the separator (m8r9's partial index, and the query that reads it).
+_UNPACKABLE = ("instr(lastmod, char(31)) OR instr(etag, char(31)) OR instr(last_modified, char(31)) "
+               "OR instr(published_at, char(31))")
 
 
 class KnownArticles(Mapping):
@@ -341,7 +354,7 @@ class KnownArticles(Mapping):
     def __init__(self, packed: dict[str, dict[int, str]], urls: dict[Key, str], others: dict[Key, Known]):
         self._packed = packed  # edition -> article_id -> the _PACKED columns joined by _SEPARATOR
         self._urls = urls  # the URL of each article a recheck may ask
-        self._others = others  # whole Known tuples: URLs that were never an article
+        self._others = others  # whole Known tuples: URLs never an article, articles that do not pack
 
     @classmethod
     def of(cls, known: dict[Key, Known]) -> KnownArticles:
@@ -364,7 +377,7 @@ class KnownArticles(Mapping):
         for edition, articles in self._packed.items():
             for article_id in articles:
                 yield edition, article_id
-        yield from self._others  # never an article: no article row, so never packed too
+        yield from self._others  # never packed too (known() leaves them out of _packed)
 
     def __len__(self) -> int:
         return sum(map(len, self._packed.values())) + len(self._others)
@@ -589,8 +602,8 @@ class Archive:
                                        [edition]).fetchone()[0]) is not None:
             # One str a row (sqlite3 makes a Python object per column: 2.7 s at 300,000 rows for
             # whole tuples); KnownArticles unpacks the few a run asks about. printf writes NULL as
-            # '' and is cheaper than coalesce and ||; char 31 never occurs in a timestamp, an HTTP
-            # header or a status.
+            # '' and is cheaper than coalesce and ||. char 31 never occurs in our timestamps or a
+            # status; a site's value holding it (a header, a lastmod) is read whole below.
             packed[sys.intern(edition)] = dict(conn.execute(
                 f"SELECT article_id, printf('{_SEPARATOR.join(['%s'] * len(_PACKED))}', {', '.join(_PACKED)}) "
                 "FROM articles INDEXED BY idx_articles_known_by_edition WHERE edition = ?", [edition]))
@@ -598,7 +611,14 @@ class Archive:
             "SELECT edition, article_id, url FROM articles INDEXED BY idx_articles_known_by_edition "
             "WHERE url IS NOT NULL AND (:due IS NULL OR next_check_at IS NULL OR next_check_at <= :due)",
             {"due": urls_due_by})}
-        not_articles = {}
+        # Articles with a value holding the separator itself, read whole (m8r9: an index of the few).
+        others = {}
+        for edition, article_id, *values in conn.execute(
+                f"SELECT edition, article_id, {', '.join(_PACKED)} FROM articles INDEXED BY idx_articles_unpackable "
+                f"WHERE {_UNPACKABLE}"):
+            key = (sys.intern(edition), article_id)
+            del packed[key[0]][article_id]
+            others[key] = Known(*values[:5], urls.get(key), *values[5:])
         for edition, article_id, fetched_at, status, misses in conn.execute(
                 # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
                 # captures of non-articles (few) are read beyond the index.
@@ -607,9 +627,9 @@ class Archive:
                 "(SELECT 1 FROM articles INDEXED BY idx_articles_known_by_edition "
                 "WHERE articles.edition = c.edition AND articles.article_id = c.article_id) "
                 "GROUP BY edition, article_id"):
-            not_articles[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
-                                                        misses=misses, gone=status in (404, 410))
-        return KnownArticles(packed, urls, not_articles)
+            others[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
+                                                  misses=misses, gone=status in (404, 410))
+        return KnownArticles(packed, urls, others)
 
     # --- coverage: what the site listed --------------------------------------------------------
     def record_listed(self, entries: list[tuple[str, int, str, str | None]], source: str, at: str) -> None:
