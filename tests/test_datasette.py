@@ -326,6 +326,41 @@ def test_an_article_address_from_before_the_kazakh_edition_leads_to_the_article(
     assert ds.get(f"/caravan/captures/{article_id}").status_code != 301  # other tables keep their own keys
 
 
+def test_an_old_article_address_leads_to_the_article_whatever_the_archive_is_named_or_served_under(crawled,
+                                                                                                  tmp_path):
+    # Datasette names a database after its file and addresses it tilde-encoded: caravan.v2 is
+    # /caravan~2Ev2, архив is /~D0~B0…; a Location header is bytes, so a Cyrillic name must be
+    # encoded, not crash the response. Link checkers ask with HEAD; a deployment may set base_url.
+    article_id = crawled["site"].newest_first()[0].article_id
+    files = [tmp_path / "архив.db", tmp_path / "caravan.v2.db"]
+    for file in files:
+        shutil.copy(crawled["db"], file)
+    cyrillic = "/~D0~B0~D1~80~D1~85~D0~B8~D0~B2"
+    client = Client(files=files)
+    try:
+        for old, new in ((f"/архив/articles/{article_id}", f"{cyrillic}/articles/ru,{article_id}"),
+                         (f"{cyrillic}/articles/{article_id}.json?_shape=objects",
+                          f"{cyrillic}/articles/ru,{article_id}.json?_shape=objects"),
+                         (f"/caravan~2Ev2/articles/{article_id}", f"/caravan~2Ev2/articles/ru,{article_id}"),
+                         (f"/caravan.v2/articles/{article_id}", f"/caravan~2Ev2/articles/ru,{article_id}")):
+            response = client.get(old)
+            assert (response.status_code, response.headers["location"]) == (301, new)
+            assert client.get(new).status_code == 200
+        response = asyncio.run(client.datasette.client.request("HEAD", f"/caravan~2Ev2/articles/{article_id}"))
+        assert (response.status_code, response.headers["location"]) == (301, f"/caravan~2Ev2/articles/ru,{article_id}")
+    finally:
+        client.close()
+    served = Datasette(files=[files[1]], settings={"base_url": "/archive/"})
+    try:
+        asyncio.run(served.invoke_startup())
+        response = asyncio.run(served.client.get(f"/caravan~2Ev2/articles/{article_id}.csv"))  # client adds base_url
+        assert (response.status_code, response.headers["location"]) == (
+            301, f"/archive/caravan~2Ev2/articles/ru,{article_id}.csv")
+    finally:
+        for database in served.databases.values():
+            database.close()
+
+
 def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
