@@ -350,7 +350,7 @@ def test_an_old_article_address_leads_to_the_article_whatever_the_archive_is_nam
         assert (response.status_code, response.headers["location"]) == (301, f"/caravan~2Ev2/articles/ru,{article_id}")
     finally:
         client.close()
-    served = Datasette(files=[files[1]], settings={"base_url": "/archive/"})
+    served = Datasette(files=[str(files[1])], settings={"base_url": "/archive/"})
     try:
         asyncio.run(served.invoke_startup())
         response = asyncio.run(served.client.get(f"/caravan~2Ev2/articles/{article_id}.csv"))  # client adds base_url

@@ -20,6 +20,7 @@ import sqlite_utils
 import yaml
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
+from datasette.utils import tilde_decode
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
@@ -90,14 +91,25 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     return query_string + (b"&_nofacet=1&_nocount=1" if keys <= LEAN_COUNTABLE else b"&_nofacet=1")
 
 
-def old_article_address(path: str, archives: list[str]) -> str | None:
+def old_article_address(datasette, path: str) -> str | None:
     """Where an article's address from before the Kazakh edition now is: `/db/articles/845713`
     (one key; Datasette answers 500 to one part of a two-part key) is `/db/articles/ru,845713`,
-    as every article archived then was Russian; None for any other path."""
-    match = OLD_ARTICLE_ADDRESS.fullmatch(path)
-    if match is None or match["database"] not in archives:
+    as every article archived then was Russian; None for any other path. The database is named
+    as Datasette routes it (tilde-encoded: caravan.v2 is caravan~2Ev2), under its base_url; the
+    address returned is Datasette's own, so ASCII (a Location header is bytes)."""
+    base_url = datasette.setting("base_url")
+    if not path.startswith(base_url):
         return None
-    return f"/{match['database']}/articles/ru,{match['article_id']}{match['format'] or ''}"
+    match = OLD_ARTICLE_ADDRESS.fullmatch("/" + path[len(base_url):])
+    if match is None:
+        return None
+    route = tilde_decode(match["database"])
+    archives = _archive_names(datasette)
+    for name, db in datasette.databases.items():
+        if db.route == route and name in archives:
+            return datasette.urls.row(name, "articles", f"ru,{match['article_id']}",
+                                      format=match["format"][1:] if match["format"] else None)
+    return None
 
 
 @hookimpl
@@ -106,18 +118,19 @@ def asgi_wrapper(datasette):
     article addresses from before the Kazakh edition redirected (see old_article_address)."""
     def wrap(app):
         async def lean(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("method") == "GET":
+            if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
                 path = scope.get("path", "")
-                moved = OLD_ARTICLE_ADDRESS.fullmatch(path) and old_article_address(path, _archive_names(datasette))
+                moved = "/articles/" in path and old_article_address(datasette, path)
                 if moved:
                     query = scope.get("query_string", b"").decode("latin-1")
                     location = scope.get("root_path", "") + moved + (f"?{query}" if query else "")
                     await send({"type": "http.response.start", "status": 301,
                                 "headers": [(b"location", location.encode("latin-1")),
                                             (b"content-type", b"text/plain; charset=utf-8")]})
-                    await send({"type": "http.response.body", "body": f"Moved to {moved}\n".encode()})
+                    body = f"Moved to {moved}\n".encode() if scope["method"] == "GET" else b""  # HEAD: none
+                    await send({"type": "http.response.body", "body": body})
                     return
-                if b"_search" in scope.get("query_string", b""):
+                if scope["method"] == "GET" and b"_search" in scope.get("query_string", b""):
                     changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
                     if changed is not None:
                         scope = {**scope, "query_string": changed}
