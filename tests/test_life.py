@@ -549,18 +549,25 @@ def test_a_value_holding_the_packing_separator_reads_back_whole(tmp_path):
         archive.store(Capture(edition="ru", article_id=845714, url=record["url"], status=200,
                               fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>", etag='"plain"'),
                       record, "today", "v", None)
+        # SQLite's printf ends a value at a NUL byte, which a header may hold too.
+        record = {**record, "article_id": 845715, "url": "https://www.caravan.kz/news/z-845715/"}
+        archive.store(Capture(edition="ru", article_id=845715, url=record["url"], status=200,
+                              fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>", etag='"a\x00b"'),
+                      record, "today", "v", None)
         held = archive.article_record(("ru", 845713))
         (next_check_at,) = archive.db.execute("SELECT next_check_at FROM articles WHERE article_id = 845713").fetchone()
         known = archive.known(urls_due_by="2026-01-01T00:00:00+00:00")
         assert known[("ru", 845713)] == Known("2026-01-01\x1f12:00", '"a\x1fb"', "Fri, 02 Jan\x1f2026 00:00:00 GMT",
                                               held["published_at"], "2026-01-02T00:00:00+00:00", None,
                                               next_check_at, "live")
-        assert known[("ru", 845714)].etag == '"plain"'
-        assert (len(known), sorted(known), list(known.with_url())) == (2, [("ru", 845713), ("ru", 845714)], [])
+        assert (known[("ru", 845714)].etag, known[("ru", 845715)].etag) == ('"plain"', '"a\x00b"')
+        assert (len(known), sorted(known), list(known.with_url())) == (
+            3, [("ru", 845713), ("ru", 845714), ("ru", 845715)], [])
         # --full: every article carries its URL, the whole one too.
         assert [(key, held.url, held.etag) for key, held in archive.known().with_url()] == [
             (("ru", 845713), "https://www.caravan.kz/news/x-845713/", '"a\x1fb"'),
-            (("ru", 845714), record["url"], '"plain"')]
+            (("ru", 845714), "https://www.caravan.kz/news/y-845714/", '"plain"'),
+            (("ru", 845715), record["url"], '"a\x00b"')]
     finally:
         archive.close()
 
