@@ -301,12 +301,14 @@ def m8i_search_sorted_by_date_from_the_index(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m8r9_articles_whose_values_hold_the_packing_separator(db: sqlite_utils.Database) -> None:
-    # Archive.known packs an article's columns into one str with char 31 between them. A site's
-    # values may hold char 31 (a header byte 0x1f, a sitemap's &#31;): those few rows are read
-    # whole instead, found by this index (nearly always empty) without scanning the others.
+    # Archive.known packs an article's columns into one str by printf, char 31 between them. A
+    # site's values may hold char 31 (a header byte 0x1f, a sitemap's &#31;) or a NUL (where printf
+    # ends a value): those few rows are read whole instead, found by this index (nearly always
+    # empty) without scanning the others.
     db.execute("CREATE INDEX idx_articles_unpackable ON articles (edition, article_id) WHERE "
                "instr(lastmod, char(31)) OR instr(etag, char(31)) OR instr(last_modified, char(31)) "
-               "OR instr(published_at, char(31))")
+               "OR instr(published_at, char(31)) OR instr(lastmod, char(0)) OR instr(etag, char(0)) "
+               "OR instr(last_modified, char(0)) OR instr(published_at, char(0))")
 
 
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
@@ -342,9 +344,10 @@ Key = tuple[str, int]  # (edition, article_id): the two editions number their po
 # The columns of an article a run compares with, in Known's order (url apart: only rechecks need it).
 _PACKED = ("lastmod", "etag", "last_modified", "published_at", "fetched_at", "next_check_at", "status")
 _SEPARATOR = "\x1f"
-# The rows whose values hold the separator (m8r9's partial index, and the query that reads it).
+# The rows whose values hold the separator or a NUL (m8r9's partial index, and the query that reads it).
 _UNPACKABLE = ("instr(lastmod, char(31)) OR instr(etag, char(31)) OR instr(last_modified, char(31)) "
-               "OR instr(published_at, char(31))")
+               "OR instr(published_at, char(31)) OR instr(lastmod, char(0)) OR instr(etag, char(0)) "
+               "OR instr(last_modified, char(0)) OR instr(published_at, char(0))")
 
 
 class KnownArticles(Mapping):
@@ -603,7 +606,7 @@ class Archive:
             # One str a row (sqlite3 makes a Python object per column: 2.7 s at 300,000 rows for
             # whole tuples); KnownArticles unpacks the few a run asks about. printf writes NULL as
             # '' and is cheaper than coalesce and ||. char 31 never occurs in our timestamps or a
-            # status; a site's value holding it (a header, a lastmod) is read whole below.
+            # status; a site's value holding it or a NUL (a header, a lastmod) is read whole below.
             packed[sys.intern(edition)] = dict(conn.execute(
                 f"SELECT article_id, printf('{_SEPARATOR.join(['%s'] * len(_PACKED))}', {', '.join(_PACKED)}) "
                 "FROM articles INDEXED BY idx_articles_known_by_edition WHERE edition = ?", [edition]))
@@ -611,7 +614,7 @@ class Archive:
             "SELECT edition, article_id, url FROM articles INDEXED BY idx_articles_known_by_edition "
             "WHERE url IS NOT NULL AND (:due IS NULL OR next_check_at IS NULL OR next_check_at <= :due)",
             {"due": urls_due_by})}
-        # Articles with a value holding the separator itself, read whole (m8r9: an index of the few).
+        # Articles with a value holding the separator or a NUL, read whole (m8r9: an index of the few).
         others = {}
         for edition, article_id, *values in conn.execute(
                 f"SELECT edition, article_id, {', '.join(_PACKED)} FROM articles INDEXED BY idx_articles_unpackable "
