@@ -361,6 +361,28 @@ def test_an_old_article_address_leads_to_the_article_whatever_the_archive_is_nam
             database.close()
 
 
+def test_what_changed_is_read_from_the_archive_the_article_is_in(crawled, tmp_path):
+    # `datasette a.db b.db`: the changes page read the first archive whichever article linked to it.
+    article_id = crawled["site"].newest_first()[0].article_id
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    for db in (first, second):
+        shutil.copy(crawled["db"], db)
+    conn = sqlite3.connect(second)
+    conn.execute("UPDATE articles SET title = 'Заголовок второго архива' WHERE article_id = ?", [article_id])
+    conn.commit()
+    conn.close()
+    ds = Client(files=[first, second])
+    try:
+        links = {db: ds.html(f"/{db}/articles/ru,{article_id}").xpath("//a[text()='what changed']/@href")
+                 for db in ("a", "b")}
+        assert links == {"a": [f"/-/changes/ru/{article_id}"], "b": [f"/-/changes/ru/{article_id}?database=b"]}
+        assert "Заголовок второго архива" in ds.get(links["b"][0]).text
+        assert "Заголовок второго архива" not in ds.get(links["a"][0]).text
+        assert ds.get(f"/-/changes/ru/{article_id}?database=c").status_code == 404
+    finally:
+        ds.close()
+
+
 def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
     for client in (ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}

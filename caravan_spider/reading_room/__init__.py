@@ -241,7 +241,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 "(SELECT count(*) FROM status_changes WHERE edition = :edition AND article_id = :id) AS events",
                 key)).first()
             context["caravan_counts"] = dict(counts)
-            context["caravan_changes"] = f"/-/changes/{escape(key['edition'])}/{escape(article_id)}"
+            context["caravan_changes"] = changes_path(datasette, database, key["edition"], article_id)
             row = (await db.execute("SELECT tags, authors FROM articles WHERE edition = :edition AND article_id = :id",
                                     key)).first()
             for key in ("tags", "authors"):
@@ -256,7 +256,7 @@ def render_cell(row, value, column, table, database, datasette):
     """Bodies in tables: the first words, the whole text one click away, always escaped. An
     article's content_hash links to what changed between its revisions."""
     if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
-        href = f"/-/changes/{escape(row['edition'])}/{int(row['article_id'])}"
+        href = changes_path(datasette, database, row["edition"], int(row["article_id"]))
         return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
     if column != "body" or table not in ("articles", "revisions") or not isinstance(value, str):
         return None
@@ -267,13 +267,23 @@ def render_cell(row, value, column, table, database, datasette):
                   f"{body_html(value)}</details>")
 
 
+def changes_path(datasette, database: str, edition: str, article_id) -> str:
+    """Where what changed in an article is shown: /-/changes/<edition>/<article_id>, naming the
+    database when it is not the first archive served (`datasette a.db b.db`)."""
+    path = f"/-/changes/{escape(edition)}/{escape(article_id)}"
+    names = _archive_names(datasette)
+    return path if not names or database == names[0] else f"{path}?{urlencode({'database': database})}"
+
+
 async def article_changes(datasette, request):
     """Consecutive revisions of one article compared field by field, the body word by word."""
     edition, article_id = request.url_vars["edition"], int(request.url_vars["article_id"])
     names = _archive_names(datasette)
     if not names:
         raise NotFound("No caravan-archive database is open")
-    database = names[0]
+    database = request.args.get("database") or names[0]
+    if database not in names:
+        raise NotFound(f"No caravan-archive database named {database}")
     db = datasette.get_database(database)
     article = (await db.execute("SELECT title, status, unpublished_at, unpublished_reason FROM articles "
                                 "WHERE edition = ? AND article_id = ?", [edition, article_id])).first()
