@@ -512,3 +512,24 @@ def test_appeals_to_the_reader_are_not_text():
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
     assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 4) in result.pruned
+
+
+def test_text_continued_in_containers_like_its_own_is_read_from_all_of_them():
+    # the layout closes the text's <div> around each in-story teaser; trafilatura alone reads the first
+    text = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд в автобусах "
+            "и ремонт дорог в центре." for n in range(1, 10)]
+
+    def part(css: str, paragraphs: list[str]) -> str:
+        return f"<div class='grid'><div class='{css}'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div>"
+
+    teaser = ("<div class='card'><p>Другая новость: в Астане открыли новую линию лёгкого метро, первые поезда "
+              "пойдут уже весной.</p></div>")
+    # a container of that class elsewhere in the tree (another story's box) is not the text's continuation
+    elsewhere = ("<section><div class='article-body'><p>Из архива: десять лет назад в Алматы впервые ввели платную "
+                 "парковку на улицах центра, и споры о ней не утихают.</p></div></section>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + part("article-body text", text[:3]) + teaser
+                 + part("article-body text", text[3:6]) + teaser + part("article-body", text[6:]) + "</article>"
+                 + elsewhere)
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == text
+    assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 2) in result.pruned

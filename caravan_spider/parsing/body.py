@@ -51,6 +51,13 @@ REPEATED_MIN_WORDS = 12
 HEADLINE_LINES = 3
 HEADLINE_EXTRA_WORDS = 8
 HEADLINE_EXTRA_CHARACTERS = 60  # (and characters: Chinese and Japanese write no spaces between words)
+# Text split into containers of one kind with ads or teasers between them (news sites that close
+# the text's <div> around each in-story ad or «read also» card) is read from all of them: the later
+# containers with the same tag and class tokens (or a superset/subset of them: `body articleBody`
+# and `body articleBody -bottom-space`), at the same place in the tree (the same ancestors' tags),
+# that hold running text (a paragraph of at least TWIN_PARAGRAPH characters) trafilatura left out.
+TWINS_RULE = "kept: the text's continuation in containers like its own (ads or teasers between)"
+TWIN_PARAGRAPH = 100
 
 
 @dataclass
@@ -109,6 +116,10 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         text = _trafilatura(html, page.url, recall=False)
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
+        merged = _merge_twins(doc, text)
+        if merged:
+            result.pruned.append((TWINS_RULE, merged))
+            text = _trafilatura(lxml.html.tostring(doc, encoding="unicode"), page.url, recall=False)
     lines = _clean_lines(text, lead, title, furniture, result)
     # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
     ours = sum(word_count(line) for line in lines) + word_count(lead)
@@ -166,6 +177,50 @@ def _article_body(page: Page) -> str | None:
     if not blocks:
         return fragment.text_content()
     return "\n".join(" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p | .//li"))
+
+
+def _flat(node) -> str:
+    return " ".join(" ".join(node.itertext()).split())
+
+
+def _merge_twins(doc, text: str) -> int:
+    """Text split into several containers of one kind with ads or teasers between them (a layout
+    that closes the text's <div> around each in-story ad): trafilatura reads the first only. Its
+    twins (TWINS) that hold running text it left out are moved into it, so that all are read."""
+    extracted = " ".join(text.split())
+    running = [p for p in doc.xpath("//p") if len(_flat(p)) >= TWIN_PARAGRAPH]
+    taken = [p for p in running if _flat(p) in extracted]
+    if not taken:
+        return 0
+    # the text's own container: the nearest element with a class around most of what was read
+    container = next((a for a in taken[0].iterancestors() if a.get("class")
+                      and 2 * sum(a in p.iterancestors() for p in taken) >= len(taken)), None)
+    if container is None or container.tag in ("body", "html"):
+        return 0
+    tokens = set(container.get("class").split())
+    place = [a.tag for a in container.iterancestors()]
+    twins: list = []
+    for p in running:
+        if _flat(p) in extracted or container in p.iterancestors():
+            continue
+        twin = next((a for a in p.iterancestors() if a.tag == container.tag and a.get("class")
+                     and _twin_classes(set(a.get("class").split()), tokens)), None)
+        if twin is not None and twin not in twins and [a.tag for a in twin.iterancestors()] == place \
+                and twin not in container.iterancestors():
+            twins.append(twin)
+    for twin in twins:
+        if (twin.text or "").strip():
+            if len(container):
+                container[-1].tail = (container[-1].tail or "") + twin.text
+            else:
+                container.text = (container.text or "") + twin.text
+        container.extend(list(twin))
+    return len(twins)
+
+
+def _twin_classes(one: set[str], other: set[str]) -> bool:
+    """The same class tokens, or one element has some more (`body articleBody -bottom-space`)."""
+    return bool(one) and (one <= other or other <= one)
 
 
 def _suspicious(ours: int, removed: int) -> bool:
