@@ -533,3 +533,17 @@ def test_text_continued_in_containers_like_its_own_is_read_from_all_of_them():
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == text
     assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 2) in result.pruned
+
+
+def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
+    # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
+    linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
+    label = "Читать также: <a href='/news/avtobusy-2/'>Новые автобусы выходят на линии уже с понедельника в Алматы.</a>"
+    blocks = [*PARAGRAPHS[:3], linked, *PARAGRAPHS[3:], label]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 + "".join(f"<div class='block'><div class='text'><p>{p}</p></div></div>" for p in blocks)
+                 + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [
+        *PARAGRAPHS[:3], "Акимат также опубликовал карту платных зон и тарифы на каждую улицу.", *PARAGRAPHS[3:]]
+    assert ("kept: links inside a sentence read as text", 1) in result.pruned

@@ -58,6 +58,14 @@ HEADLINE_EXTRA_CHARACTERS = 60  # (and characters: Chinese and Japanese write no
 # that hold running text (a paragraph of at least TWIN_PARAGRAPH characters) trafilatura left out.
 TWINS_RULE = "kept: the text's continuation in containers like its own (ads or teasers between)"
 TWIN_PARAGRAPH = 100
+# A link inside a sentence is text: in a paragraph of at least INLINE_LINK_SENTENCE_WORDS words that
+# ends a sentence, a link after some words that are not a label («Read more:», «Mehr |») keeps its words
+# as text. Trafilatura's precision mode deletes a short block with any link in it («It also <a>co-ordinates
+# military plans</a>.»), which loses every such paragraph on sites that wrap each paragraph in its own <div>.
+INLINE_LINKS_RULE = "kept: links inside a sentence read as text"
+INLINE_LINK_SENTENCE_WORDS = 10
+SENTENCE_END = re.compile(r"[.!?…。！？][\s\"'»”“’)」』）]*$")
+LINK_LABEL_END = re.compile(r"[:：|»>•·–—-]\s*$")
 
 
 @dataclass
@@ -96,6 +104,9 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         removed = _prune_link_lists(doc, protected, result)
         if removed:
             result.pruned.append(("list items that are only a link (teasers)", removed))
+        unwrapped = _unwrap_inline_links(doc)
+        if unwrapped:
+            result.pruned.append((INLINE_LINKS_RULE, unwrapped))
     if kept:
         result.pruned.append(("kept: a rule matched an element holding the headline or most of the text", kept))
     root = None
@@ -181,6 +192,35 @@ def _article_body(page: Page) -> str | None:
 
 def _flat(node) -> str:
     return " ".join(" ".join(node.itertext()).split())
+
+
+def _unwrap_inline_links(doc) -> int:
+    """A link inside a sentence is text (INLINE_LINKS): it becomes a plain <span>, so that
+    trafilatura's link density test does not take the paragraph for a list of links."""
+    unwrapped = 0
+    for link in doc.xpath("//p//a"):
+        paragraph = next(a for a in link.iterancestors() if a.tag == "p")
+        text = _flat(paragraph)
+        if word_count(text) < INLINE_LINK_SENTENCE_WORDS or not SENTENCE_END.search(text):
+            continue
+        before = _text_before(paragraph, link)
+        if words(before) and not LINK_LABEL_END.search(before):
+            link.tag = "span"
+            link.attrib.clear()
+            unwrapped += 1
+    return unwrapped
+
+
+def _text_before(paragraph, link) -> str:
+    """The paragraph's text before the link (the link's ancestors end after it: not their tails)."""
+    parts = [paragraph.text or ""]
+    for node in paragraph.iterdescendants():
+        if node is link:
+            break
+        parts.append(node.text or "")
+        if link not in node.iterdescendants():
+            parts.append(node.tail or "")
+    return "".join(parts)
 
 
 def _merge_twins(doc, text: str) -> int:
