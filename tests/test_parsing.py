@@ -547,3 +547,25 @@ def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     assert result.article.body.split("\n\n") == [
         *PARAGRAPHS[:3], "Акимат также опубликовал карту платных зон и тарифы на каждую улицу.", *PARAGRAPHS[3:]]
     assert ("kept: links inside a sentence read as text", 1) in result.pruned
+
+
+def _streamed(fragment: str) -> str:
+    """A Next.js page's payload scripts: a text row `<id>:T<byte length>,<text>`, pushed in two chunks
+    as the framework writes them (JSON strings, «<» escaped)."""
+    row = f"1a:T{len(fragment.encode()):x},{fragment}"
+    half = len(row) // 2
+    return "".join("<script>self.__next_f.push(" + json.dumps([1, part]).replace("<", "\\u003c") + ")</script>"
+                   for part in (row[:half], row[half:]))
+
+
+def test_a_page_its_scripts_render_is_read_from_the_text_it_streams_to_them():
+    fragment = "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "$$ARTICLEAD$$"
+    html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>" + _streamed(fragment))
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == "trafilatura on the HTML text the page streams to its scripts (self.__next_f)"
+    # a streamed text that does not speak of the headline is another story: no article
+    other = "".join(f"<p>Погода: в Астане ожидается снег, ветер {n} метров в секунду, гололёд на дорогах.</p>"
+                    for n in range(5, 11))
+    html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>" + _streamed(other))
+    assert explain(html, URL).reason == "no article text (0 words)"

@@ -8,6 +8,7 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -66,6 +67,16 @@ INLINE_LINKS_RULE = "kept: links inside a sentence read as text"
 INLINE_LINK_SENTENCE_WORDS = 10
 SENTENCE_END = re.compile(r"[.!?…。！？][\s\"'»”“’)」』）]*$")
 LINK_LABEL_END = re.compile(r"[:：|»>•·–—-]\s*$")
+
+# A page whose markup holds no article text because scripts render it (Next.js App Router sites
+# stream their pages' data in `self.__next_f.push([1, "…"])` scripts) is read from that stream: its
+# longest HTML text with paragraphs, only when the markup gave less than MIN_WORDS (the article would
+# be rejected) and the text holds at least STREAMED_HEADLINE_SHARE of the headline's words.
+STREAMED_PAYLOAD = re.compile(r"self\.__next_f\.push\((\[.*?\])\)\s*;?\s*</script>", re.S)
+STREAMED_TEXT_ROW = re.compile(rb"(?:^|\n)[0-9a-f]+:T([0-9a-f]+),")  # a text row: `<id>:T<byte length>,`
+STREAMED_PLACEHOLDER = re.compile(r"\$\$[A-Z0-9_]+\$\$")  # a slot the scripts fill in (an ad): «$$ARTICLEAD$$»
+STREAMED_HEADLINE_SHARE = 0.5
+STREAMED_SOURCE = "trafilatura on the HTML text the page streams to its scripts (self.__next_f)"
 
 
 @dataclass
@@ -147,6 +158,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
                              f"the untouched page {theirs})")
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
+    if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
+        lines = _streamed_body(page, lines, lead, title, furniture, result)
     result.text = "\n\n".join(lines)
     return result
 
@@ -173,6 +186,46 @@ def _stated_body(page: Page, lines: list[str], lead: str | None, title: str | No
     result.source = (f"json-ld articleBody (the page's text gave {found} words, articleBody "
                      f"{sum(theirs.values())})")
     return _clean_lines(stated, lead, title, furniture, result)
+
+
+def _streamed_body(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+                   result: Body) -> list[str]:
+    """A page whose markup holds no text because scripts render it from the data the page streams
+    to them (STREAMED_PAYLOAD): the longest HTML text in that stream, when it speaks of the headline."""
+    fragment = _streamed_html(page.html)
+    if not fragment:
+        return lines
+    text = _trafilatura(f"<html><body><article>{fragment}</article></body></html>", page.url, recall=True)
+    found = Counter(w.casefold() for w in words(text))
+    headline = [w.casefold() for w in words(title)]
+    if not headline or sum(w in found for w in headline) < STREAMED_HEADLINE_SHARE * len(headline):
+        return lines
+    result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
+    result.credits.clear()
+    result.container = None
+    result.source = STREAMED_SOURCE
+    return _clean_lines(text, lead, title, furniture, result)
+
+
+def _streamed_html(html: str) -> str | None:
+    """The longest text row holding paragraphs in a Next.js page's streamed payload: the pushed
+    chunks are JSON strings that joined make the stream, where `<id>:T<hex length>,` starts a text
+    of that many UTF-8 bytes."""
+    chunks = []
+    for pushed in STREAMED_PAYLOAD.finditer(html):
+        try:
+            value = json.loads(pushed.group(1))
+        except ValueError:
+            continue
+        if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+            chunks.append(value[1])
+    stream = "".join(chunks).encode("utf-8")
+    best = None
+    for row in STREAMED_TEXT_ROW.finditer(stream):
+        text = stream[row.end():row.end() + int(row.group(1), 16)].decode("utf-8", "replace")
+        if "<p" in text and (best is None or len(text) > len(best)):
+            best = text
+    return STREAMED_PLACEHOLDER.sub("", best) if best else None
 
 
 def _article_body(page: Page) -> str | None:
