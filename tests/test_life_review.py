@@ -53,6 +53,19 @@ def test_a_bad_schedule_setting_is_one_line_and_exit_64(tmp_path, setting, messa
     assert not db.exists()
 
 
+@pytest.mark.parametrize("args,message", [
+    (("--base-url", "kk=http://127.0.0.1:9", "--base-url", "kk=http://127.0.0.1:8"),
+     "kk=http://127.0.0.1:9 and kk=http://127.0.0.1:8 both name where edition kk is fetched from: give one"),
+    (("--edition", "ru", "--base-url", "http://127.0.0.1:9", "--base-url", "ru=http://127.0.0.1:9"),
+     "http://127.0.0.1:9 and ru=http://127.0.0.1:9 both name where edition ru is fetched from: give one"),
+])
+def test_two_base_urls_for_one_edition_are_refused_not_the_last_taken(tmp_path, args, message):
+    db = tmp_path / "caravan.db"
+    result = cli("crawl", "--db", str(db), *args)
+    assert (result.returncode, result.stderr, result.stdout) == (64, f"Error: --base-url: {message}\n", "")
+    assert not db.exists()
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("args", [("--base-url", "kk="), ("--edition", "kk", "--base-url", "")])
 def test_a_base_url_without_a_url_is_refused_not_the_live_site(tmp_path, args):

@@ -10,6 +10,7 @@ changed between an article's revisions (/-/changes/<edition>/<article_id>).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,8 @@ SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then say
 # Arguments after which Datasette's own count and facets of a search are left alone.
 EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
 # A search with no other argument than these is counted by the page (search_count).
+# An article's row address when article_id alone was the key (archives before the Kazakh edition).
+OLD_ARTICLE_ADDRESS = re.compile(r"/(?P<database>[^/]+)/articles/(?P<article_id>[0-9]+)(?P<format>\.json|\.csv)?")
 LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 
 
@@ -87,16 +90,37 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     return query_string + (b"&_nofacet=1&_nocount=1" if keys <= LEAN_COUNTABLE else b"&_nofacet=1")
 
 
+def old_article_address(path: str, archives: list[str]) -> str | None:
+    """Where an article's address from before the Kazakh edition now is: `/db/articles/845713`
+    (one key; Datasette answers 500 to one part of a two-part key) is `/db/articles/ru,845713`,
+    as every article archived then was Russian; None for any other path."""
+    match = OLD_ARTICLE_ADDRESS.fullmatch(path)
+    if match is None or match["database"] not in archives:
+        return None
+    return f"/{match['database']}/articles/ru,{match['article_id']}{match['format'] or ''}"
+
+
 @hookimpl
 def asgi_wrapper(datasette):
-    """Searches of the articles table without a full count and facets (see lean_search)."""
+    """Searches of the articles table without a full count and facets (see lean_search), and
+    article addresses from before the Kazakh edition redirected (see old_article_address)."""
     def wrap(app):
         async def lean(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("method") == "GET" and b"_search" in scope.get(
-                    "query_string", b""):
-                changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
-                if changed is not None:
-                    scope = {**scope, "query_string": changed}
+            if scope.get("type") == "http" and scope.get("method") == "GET":
+                path = scope.get("path", "")
+                moved = OLD_ARTICLE_ADDRESS.fullmatch(path) and old_article_address(path, _archive_names(datasette))
+                if moved:
+                    query = scope.get("query_string", b"").decode("latin-1")
+                    location = scope.get("root_path", "") + moved + (f"?{query}" if query else "")
+                    await send({"type": "http.response.start", "status": 301,
+                                "headers": [(b"location", location.encode("latin-1")),
+                                            (b"content-type", b"text/plain; charset=utf-8")]})
+                    await send({"type": "http.response.body", "body": f"Moved to {moved}\n".encode()})
+                    return
+                if b"_search" in scope.get("query_string", b""):
+                    changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
+                    if changed is not None:
+                        scope = {**scope, "query_string": changed}
             await app(scope, receive, send)
 
         return lean
@@ -204,7 +228,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 "(SELECT count(*) FROM status_changes WHERE edition = :edition AND article_id = :id) AS events",
                 key)).first()
             context["caravan_counts"] = dict(counts)
-            context["caravan_changes"] = f"/-/changes/{escape(key['edition'])}/{escape(article_id)}"
+            context["caravan_changes"] = changes_path(datasette, database, key["edition"], article_id)
             row = (await db.execute("SELECT tags, authors FROM articles WHERE edition = :edition AND article_id = :id",
                                     key)).first()
             for key in ("tags", "authors"):
@@ -219,7 +243,7 @@ def render_cell(row, value, column, table, database, datasette):
     """Bodies in tables: the first words, the whole text one click away, always escaped. An
     article's content_hash links to what changed between its revisions."""
     if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
-        href = f"/-/changes/{escape(row['edition'])}/{int(row['article_id'])}"
+        href = changes_path(datasette, database, row["edition"], int(row["article_id"]))
         return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
     if column != "body" or table not in ("articles", "revisions") or not isinstance(value, str):
         return None
@@ -230,13 +254,23 @@ def render_cell(row, value, column, table, database, datasette):
                   f"{body_html(value)}</details>")
 
 
+def changes_path(datasette, database: str, edition: str, article_id) -> str:
+    """Where what changed in an article is shown: /-/changes/<edition>/<article_id>, naming the
+    database when it is not the first archive served (`datasette a.db b.db`)."""
+    path = f"/-/changes/{escape(edition)}/{escape(article_id)}"
+    names = _archive_names(datasette)
+    return path if not names or database == names[0] else f"{path}?{urlencode({'database': database})}"
+
+
 async def article_changes(datasette, request):
     """Consecutive revisions of one article compared field by field, the body word by word."""
     edition, article_id = request.url_vars["edition"], int(request.url_vars["article_id"])
     names = _archive_names(datasette)
     if not names:
         raise NotFound("No caravan-archive database is open")
-    database = names[0]
+    database = request.args.get("database") or names[0]
+    if database not in names:
+        raise NotFound(f"No caravan-archive database named {database}")
     db = datasette.get_database(database)
     article = (await db.execute("SELECT title, status, unpublished_at, unpublished_reason FROM articles "
                                 "WHERE edition = ? AND article_id = ?", [edition, article_id])).first()

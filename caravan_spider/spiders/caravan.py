@@ -35,7 +35,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate
-from ..archive import Archive, Known
+from ..archive import Archive, Known, KnownArticles
 from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
@@ -116,7 +116,7 @@ class CaravanSpider(scrapy.Spider):
         self._base_url = base_url
         self.refused: str | None = None
         self.seen: set[tuple[str, int]] = set()
-        self.known: dict[tuple[str, int], Known] = {}
+        self.known = KnownArticles.of({})
         self.furniture: dict = {}
         self.layouts = "all"
         self.parse_pool = None  # worker processes, made in from_crawler
@@ -229,7 +229,7 @@ class CaravanSpider(scrapy.Spider):
         """Archived articles the schedule says are due (all of them with --full), whether or not
         the site still lists them: a removed article is no longer in its sitemap."""
         now = self.now()
-        for (edition, _), known in sorted(self.known.items()):
+        for (edition, _), known in self.known.with_url():
             if known.status is None or edition not in self.origins or not known.url:
                 continue
             if self.spec.full or is_due(known.next_check_at, now):
