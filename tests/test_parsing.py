@@ -569,3 +569,17 @@ def test_a_page_its_scripts_render_is_read_from_the_text_it_streams_to_them():
                     for n in range(5, 11))
     html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>" + _streamed(other))
     assert explain(html, URL).reason == "no article text (0 words)"
+
+
+def test_read_also_links_of_other_languages_are_not_text():
+    links = ["Read more: Ministry publishes the new parking map", "Les også: Nye busser på linjene fra mandag",
+             "Czytaj więcej", "Lesen Sie auch: Neue Busse ab Montag", "À lire aussi Les nouveaux bus dès lundi",
+             "FUNDA OLUNYE UDABA LAPHA | Amabhasi amasha kusukela ngoMsombuluko"]
+    # sentences that begin with the same words are text
+    kept = ["More than 300 drivers were fined in the first week of the new rules.",
+            "Read more about the plan in the ministry's report, published on Monday."]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in [*links, *kept]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, *kept]
+    assert ("text line: «Read also» link (other languages)", 6) in result.pruned

@@ -20,6 +20,13 @@ FURNITURE_LINES: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = (
     (re.compile(r"^(Читайте|Смотрите)\s+(также|еще|ещё)\b", re.I), "«Читайте/Смотрите также» link",
      ("Читайте также:", "Смотрите также:")),
     (re.compile(r"^(Сондай-ақ оқыңыз|Оқи отырыңыз)\b", re.I), "«Сондай-ақ оқыңыз» link (kk)", ("Сондай-ақ оқыңыз",)),
+    # the same «read also» link on pages in other languages: the label alone (a teaser box's heading) or
+    # followed by «:» / «|» and the linked headline; «À lire aussi» puts the headline right after it
+    (re.compile(r"^(- )?((read (more|also)|see also|related|more|lesen sie (auch|mehr)|mehr zum thema|zum artikel"
+                r"|auch interessant|czytaj (więcej|też|także)|zobacz (też|także)|les også|läs (också|mer)"
+                r"|læs (også|mere)|lee también|leer más|te puede interesar|leggi anche|čtěte (také|též)"
+                r"|přečtěte si (také|též)|funda olunye udaba lapha)\s*([:|]\s*\S.*)?$|à lire aussi\b)", re.I),
+     "«Read also» link (other languages)", ()),
     (CREDIT_PREFIX, "photo credit", ()),
     (re.compile(r"^(©|\(c\)\s|<?Copyright\b)|Все права защищены|При использовании материалов|Перепечатка материалов"
                 r"|All rights reserved", re.I),
