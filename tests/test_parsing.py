@@ -583,3 +583,14 @@ def test_read_also_links_of_other_languages_are_not_text():
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, *kept]
     assert ("text line: «Read also» link (other languages)", 6) in result.pruned
+
+
+
+def test_appeals_to_follow_or_support_in_other_languages_are_not_text():
+    appeals = ["Sign up for breaking news, reviews, opinion, top tech deals, and more.",
+               "Unabhängiger Journalismus braucht deine Unterstützung.", "Folgst du schon 20 Minuten auf Whatsapp?"]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in appeals) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 3) in result.pruned

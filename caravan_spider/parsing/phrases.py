@@ -56,4 +56,6 @@ APPEALS = re.compile("|".join((
     r"^(got|do you have) a story\b", r"\bget in touch with our news team\b", r"^for more stories like this\b",
     r"^we want to hear from you\b", r"\bbreaking new(s)? story\b.{0,20}more to follow",
     r"\bmay earn (us )?(a|an) (affiliate )?commission\b", r"\bplease bookmark\b", r"\btreated to special offers\b",
+    r"^sign up for breaking news\b", r"\bjournalismus braucht (deine|Ihre|eure) Unterstützung\b",
+    r"^folgst du (schon|uns)\b.{0,60}\b(auf|bei) (whatsapp|instagram|facebook|tiktok|telegram|google news)\b",
 )), re.I)
