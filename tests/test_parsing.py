@@ -594,3 +594,19 @@ def test_appeals_to_follow_or_support_in_other_languages_are_not_text():
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == PARAGRAPHS
     assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 3) in result.pruned
+
+
+def test_the_pages_widgets_printed_as_text_are_not_text():
+    widgets = ["You must confirm your public display name before commenting",
+               "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+               "Wie hat Ihnen dieser Artikel gefallen?", "Fehler gefunden? Jetzt melden.",
+               "Lest den Originalartikel auf Englisch hier."]
+    kept = "The minister read the report before commenting on the new parking rules, his office said."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 "<div class='comment-intro'>Bitte füllen Sie die Felder aus, um einen Kommentar zu verfassen.</div>"
+                 + _text() + "".join(f"<p>{x}</p>" for x in [*widgets, kept]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
+    assert ("text line: the page's widget as text (comment form, paywall note, rating, error report)", 5) \
+        in result.pruned
+    assert result.article.lead is None  # a comment form's «intro» is not the standfirst

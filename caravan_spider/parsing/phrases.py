@@ -59,3 +59,22 @@ APPEALS = re.compile("|".join((
     r"^sign up for breaking news\b", r"\bjournalismus braucht (deine|Ihre|eure) Unterstützung\b",
     r"^folgst du (schon|uns)\b.{0,60}\b(auf|bei) (whatsapp|instagram|facebook|tiktok|telegram|google news)\b",
 )), re.I)
+
+# The page's own widgets printed as text on pages of other sites: comment forms, paywall and login notes,
+# notices about the reader's browser, rating and error-report prompts, «read the original» notes of a
+# translation. A line (of at most APPEAL_MAX_WORDS words) that holds one is not article text.
+WIDGETS = re.compile("|".join((
+    # comment forms
+    r"\bdisplay name before commenting\b", r"\bprompted to enter your display name\b",
+    r"\bum einen Kommentar (zu verfassen|abzugeben|zu schreiben)\b",
+    # paywall, login and subscription notes; the reader's browser
+    r"\breste \d+([.,]\d+)?\s*% de cet article\b", r"\bsuite est réservée aux abonnés\b",
+    r"^log in or create an account\b", r"\bsuscripción se está usando en otro dispositivo\b",
+    r"\botro usuario a tu suscripción\b", r"\bwith limited support for CSS\b", r"\bmore up to date browser\b",
+    r"\bdisplaying the site without styles\b",
+    # rating and error-report prompts
+    r"^Wie hat Ihnen dieser Artikel gefallen\b", r"^Durchschnittliche Bewertung:", r"^rate this article\b",
+    r"^Fehler gefunden\?", r"\bmelden Sie den Fehler\b",
+    # a translation's note on its original
+    r"^(lest|lesen Sie) den Originalartikel\b", r"^read the original article\b",
+)), re.I)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ..text import clean_line
 from .page import Page
-from .phrases import CREDIT_PREFIX
+from .phrases import CREDIT_PREFIX, WIDGETS
 
 
 def has_class(*names: str) -> str:
@@ -236,7 +236,8 @@ def standfirst(page: Page) -> str | None:
                 " | .//button") or len(node.xpath(".//p")) > 2:
             continue
         value = text(node)
-        if 30 <= len(value) <= 1000:
+        # (a comment form's or paywall's own «intro» is not the article's)
+        if 30 <= len(value) <= 1000 and not WIDGETS.search(value):
             return value
     return None
 
