@@ -610,3 +610,18 @@ def test_the_pages_widgets_printed_as_text_are_not_text():
     assert ("text line: the page's widget as text (comment form, paywall note, rating, error report)", 5) \
         in result.pruned
     assert result.article.lead is None  # a comment form's «intro» is not the standfirst
+
+
+def test_fact_boxes_beside_the_text_are_not_text():
+    from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
+
+    facts = "<ul><li>Тариф: 150 тенге в час в центре города</li><li>Абонемент: 5000 тенге в месяц</li></ul>"
+    boxed = "В коробке на улице Абая нашли котёнка, которого забрали волонтёры приюта."  # «box» in a class: text
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + f"<div class='story-factbox'><h3>Факты о парковке</h3>{facts}</div>"
+                 + f"<amedia-factbox><h3>Что нужно знать</h3>{facts}</amedia-factbox>"
+                 + f"<div class='boxed-text'><p>{boxed}</p></div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, boxed]
+    rule = next(rule for rule in GENERIC_PRUNE if "factbox" in rule)
+    assert (rule, 2) in result.pruned

@@ -21,6 +21,12 @@ def has_class(*names: str) -> str:
     return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),' {n} ')" for n in names)
 
 
+def class_ends(*names: str) -> str:
+    """XPath predicate: a class token is one of these names or ends in `-name` / `_name`."""
+    return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),'{sep}{n} ')"
+                       for n in names for sep in (" ", "-", "_"))
+
+
 def with_class(*names: str) -> str:
     """XPath of the elements that have one of these whole class tokens, written to be fast: a
     plain substring test first, so that the costly token test runs only on the few elements whose
