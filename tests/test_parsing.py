@@ -625,3 +625,16 @@ def test_fact_boxes_beside_the_text_are_not_text():
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, boxed]
     rule = next(rule for rule in GENERIC_PRUNE if "factbox" in rule)
     assert (rule, 2) in result.pruned
+
+
+def test_image_captions_outside_figcaption_are_not_text():
+    from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
+
+    captions = ("<div class='image-caption'>Парковка на улице Абая, 13 марта</div>"
+                "<p class='wp-caption-text'>Новые знаки у здания акимата</p>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + captions + _text()
+                 + "<div class='captioned-gallery'><p>Фотогалерея</p></div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    rule = next(rule for rule in GENERIC_PRUNE if "caption" in rule)
+    assert (rule, 2) in result.pruned  # a token that only begins with «caption» is not one

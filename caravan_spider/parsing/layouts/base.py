@@ -88,6 +88,9 @@ GENERIC_PRUNE = (
     " or contains(@class,'info-box') or contains(@class,'faktaboks') or contains(@class,'faktabox')]"
     f"[{class_ends('factbox', 'fact-box', 'infobox', 'info-box', 'faktaboks', 'faktabox')}]"
     " | //*[substring(name(), string-length(name()) - 7) = '-factbox']",
+    # image captions outside <figcaption>: a class token that is or ends in `caption` / `caption-text`
+    # (`image-caption`, `wp-caption-text`, `image-element__caption`)
+    f"//*[@class][contains(@class,'caption')][{class_ends('caption', 'caption-text')}]",
     # currency tickers, exchange rates, weather widgets
     with_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
                'exchange-rates'),
