@@ -638,3 +638,21 @@ def test_image_captions_outside_figcaption_are_not_text():
     assert result.article.body.split("\n\n") == PARAGRAPHS
     rule = next(rule for rule in GENERIC_PRUNE if "caption" in rule)
     assert (rule, 2) in result.pruned  # a token that only begins with «caption» is not one
+
+
+def test_the_standfirst_in_the_articles_own_header_is_the_lead():
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    byline = "Автор: Айгерим Сапарова, корреспондент отдела городских новостей, 13 марта 2026"
+    html = _page("<header class='site'><a href='/'>Караван</a></header><article>"
+                 f"<header><h1>Новые правила парковки в Алматы</h1><p class='standfirst'>{standfirst}</p>"
+                 f"<p>{byline}</p></header>{_text()}</article>")
+    result = explain(html, URL)
+    assert result.article.lead == standfirst
+    assert result.sources["lead"] == "standfirst after the headline"
+    # the text's first paragraph that the meta description copies is the lead; a byline in the header is not it
+    html = _page(f"<article><header><h1>Новые правила парковки в Алматы</h1><p>{byline}</p></header>{_text()}</article>",
+                 head=f"<meta property='og:description' content='{PARAGRAPHS[0]}'>")
+    result = explain(html, URL)
+    assert result.article.lead == PARAGRAPHS[0]
+    assert result.sources["lead"] == "first paragraph the meta description abbreviates"
+

@@ -46,12 +46,18 @@ _OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "side
                             "teaser", "teasers", "recommended", "more-news", "also", "read-also", "ReadAlso")
 
 
+# A <header> that holds the headline is the article's own (an <h1> of more than a logo's few characters).
+HEADLINE_IN_HEADER = ".//h1[string-length(normalize-space()) > 20]"
+
+
 def _outside(node) -> bool:
     for anc in node.iterancestors():
         if not isinstance(anc.tag, str):
             continue
         if anc.tag in ("article", "main"):
             return False
+        if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
+            return False  # the article's own header (headline, standfirst, date), not the site's
         if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
             return True
     return False
@@ -257,7 +263,8 @@ def described_paragraph(page: Page) -> str | None:
     if len(cut) < 30:
         return None
     for node in after_headline(page, 60):
-        if node.tag != "p":
+        # (the text's first paragraph, not one of the article's header: byline, date, standfirst)
+        if node.tag != "p" or any(a.tag == "header" for a in node.iterancestors()):
             continue
         value = text(node)
         if len(value) < 30:
