@@ -656,3 +656,12 @@ def test_the_standfirst_in_the_articles_own_header_is_the_lead():
     assert result.article.lead == PARAGRAPHS[0]
     assert result.sources["lead"] == "first paragraph the meta description abbreviates"
 
+
+@pytest.mark.parametrize("css", ["preface", "article__desc", "preamble", "strapline", "epigraph"])
+def test_standfirst_class_names_of_other_sites(css):
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    caption = "<figure><img src='/p.jpg'><figcaption><span class='caption__desc'>Парковка у здания акимата на площади Республики</span></figcaption></figure>"
+    html = _page(f"<article><header><h1>Новые правила парковки в Алматы</h1>{caption}"
+                 f"<p class='{css}'>{standfirst}</p></header>{_text()}</article>")
+    # a picture's caption is not the standfirst, whatever its class
+    assert explain(html, URL).article.lead == standfirst

@@ -232,7 +232,8 @@ def first_headline(page: Page) -> str | None:
 
 # --- lead ----------------------------------------------------------------------------------------
 _LEAD_CLASS = class_part("lead", "excerpt", "intro", "subtitle", "standfirst", "summary", "dek", "deck",
-                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract")
+                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract",
+                         "desc", "preface", "preamble", "strapline", "epigraph", "lead-text")
 
 
 def standfirst(page: Page) -> str | None:
@@ -242,10 +243,11 @@ def standfirst(page: Page) -> str | None:
     for node in by_class(page, _LEAD_CLASS):
         if following is not None and node not in following:
             continue
-        # a standfirst is a sentence or two: not a headline, link, picture or player, not the whole text
+        # a standfirst is a sentence or two: not a headline, link, picture or player (nor its caption),
+        # not the whole text
         if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
                 ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
-                " | .//button") or len(node.xpath(".//p")) > 2:
+                " | .//button | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2:
             continue
         value = text(node)
         # (a comment form's or paywall's own «intro» is not the article's)
