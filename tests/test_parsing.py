@@ -665,3 +665,14 @@ def test_standfirst_class_names_of_other_sites(css):
                  f"<p class='{css}'>{standfirst}</p></header>{_text()}</article>")
     # a picture's caption is not the standfirst, whatever its class
     assert explain(html, URL).article.lead == standfirst
+
+
+def test_the_headline_is_the_h1_the_named_title_confirms_not_a_section_name_before_it():
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    menu = "".join(f"<li><a href='/rubric-{n}/'>Рубрика {n}</a></li>" for n in range(30))
+    html = _page(f"<header class='site'><h1>Общество</h1><nav><ul>{menu}</ul></nav></header>"
+                 f"<article><h1>Новые правила парковки в Алматы</h1><div class='story__summary'><p>{standfirst}</p></div>"
+                 f"{_text()}</article>")
+    result = explain(html, URL)
+    assert result.article.title == "Новые правила парковки в Алматы"
+    assert result.article.lead == standfirst  # the standfirst follows the confirmed headline, not the section's name

@@ -80,11 +80,15 @@ def text(node) -> str:
 
 
 def headline(page: Page):
-    """The <h1> element that holds the headline, or None."""
-    for node in page.xpath("//h1"):
-        if text(node):
-            return node
-    return None
+    """The <h1> element that holds the headline, or None: the one that og:title / JSON-LD / <title>
+    confirm, when another comes first (a section's name or a logo in the site's header)."""
+    heads = [node for node in page.xpath("//h1") if text(node)]
+    named = named_title(page) if len(heads) > 1 else None
+    if named:
+        confirmed = next((node for node in heads if agrees(text(node), named)), None)
+        if confirmed is not None:
+            return confirmed
+    return heads[0] if heads else None
 
 
 def after_headline(page: Page, limit: int = 80) -> list:
