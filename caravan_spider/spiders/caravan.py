@@ -23,6 +23,7 @@ the run's spec (crawlrun.py).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -39,9 +40,9 @@ from ..archive import Archive, Known, KnownArticles
 from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
-from ..middlewares import AlreadyFetched
+from ..middlewares import AlreadyFetched, BadSettingsInOneLine
 from ..parsing.dates import as_datetime
-from ..schedule import is_due, parse_clock
+from ..schedule import is_due, parse_clock, parse_schedule
 from ..urls import ArticleRef, Origin, article_ref, base_urls
 from ..workers import jobs_from, parse_page
 from ..workers import pool as worker_pool
@@ -133,6 +134,14 @@ class CaravanSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        # Installed first: a bad setting below is reported in one line (the process then ends),
+        # once per process, and removed when a crawl that did start stops.
+        asyncio_logger = logging.getLogger(BadSettingsInOneLine.logger_name)
+        if not any(isinstance(f, BadSettingsInOneLine) for f in asyncio_logger.filters):
+            quiet = BadSettingsInOneLine()
+            asyncio_logger.addFilter(quiet)
+            crawler.signals.connect(lambda: asyncio_logger.removeFilter(quiet), signal=signals.engine_stopped,
+                                    weak=False)
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         # A spider argument is a setting given on the command line: the pipeline and the
@@ -160,6 +169,7 @@ class CaravanSpider(scrapy.Spider):
         spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
         spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
         spider.clock = parse_clock(settings.get("CARAVAN_CLOCK"))
+        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))  # the pipeline's, checked before the archive opens
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
