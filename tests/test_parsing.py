@@ -512,3 +512,167 @@ def test_appeals_to_the_reader_are_not_text():
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
     assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 4) in result.pruned
+
+
+def test_text_continued_in_containers_like_its_own_is_read_from_all_of_them():
+    # the layout closes the text's <div> around each in-story teaser; trafilatura alone reads the first
+    text = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд в автобусах "
+            "и ремонт дорог в центре." for n in range(1, 10)]
+
+    def part(css: str, paragraphs: list[str]) -> str:
+        return f"<div class='grid'><div class='{css}'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div>"
+
+    teaser = ("<div class='card'><p>Другая новость: в Астане открыли новую линию лёгкого метро, первые поезда "
+              "пойдут уже весной.</p></div>")
+    # a container of that class elsewhere in the tree (another story's box) is not the text's continuation
+    elsewhere = ("<section><div class='article-body'><p>Из архива: десять лет назад в Алматы впервые ввели платную "
+                 "парковку на улицах центра, и споры о ней не утихают.</p></div></section>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + part("article-body text", text[:3]) + teaser
+                 + part("article-body text", text[3:6]) + teaser + part("article-body", text[6:]) + "</article>"
+                 + elsewhere)
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == text
+    assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 2) in result.pruned
+
+
+def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
+    # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
+    linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
+    label = "Читать также: <a href='/news/avtobusy-2/'>Новые автобусы выходят на линии уже с понедельника в Алматы.</a>"
+    blocks = [*PARAGRAPHS[:3], linked, *PARAGRAPHS[3:], label]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 + "".join(f"<div class='block'><div class='text'><p>{p}</p></div></div>" for p in blocks)
+                 + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [
+        *PARAGRAPHS[:3], "Акимат также опубликовал карту платных зон и тарифы на каждую улицу.", *PARAGRAPHS[3:]]
+    assert ("kept: links inside a sentence read as text", 1) in result.pruned
+
+
+def _streamed(fragment: str) -> str:
+    """A Next.js page's payload scripts: a text row `<id>:T<byte length>,<text>`, pushed in two chunks
+    as the framework writes them (JSON strings, «<» escaped)."""
+    row = f"1a:T{len(fragment.encode()):x},{fragment}"
+    half = len(row) // 2
+    return "".join("<script>self.__next_f.push(" + json.dumps([1, part]).replace("<", "\\u003c") + ")</script>"
+                   for part in (row[:half], row[half:]))
+
+
+def test_a_page_its_scripts_render_is_read_from_the_text_it_streams_to_them():
+    fragment = "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "$$ARTICLEAD$$"
+    html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>" + _streamed(fragment))
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == "trafilatura on the HTML text the page streams to its scripts (self.__next_f)"
+    # a streamed text that does not speak of the headline is another story: no article
+    other = "".join(f"<p>Погода: в Астане ожидается снег, ветер {n} метров в секунду, гололёд на дорогах.</p>"
+                    for n in range(5, 11))
+    html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>" + _streamed(other))
+    assert explain(html, URL).reason == "no article text (0 words)"
+
+
+def test_read_also_links_of_other_languages_are_not_text():
+    links = ["Read more: Ministry publishes the new parking map", "Les også: Nye busser på linjene fra mandag",
+             "Czytaj więcej", "Lesen Sie auch: Neue Busse ab Montag", "À lire aussi Les nouveaux bus dès lundi",
+             "FUNDA OLUNYE UDABA LAPHA | Amabhasi amasha kusukela ngoMsombuluko"]
+    # sentences that begin with the same words are text
+    kept = ["More than 300 drivers were fined in the first week of the new rules.",
+            "Read more about the plan in the ministry's report, published on Monday."]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in [*links, *kept]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, *kept]
+    assert ("text line: «Read also» link (other languages)", 6) in result.pruned
+
+
+
+def test_appeals_to_follow_or_support_in_other_languages_are_not_text():
+    appeals = ["Sign up for breaking news, reviews, opinion, top tech deals, and more.",
+               "Unabhängiger Journalismus braucht deine Unterstützung.", "Folgst du schon 20 Minuten auf Whatsapp?"]
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + "".join(f"<p>{x}</p>" for x in appeals) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert ("text line: appeal to the reader (newsletter, donation, subscription, tip line)", 3) in result.pruned
+
+
+def test_the_pages_widgets_printed_as_text_are_not_text():
+    widgets = ["You must confirm your public display name before commenting",
+               "Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.",
+               "Wie hat Ihnen dieser Artikel gefallen?", "Fehler gefunden? Jetzt melden.",
+               "Lest den Originalartikel auf Englisch hier."]
+    kept = "The minister read the report before commenting on the new parking rules, his office said."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 "<div class='comment-intro'>Bitte füllen Sie die Felder aus, um einen Kommentar zu verfassen.</div>"
+                 + _text() + "".join(f"<p>{x}</p>" for x in [*widgets, kept]) + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, kept]
+    assert ("text line: the page's widget as text (comment form, paywall note, rating, error report)", 5) \
+        in result.pruned
+    assert result.article.lead is None  # a comment form's «intro» is not the standfirst
+
+
+def test_fact_boxes_beside_the_text_are_not_text():
+    from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
+
+    facts = "<ul><li>Тариф: 150 тенге в час в центре города</li><li>Абонемент: 5000 тенге в месяц</li></ul>"
+    boxed = "В коробке на улице Абая нашли котёнка, которого забрали волонтёры приюта."  # «box» in a class: text
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text()
+                 + f"<div class='story-factbox'><h3>Факты о парковке</h3>{facts}</div>"
+                 + f"<amedia-factbox><h3>Что нужно знать</h3>{facts}</amedia-factbox>"
+                 + f"<div class='boxed-text'><p>{boxed}</p></div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == [*PARAGRAPHS, boxed]
+    rule = next(rule for rule in GENERIC_PRUNE if "factbox" in rule)
+    assert (rule, 2) in result.pruned
+
+
+def test_image_captions_outside_figcaption_are_not_text():
+    from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
+
+    captions = ("<div class='image-caption'>Парковка на улице Абая, 13 марта</div>"
+                "<p class='wp-caption-text'>Новые знаки у здания акимата</p>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + captions + _text()
+                 + "<div class='captioned-gallery'><p>Фотогалерея</p></div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    rule = next(rule for rule in GENERIC_PRUNE if "caption" in rule)
+    assert (rule, 2) in result.pruned  # a token that only begins with «caption» is not one
+
+
+def test_the_standfirst_in_the_articles_own_header_is_the_lead():
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    byline = "Автор: Айгерим Сапарова, корреспондент отдела городских новостей, 13 марта 2026"
+    html = _page("<header class='site'><a href='/'>Караван</a></header><article>"
+                 f"<header><h1>Новые правила парковки в Алматы</h1><p class='standfirst'>{standfirst}</p>"
+                 f"<p>{byline}</p></header>{_text()}</article>")
+    result = explain(html, URL)
+    assert result.article.lead == standfirst
+    assert result.sources["lead"] == "standfirst after the headline"
+    # the text's first paragraph that the meta description copies is the lead; a byline in the header is not it
+    html = _page(f"<article><header><h1>Новые правила парковки в Алматы</h1><p>{byline}</p></header>{_text()}</article>",
+                 head=f"<meta property='og:description' content='{PARAGRAPHS[0]}'>")
+    result = explain(html, URL)
+    assert result.article.lead == PARAGRAPHS[0]
+    assert result.sources["lead"] == "first paragraph the meta description abbreviates"
+
+
+@pytest.mark.parametrize("css", ["preface", "article__desc", "preamble", "strapline", "epigraph"])
+def test_standfirst_class_names_of_other_sites(css):
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    caption = "<figure><img src='/p.jpg'><figcaption><span class='caption__desc'>Парковка у здания акимата на площади Республики</span></figcaption></figure>"
+    html = _page(f"<article><header><h1>Новые правила парковки в Алматы</h1>{caption}"
+                 f"<p class='{css}'>{standfirst}</p></header>{_text()}</article>")
+    # a picture's caption is not the standfirst, whatever its class
+    assert explain(html, URL).article.lead == standfirst
+
+
+def test_the_headline_is_the_h1_the_named_title_confirms_not_a_section_name_before_it():
+    standfirst = "Акимат вводит платную парковку в центре города: что изменится для водителей с 1 марта."
+    menu = "".join(f"<li><a href='/rubric-{n}/'>Рубрика {n}</a></li>" for n in range(30))
+    html = _page(f"<header class='site'><h1>Общество</h1><nav><ul>{menu}</ul></nav></header>"
+                 f"<article><h1>Новые правила парковки в Алматы</h1><div class='story__summary'><p>{standfirst}</p></div>"
+                 f"{_text()}</article>")
+    result = explain(html, URL)
+    assert result.article.title == "Новые правила парковки в Алматы"
+    assert result.article.lead == standfirst  # the standfirst follows the confirmed headline, not the section's name

@@ -8,6 +8,7 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page, parse_whole
-from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES
+from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, WIDGETS
 from .signals import VIEWS_LINE, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
@@ -51,6 +52,31 @@ REPEATED_MIN_WORDS = 12
 HEADLINE_LINES = 3
 HEADLINE_EXTRA_WORDS = 8
 HEADLINE_EXTRA_CHARACTERS = 60  # (and characters: Chinese and Japanese write no spaces between words)
+# Text split into containers of one kind with ads or teasers between them (news sites that close
+# the text's <div> around each in-story ad or «read also» card) is read from all of them: the later
+# containers with the same tag and class tokens (or a superset/subset of them: `body articleBody`
+# and `body articleBody -bottom-space`), at the same place in the tree (the same ancestors' tags),
+# that hold running text (a paragraph of at least TWIN_PARAGRAPH characters) trafilatura left out.
+TWINS_RULE = "kept: the text's continuation in containers like its own (ads or teasers between)"
+TWIN_PARAGRAPH = 100
+# A link inside a sentence is text: in a paragraph of at least INLINE_LINK_SENTENCE_WORDS words that
+# ends a sentence, a link after some words that are not a label («Read more:», «Mehr |») keeps its words
+# as text. Trafilatura's precision mode deletes a short block with any link in it («It also <a>co-ordinates
+# military plans</a>.»), which loses every such paragraph on sites that wrap each paragraph in its own <div>.
+INLINE_LINKS_RULE = "kept: links inside a sentence read as text"
+INLINE_LINK_SENTENCE_WORDS = 10
+SENTENCE_END = re.compile(r"[.!?…。！？][\s\"'»”“’)」』）]*$")
+LINK_LABEL_END = re.compile(r"[:：|»>•·–—-]\s*$")
+
+# A page whose markup holds no article text because scripts render it (Next.js App Router sites
+# stream their pages' data in `self.__next_f.push([1, "…"])` scripts) is read from that stream: its
+# longest HTML text with paragraphs, only when the markup gave less than MIN_WORDS (the article would
+# be rejected) and the text holds at least STREAMED_HEADLINE_SHARE of the headline's words.
+STREAMED_PAYLOAD = re.compile(r"self\.__next_f\.push\((\[.*?\])\)\s*;?\s*</script>", re.S)
+STREAMED_TEXT_ROW = re.compile(rb"(?:^|\n)[0-9a-f]+:T([0-9a-f]+),")  # a text row: `<id>:T<byte length>,`
+STREAMED_PLACEHOLDER = re.compile(r"\$\$[A-Z0-9_]+\$\$")  # a slot the scripts fill in (an ad): «$$ARTICLEAD$$»
+STREAMED_HEADLINE_SHARE = 0.5
+STREAMED_SOURCE = "trafilatura on the HTML text the page streams to its scripts (self.__next_f)"
 
 
 @dataclass
@@ -89,6 +115,9 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         removed = _prune_link_lists(doc, protected, result)
         if removed:
             result.pruned.append(("list items that are only a link (teasers)", removed))
+        unwrapped = _unwrap_inline_links(doc)
+        if unwrapped:
+            result.pruned.append((INLINE_LINKS_RULE, unwrapped))
     if kept:
         result.pruned.append(("kept: a rule matched an element holding the headline or most of the text", kept))
     root = None
@@ -109,6 +138,10 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         text = _trafilatura(html, page.url, recall=False)
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
+        merged = _merge_twins(doc, text)
+        if merged:
+            result.pruned.append((TWINS_RULE, merged))
+            text = _trafilatura(lxml.html.tostring(doc, encoding="unicode"), page.url, recall=False)
     lines = _clean_lines(text, lead, title, furniture, result)
     # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
     ours = sum(word_count(line) for line in lines) + word_count(lead)
@@ -125,6 +158,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
                              f"the untouched page {theirs})")
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
+    if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
+        lines = _streamed_body(page, lines, lead, title, furniture, result)
     result.text = "\n\n".join(lines)
     return result
 
@@ -153,6 +188,46 @@ def _stated_body(page: Page, lines: list[str], lead: str | None, title: str | No
     return _clean_lines(stated, lead, title, furniture, result)
 
 
+def _streamed_body(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+                   result: Body) -> list[str]:
+    """A page whose markup holds no text because scripts render it from the data the page streams
+    to them (STREAMED_PAYLOAD): the longest HTML text in that stream, when it speaks of the headline."""
+    fragment = _streamed_html(page.html)
+    if not fragment:
+        return lines
+    text = _trafilatura(f"<html><body><article>{fragment}</article></body></html>", page.url, recall=True)
+    found = Counter(w.casefold() for w in words(text))
+    headline = [w.casefold() for w in words(title)]
+    if not headline or sum(w in found for w in headline) < STREAMED_HEADLINE_SHARE * len(headline):
+        return lines
+    result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
+    result.credits.clear()
+    result.container = None
+    result.source = STREAMED_SOURCE
+    return _clean_lines(text, lead, title, furniture, result)
+
+
+def _streamed_html(html: str) -> str | None:
+    """The longest text row holding paragraphs in a Next.js page's streamed payload: the pushed
+    chunks are JSON strings that joined make the stream, where `<id>:T<hex length>,` starts a text
+    of that many UTF-8 bytes."""
+    chunks = []
+    for pushed in STREAMED_PAYLOAD.finditer(html):
+        try:
+            value = json.loads(pushed.group(1))
+        except ValueError:
+            continue
+        if isinstance(value, list) and len(value) > 1 and isinstance(value[1], str):
+            chunks.append(value[1])
+    stream = "".join(chunks).encode("utf-8")
+    best = None
+    for row in STREAMED_TEXT_ROW.finditer(stream):
+        text = stream[row.end():row.end() + int(row.group(1), 16)].decode("utf-8", "replace")
+        if "<p" in text and (best is None or len(text) > len(best)):
+            best = text
+    return STREAMED_PLACEHOLDER.sub("", best) if best else None
+
+
 def _article_body(page: Page) -> str | None:
     """JSON-LD articleBody as lines of text (it may be plain text or HTML)."""
     value = page.jsonld_article.get("articleBody") or next(
@@ -166,6 +241,79 @@ def _article_body(page: Page) -> str | None:
     if not blocks:
         return fragment.text_content()
     return "\n".join(" ".join(b.text_content().split()) for b in blocks if not b.xpath(".//p | .//li"))
+
+
+def _flat(node) -> str:
+    return " ".join(" ".join(node.itertext()).split())
+
+
+def _unwrap_inline_links(doc) -> int:
+    """A link inside a sentence is text (INLINE_LINKS): it becomes a plain <span>, so that
+    trafilatura's link density test does not take the paragraph for a list of links."""
+    unwrapped = 0
+    for link in doc.xpath("//p//a"):
+        paragraph = next(a for a in link.iterancestors() if a.tag == "p")
+        text = _flat(paragraph)
+        if word_count(text) < INLINE_LINK_SENTENCE_WORDS or not SENTENCE_END.search(text):
+            continue
+        before = _text_before(paragraph, link)
+        if words(before) and not LINK_LABEL_END.search(before):
+            link.tag = "span"
+            link.attrib.clear()
+            unwrapped += 1
+    return unwrapped
+
+
+def _text_before(paragraph, link) -> str:
+    """The paragraph's text before the link (the link's ancestors end after it: not their tails)."""
+    parts = [paragraph.text or ""]
+    for node in paragraph.iterdescendants():
+        if node is link:
+            break
+        parts.append(node.text or "")
+        if link not in node.iterdescendants():
+            parts.append(node.tail or "")
+    return "".join(parts)
+
+
+def _merge_twins(doc, text: str) -> int:
+    """Text split into several containers of one kind with ads or teasers between them (a layout
+    that closes the text's <div> around each in-story ad): trafilatura reads the first only. Its
+    twins (TWINS) that hold running text it left out are moved into it, so that all are read."""
+    extracted = " ".join(text.split())
+    running = [p for p in doc.xpath("//p") if len(_flat(p)) >= TWIN_PARAGRAPH]
+    taken = [p for p in running if _flat(p) in extracted]
+    if not taken:
+        return 0
+    # the text's own container: the nearest element with a class around most of what was read
+    container = next((a for a in taken[0].iterancestors() if a.get("class")
+                      and 2 * sum(a in p.iterancestors() for p in taken) >= len(taken)), None)
+    if container is None or container.tag in ("body", "html"):
+        return 0
+    tokens = set(container.get("class").split())
+    place = [a.tag for a in container.iterancestors()]
+    twins: list = []
+    for p in running:
+        if _flat(p) in extracted or container in p.iterancestors():
+            continue
+        twin = next((a for a in p.iterancestors() if a.tag == container.tag and a.get("class")
+                     and _twin_classes(set(a.get("class").split()), tokens)), None)
+        if twin is not None and twin not in twins and [a.tag for a in twin.iterancestors()] == place \
+                and twin not in container.iterancestors():
+            twins.append(twin)
+    for twin in twins:
+        if (twin.text or "").strip():
+            if len(container):
+                container[-1].tail = (container[-1].tail or "") + twin.text
+            else:
+                container.text = (container.text or "") + twin.text
+        container.extend(list(twin))
+    return len(twins)
+
+
+def _twin_classes(one: set[str], other: set[str]) -> bool:
+    """The same class tokens, or one element has some more (`body articleBody -bottom-space`)."""
+    return bool(one) and (one <= other or other <= one)
 
 
 def _suspicious(ours: int, removed: int) -> bool:
@@ -198,6 +346,8 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
         if reason is None and APPEALS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
             reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
+        if reason is None and WIDGETS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
+            reason = "the page's widget as text (comment form, paywall note, rating, error report)"
         if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"
         if reason is None and line in furniture and line not in (title, lead):

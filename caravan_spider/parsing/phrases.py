@@ -20,6 +20,13 @@ FURNITURE_LINES: tuple[tuple[re.Pattern, str, tuple[str, ...]], ...] = (
     (re.compile(r"^(Читайте|Смотрите)\s+(также|еще|ещё)\b", re.I), "«Читайте/Смотрите также» link",
      ("Читайте также:", "Смотрите также:")),
     (re.compile(r"^(Сондай-ақ оқыңыз|Оқи отырыңыз)\b", re.I), "«Сондай-ақ оқыңыз» link (kk)", ("Сондай-ақ оқыңыз",)),
+    # the same «read also» link on pages in other languages: the label alone (a teaser box's heading) or
+    # followed by «:» / «|» and the linked headline; «À lire aussi» puts the headline right after it
+    (re.compile(r"^(- )?((read (more|also)|see also|related|more|lesen sie (auch|mehr)|mehr zum thema|zum artikel"
+                r"|auch interessant|czytaj (więcej|też|także)|zobacz (też|także)|les også|läs (också|mer)"
+                r"|læs (også|mere)|lee también|leer más|te puede interesar|leggi anche|čtěte (také|též)"
+                r"|přečtěte si (také|též)|funda olunye udaba lapha)\s*([:|]\s*\S.*)?$|à lire aussi\b)", re.I),
+     "«Read also» link (other languages)", ()),
     (CREDIT_PREFIX, "photo credit", ()),
     (re.compile(r"^(©|\(c\)\s|<?Copyright\b)|Все права защищены|При использовании материалов|Перепечатка материалов"
                 r"|All rights reserved", re.I),
@@ -49,4 +56,25 @@ APPEALS = re.compile("|".join((
     r"^(got|do you have) a story\b", r"\bget in touch with our news team\b", r"^for more stories like this\b",
     r"^we want to hear from you\b", r"\bbreaking new(s)? story\b.{0,20}more to follow",
     r"\bmay earn (us )?(a|an) (affiliate )?commission\b", r"\bplease bookmark\b", r"\btreated to special offers\b",
+    r"^sign up for breaking news\b", r"\bjournalismus braucht (deine|Ihre|eure) Unterstützung\b",
+    r"^folgst du (schon|uns)\b.{0,60}\b(auf|bei) (whatsapp|instagram|facebook|tiktok|telegram|google news)\b",
+)), re.I)
+
+# The page's own widgets printed as text on pages of other sites: comment forms, paywall and login notes,
+# notices about the reader's browser, rating and error-report prompts, «read the original» notes of a
+# translation. A line (of at most APPEAL_MAX_WORDS words) that holds one is not article text.
+WIDGETS = re.compile("|".join((
+    # comment forms
+    r"\bdisplay name before commenting\b", r"\bprompted to enter your display name\b",
+    r"\bum einen Kommentar (zu verfassen|abzugeben|zu schreiben)\b",
+    # paywall, login and subscription notes; the reader's browser
+    r"\breste \d+([.,]\d+)?\s*% de cet article\b", r"\bsuite est réservée aux abonnés\b",
+    r"^log in or create an account\b", r"\bsuscripción se está usando en otro dispositivo\b",
+    r"\botro usuario a tu suscripción\b", r"\bwith limited support for CSS\b", r"\bmore up to date browser\b",
+    r"\bdisplaying the site without styles\b",
+    # rating and error-report prompts
+    r"^Wie hat Ihnen dieser Artikel gefallen\b", r"^Durchschnittliche Bewertung:", r"^rate this article\b",
+    r"^Fehler gefunden\?", r"\bmelden Sie den Fehler\b",
+    # a translation's note on its original
+    r"^(lest|lesen Sie) den Originalartikel\b", r"^read the original article\b",
 )), re.I)

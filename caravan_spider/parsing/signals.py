@@ -13,12 +13,18 @@ from urllib.parse import urlsplit
 
 from ..text import clean_line
 from .page import Page
-from .phrases import CREDIT_PREFIX
+from .phrases import CREDIT_PREFIX, WIDGETS
 
 
 def has_class(*names: str) -> str:
     """XPath predicate: the element has one of these whole class tokens."""
     return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),' {n} ')" for n in names)
+
+
+def class_ends(*names: str) -> str:
+    """XPath predicate: a class token is one of these names or ends in `-name` / `_name`."""
+    return " or ".join(f"contains(concat(' ',normalize-space(@class),' '),'{sep}{n} ')"
+                       for n in names for sep in (" ", "-", "_"))
 
 
 def with_class(*names: str) -> str:
@@ -40,12 +46,18 @@ _OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "side
                             "teaser", "teasers", "recommended", "more-news", "also", "read-also", "ReadAlso")
 
 
+# A <header> that holds the headline is the article's own (an <h1> of more than a logo's few characters).
+HEADLINE_IN_HEADER = ".//h1[string-length(normalize-space()) > 20]"
+
+
 def _outside(node) -> bool:
     for anc in node.iterancestors():
         if not isinstance(anc.tag, str):
             continue
         if anc.tag in ("article", "main"):
             return False
+        if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
+            return False  # the article's own header (headline, standfirst, date), not the site's
         if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
             return True
     return False
@@ -68,11 +80,15 @@ def text(node) -> str:
 
 
 def headline(page: Page):
-    """The <h1> element that holds the headline, or None."""
-    for node in page.xpath("//h1"):
-        if text(node):
-            return node
-    return None
+    """The <h1> element that holds the headline, or None: the one that og:title / JSON-LD / <title>
+    confirm, when another comes first (a section's name or a logo in the site's header)."""
+    heads = [node for node in page.xpath("//h1") if text(node)]
+    named = named_title(page) if len(heads) > 1 else None
+    if named:
+        confirmed = next((node for node in heads if agrees(text(node), named)), None)
+        if confirmed is not None:
+            return confirmed
+    return heads[0] if heads else None
 
 
 def after_headline(page: Page, limit: int = 80) -> list:
@@ -220,7 +236,8 @@ def first_headline(page: Page) -> str | None:
 
 # --- lead ----------------------------------------------------------------------------------------
 _LEAD_CLASS = class_part("lead", "excerpt", "intro", "subtitle", "standfirst", "summary", "dek", "deck",
-                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract")
+                         "lede", "teaser-text", "description", "subheadline", "sub-title", "abstract",
+                         "desc", "preface", "preamble", "strapline", "epigraph", "lead-text")
 
 
 def standfirst(page: Page) -> str | None:
@@ -230,13 +247,15 @@ def standfirst(page: Page) -> str | None:
     for node in by_class(page, _LEAD_CLASS):
         if following is not None and node not in following:
             continue
-        # a standfirst is a sentence or two: not a headline, link, picture or player, not the whole text
+        # a standfirst is a sentence or two: not a headline, link, picture or player (nor its caption),
+        # not the whole text
         if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
                 ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
-                " | .//button") or len(node.xpath(".//p")) > 2:
+                " | .//button | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2:
             continue
         value = text(node)
-        if 30 <= len(value) <= 1000:
+        # (a comment form's or paywall's own «intro» is not the article's)
+        if 30 <= len(value) <= 1000 and not WIDGETS.search(value):
             return value
     return None
 
@@ -250,7 +269,8 @@ def described_paragraph(page: Page) -> str | None:
     if len(cut) < 30:
         return None
     for node in after_headline(page, 60):
-        if node.tag != "p":
+        # (the text's first paragraph, not one of the article's header: byline, date, standfirst)
+        if node.tag != "p" or any(a.tag == "header" for a in node.iterancestors()):
             continue
         value = text(node)
         if len(value) < 30:

@@ -14,7 +14,7 @@ from ..dates import parse_machine, parse_visible
 from .. import signals
 from ..page import Page, strip_site_suffix
 from ..phrases import CREDIT_PREFIX
-from ..signals import has_class, with_class
+from ..signals import class_ends, has_class, with_class
 
 Found = tuple[Any, str]
 
@@ -81,6 +81,16 @@ GENERIC_PRUNE = (
     # breadcrumbs, tag lists and subscription prompts (breadcrumbs and tags are read as fields first)
     with_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
                'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter'),
+    # fact boxes beside the text (a list of facts, a profile, a «what you need to know» box): the class token
+    # is or ends in one of these (`metro-factbox`, `article-body-infobox`), or a custom element is named so
+    # (`<amedia-factbox>`)
+    "//*[@class][contains(@class,'factbox') or contains(@class,'fact-box') or contains(@class,'infobox')"
+    " or contains(@class,'info-box') or contains(@class,'faktaboks') or contains(@class,'faktabox')]"
+    f"[{class_ends('factbox', 'fact-box', 'infobox', 'info-box', 'faktaboks', 'faktabox')}]"
+    " | //*[substring(name(), string-length(name()) - 7) = '-factbox']",
+    # image captions outside <figcaption>: a class token that is or ends in `caption` / `caption-text`
+    # (`image-caption`, `wp-caption-text`, `image-element__caption`)
+    f"//*[@class][contains(@class,'caption')][{class_ends('caption', 'caption-text')}]",
     # currency tickers, exchange rates, weather widgets
     with_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
                'exchange-rates'),
