@@ -174,6 +174,36 @@ def test_workers_learn_the_furniture_one_process_learns(archive_copy):
         assert learned(executor) == alone and len(alone) > 20
 
 
+def test_page_lines_are_the_element_texts_of_the_body():
+    """Learning counts the texts of a page's elements in one walk (furniture.spaced_texts); they are
+    exactly element_text() of each element: tails, comments, scripts inside, long and composed text."""
+    import lxml.html
+
+    from caravan_spider.parsing.furniture import MAX_LINE, element_text, page_lines
+
+    long_menu = "".join(f"<li><a href='/{k}/'>Раздел\u00a0{k}</a> |</li>" for k in range(120))
+    html = (f"<html><head><title>t</title><script>var head = 1;</script></head><body>"
+            f"<div class='top'>USD <b>512.30</b><!-- rate --> today <span>  Snow,\n -3 </span></div>"
+            f"<ul class='menu'>{long_menu}</ul><script>var inBody = 2;</script>"
+            f"<p>Cafe\u0301 e\u0301 {'ж' * (MAX_LINE - 8)}</p><p>{'e' + chr(0x301) * 2 * MAX_LINE}</p>"
+            f"<div><p>x</p>tail of p<?pi here?>after pi</div></body></html>")
+    doc = lxml.html.document_fromstring(html)
+    expected = {text for node in doc.xpath("//body//*[not(self::script or self::style or self::noscript)]")
+                if 2 <= len(text := element_text(node)) <= MAX_LINE}
+    assert page_lines(doc) == expected
+    assert {"USD 512.30 today Snow, -3", "Snow, -3", "Раздел 7 |", "x tail of p after pi"} <= expected
+    assert f"Café é {'ж' * (MAX_LINE - 8)}" in expected  # composed by NFC: 300 characters, not 302
+
+
+def test_nfc_composes_at_most_four_code_points_into_one():
+    """page_lines skips texts over 4 × MAX_LINE without cleaning them: true while no character has a
+    canonical decomposition longer than 4 (a new Unicode version that breaks it fails here)."""
+    import sys
+    import unicodedata
+
+    assert max(len(unicodedata.normalize("NFD", chr(c))) for c in range(sys.maxunicode + 1)) == 4
+
+
 def test_learning_needs_enough_pages(archive_copy):
     from caravan_spider import boilerplate
     from caravan_spider.archive import Archive

@@ -32,11 +32,44 @@ def element_text(node) -> str:
     return clean_line(" ".join(" ".join(node.itertext()).split()))
 
 
+def spaced_texts(root, longest: int | None = None) -> dict:
+    """Every element under `root` (itself included) -> the text element_text() cleans: all text of
+    its subtree, whitespace runs as one space; None for those longer than `longest` characters.
+    Made in one bottom-up walk, each element's from its children's: element_text() on every
+    element reads each subtree again for every ancestor (most of learning's CPU, deep menus)."""
+    texts: dict = {}
+    for node in reversed(list(root.iter())):  # children before their parents
+        if not isinstance(node.tag, str):
+            continue  # a comment or processing instruction: only its tail is text (as in itertext)
+        parts = [" ".join(node.text.split())] if node.text else []
+        for child in node:
+            if isinstance(child.tag, str):
+                parts.append(texts[child])
+            if child.tail:
+                parts.append(" ".join(child.tail.split()))
+        if None in parts:
+            texts[node] = None
+            continue
+        text = " ".join(part for part in parts if part)
+        texts[node] = None if longest is not None and len(text) > longest else text
+    return texts
+
+
+# NFC composes at most 4 code points into one (the longest canonical decomposition, e.g. U+1FAF),
+# and clean_line() changes nothing else in a text whose whitespace runs are single spaces: a text
+# longer than this is longer than MAX_LINE once cleaned, and is not built.
+LONGEST_UNCLEANED = 4 * MAX_LINE
+
+
 def page_lines(doc) -> set[str]:
     """Every distinct element text of a page's body: what learning counts across pages."""
     found = set()
+    texts = spaced_texts(doc, LONGEST_UNCLEANED)
     for node in doc.xpath("//body//*[not(self::script or self::style or self::noscript)]"):
-        value = element_text(node)
+        text = texts[node]
+        if text is None:
+            continue
+        value = clean_line(text)
         if 2 <= len(value) <= MAX_LINE:
             found.add(value)
     return found
