@@ -6,7 +6,10 @@ as data: the parser stays a pure function of (page, URL, fetch time, furniture).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+from lxml import etree
 
 from ..text import clean_line
 
@@ -35,23 +38,26 @@ def element_text(node) -> str:
 def spaced_texts(root, longest: int | None = None) -> dict:
     """Every element under `root` (itself included) -> the text element_text() cleans: all text of
     its subtree, whitespace runs as one space; None for those longer than `longest` characters.
-    Made in one bottom-up walk, each element's from its children's: element_text() on every
-    element reads each subtree again for every ancestor (most of learning's CPU, deep menus)."""
+    Made in one walk, each element's from its children's, where element_text() on every element
+    reads each subtree again for every ancestor (most of learning's CPU on deep menus). The walk
+    is the one lxml's itertext() makes: the text of elements, the tails of everything but `root`."""
     texts: dict = {}
-    for node in reversed(list(root.iter())):  # children before their parents
-        if not isinstance(node.tag, str):
-            continue  # a comment or processing instruction: only its tail is text (as in itertext)
-        parts = [" ".join(node.text.split())] if node.text else []
-        for child in node:
-            if isinstance(child.tag, str):
-                parts.append(texts[child])
-            if child.tail:
-                parts.append(" ".join(child.tail.split()))
-        if None in parts:
-            texts[node] = None
+    stack: list[list] = [[]]  # the parts of each open element's text: raw strings, children's texts
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            text = node.text
+            stack.append([text] if text else [])
             continue
-        text = " ".join(part for part in parts if part)
-        texts[node] = None if longest is not None and len(text) > longest else text
+        if event == "end":
+            parts = stack.pop()
+            text = None if None in parts else " ".join(" ".join(parts).split())
+            if text is not None and longest is not None and len(text) > longest:
+                text = None
+            texts[node] = text
+            stack[-1].append(text)
+        tail = node.tail  # (a comment's or processing instruction's text is not text, its tail is)
+        if tail:
+            stack[-1].append(tail)
     return texts
 
 
@@ -69,7 +75,8 @@ def page_lines(doc) -> set[str]:
         text = texts[node]
         if text is None:
             continue
-        value = clean_line(text)
+        # (clean_line() of a text with single spaces changes it only by NFC)
+        value = text if unicodedata.is_normalized("NFC", text) else clean_line(text)
         if 2 <= len(value) <= MAX_LINE:
             found.add(value)
     return found
