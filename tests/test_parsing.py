@@ -204,6 +204,34 @@ def test_nfc_composes_at_most_four_code_points_into_one():
     assert max(len(unicodedata.normalize("NFD", chr(c))) for c in range(sys.maxunicode + 1)) == 4
 
 
+def test_a_crawl_learns_from_the_lines_its_workers_read_what_reading_the_captures_learns(archive_copy):
+    """The crawl counts the lines parse_page read from each page it stored (boilerplate.Counted) instead
+    of parsing those captures again at its end: the furniture is the same as learned from the captures
+    alone, and so is what the crawl that made the archive stored."""
+    from caravan_spider import boilerplate, workers
+    from caravan_spider.archive import Archive
+
+    def furniture(archive) -> list[dict]:
+        return sorted(({k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()),
+                      key=lambda row: (row["edition"], row["line"]))
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        by_the_crawl = furniture(archive)
+        counted = boilerplate.Counted()
+        for capture in archive.iter_captures():
+            body = archive.decompress_capture(capture)
+            parsed = workers.parse_page(body, capture["url"], capture["fetched_at"], capture["content_type"],
+                                        lines=True)
+            counted.add(capture["capture_id"], capture["url"], parsed["lines"])
+        with_counts = boilerplate.learn(archive, counted=counted)
+        assert furniture(archive) == by_the_crawl and len(by_the_crawl) > 20
+        assert boilerplate.learn(archive) == with_counts == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
+        assert furniture(archive) == by_the_crawl
+    finally:
+        archive.close()
+
+
 def test_learning_needs_enough_pages(archive_copy):
     from caravan_spider import boilerplate
     from caravan_spider.archive import Archive
