@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -556,6 +557,36 @@ def test_date_stamps_of_other_languages_are_not_text(stamp):
     # a sentence with a time in it is text; only a line that is nothing but a stamp goes
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, "Der Zug fährt um 15.30 Uhr"]
     assert ("text line: date / views line", 1) in result.pruned
+
+
+def test_a_line_without_latin_letters_is_not_searched_for_appeals():
+    """body.py skips APPEALS on lines where LATIN_LETTER finds nothing: exact while every appeal needs
+    a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
+    import re._parser as sre_parser
+    import string
+    import sys
+
+    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER
+
+    letters = re.compile("|".join(string.ascii_letters), re.I)
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if letters.fullmatch(c) and not LATIN_LETTER.search(c)] \
+        == []
+
+    def needs_a_letter(items) -> bool:
+        """Whether every match of the parsed pattern `items` holds a Latin letter literal."""
+        for op, arg in items:
+            if op is sre_parser.LITERAL and chr(arg) in string.ascii_letters:
+                return True
+            if op is sre_parser.SUBPATTERN and needs_a_letter(arg[-1]):
+                return True
+            if op is sre_parser.BRANCH and all(needs_a_letter(branch) for branch in arg[1]):
+                return True
+            if op in (sre_parser.MAX_REPEAT, sre_parser.MIN_REPEAT) and arg[0] >= 1 and needs_a_letter(arg[2]):
+                return True
+        return False
+
+    assert needs_a_letter(sre_parser.parse(APPEALS.pattern, APPEALS.flags))
+    assert not needs_a_letter(sre_parser.parse(r"\b(\d+|zwei) Tage", re.I)[:2])  # (the check can fail)
 
 
 def test_appeals_to_the_reader_are_not_text():

@@ -20,7 +20,7 @@ from .dates import is_date_line
 from .furniture import Furniture, element_text
 from .layouts.base import Layout
 from .page import Page, parse_whole
-from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES
+from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, LATIN_LETTER
 from .signals import VIEWS_LINE, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
@@ -200,7 +200,8 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
         if not line:
             continue
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
-        if reason is None and APPEALS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
+        if reason is None and LATIN_LETTER.search(line) and APPEALS.search(line) \
+                and word_count(line) <= APPEAL_MAX_WORDS:
             reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
         if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"

@@ -50,3 +50,9 @@ APPEALS = re.compile("|".join((
     r"^we want to hear from you\b", r"\bbreaking new(s)? story\b.{0,20}more to follow",
     r"\bmay earn (us )?(a|an) (affiliate )?commission\b", r"\bplease bookmark\b", r"\btreated to special offers\b",
 )), re.I)
+
+# Every appeal is spelled with Latin letters, and these are the characters that match one under
+# re.I (besides A-Z: İ and ı, the long s, the Kelvin sign). A line without any holds no appeal and
+# skips APPEALS, which costs ~0.6 ms on a 170-character Cyrillic line (re.I, twenty alternatives):
+# 3 ms of a Caravan page. (test_parsing checks both facts.)
+LATIN_LETTER = re.compile("[A-Za-z\u0130\u0131\u017f\u212a]")
