@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -285,6 +285,30 @@ def m7p_captures_stored_again(db: sqlite_utils.Database) -> None:
     db["captures"].create_index(["dictionary_id"], if_not_exists=True)
 
 
+@migrations()
+def m8i_search_sorted_by_date_from_the_index(db: sqlite_utils.Database) -> None:
+    # A table search (Datasette: `doc_id IN (matches) ORDER BY published_at DESC`) sorted every
+    # match reading published_at from its row, past the body's overflow pages: a word in most of
+    # 300,000 articles ran into the 3 s time limit. With published_at in the doc_id index the sort
+    # reads no row (0.3 s). Its uniqueness moves to a trigger: doc_id is the search index's rowid.
+    db.execute("DROP INDEX IF EXISTS idx_articles_doc_id")
+    db.execute("CREATE INDEX idx_articles_doc_id_published ON articles (doc_id, published_at)")
+    for event in ("INSERT", "UPDATE OF doc_id"):
+        db.execute(f"CREATE TRIGGER articles_doc_id_unique_{event.split()[0].lower()} BEFORE {event} ON articles "
+                   "WHEN EXISTS (SELECT 1 FROM articles WHERE doc_id = NEW.doc_id AND rowid IS NOT NEW.rowid) "
+                   "BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: articles.doc_id'); END")
+
+
+
+@migrations()
+def m8j_articles_newest_first_from_the_index(db: sqlite_utils.Database) -> None:
+    # The articles list is newest first, then (edition, article_id) on later pages (Datasette's
+    # cursor): in this order from the index, a later page and a search walking the dates (the
+    # reading room's filters_from_request) read 21 rows, not every article (3 s time limit at
+    # 300,000). doc_id is there for the search index, asked about each article walked.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_newest ON articles "
+               "(published_at DESC, edition, article_id, doc_id)")
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -314,6 +338,51 @@ class Known(NamedTuple):
 
 
 Key = tuple[str, int]  # (edition, article_id): the two editions number their posts independently
+
+# The columns of an article a run compares with, in Known's order (url apart: only rechecks need it).
+_PACKED = ("lastmod", "etag", "last_modified", "published_at", "fetched_at", "next_check_at", "status")
+_SEPARATOR = "\x1f"
+
+
+class KnownArticles(Mapping):
+    """What the archive knows, by (edition, article_id), each entry made a Known only when asked:
+    an hourly run asks about the few hundred articles the site lists, not the 300,000 it holds."""
+
+    def __init__(self, packed: dict[str, dict[int, str]], urls: dict[Key, str], others: dict[Key, Known]):
+        self._packed = packed  # edition -> article_id -> the _PACKED columns joined by _SEPARATOR
+        self._urls = urls  # the URL of each article a recheck may ask
+        self._others = others  # whole Known tuples: URLs that were never an article
+
+    @classmethod
+    def of(cls, known: dict[Key, Known]) -> KnownArticles:
+        """From whole Known tuples (tests)."""
+        return cls({}, {key: held.url for key, held in known.items() if held.url}, dict(known))
+
+    def __getitem__(self, key: Key) -> Known:
+        held = self._others.get(key)
+        if held is not None:
+            return held
+        edition, article_id = key
+        values = [value or None for value in self._packed[edition][article_id].split(_SEPARATOR)]
+        return Known(*values[:5], self._urls.get(key), *values[5:])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._others or (isinstance(key, tuple) and len(key) == 2
+                                       and key[1] in self._packed.get(key[0], ()))
+
+    def __iter__(self) -> Iterator[Key]:
+        for edition, articles in self._packed.items():
+            for article_id in articles:
+                yield edition, article_id
+        yield from self._others  # never an article: no article row, so never packed too
+
+    def __len__(self) -> int:
+        return sum(map(len, self._packed.values())) + len(self._others)
+
+    def with_url(self) -> Iterator[tuple[Key, Known]]:
+        """The articles holding their URL (those a recheck may ask), in key order."""
+        for key in sorted(self._urls):
+            yield key, self[key]
 STATES = ("archived", "not_article", "failed", "pending", "unpublished")
 
 
@@ -516,22 +585,31 @@ class Archive:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
     # --- what an incremental crawl needs -----------------------------------------------------
-    def known(self, urls_due_by: str | None = None) -> dict[Key, Known]:
+    def known(self, urls_due_by: str | None = None) -> KnownArticles:
         """Every article the archive has met, by (edition, article_id): articles, and article URLs
         that were not articles (a «Страница не найдена» page), not fetched again until they change.
-        Read from covering indexes (m6b) into tuples, not from the article rows.
+        Read from covering indexes (m6b), not from the article rows.
 
         With urls_due_by (an ISO instant), only articles due by then carry their URL (what a
         recheck asks): at 300,000 articles the URLs are a fifth of what a run holds in memory."""
         conn = self.db.conn
-        url = "url" if urls_due_by is None else "CASE WHEN next_check_at IS NULL OR next_check_at <= :due THEN url END"
-        # One str object for every 'ru' and every 'live' (sqlite3 makes a new one per row: 37 MB at
-        # 300,000 articles); _make skips the keyword handling of a NamedTuple's constructor.
-        make, intern = Known._make, sys.intern
-        known = {(intern(row[0]), row[1]): make((*row[2:9], intern(row[9]), True, 0, False)) for row in conn.execute(
-            "SELECT edition, article_id, lastmod, etag, last_modified, published_at, fetched_at, "
-            f"{url}, next_check_at, status FROM articles INDEXED BY idx_articles_known_by_edition",
+        packed = {}
+        edition = ""
+        # The editions, by skipping through the index (two or three steps, not 300,000 rows).
+        while (edition := conn.execute("SELECT min(edition) FROM articles WHERE edition > ?",
+                                       [edition]).fetchone()[0]) is not None:
+            # One str a row (sqlite3 makes a Python object per column: 2.7 s at 300,000 rows for
+            # whole tuples); KnownArticles unpacks the few a run asks about. printf writes NULL as
+            # '' and is cheaper than coalesce and ||; char 31 never occurs in a timestamp, an HTTP
+            # header or a status.
+            packed[sys.intern(edition)] = dict(conn.execute(
+                f"SELECT article_id, printf('{_SEPARATOR.join(['%s'] * len(_PACKED))}', {', '.join(_PACKED)}) "
+                "FROM articles INDEXED BY idx_articles_known_by_edition WHERE edition = ?", [edition]))
+        urls = {(sys.intern(edition), article_id): url for edition, article_id, url in conn.execute(
+            "SELECT edition, article_id, url FROM articles INDEXED BY idx_articles_known_by_edition "
+            "WHERE url IS NOT NULL AND (:due IS NULL OR next_check_at IS NULL OR next_check_at <= :due)",
             {"due": urls_due_by})}
+        not_articles = {}
         for edition, article_id, fetched_at, status, misses in conn.execute(
                 # SQLite's bare columns: status comes from the row holding max(fetched_at). Only
                 # captures of non-articles (few) are read beyond the index.
@@ -540,14 +618,15 @@ class Archive:
                 "(SELECT 1 FROM articles INDEXED BY idx_articles_known_by_edition "
                 "WHERE articles.edition = c.edition AND articles.article_id = c.article_id) "
                 "GROUP BY edition, article_id"):
-            known[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
-                                                 misses=misses, gone=status in (404, 410))
-        return known
+            not_articles[(edition, article_id)] = Known(None, None, None, None, fetched_at, is_article=False,
+                                                        misses=misses, gone=status in (404, 410))
+        return KnownArticles(packed, urls, not_articles)
 
     # --- coverage: what the site listed --------------------------------------------------------
     def record_listed(self, entries: list[tuple[str, int, str, str | None]], source: str, at: str) -> None:
         """Posts the site listed (edition, article_id, canonical url, lastmod) in one source
-        (sitemap, feed, listing); a new one starts in the state the archive already explains."""
+        (sitemap, feed, listing); a new one starts in the state the archive already explains.
+        The URL is the one last listed: a renamed article's slug changes, its id does not."""
         with self.db.atomic():
             self.db.conn.executemany(
                 """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
@@ -561,7 +640,7 @@ class Archive:
                 LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c
                 ON 1
                 WHERE true
-                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at,
+                ON CONFLICT (edition, article_id) DO UPDATE SET last_listed_at = :at, url = :url,
                     lastmod = coalesce(:lastmod, lastmod),
                     sources = CASE WHEN instr(',' || sources || ',', ',' || :source || ',') THEN sources
                                    ELSE sources || ',' || :source END""",

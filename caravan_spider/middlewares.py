@@ -12,6 +12,7 @@ import asyncio
 import logging
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 from urllib.parse import urljoin, urlsplit
 
@@ -62,6 +63,28 @@ class RobotsErrorsInOneLine(logging.Filter):
             record.msg, record.args = "robots.txt of %s could not be read (%s: %s)", (host, type(error).__name__, error)
             record.exc_info = record.exc_text = None
         return True
+
+
+class BadSettingsInOneLine(logging.Filter):
+    """`scrapy crawl` with a bad caravan setting or argument (`-s CARAVAN_RECHECK_SCHEDULE=bad`,
+    `-a since=yesterday`): Scrapy lets asyncio log our ValueError with its traceback, where the
+    user needs the one line that names the setting (`caravan-archive crawl` checks them first)."""
+
+    logger_name = "asyncio"
+    package = str(Path(__file__).parent)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, ValueError) and self._raised_here(error):
+            record.msg, record.args = "could not start the crawl: %s", (error,)
+            record.exc_info = record.exc_text = None
+        return True
+
+    def _raised_here(self, error: ValueError) -> bool:
+        frame = error.__traceback__
+        while frame is not None and frame.tb_next is not None:
+            frame = frame.tb_next
+        return frame is not None and frame.tb_frame.f_code.co_filename.startswith(self.package)
 
 
 class PoliteRetryMiddleware(RetryMiddleware):

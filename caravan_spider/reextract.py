@@ -67,7 +67,8 @@ def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[
     elif after is None:
         outcome = "removed"
     else:
-        outcome = [name for name in FIELDS if before[name] != after[name]]
+        # status is the site's answer over time (kept by plan_rebuild), not what a page parses to.
+        outcome = [name for name in FIELDS if name != "status" and before[name] != after[name]]
     return rebuilt, outcome
 
 

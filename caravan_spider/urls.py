@@ -127,6 +127,7 @@ def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, st
     if edition not in ("all", *EDITIONS):
         raise ValueError(f"edition {edition!r} is not ru, kk or all")
     chosen: dict[str, str | None] = dict.fromkeys(editions)
+    given: dict[str, str] = {}  # edition -> the value that named its URL
     for value in values:
         name, sep, url = value.partition("=")
         named = bool(sep) and name in EDITIONS
@@ -137,10 +138,12 @@ def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, st
             if name not in chosen:
                 raise ValueError(f"{value} names edition {name}, which this crawl (--edition {edition}) "
                                  f"does not include")
-            chosen[name] = url
         elif len(editions) == 1:
-            chosen[editions[0]] = value
+            name, url = editions[0], value
         else:
             raise ValueError(f"{value} is ambiguous with --edition all: add --edition ru or kk, or "
                              f"write ru={value} or kk={value}")
+        if name in given:  # which one was meant? Not the last by accident.
+            raise ValueError(f"{given[name]} and {value} both name where edition {name} is fetched from: give one")
+        given[name], chosen[name] = value, url
     return chosen

@@ -419,6 +419,19 @@ def test_a_feed_of_changed_and_unpublished_articles(fresh_site, tmp_path):
     titles = re.findall(r"<title>([^<]*)</title>", feed.text)
     assert sorted(titles[1:]) == sorted([f"Edited: {edited.title}", f"Unpublished: {removed.title}"])
     assert "no longer shows this article (http_410)" in feed.text
+    # An entry keeps its id when the archive is re-extracted (revisions are rebuilt with new ids):
+    # a feed reader would show every edit again.
+    ids = re.findall(r"<id>([^<]*)</id>", feed.text)
+    (edit,) = rows(db, "SELECT capture_id FROM revisions WHERE article_id = ? ORDER BY fetched_at DESC LIMIT 1",
+                   [edited.article_id])
+    assert f"caravan-archive:ru:capture:{edit['capture_id']}" in ids
+    result = cli("reextract", "--db", str(db))
+    # The unpublished article stays so, and is not reported as changed (its page parses as live).
+    assert (result.returncode, result.stdout.splitlines()[0]) == (0, "Re-extracted 24 articles: 0 changed, 0 added, "
+                                                                     "0 removed.")
+    assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [removed.article_id]) == [
+        {"status": "unpublished"}]
+    assert re.findall(r"<id>([^<]*)</id>", Client(folder).get("/caravan/recent_changes.atom").text) == ids
 
 
 # --- an archive made before all this ------------------------------------------------------------
@@ -468,6 +481,50 @@ def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
             archive.listing_state("ru", article_id, "failed", "http_500", "2026-01-03T00:00:00+00:00")
         assert [(r["article_id"], r["state"], r["reason"], r["sources"]) for r in archive.coverage()] == [
             (845713, "archived", None, "sitemap,feed"), (845714, "failed", "http_500", "sitemap")]
+    finally:
+        archive.close()
+
+
+def test_a_listed_post_keeps_the_url_last_listed(tmp_path):
+    # The site renamed the post (a new slug, the same id): coverage names where it is now.
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.record_listed([("ru", 845713, "https://www.caravan.kz/news/old-845713/", None)], "sitemap",
+                              "2026-01-01T00:00:00+00:00")
+        archive.record_listed([("ru", 845713, "https://www.caravan.kz/news/new-845713/", None)], "feed",
+                              "2026-01-02T00:00:00+00:00")
+        assert [(r["url"], r["sources"], r["first_listed_at"]) for r in archive.coverage()] == [
+            ("https://www.caravan.kz/news/new-845713/", "sitemap,feed", "2026-01-01T00:00:00+00:00")]
+    finally:
+        archive.close()
+
+
+def test_what_the_archive_knows_reads_back_every_column_of_each_article(tmp_path):
+    # Known tuples are made only when asked (KnownArticles): each must hold what the row holds.
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        archive.db.execute(
+            "INSERT INTO articles (rowid, doc_id, edition, article_id, url, status, next_check_at, lastmod, etag, "
+            "last_modified, published_at, fetched_at) VALUES (1, 1, 'kk', 7, 'https://kaz.caravan.kz/news/x-7/', "
+            "'unpublished', '2026-03-01T00:00:00+00:00', '2026-02-01T10:00:00+05:00', '\"v1\"', "
+            "'Mon, 20 Jan 2025 05:00:00 GMT', '2026-01-31T10:00:00+05:00', '2026-02-02T00:00:00+00:00')")
+        archive.db.execute("INSERT INTO articles (rowid, doc_id, edition, article_id, url, status) "
+                           "VALUES (2, 2, 'ru', 7, 'https://www.caravan.kz/news/y-7/', 'live')")
+        for fetched_at, status in (("2026-02-01T00:00:00+00:00", 200), ("2026-02-03T00:00:00+00:00", 404)):
+            archive.store(Capture(url="https://www.caravan.kz/news/z-9/", status=status, fetched_at=fetched_at,
+                                  body=b"<html></html>", article_id=9), None, None, "v", None)
+        known = archive.known(urls_due_by="2026-03-02T00:00:00+00:00")
+        assert known[("kk", 7)] == Known("2026-02-01T10:00:00+05:00", '"v1"', "Mon, 20 Jan 2025 05:00:00 GMT",
+                                         "2026-01-31T10:00:00+05:00", "2026-02-02T00:00:00+00:00",
+                                         "https://kaz.caravan.kz/news/x-7/", "2026-03-01T00:00:00+00:00", "unpublished")
+        assert known[("ru", 7)] == Known(None, None, None, None, None, "https://www.caravan.kz/news/y-7/", None, "live")
+        assert known[("ru", 9)] == Known(None, None, None, None, "2026-02-03T00:00:00+00:00", is_article=False,
+                                         misses=2, gone=True)
+        assert (len(known), sorted(known), ("ru", 8) in known, ("kk", 9) in known) == (
+            3, [("kk", 7), ("ru", 7), ("ru", 9)], False, False)
+        assert [key for key, _ in known.with_url()] == [("kk", 7), ("ru", 7)]  # what a recheck may ask, in order
+        with pytest.raises(KeyError):
+            known[("ru", 8)]
     finally:
         archive.close()
 

@@ -5,6 +5,8 @@ crawls of the sample site on loopback, real SQLite."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,7 +19,7 @@ from caravan_spider.sample_site.server import serving
 from caravan_spider.schedule import parse_clock, parse_schedule
 from caravan_spider.spiders.caravan import why_fetch
 
-from conftest import PAGES, article_fetches, cli, crawl, rows
+from conftest import PAGES, ROOT, article_fetches, cli, crawl, rows
 from faultserver import serving_faults, transform
 from test_datasette import Client
 
@@ -50,6 +52,36 @@ def test_a_bad_schedule_setting_is_one_line_and_exit_64(tmp_path, setting, messa
     db = tmp_path / "caravan.db"
     result = cli("crawl", "--db", str(db), "--edition", "kk", "--base-url", "http://127.0.0.1:9", "--set", setting)
     assert (result.returncode, result.stderr, result.stdout) == (64, message + "\n", "")
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (("-s", "CARAVAN_RECHECK_SCHEDULE=1h,bad"), "recheck schedule step 'bad' is not a duration such as 6h, 3d or 30m "
+                                                "(e.g. CARAVAN_RECHECK_SCHEDULE=1h,6h,1d,3d,7d,30d,90d,365d)"),
+    (("-a", "since=yesterday"), "since='yesterday' is not a date such as 2025-01-31"),
+])
+def test_scrapy_crawl_with_a_bad_setting_says_so_in_one_line(tmp_path, args, message):
+    # Scrapy let asyncio log the ValueError with a 20-line traceback, after the archive was created.
+    db = tmp_path / "caravan.db"
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", "edition=ru", "-a",
+                             "base_url=http://127.0.0.1:9", "-s", f"CARAVAN_DB={db}", "-s", "LOG_LEVEL=WARNING", *args],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert [line.split("] ", 1)[1] for line in result.stderr.splitlines()] == [
+        f"ERROR: could not start the crawl: {message}"]
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (("--base-url", "kk=http://127.0.0.1:9", "--base-url", "kk=http://127.0.0.1:8"),
+     "kk=http://127.0.0.1:9 and kk=http://127.0.0.1:8 both name where edition kk is fetched from: give one"),
+    (("--edition", "ru", "--base-url", "http://127.0.0.1:9", "--base-url", "ru=http://127.0.0.1:9"),
+     "http://127.0.0.1:9 and ru=http://127.0.0.1:9 both name where edition ru is fetched from: give one"),
+])
+def test_two_base_urls_for_one_edition_are_refused_not_the_last_taken(tmp_path, args, message):
+    db = tmp_path / "caravan.db"
+    result = cli("crawl", "--db", str(db), *args)
+    assert (result.returncode, result.stderr, result.stdout) == (64, f"Error: --base-url: {message}\n", "")
     assert not db.exists()
 
 

@@ -11,7 +11,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.test import get_reactor_settings
 
 import caravan_spider.settings as project_settings
-from caravan_spider.archive import Known
+from caravan_spider.archive import Known, KnownArticles
 from caravan_spider.spiders.caravan import CaravanSpider
 from caravan_spider.urls import article_ref
 
@@ -40,7 +40,7 @@ def spider_for(db, known: dict[int, Known] | None = None, clock: str = BEFORE_DU
     crawler._apply_settings()
     crawler.spider = spider
     # The archive knows articles by (edition, article_id).
-    spider.known = {("ru", article_id): held for article_id, held in (known or {}).items()}
+    spider.known = KnownArticles.of({("ru", article_id): held for article_id, held in (known or {}).items()})
     return spider
 
 

@@ -23,6 +23,7 @@ the run's spec (crawlrun.py).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -35,13 +36,13 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate
-from ..archive import Archive, Known
+from ..archive import Archive, Known, KnownArticles
 from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
-from ..middlewares import AlreadyFetched
+from ..middlewares import AlreadyFetched, BadSettingsInOneLine
 from ..parsing.dates import as_datetime
-from ..schedule import is_due, parse_clock
+from ..schedule import is_due, parse_clock, parse_schedule
 from ..urls import ArticleRef, Origin, article_ref, base_urls
 from ..workers import jobs_from, parse_page
 from ..workers import pool as worker_pool
@@ -116,7 +117,7 @@ class CaravanSpider(scrapy.Spider):
         self._base_url = base_url
         self.refused: str | None = None
         self.seen: set[tuple[str, int]] = set()
-        self.known: dict[tuple[str, int], Known] = {}
+        self.known = KnownArticles.of({})
         self.furniture: dict = {}
         self.layouts = "all"
         self.parse_pool = None  # worker processes, made in from_crawler
@@ -133,6 +134,14 @@ class CaravanSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
+        # Installed first: a bad setting below is reported in one line (the process then ends),
+        # once per process, and removed when a crawl that did start stops.
+        asyncio_logger = logging.getLogger(BadSettingsInOneLine.logger_name)
+        if not any(isinstance(f, BadSettingsInOneLine) for f in asyncio_logger.filters):
+            quiet = BadSettingsInOneLine()
+            asyncio_logger.addFilter(quiet)
+            crawler.signals.connect(lambda: asyncio_logger.removeFilter(quiet), signal=signals.engine_stopped,
+                                    weak=False)
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         # A spider argument is a setting given on the command line: the pipeline and the
@@ -160,6 +169,7 @@ class CaravanSpider(scrapy.Spider):
         spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
         spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
         spider.clock = parse_clock(settings.get("CARAVAN_CLOCK"))
+        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))  # the pipeline's, checked before the archive opens
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
@@ -229,7 +239,7 @@ class CaravanSpider(scrapy.Spider):
         """Archived articles the schedule says are due (all of them with --full), whether or not
         the site still lists them: a removed article is no longer in its sitemap."""
         now = self.now()
-        for (edition, _), known in sorted(self.known.items()):
+        for (edition, _), known in self.known.with_url():
             if known.status is None or edition not in self.origins or not known.url:
                 continue
             if self.spec.full or is_due(known.next_check_at, now):
