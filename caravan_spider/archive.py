@@ -549,6 +549,7 @@ class Archive:
         self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
+        self.stored_capture_id: int | None = None  # the capture inserted last
 
     def close(self) -> None:
         self.release()
@@ -753,6 +754,7 @@ class Archive:
             "run_id": capture.run_id,
         }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
+        self.stored_capture_id = cursor.lastrowid  # (the pipeline counts the lines of the page it stored)
         return cursor.lastrowid
 
     def _dictionary_for_next(self, body: bytes) -> int | None:

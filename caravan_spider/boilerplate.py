@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import repeat
 
@@ -39,6 +39,23 @@ class Learned:
     lines: int  # lines learned
 
 
+@dataclass
+class Counted:
+    """Lines of captures counted when they were stored: the crawl's parse workers read them from
+    the tree they parsed (workers.parse_page), so learning does not parse those pages again."""
+
+    ids: set[int] = field(default_factory=set)
+    counts: dict[str, Counter] = field(default_factory=dict)
+    pages: Counter = field(default_factory=Counter)
+
+    def add(self, capture_id: int, url: str, lines: set[str]) -> None:
+        """The lines of a capture just stored, as count_lines() would count them."""
+        edition = edition_of(url)
+        self.counts.setdefault(edition, Counter()).update(lines)
+        self.pages[edition] += 1
+        self.ids.add(capture_id)
+
+
 def edition_of(url: str) -> str:
     """ru for www.caravan.kz, kk for kaz.caravan.kz: each edition has its own furniture."""
     ref = article_ref(url)
@@ -46,34 +63,41 @@ def edition_of(url: str) -> str:
 
 
 def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
-          min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0) -> list[Learned]:
+          min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0,
+          counted: Counted | None = None) -> list[Learned]:
     """Count element texts across the window's captures per edition; store the frequent ones.
     With an executor (a worker pool, see workers.py), or `jobs` workers when the window holds
     enough pages to pay for starting them, the pages are read and counted in chunks by the
-    workers, and only the counts come back."""
+    workers, and only the counts come back. Captures `counted` already (the crawl's) are not read
+    again when all of them are in the window (else every capture is read)."""
     newest = archive.last_fetch()
     if newest is None:
         return []
     end = datetime.fromisoformat(newest)
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
     ids = archive.capture_ids_fetched_between(start, newest)
+    if counted is not None and counted.ids and counted.ids <= set(ids):
+        ids = [capture_id for capture_id in ids if capture_id not in counted.ids]
+    else:
+        counted = None
     chunks = [ids[at:at + CHUNK] for at in range(0, len(ids), CHUNK)]
     if executor is None and jobs > 0 and len(ids) >= POOL_FROM:
         from .workers import pool
 
         with pool(jobs) as executor:
-            return _learn(archive, chunks, executor, start, newest, min_share, min_pages)
-    return _learn(archive, chunks, executor, start, newest, min_share, min_pages)
+            return _learn(archive, chunks, executor, start, newest, min_share, min_pages, counted)
+    return _learn(archive, chunks, executor, start, newest, min_share, min_pages, counted)
 
 
 def _learn(archive: Archive, chunks: list[list[int]], executor: Executor | None, start: str, newest: str,
-           min_share: float, min_pages: int) -> list[Learned]:
+           min_share: float, min_pages: int, known: Counted | None = None) -> list[Learned]:
     if executor is None:
         counted = (count_lines(archive, chunk) for chunk in chunks)
     else:
         counted = executor.map(count_lines_of, repeat(str(archive.path)), chunks)
-    counts: dict[str, Counter] = {}
-    pages: Counter = Counter()
+    counts: dict[str, Counter] = {edition: Counter(counter) for edition, counter in known.counts.items()} \
+        if known else {}
+    pages: Counter = Counter(known.pages) if known else Counter()
     for chunk_counts, chunk_pages in counted:  # in chunk order: the same counts, in the same order
         for edition, counter in chunk_counts.items():
             counts.setdefault(edition, Counter()).update(counter)

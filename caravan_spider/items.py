@@ -27,6 +27,9 @@ class ArticlePage:
     gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
     index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
     sha256: str | None = None  # of the body, when a parse worker computed it
+    # The page's lines as furniture learning counts them (furniture.page_lines), when a parse worker
+    # read them; page text, so never in a repr either.
+    lines: set[str] | None = field(default=None, repr=False)
 
 
 @dataclass

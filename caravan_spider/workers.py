@@ -70,16 +70,22 @@ def extract_many(pages: list[tuple]) -> list[tuple[dict | None, str | None, str]
 
 
 def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None, furniture=None,
-               layouts: str | None = None) -> dict:
+               layouts: str | None = None, lines: bool = False) -> dict:
     """Everything the crawl computes from a fetched page, in one worker call: the record (or
-    the reason there is none), the search index entry it needs (lemmas per column), and the
-    body's SHA-256."""
+    the reason there is none), the search index entry it needs (lemmas per column), the body's
+    SHA-256, and with `lines` the page's lines that furniture learning counts (boilerplate.py),
+    read from the tree the parser reads, so that learning need not parse the page again."""
     from .archive import index_entry
+    from .parsing import Page, explain_page
+    from .parsing.furniture import page_lines
 
-    record, reason, layout = extract(body, url, fetched_at, content_type, furniture, layouts)
-    return {"record": record, "reason": reason, "layout": layout,
+    page = Page(body, url, datetime.fromisoformat(fetched_at), content_type)
+    counted = {"lines": page_lines(page.doc)} if lines else {}
+    result = explain_page(page, furniture, layouts)
+    record = result.article.to_dict() if result.article else None
+    return {"record": record, "reason": result.reason, "layout": result.layout,
             "index_entry": index_entry(record) if record else None,
-            "sha256": hashlib.sha256(body).hexdigest()}
+            "sha256": hashlib.sha256(body).hexdigest(), **counted}
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +173,64 @@ def test_workers_learn_the_furniture_one_process_learns(archive_copy):
     alone = learned(None)
     with workers.pool(2) as executor:
         assert learned(executor) == alone and len(alone) > 20
+
+
+def test_page_lines_are_the_element_texts_of_the_body():
+    """Learning counts the texts of a page's elements in one walk (furniture.spaced_texts); they are
+    exactly element_text() of each element: tails, comments, scripts inside, long and composed text."""
+    import lxml.html
+
+    from caravan_spider.parsing.furniture import MAX_LINE, element_text, page_lines
+
+    long_menu = "".join(f"<li><a href='/{k}/'>Раздел\u00a0{k}</a> |</li>" for k in range(120))
+    html = (f"<html><head><title>t</title><script>var head = 1;</script></head><body>"
+            f"<div class='top'>USD <b>512.30</b><!-- rate --> today <span>  Snow,\n -3 </span></div>"
+            f"<ul class='menu'>{long_menu}</ul><script>var inBody = 2;</script>"
+            f"<p>Cafe\u0301 e\u0301 {'ж' * (MAX_LINE - 8)}</p><p>{'e' + chr(0x301) * 2 * MAX_LINE}</p>"
+            f"<div><p>x</p>tail of p<?pi here?>after pi</div></body></html>")
+    doc = lxml.html.document_fromstring(html)
+    expected = {text for node in doc.xpath("//body//*[not(self::script or self::style or self::noscript)]")
+                if 2 <= len(text := element_text(node)) <= MAX_LINE}
+    assert page_lines(doc) == expected
+    assert {"USD 512.30 today Snow, -3", "Snow, -3", "Раздел 7 |", "x tail of p after pi"} <= expected
+    assert f"Café é {'ж' * (MAX_LINE - 8)}" in expected  # composed by NFC: 300 characters, not 302
+
+
+def test_nfc_composes_at_most_four_code_points_into_one():
+    """page_lines skips texts over 4 × MAX_LINE without cleaning them: true while no character has a
+    canonical decomposition longer than 4 (a new Unicode version that breaks it fails here)."""
+    import sys
+    import unicodedata
+
+    assert max(len(unicodedata.normalize("NFD", chr(c))) for c in range(sys.maxunicode + 1)) == 4
+
+
+def test_a_crawl_learns_from_the_lines_its_workers_read_what_reading_the_captures_learns(archive_copy):
+    """The crawl counts the lines parse_page read from each page it stored (boilerplate.Counted) instead
+    of parsing those captures again at its end: the furniture is the same as learned from the captures
+    alone, and so is what the crawl that made the archive stored."""
+    from caravan_spider import boilerplate, workers
+    from caravan_spider.archive import Archive
+
+    def furniture(archive) -> list[dict]:
+        return sorted(({k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()),
+                      key=lambda row: (row["edition"], row["line"]))
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        by_the_crawl = furniture(archive)
+        counted = boilerplate.Counted()
+        for capture in archive.iter_captures():
+            body = archive.decompress_capture(capture)
+            parsed = workers.parse_page(body, capture["url"], capture["fetched_at"], capture["content_type"],
+                                        lines=True)
+            counted.add(capture["capture_id"], capture["url"], parsed["lines"])
+        with_counts = boilerplate.learn(archive, counted=counted)
+        assert furniture(archive) == by_the_crawl and len(by_the_crawl) > 20
+        assert boilerplate.learn(archive) == with_counts == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
+        assert furniture(archive) == by_the_crawl
+    finally:
+        archive.close()
 
 
 def test_learning_needs_enough_pages(archive_copy):
@@ -498,6 +557,36 @@ def test_date_stamps_of_other_languages_are_not_text(stamp):
     # a sentence with a time in it is text; only a line that is nothing but a stamp goes
     assert result.article.body.split("\n\n") == [*PARAGRAPHS, "Der Zug fährt um 15.30 Uhr"]
     assert ("text line: date / views line", 1) in result.pruned
+
+
+def test_a_line_without_latin_letters_is_not_searched_for_appeals():
+    """body.py skips APPEALS on lines where LATIN_LETTER finds nothing: exact while every appeal needs
+    a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
+    import re._parser as sre_parser
+    import string
+    import sys
+
+    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER
+
+    letters = re.compile("|".join(string.ascii_letters), re.I)
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if letters.fullmatch(c) and not LATIN_LETTER.search(c)] \
+        == []
+
+    def needs_a_letter(items) -> bool:
+        """Whether every match of the parsed pattern `items` holds a Latin letter literal."""
+        for op, arg in items:
+            if op is sre_parser.LITERAL and chr(arg) in string.ascii_letters:
+                return True
+            if op is sre_parser.SUBPATTERN and needs_a_letter(arg[-1]):
+                return True
+            if op is sre_parser.BRANCH and all(needs_a_letter(branch) for branch in arg[1]):
+                return True
+            if op in (sre_parser.MAX_REPEAT, sre_parser.MIN_REPEAT) and arg[0] >= 1 and needs_a_letter(arg[2]):
+                return True
+        return False
+
+    assert needs_a_letter(sre_parser.parse(APPEALS.pattern, APPEALS.flags))
+    assert not needs_a_letter(sre_parser.parse(r"\b(\d+|zwei) Tage", re.I)[:2])  # (the check can fail)
 
 
 def test_appeals_to_the_reader_are_not_text():

@@ -74,7 +74,13 @@ def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
     the layout that read the page and the source of each field.
 
     `layouts="generic"` switches the known layouts off (as CARAVAN_LAYOUTS=generic does)."""
-    page = Page(html, url, fetched_at, content_type)
+    return explain_page(Page(html, url, fetched_at, content_type), furniture, layouts)
+
+
+def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | None = None) -> Extraction:
+    """explain() of a page parsed already: the crawl also counts the lines of its tree for learning
+    (workers.parse_page), so that learning need not parse the page again. `page` is not changed."""
+    url = page.url
     layout = pick(page, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
     reason = _not_an_article(page)
@@ -164,4 +170,5 @@ def _post_id_from_markup(page: Page) -> int | None:
     return None
 
 
-__all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "explain", "parse"]
+__all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "Page", "explain",
+           "explain_page", "parse"]

@@ -6,7 +6,10 @@ as data: the parser stays a pure function of (page, URL, fetch time, furniture).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+from lxml import etree
 
 from ..text import clean_line
 
@@ -32,11 +35,48 @@ def element_text(node) -> str:
     return clean_line(" ".join(" ".join(node.itertext()).split()))
 
 
+def spaced_texts(root, longest: int | None = None) -> dict:
+    """Every element under `root` (itself included) -> the text element_text() cleans: all text of
+    its subtree, whitespace runs as one space; None for those longer than `longest` characters.
+    Made in one walk, each element's from its children's, where element_text() on every element
+    reads each subtree again for every ancestor (most of learning's CPU on deep menus). The walk
+    is the one lxml's itertext() makes: the text of elements, the tails of everything but `root`."""
+    texts: dict = {}
+    stack: list[list] = [[]]  # the parts of each open element's text: raw strings, children's texts
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if event == "start":
+            text = node.text
+            stack.append([text] if text else [])
+            continue
+        if event == "end":
+            parts = stack.pop()
+            text = None if None in parts else " ".join(" ".join(parts).split())
+            if text is not None and longest is not None and len(text) > longest:
+                text = None
+            texts[node] = text
+            stack[-1].append(text)
+        tail = node.tail  # (a comment's or processing instruction's text is not text, its tail is)
+        if tail:
+            stack[-1].append(tail)
+    return texts
+
+
+# NFC composes at most 4 code points into one (the longest canonical decomposition, e.g. U+1FAF),
+# and clean_line() changes nothing else in a text whose whitespace runs are single spaces: a text
+# longer than this is longer than MAX_LINE once cleaned, and is not built.
+LONGEST_UNCLEANED = 4 * MAX_LINE
+
+
 def page_lines(doc) -> set[str]:
     """Every distinct element text of a page's body: what learning counts across pages."""
     found = set()
+    texts = spaced_texts(doc, LONGEST_UNCLEANED)
     for node in doc.xpath("//body//*[not(self::script or self::style or self::noscript)]"):
-        value = element_text(node)
+        text = texts[node]
+        if text is None:
+            continue
+        # (clean_line() of a text with single spaces changes it only by NFC)
+        value = text if unicodedata.is_normalized("NFC", text) else clean_line(text)
         if 2 <= len(value) <= MAX_LINE:
             found.add(value)
     return found

@@ -78,3 +78,9 @@ WIDGETS = re.compile("|".join((
     # a translation's note on its original
     r"^(lest|lesen Sie) den Originalartikel\b", r"^read the original article\b",
 )), re.I)
+
+# Every appeal is spelled with Latin letters, and these are the characters that match one under
+# re.I (besides A-Z: İ and ı, the long s, the Kelvin sign). A line without any holds no appeal and
+# skips APPEALS, which costs ~0.6 ms on a 170-character Cyrillic line (re.I, twenty alternatives):
+# 3 ms of a Caravan page. (test_parsing checks both facts.)
+LATIN_LETTER = re.compile("[A-Za-z\u0130\u0131\u017f\u212a]")

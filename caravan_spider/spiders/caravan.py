@@ -486,15 +486,16 @@ class CaravanSpider(scrapy.Spider):
             yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id, edition=edition)
             return
         content_type = header(response.headers, "Content-Type")
-        parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None}
+        parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None,
+                  "lines": None}
         if response.body.strip():
             # The same arguments explain() takes in this thread, as data a worker can receive.
             page = (response.body, response.url, fetched_at.isoformat(), content_type,
                     boilerplate.for_url(self.furniture, response.url), self.layouts)
             if self.parse_pool is not None:
-                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page))
+                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page, lines=True))
             else:
-                parsed = parse_page(*page)
+                parsed = parse_page(*page, lines=True)
         record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
         if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
             # The page names another post as itself (a wrong canonical link, a redirect to
@@ -514,7 +515,7 @@ class CaravanSpider(scrapy.Spider):
             last_modified=header(response.headers, "Last-Modified"),
             fetched_at=stamp, body=response.body, article_id=article_id, lastmod=response.meta.get("lastmod"),
             record=record, reason=reason, layout=layout, edition=edition, gone=gone,
-            index_entry=parsed["index_entry"], sha256=parsed["sha256"],
+            index_entry=parsed["index_entry"], sha256=parsed["sha256"], lines=parsed["lines"],
         )
 
     def _redirected(self, response, article_id: int, edition: str, stamp: str):
