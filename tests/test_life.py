@@ -465,13 +465,18 @@ def test_an_archive_from_before_is_migrated_in_place(tmp_path):
         archive.close()
 
 
+def _record(**changes) -> dict:
+    """A small article record of post 845713, as the parser gives it."""
+    return {"url": "https://www.caravan.kz/news/x-845713/", "article_id": 845713, "edition": "ru", "language": "ru",
+            "title": "Т", "lead": None, "body": "Первый абзац.", "published_at": None, "modified_at": None,
+            "category": None, "tags": None, "authors": None, "image_url": None, "image_credit": None, "views": 3,
+            "word_count": 2, "status": "live", **changes}
+
+
 def test_a_failed_recheck_of_a_held_article_leaves_it_archived(tmp_path):
     archive = Archive(tmp_path / "caravan.db")
     try:
-        record = {"url": "https://www.caravan.kz/news/x-845713/", "article_id": 845713, "edition": "ru",
-                  "language": "ru", "title": "Т", "lead": None, "body": "Первый абзац.", "published_at": None,
-                  "modified_at": None, "category": None, "tags": None, "authors": None, "image_url": None,
-                  "image_credit": None, "views": 3, "word_count": 2, "status": "live"}
+        record = _record()
         archive.record_listed([("ru", 845713, record["url"], None), ("ru", 845714, "https://www.caravan.kz/news/y-845714/",
                                                                      None)], "sitemap", "2026-01-01T00:00:00+00:00")
         archive.record_listed([("ru", 845713, record["url"], "2026-01-02")], "feed", "2026-01-02T00:00:00+00:00")
@@ -536,11 +541,7 @@ def test_a_value_holding_the_packing_separator_reads_back_whole(tmp_path):
     # published_at the Last-Modified, the next check the fetch time and status a date.
     archive = Archive(tmp_path / "caravan.db")
     try:
-        record = {"url": "https://www.caravan.kz/news/x-845713/", "article_id": 845713, "edition": "ru",
-                  "language": "ru", "title": "Т", "lead": None, "body": "Первый абзац.",
-                  "published_at": "2026-01-01T10:00:00+05:00", "modified_at": None, "category": None, "tags": None,
-                  "authors": None, "image_url": None, "image_credit": None, "views": 3, "word_count": 2,
-                  "status": "live"}
+        record = _record(published_at="2026-01-01T10:00:00+05:00")
         archive.store(Capture(edition="ru", article_id=845713, url=record["url"], status=200,
                               fetched_at="2026-01-02T00:00:00+00:00", body=b"<html></html>", etag='"a\x1fb"',
                               last_modified="Fri, 02 Jan\x1f2026 00:00:00 GMT"), record, "today", "v",
