@@ -85,7 +85,12 @@ class Query:
 
     def matches(self, word: str) -> bool:
         base = lemma(word)
-        return base in self.forms or any(base.startswith(p) or _fold(word).startswith(p) for p in self.prefixes)
+        if base in self.forms:
+            return True
+        if not self.prefixes:  # asked for every word of a page of snippets
+            return False
+        folded = _fold(word)
+        return any(base.startswith(p) or folded.startswith(p) for p in self.prefixes)
 
 
 @lru_cache(maxsize=1024)

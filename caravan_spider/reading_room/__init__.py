@@ -10,8 +10,10 @@ changed between an article's revisions (/-/changes/<edition>/<article_id>).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
+import stat
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -63,14 +65,25 @@ def _archive_state(path: str, mtime: float) -> str | None:
 def _archive_names(datasette, state: str = "current") -> list[str]:
     names = []
     for name, db in datasette.databases.items():
-        if db.path and Path(db.path).is_file() and _archive_state(db.path, _stamp(db.path)) == state:
+        stamp = _stamp(str(db.path)) if db.path else None
+        if stamp is not None and _archive_state(str(db.path), stamp) == state:
             names.append(name)
     return names
 
 
-def _stamp(path: str) -> float:
-    """When the archive last changed: in WAL mode its -wal file changes first."""
-    return max(Path(p).stat().st_mtime for p in (path, path + "-wal") if Path(p).exists())
+def _stamp(path: str) -> float | None:
+    """When the archive last changed (in WAL mode its -wal file changes first); None when it is
+    not a file. Asked several times per page: two stat calls, no more."""
+    try:
+        main = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(main.st_mode):
+        return None
+    try:
+        return max(main.st_mtime, os.stat(path + "-wal").st_mtime)
+    except OSError:
+        return main.st_mtime
 
 
 def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | None:
