@@ -308,6 +308,24 @@ def test_learned_furniture_drops_what_no_class_name_gives_away():
     assert ("learned furniture (test) (elements)", 3) in learned.pruned
 
 
+def test_a_learned_line_between_two_paragraphs_is_the_articles_subheading():
+    # The Kazakh sample edition prints «Не белгілі» over a third of its articles: learned as repeated,
+    # it was dropped from every one of them at the next re-extraction. Between paragraphs it is text
+    # (test_learned_furniture_drops_what_no_class_name_gives_away: at the text's edges it is furniture).
+    from caravan_spider.sample_site import render
+    from caravan_spider.sample_site.model import SampleSite
+
+    site = SampleSite(articles=30)
+    article = next(a for a in site.articles.values() if a.layout == "today" and any(
+        kind == "h2" and 0 < n < len(a.blocks) - 1 and a.blocks[n - 1][0] == a.blocks[n + 1][0] == "p"
+        for n, (kind, _) in enumerate(a.blocks)))
+    subheading = next(content for kind, content in article.blocks if kind == "h2")
+    html = render.article_today(article, site.anchor)
+    furniture = Furniture(frozenset({subheading}), "learned furniture (test)")
+    learned = explain(html, article.url, furniture=furniture).article
+    assert learned.body == article.expected_record()["body"] and subheading in learned.body.split("\n\n")
+
+
 # --- the generic path on markup nobody here has seen -------------------------------------------------
 URL = "https://www.caravan.kz/news/statya-777001/"
 PARAGRAPHS = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки и цены на проезд в автобусах."

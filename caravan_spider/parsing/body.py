@@ -27,6 +27,7 @@ from .signals import VIEWS_LINE, agrees, fold
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
 BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
 MIN_WORDS = 15  # less than this is not an article text (a stub, a gallery, an error page)
+PARAGRAPH_WORDS = 8  # a line this long around a learned line makes it a subheading of the text
 # The pruned text is "much shorter" than trafilatura's extraction of the untouched page below this share.
 GUARD_SHARE = 0.6
 # Texts shorter than this are always checked against the untouched page (see _suspicious).
@@ -343,10 +344,8 @@ def _trafilatura(html: str, url: str, recall: bool) -> str:
 def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furniture, result: Body) -> list[str]:
     lines: list[str] = []
     dropped: dict[str, int] = {}
-    for raw in text.split("\n"):
-        line = clean_line(raw)
-        if not line:
-            continue
+    candidates = [line for line in map(clean_line, text.split("\n")) if line]
+    for n, line in enumerate(candidates):
         reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
         if reason is None and LATIN_LETTER.search(line) and APPEALS.search(line) \
                 and word_count(line) <= APPEAL_MAX_WORDS:
@@ -355,7 +354,8 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
             reason = "the page's widget as text (comment form, paywall note, rating, error report)"
         if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
             reason = "date / views line"
-        if reason is None and line in furniture and line not in (title, lead):
+        if reason is None and line in furniture and line not in (title, lead) \
+                and not _between_paragraphs(candidates, n, furniture):
             reason = furniture.rule
         if reason:
             dropped[reason] = dropped.get(reason, 0) + 1
@@ -380,6 +380,15 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
             break
     result.pruned.extend((f"text line: {why}", n) for why, n in dropped.items())
     return lines
+
+
+def _between_paragraphs(lines: list[str], n: int, furniture: Furniture) -> bool:
+    """A learned line printed between two paragraphs of the text is the article's own: a
+    subheading the site uses often («Что известно», «Не белгілі» on a third of an edition's pages)
+    is learned as repeated, but the ticker, menus and «В тренде» sit at the text's edges or in runs."""
+    if not 0 < n < len(lines) - 1:
+        return False
+    return all(word_count(line) >= PARAGRAPH_WORDS and line not in furniture for line in (lines[n - 1], lines[n + 1]))
 
 
 def _without_repeats(lines: list[str], dropped: dict[str, int]) -> list[str]:
@@ -476,13 +485,21 @@ def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
         node = stack.pop()
         if not isinstance(node.tag, str):
             continue
-        if element_text(node) in furniture and not _holds_content(node, protected):
+        if element_text(node) in furniture and not _holds_content(node, protected) \
+                and not _subheading(node, furniture):
             result.removed_words += _running_words(node)
             _drop(node)
             removed += 1
         else:
             stack.extend(node)
     return removed
+
+
+def _subheading(node, furniture: Furniture) -> bool:
+    """An element between two paragraphs of text is the article's own (see _between_paragraphs)."""
+    around = (node.getprevious(), node.getnext())
+    return all(sibling is not None and sibling.tag == "p" and element_text(sibling) not in furniture
+               and word_count(element_text(sibling)) >= PARAGRAPH_WORDS for sibling in around)
 
 
 _NOT_TEXT = {"script", "style", "noscript", "template", "a", "button", "select", "option", "svg"}
