@@ -87,15 +87,21 @@ class BadSettingsInOneLine(logging.Filter):
         return frame is not None and frame.tb_frame.f_code.co_filename.startswith(self.package)
 
 
+def quiet_while_crawling(crawler, kind: type[logging.Filter]) -> None:
+    """A filter of `kind` on its logger (`kind.logger_name`), once per process, removed when the
+    crawl stops: nothing outlives the crawl in the process."""
+    logger = logging.getLogger(kind.logger_name)
+    if not any(isinstance(f, kind) for f in logger.filters):
+        quiet = kind()
+        logger.addFilter(quiet)
+        crawler.signals.connect(lambda: logger.removeFilter(quiet), signal=signals.engine_stopped, weak=False)
+
+
 class PoliteRetryMiddleware(RetryMiddleware):
     @classmethod
     def from_crawler(cls, crawler):
         middleware = super().from_crawler(crawler)
-        quiet = RobotsErrorsInOneLine()
-        robots_logger = logging.getLogger(RobotsErrorsInOneLine.logger_name)
-        robots_logger.addFilter(quiet)
-        # The filter lives as long as the crawl: nothing outlives it in the process.
-        crawler.signals.connect(lambda: robots_logger.removeFilter(quiet), signal=signals.engine_stopped, weak=False)
+        quiet_while_crawling(crawler, RobotsErrorsInOneLine)
         return middleware
 
     def __init__(self, settings):

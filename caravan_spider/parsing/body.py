@@ -155,12 +155,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         reference = _trafilatura(page.html, page.url, recall=False)
         theirs = word_count(reference)
         if theirs and ours < GUARD_SHARE * theirs:
-            result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
-            result.credits.clear()
-            lines = _clean_lines(reference, lead, title, furniture, result)
-            result.container = None
-            result.source = (f"trafilatura on the untouched page (the pruned page gave {ours} words, "
-                             f"the untouched page {theirs})")
+            lines = _body_from(reference, f"trafilatura on the untouched page (the pruned page gave {ours} words, "
+                                          f"the untouched page {theirs})", lead, title, furniture, result)
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
     if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
@@ -185,12 +181,8 @@ def _stated_body(page: Page, lines: list[str], lead: str | None, title: str | No
     if not ours or found >= GUARD_SHARE * sum(theirs.values()) or len(ours) >= GUARD_SHARE * len(theirs) or \
             sum((ours & theirs).values()) < STATED_AGREES * sum(ours.values()):
         return lines
-    result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
-    result.credits.clear()
-    result.container = None
-    result.source = (f"json-ld articleBody (the page's text gave {found} words, articleBody "
-                     f"{sum(theirs.values())})")
-    return _clean_lines(stated, lead, title, furniture, result)
+    return _body_from(stated, f"json-ld articleBody (the page's text gave {found} words, articleBody "
+                              f"{sum(theirs.values())})", lead, title, furniture, result)
 
 
 def _streamed_body(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
@@ -205,10 +197,17 @@ def _streamed_body(page: Page, lines: list[str], lead: str | None, title: str | 
     headline = [w.casefold() for w in words(title)]
     if not headline or sum(w in found for w in headline) < STREAMED_HEADLINE_SHARE * len(headline):
         return lines
+    return _body_from(text, STREAMED_SOURCE, lead, title, furniture, result)
+
+
+def _body_from(text: str, source: str, lead: str | None, title: str | None, furniture: Furniture,
+               result: Body) -> list[str]:
+    """The body read from another text than the container's (the guard's untouched page, JSON-LD,
+    the scripts' stream): what the first reading dropped and credited no longer holds."""
     result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")]
     result.credits.clear()
     result.container = None
-    result.source = STREAMED_SOURCE
+    result.source = source
     return _clean_lines(text, lead, title, furniture, result)
 
 

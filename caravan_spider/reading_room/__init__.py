@@ -37,9 +37,9 @@ SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then say
 # Arguments after which Datasette's own count and facets of a search are left alone.
 EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
 # A search with no other argument than these is counted by the page (search_count).
+LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 # An article's row address when article_id alone was the key (archives before the Kazakh edition).
 OLD_ARTICLE_ADDRESS = re.compile(r"/(?P<database>[^/]+)/articles/(?P<article_id>[0-9]+)(?P<format>\.json|\.csv)?")
-LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 
 
 @lru_cache(maxsize=64)
@@ -280,9 +280,8 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                 request.args.get("_nocount") or request.args.get("_nofacet")):
             # Datasette was asked not to count or facet (lean_search): the page says so, links to
             # the exact figures, and counts up to the cap itself when only the search narrows the list.
-            kept = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-                    if k not in ("_nocount", "_nofacet", "_next")]
-            context["caravan_exact_url"] = f"{request.path}?{urlencode([*kept, ('_exact', '1')])}"
+            context["caravan_exact_url"] = _address_without(request, ("_nocount", "_nofacet", "_next"),
+                                                            [("_exact", "1")])
             if request.args.get("_nocount") and set(request.args) <= LEAN_COUNTABLE | {"_nocount", "_nofacet"}:
                 try:
                     context["caravan_search_count"] = await search_count(datasette, database, request.args["_search"])
@@ -290,9 +289,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
                     pass
         if current and view_name == "table" and table == "articles" and request is not None and not query.strip() and (
                 request.args.get("_next") and request.args.get("_nofacet")):
-            kept = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True)
-                    if k not in ("_nofacet", "_next")]
-            context["caravan_first_page_url"] = f"{request.path}?{urlencode(kept)}" if kept else request.path
+            context["caravan_first_page_url"] = _address_without(request, ("_nofacet", "_next"))
         if current and (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
             # The search page (the canned query `search`): how many articles match, up to the cap.
             try:
@@ -318,6 +315,13 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         return context
 
     return inner
+
+
+def _address_without(request, names: tuple[str, ...], added: list[tuple[str, str]] = ()) -> str:
+    """This page's address without the arguments `names` (those the reading room added), plus `added`."""
+    kept = [(k, v) for k, v in parse_qsl(request.query_string, keep_blank_values=True) if k not in names]
+    kept += added
+    return f"{request.path}?{urlencode(kept)}" if kept else request.path
 
 
 @hookimpl

@@ -23,7 +23,6 @@ the run's spec (crawlrun.py).
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -40,7 +39,7 @@ from ..archive import Archive, Known, KnownArticles
 from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
 from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
-from ..middlewares import AlreadyFetched, BadSettingsInOneLine
+from ..middlewares import AlreadyFetched, BadSettingsInOneLine, quiet_while_crawling
 from ..parsing.dates import as_datetime
 from ..schedule import is_due, parse_clock, parse_schedule
 from ..urls import ArticleRef, Origin, article_ref, base_urls
@@ -134,14 +133,8 @@ class CaravanSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
-        # Installed first: a bad setting below is reported in one line (the process then ends),
-        # once per process, and removed when a crawl that did start stops.
-        asyncio_logger = logging.getLogger(BadSettingsInOneLine.logger_name)
-        if not any(isinstance(f, BadSettingsInOneLine) for f in asyncio_logger.filters):
-            quiet = BadSettingsInOneLine()
-            asyncio_logger.addFilter(quiet)
-            crawler.signals.connect(lambda: asyncio_logger.removeFilter(quiet), signal=signals.engine_stopped,
-                                    weak=False)
+        # Installed first: a bad setting below is reported in one line (the process then ends).
+        quiet_while_crawling(crawler, BadSettingsInOneLine)
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         # A spider argument is a setting given on the command line: the pipeline and the
