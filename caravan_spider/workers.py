@@ -77,10 +77,9 @@ def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None,
     read from the tree the parser reads, so that learning need not parse the page again."""
     from .archive import index_entry
     from .parsing import Page, explain_page
-    from .parsing.furniture import page_lines
 
     page = Page(body, url, datetime.fromisoformat(fetched_at), content_type)
-    counted = {"lines": page_lines(page.doc)} if lines else {}
+    counted = {"lines": page.lines} if lines else {}
     result = explain_page(page, furniture, layouts)
     record = result.article.to_dict() if result.article else None
     return {"record": record, "reason": result.reason, "layout": result.layout,

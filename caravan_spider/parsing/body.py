@@ -18,7 +18,7 @@ import trafilatura
 
 from ..text import clean_line, word_count, words
 from .dates import is_date_line
-from .furniture import Furniture, element_text
+from .furniture import Furniture, as_line, element_text
 from .layouts.base import Layout
 from .page import Page, parse_whole
 from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, LATIN_LETTER, WIDGETS
@@ -102,7 +102,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     protected = _protected(doc, title)
     kept = 0
     if furniture:  # what the site repeats goes first: it needs no class name to be known
-        removed = _prune_furniture(doc, furniture, protected, result)
+        removed = _prune_furniture(doc, furniture, protected, result, _texts_of_copy(page, elements))
         if removed:
             result.pruned.append((f"{furniture.rule} (elements)", removed))
     for rule in layout.PRUNE:
@@ -476,7 +476,20 @@ def _tokens(node) -> int:
     return sum(1 for t in " ".join(node.itertext()).split() if any(ch.isalnum() for ch in t))
 
 
-def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
+def _texts_of_copy(page: Page, copied: list) -> dict:
+    """page.element_texts for the elements of a copy of page.doc (`copied`: its iter()), so that a
+    page's texts are made once whether learning reads them or not."""
+    originals = list(page.doc.iter())
+    if len(originals) != len(copied):  # (never: a deep copy has the same nodes in the same order)
+        return {}
+    texts = page.element_texts
+    return {copy: texts[node] for node, copy in zip(originals, copied) if node in texts}
+
+
+def _prune_furniture(doc, furniture: Furniture, protected, result: Body, texts: dict) -> int:
+    """Drop the elements whose text is a learned line. `texts`: each element's text before any
+    was dropped (_texts_of_copy), still true of an element when it is reached: the walk is top
+    down, so only its ancestors and other subtrees have changed."""
     removed = 0
     body = doc.find("body")
     stack = list(body if body is not None else doc)
@@ -484,7 +497,8 @@ def _prune_furniture(doc, furniture: Furniture, protected, result: Body) -> int:
         node = stack.pop()
         if not isinstance(node.tag, str):
             continue
-        if element_text(node) in furniture and not _holds_content(node, protected) \
+        line = as_line(texts[node]) if node in texts else element_text(node)
+        if line in furniture and not _holds_content(node, protected) \
                 and not _subheading(node, furniture):
             result.removed_words += _running_words(node)
             _drop(node)

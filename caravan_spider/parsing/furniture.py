@@ -67,16 +67,35 @@ def spaced_texts(root, longest: int | None = None) -> dict:
 LONGEST_UNCLEANED = 4 * MAX_LINE
 
 
-def page_lines(doc) -> set[str]:
-    """Every distinct element text of a page's body: what learning counts across pages."""
+def body_texts(doc) -> dict:
+    """Every element of the page's body (the body itself included) -> its spaced text, None when
+    longer than any line can be: what page_lines() counts and learned furniture is matched against.
+    The head (styles, scripts) holds no line, so it is not walked."""
+    texts: dict = {}
+    for body in doc.xpath("//body"):
+        texts.update(spaced_texts(body, LONGEST_UNCLEANED))
+    return texts
+
+
+def as_line(text: str | None) -> str | None:
+    """element_text() of an element from its spaced text (None stays None: longer than any line)."""
+    if text is None:
+        return None
+    # (clean_line() of a text with single spaces changes it only by NFC)
+    return text if unicodedata.is_normalized("NFC", text) else clean_line(text)
+
+
+_NOT_LINES = ("script", "style", "noscript")
+
+
+def page_lines(doc, texts: dict | None = None) -> set[str]:
+    """Every distinct element text of a page's body: what learning counts across pages.
+    `texts`: body_texts(doc) when the caller has it already (Page.element_texts)."""
     found = set()
-    texts = spaced_texts(doc, LONGEST_UNCLEANED)
-    for node in doc.xpath("//body//*[not(self::script or self::style or self::noscript)]"):
-        text = texts[node]
-        if text is None:
+    for node, text in (body_texts(doc) if texts is None else texts).items():
+        if text is None or node.tag in _NOT_LINES or node.tag == "body":
             continue
-        # (clean_line() of a text with single spaces changes it only by NFC)
-        value = text if unicodedata.is_normalized("NFC", text) else clean_line(text)
+        value = as_line(text)
         if 2 <= len(value) <= MAX_LINE:
             found.add(value)
     return found

@@ -12,6 +12,7 @@ import lxml.html
 from w3lib.encoding import html_to_unicode
 
 from ..text import clean_line
+from .furniture import body_texts, page_lines
 
 SITE_SUFFIX = re.compile(r"\s*[-–—|]\s*(Караван|Керуен|Caravan\.kz|caravan\.kz)\s*$")
 
@@ -140,6 +141,17 @@ class Page:
     @cached_property
     def title_tag(self) -> str | None:
         return clean_line(self.doc.findtext(".//title") or "") or None
+
+    @cached_property
+    def element_texts(self) -> dict:
+        """Every element of the body -> its text (furniture.body_texts), made in one walk and read
+        twice: by furniture pruning (on its copy of the tree) and by learning (`lines`)."""
+        return body_texts(self.doc)
+
+    @cached_property
+    def lines(self) -> set[str]:
+        """The page's lines that furniture learning counts (furniture.page_lines)."""
+        return page_lines(self.doc, self.element_texts)
 
     @cached_property
     def body_classes(self) -> set[str]:
