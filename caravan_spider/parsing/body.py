@@ -519,11 +519,22 @@ _NOT_TEXT = {"script", "style", "noscript", "template", "a", "button", "select",
 
 
 def _running_words(node) -> int:
-    """Words a reader reads as text in an element: not in links, buttons or scripts."""
+    """Words a reader reads as text in an element: not in links, buttons or scripts.
+    (A loop, not a recursion: pruning asks it of every element it removes.)"""
     if not isinstance(node.tag, str) or node.tag in _NOT_TEXT:
         return 0
-    return len((node.text or "").split()) + sum(
-        _running_words(child) + len((child.tail or "").split()) for child in node)
+    count = 0
+    stack = [node]
+    while stack:
+        element = stack.pop()
+        if element.text:
+            count += len(element.text.split())
+        for child in element:
+            if child.tail:  # (a link's tail is text again; a comment's too)
+                count += len(child.tail.split())
+            if isinstance(child.tag, str) and child.tag not in _NOT_TEXT:
+                stack.append(child)
+    return count
 
 
 def _drop(node) -> None:
