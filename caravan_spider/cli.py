@@ -176,8 +176,6 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
 
     from .crawlrun import RunSpec, RunStart
     from .progress import summary
-    from .sample_site.model import SampleSite
-    from .sample_site.server import serving
     from .schedule import parse_clock, parse_schedule
     from .urls import base_urls as chosen_base_urls
     from .urls import Origin
@@ -222,6 +220,9 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
+            from .sample_site.model import SampleSite
+            from .sample_site.server import serving
+
             for code in origins:
                 origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
                 if verbose:
