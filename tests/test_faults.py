@@ -378,6 +378,13 @@ def test_remote_control_and_telnet_are_off_and_never_loaded():
     names, aiohttp, telnet = out.rsplit(" ", 2)
     assert (aiohttp, telnet.strip()) == ("False", "False")
     assert "RemoteControl" not in names and "TelnetConsole" not in names and "'Progress'" in names
+    # the base list is Scrapy's own but for those two: an upgrade that adds one shows here
+    from scrapy.settings import default_settings
+
+    from caravan_spider import settings
+
+    assert settings.EXTENSIONS_BASE == {name: order for name, order in default_settings.EXTENSIONS_BASE.items()
+                                        if not name.endswith((".TelnetConsole", ".RemoteControl"))}
 
 
 def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
