@@ -18,8 +18,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
-# What the workers run: imported once by the fork server, not by every worker.
-PRELOAD = ["caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract"]
+# What the workers run: imported once by the fork server, not by every worker; warmup parses a
+# page there, so that what the parser loads on first use is loaded once too.
+PRELOAD = ["caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract",
+           "caravan_spider.warmup"]
 
 
 def cores() -> int:
