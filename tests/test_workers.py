@@ -23,6 +23,16 @@ from conftest import ROOT
 CASE = ROOT / "tests" / "pages" / "amp"
 
 
+def test_the_fork_server_warms_up_on_an_article():
+    """The fork server parses warmup's page before it forks the workers: an article, so that the
+    lemmatiser is loaded there too (a page the parser rejected warmed up almost nothing)."""
+    from caravan_spider import warmup
+
+    assert "caravan_spider.warmup" in workers.PRELOAD
+    assert warmup.WARMED["reason"] is None and warmup.WARMED["record"]["title"] == "Новые правила парковки в Алматы"
+    assert "правило" in warmup.WARMED["index_entry"][3].split()  # «правила», lemmatised
+
+
 def test_a_worker_parses_with_the_learned_furniture_as_the_thread_does():
     meta = json.loads((CASE / "meta.json").read_text())
     html = (CASE / "page.html").read_bytes()
