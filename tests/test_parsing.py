@@ -387,6 +387,17 @@ def test_no_class_rule_destroys_the_article(wrapper):
     assert result.article.body.split("\n\n") == PARAGRAPHS
 
 
+def test_a_script_holding_the_articles_words_is_not_content_a_rule_keeps():
+    # A page whose scripts carry its text as data (Next.js): the rule that drops scripts drops this
+    # one too, and --explain names no element kept; the text is the page's own paragraphs.
+    data = json.dumps({"props": {"article": " ".join(PARAGRAPHS * 4)}}, ensure_ascii=False)
+    page = _page(f"<h1>Новые правила парковки в Алматы</h1>{_text()}<script>self.__DATA__ = {data};</script>")
+    result = explain(page, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert not any(rule.startswith("kept:") for rule, _ in result.pruned)
+    assert ("//script | //style | //noscript | //iframe | //form", 1) in result.pruned
+
+
 def test_furniture_with_whole_class_tokens_is_pruned():
     html = _page("<div class='ticker'>USD 512.30</div><article><h1>Новые правила парковки в Алматы</h1>"
                  + _text() + "<div class='social-share'>Поделиться в Telegram</div>"

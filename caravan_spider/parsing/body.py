@@ -433,6 +433,10 @@ def _protected(doc, title: str | None) -> tuple[list, int]:
 
 
 def _holds_content(node, protected) -> bool:
+    # A script or style is never what a reader reads, even when its data holds the article's
+    # words (a Next.js page): trafilatura would drop it anyway; counting its words was half the cost.
+    if node.tag in ("script", "style"):
+        return False
     heads, total = protected
     if any(node is h or node in h.iterancestors() for h in heads):
         return True
