@@ -364,6 +364,24 @@ def test_logs_never_hold_page_bytes(faulty, tmp_path):
     assert max(len(line) for line in result.stderr.splitlines()) < 3000
 
 
+def test_a_listing_shorter_than_the_pages_asked_for_is_no_failure(tmp_path):
+    """CARAVAN_LISTING_PAGES=2 on a site whose listing has one page: page 2 answers 404, which says
+    the listing ends there (it was a false alarm, exit 4, at every run on a small site or mirror).
+    Page 1 answering 404 is still a listing that could not be read."""
+    site = SampleSite(articles=12)  # one listing page of 20
+    with serving_faults(site) as (base_url, faults):
+        db = tmp_path / "caravan.db"
+        short = crawl(db, base_url, *QUICK_RETRIES)
+        faults["/news/"] = status(404)
+        missing = crawl(tmp_path / "other.db", base_url, *QUICK_RETRIES)
+    assert short.returncode == 0, short.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["errors_by_kind"], run["articles_new"]) == ("finished", {}, 12)
+    assert "could not be read" not in short.stderr
+    assert missing.returncode == 4, missing.stderr[-2000:]
+    assert run_row(tmp_path / "other.db", 1)["errors_by_kind"] == {"listing:http_404": 1}
+
+
 def test_remote_control_and_telnet_are_off_and_never_loaded():
     """No extension listens on a port; the crawl does not even import the remote control (its
     module imports aiohttp: 0.2 s of CPU at every start)."""

@@ -386,8 +386,10 @@ class CaravanSpider(scrapy.Spider):
         yield from self._follow_articles(edition, "feed", response.xpath("//item/link/text()").getall(), response.url)
 
     def _listing(self, edition: str, page: int, follow: bool) -> scrapy.Request | None:
+        # A 404 past page 1 says the listing has fewer pages than CARAVAN_LISTING_PAGES (a small
+        # site, a mirror), not that it could not be read: page 1 answering 404 still says so.
         return self._discover(edition, self.origins[edition].listing_url(page), self.parse_listing,
-                              self.discovery_failed, priority=5, source="listing", guess=follow,
+                              self.discovery_failed, priority=5, source="listing", guess=follow or page > 1,
                               cb_kwargs={"page": page, "follow": follow})
 
     def parse_listing(self, response, page: int, follow: bool):
