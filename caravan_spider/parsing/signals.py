@@ -66,11 +66,17 @@ def _outside(node) -> bool:
 def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
     """Elements (in document order) with a class token matching `pattern`, outside site furniture."""
     found = []
-    for node in page.xpath("//body//*[@class]"):
+    matches: dict[str, bool] = {}  # class token -> pattern found in it (a menu repeats one on every item)
+    for node, tokens in page.classed:
         if tags and node.tag not in tags:
             continue
-        if any(pattern.search(t) for t in node.get("class").split()) and not _outside(node):
-            found.append(node)
+        for token in tokens:
+            if token not in matches:
+                matches[token] = pattern.search(token) is not None
+            if matches[token]:
+                if not _outside(node):
+                    found.append(node)
+                break
     return found
 
 
