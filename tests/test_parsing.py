@@ -759,6 +759,41 @@ def test_the_pages_widgets_printed_as_text_are_not_text():
     assert result.article.lead is None  # a comment form's «intro» is not the standfirst
 
 
+def test_class_rules_select_what_their_xpath_selects():
+    """The generic layout's class-token rules are read from each element's class tokens once
+    (ClassRule.select), not by XPath's string tests: the same elements in the same order, also
+    with odd whitespace in @class, and without those in a subtree dropped since the tokens were read."""
+    import lxml.html
+
+    from caravan_spider.parsing.body import _drop
+    from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
+    from caravan_spider.parsing.signals import ClassRule
+    from caravan_spider.sample_site import render
+    from caravan_spider.sample_site.model import SampleSite
+
+    site = SampleSite(articles=12)
+    pages = [render.article_today(a, site.anchor) if a.layout == "today" else render.article_legacy(a)
+             for a in site.articles.values()]
+    pages.append("<html><body><div class=' ad\tx\n'>a<p class='share'>s</p></div><p class='x-caption'>c</p>"
+                 "<p class='captioned'>d</p><p class=''>e</p><span class='ad\u00a0'>f</span>"
+                 "<div class='share_caption-text Share'>g</div><p class='ADS ad-slot'>h</p></body></html>")
+    rules = [rule for rule in GENERIC_PRUNE if isinstance(rule, ClassRule)]
+    assert len(rules) == 6
+    selected = 0
+    for html in pages:
+        doc = lxml.html.document_fromstring(html)
+        classes = ClassRule.classes(doc)
+        for rule in rules:
+            assert rule.select(doc, classes) == doc.xpath(str(rule))
+            selected += len(doc.xpath(str(rule)))
+    assert selected >= 20
+    # an element dropped after the tokens were read, and one inside it, are not selected again
+    outer = doc.xpath("//div[@class=' ad\tx\n']")[0]
+    _drop(outer)
+    share = next(rule for rule in rules if "sharing" in rule)
+    assert [n.text for n in share.select(doc, classes)] == [n.text for n in doc.xpath(str(share))] == ["g"]
+
+
 def test_fact_boxes_beside_the_text_are_not_text():
     from caravan_spider.parsing.layouts.base import GENERIC_PRUNE
 

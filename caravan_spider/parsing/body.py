@@ -22,7 +22,7 @@ from .furniture import Furniture, as_line, element_text
 from .layouts.base import Layout
 from .page import Page, parse_whole
 from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, LATIN_LETTER, WIDGETS
-from .signals import VIEWS_LINE, agrees, fold
+from .signals import VIEWS_LINE, ClassRule, agrees, fold
 
 # Lines that are furniture even when they sit in ordinary <p> inside the content (phrases.py).
 BOILERPLATE_LINES = tuple((pattern, why) for pattern, why, _ in FURNITURE_LINES)
@@ -105,9 +105,12 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         removed = _prune_furniture(doc, furniture, protected, result, _texts_of_copy(page, elements))
         if removed:
             result.pruned.append((f"{furniture.rule} (elements)", removed))
+    classes = None  # the copy's class tokens, read once for every ClassRule
     for rule in layout.PRUNE:
         removed = 0
-        for node in doc.xpath(rule):
+        if isinstance(rule, ClassRule):
+            classes = ClassRule.classes(doc) if classes is None else classes
+        for node in rule.select(doc, classes) if isinstance(rule, ClassRule) else doc.xpath(rule):
             if _holds_content(node, protected):
                 kept += 1
                 continue

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+import lxml.etree
+
 from ..text import clean_line
 from .page import Page
 from .phrases import CREDIT_PREFIX, WIDGETS
@@ -33,6 +35,55 @@ def with_class(*names: str) -> str:
     class contains a name (on a large page a third of the time of `//*[has_class(...)]`)."""
     cheap = [n for n in names if not any(m != n and m in n for m in names)]
     return "//*[@class][" + " or ".join(f"contains(@class,'{n}')" for n in cheap) + f"][{has_class(*names)}]"
+
+
+_XML_SPACE = re.compile(r"[ \t\r\n]+")  # what XPath's normalize-space() splits @class on
+_CLASSED = lxml.etree.XPath("descendant-or-self::*[@class]")
+
+
+class ClassRule(str):
+    """A pruning rule by whole class tokens: the XPath that says it (what a layout lists and
+    --explain prints), and `select`, which finds the same elements in the same order from the
+    page's class tokens read once (`classes`) instead of XPath's string tests of every name on
+    every element (such rules took 8 of the generic path's 19 ms on an 82 KB page)."""
+
+    names: frozenset[str]
+    endings: tuple[str, ...]
+
+    def __new__(cls, xpath: str, names, endings=()):
+        rule = super().__new__(cls, xpath)
+        rule.names, rule.endings = frozenset(names), tuple(endings)
+        return rule
+
+    @staticmethod
+    def classes(doc) -> list[tuple]:
+        """Every element of the tree with a class, and its tokens, in document order."""
+        return [(node, _XML_SPACE.split(node.get("class").strip(" \t\r\n"))) for node in _CLASSED(doc)]
+
+    def select(self, doc, classes: list[tuple] | None = None) -> list:
+        """doc.xpath(self), from `classes` read from `doc` earlier (elements dropped since are left out)."""
+        found, verdicts = [], {}  # class token -> whether it is one of ours (menus repeat theirs)
+        for node, tokens in ClassRule.classes(doc) if classes is None else classes:
+            for token in tokens:
+                if token not in verdicts:
+                    verdicts[token] = token in self.names or token.endswith(self.endings)
+                if verdicts[token]:
+                    if node is doc or any(a is doc for a in node.iterancestors()):  # not dropped since
+                        found.append(node)
+                    break
+        return found
+
+
+def class_rule(*names: str) -> ClassRule:
+    """with_class(*names) as a pruning rule."""
+    return ClassRule(with_class(*names), names)
+
+
+def class_ends_rule(*names: str) -> ClassRule:
+    """The elements with a class token that is one of these names or ends in `-name` / `_name`."""
+    cheap = " or ".join(f"contains(@class,'{n}')" for n in names if not any(m != n and m in n for m in names))
+    return ClassRule(f"//*[@class][{cheap}][{class_ends(*names)}]", names,
+                     [f"{sep}{n}" for n in names for sep in ("-", "_")])
 
 
 def class_part(*parts: str) -> re.Pattern:

@@ -14,7 +14,7 @@ from ..dates import parse_machine, parse_visible
 from .. import signals
 from ..page import Page, strip_site_suffix
 from ..phrases import CREDIT_PREFIX
-from ..signals import class_ends, has_class, with_class
+from ..signals import class_ends, class_ends_rule, class_rule, has_class
 
 Found = tuple[Any, str]
 
@@ -70,16 +70,16 @@ GENERIC_PRUNE = (
     "//header[not(ancestor::article) and not(.//h1)] | //footer | //nav",  # site header, footer, menus
     "//aside[not(ancestor::article)]",  # sidebars beside the article (text sidebars inside it stay)
     # share buttons
-    with_class('share', 'shares', 'sharing', 'share-buttons', 'social-share', 'social-links', 'social-buttons',
+    class_rule('share', 'shares', 'sharing', 'share-buttons', 'social-share', 'social-links', 'social-buttons',
                'share-bar', 'sharebar', 'post-share', 'article-share', 'entry-share', 'Share'),
     # related / read-also / trending / most-read blocks
-    with_class('related', 'related-posts', 'related-news', 'related-articles', 'read-also', 'ReadAlso',
+    class_rule('related', 'related-posts', 'related-news', 'related-articles', 'read-also', 'ReadAlso',
                'trending', 'Trending', 'popular', 'most-read', 'more-news', 'recommended'),
     # ads and banners
-    with_class('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
+    class_rule('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
                'ad-block', 'ad-slot', 'adsbygoogle'),
     # breadcrumbs, tag lists and subscription prompts (breadcrumbs and tags are read as fields first)
-    with_class('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
+    class_rule('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
                'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter'),
     # fact boxes beside the text (a list of facts, a profile, a «what you need to know» box): the class token
     # is or ends in one of these (`metro-factbox`, `article-body-infobox`), or a custom element is named so
@@ -90,9 +90,9 @@ GENERIC_PRUNE = (
     " | //*[substring(name(), string-length(name()) - 7) = '-factbox']",
     # image captions outside <figcaption>: a class token that is or ends in `caption` / `caption-text`
     # (`image-caption`, `wp-caption-text`, `image-element__caption`)
-    f"//*[@class][contains(@class,'caption')][{class_ends('caption', 'caption-text')}]",
+    class_ends_rule('caption', 'caption-text'),
     # currency tickers, exchange rates, weather widgets
-    with_class('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
+    class_rule('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
                'exchange-rates'),
 )
 
