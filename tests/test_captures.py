@@ -77,6 +77,22 @@ def test_a_capture_is_stored_as_zstd_stores_it_with_the_dictionary_as_trained():
         assert len(stored) < len(body)
 
 
+@pytest.mark.parametrize("trained_on", [8, 80])
+def test_a_big_capture_is_stored_as_zstd_stores_it_with_the_dictionary_as_trained(trained_on):
+    """Pages past 128 KiB and past six times the dictionary's size too (zstd compresses those with
+    other parameters when handed the digested dictionary): same bytes as before."""
+    from backports import zstd
+
+    fetched = [body for _, _, body in pages(trained_on + 30)]
+    dictionary = captures.load(captures.train(fetched[:trained_on]))
+    rest = fetched[trained_on:]
+    for size in (140_000, 6 * len(dictionary.dict_content) - 1, 6 * len(dictionary.dict_content), 900_000):
+        body = (b"".join(rest) * 10)[:size]
+        assert len(body) == size
+        assert captures.compress(body, dictionary) == zstd.compress(
+            body, captures.LEVEL, zstd_dict=zstd.ZstdDict(dictionary.dict_content)), (size, len(dictionary.dict_content))
+
+
 def test_a_reopened_archive_keeps_using_its_dictionary(tmp_path):
     db = tmp_path / "caravan.db"
     fetched = pages(20)

@@ -382,6 +382,27 @@ def test_a_listing_shorter_than_the_pages_asked_for_is_no_failure(tmp_path):
     assert run_row(tmp_path / "other.db", 1)["errors_by_kind"] == {"listing:http_404": 1}
 
 
+def _late(fault, seconds: float = 1.0):
+    def answer(handler, path):
+        time.sleep(seconds)
+        fault(handler, path)
+    return answer
+
+
+@pytest.mark.parametrize("late", ["/news/", "/news/page/2/"])
+def test_a_listing_page_the_page_before_links_to_answering_404_is_a_failure(tmp_path, late):
+    """Page 1 links to page 2 («Следующая»), so page 2 answering 404 is a broken site, not the end
+    of a short listing: the run is incomplete, as for page 1, whichever of the two answers first."""
+    site = SampleSite(articles=30)  # two listing pages of 20: page 1 links to page 2
+    with serving_faults(site) as (base_url, faults):
+        faults["/news/page/2/"] = status(404)
+        faults[late] = _late(faults.get(late) or transform(lambda body: body))
+        broken = crawl(tmp_path / "caravan.db", base_url, *QUICK_RETRIES)
+    assert broken.returncode == 4, broken.stderr[-2000:]
+    assert run_row(tmp_path / "caravan.db", 1)["errors_by_kind"] == {"listing:http_404": 1}
+    assert "listing " in broken.stderr and "/news/page/2/ could not be read" in broken.stderr
+
+
 def test_remote_control_and_telnet_are_off_and_never_loaded():
     """No extension listens on a port; the crawl does not even import the remote control (its
     module imports aiohttp: 0.2 s of CPU at every start)."""

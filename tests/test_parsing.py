@@ -398,6 +398,18 @@ def test_a_script_holding_the_articles_words_is_not_content_a_rule_keeps():
     assert ("//script | //style | //noscript | //iframe | //form", 1) in result.pruned
 
 
+def test_a_control_character_after_a_pruned_element_is_no_crash():
+    # A vertical tab pasted from Word (or any C0 control) in the text after a script: libxml2 keeps
+    # it, but lxml refuses it in the text pruning moves to the element before, and the page raised
+    # ValueError (a traceback, and in a crawl an article silently not stored).
+    first, second = PARAGRAPHS[0].split(" в Алматы "), PARAGRAPHS[1].split("продолжают")
+    page = _page("<h1>Новые правила парковки в Алматы</h1>"
+                 f"<p>{first[0]} в Алматы<script>x()</script>\x0b {first[1]}</p>"
+                 f"<p>{second[0]}<script>x()</script>продол\x01жают{second[1]}</p>"
+                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[2:]))
+    assert explain(page, URL).article.body == "\n\n".join(PARAGRAPHS)
+
+
 def test_furniture_with_whole_class_tokens_is_pruned():
     html = _page("<div class='ticker'>USD 512.30</div><article><h1>Новые правила парковки в Алматы</h1>"
                  + _text() + "<div class='social-share'>Поделиться в Telegram</div>"

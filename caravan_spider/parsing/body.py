@@ -311,9 +311,9 @@ def _merge_twins(doc, text: str) -> int:
     for twin in twins:
         if (twin.text or "").strip():
             if len(container):
-                container[-1].tail = (container[-1].tail or "") + twin.text
+                container[-1].tail = _settable((container[-1].tail or "") + twin.text)
             else:
-                container.text = (container.text or "") + twin.text
+                container.text = _settable((container.text or "") + twin.text)
         container.extend(list(twin))
     return len(twins)
 
@@ -553,7 +553,17 @@ def _drop(node) -> None:
     if tail and tail.strip():
         previous = node.getprevious()
         if previous is not None:
-            previous.tail = (previous.tail or "") + tail
+            previous.tail = _settable((previous.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _settable((parent.text or "") + tail)
     parent.remove(node)
+
+
+# C0 controls but tab, newline and return: libxml2 keeps them in a page's text, lxml refuses them in
+# text set from Python (ValueError). Text moved from one node to another goes without them: those
+# str.split() takes for whitespace become a space, the others (a stray backspace in a word) nothing.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _settable(text: str) -> str:
+    return _CONTROLS.sub(lambda m: " " if m.group().isspace() else "", text)

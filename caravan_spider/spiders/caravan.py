@@ -122,6 +122,10 @@ class CaravanSpider(scrapy.Spider):
         self.parse_pool = None  # worker processes, made in from_crawler
         self.robots_seen: set[str] = set()  # editions whose robots.txt answered (or never will)
         self.listing_fallback: set[str] = set()
+        # Listing pages (edition, page) the page before links to, and those past page 1 that answered
+        # 404 before it was read: a 404 ends the listing unless the page before says there is more.
+        self.listing_linked: set[tuple[str, int]] = set()
+        self.listing_missing: dict[tuple[str, int], Failure] = {}
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
 
     @classmethod
@@ -397,6 +401,12 @@ class CaravanSpider(scrapy.Spider):
         self.crawler.stats.inc_value("caravan/discovery/read")
         yield from self._unless_robots_seen(edition)
         links = response.xpath("//a/@href").getall()
+        following = self.origins[edition].listing_url(page + 1)
+        if any(self.origins[edition].rebase(link, response.url) == following for link in links if "page/" in link):
+            self.listing_linked.add((edition, page + 1))
+            missing = self.listing_missing.pop((edition, page + 1), None)
+            if missing is not None:  # it answered 404 though this page links to it: a broken site
+                yield missing
         yield from self._follow_articles(edition, "listing", links, response.url)
         if follow and any(article_ref(link) for link in links):
             request = self._listing(edition, page + 1, follow=True)
@@ -408,11 +418,17 @@ class CaravanSpider(scrapy.Spider):
         if failure.check(AlreadyFetched):
             return
         kind = failure_kind(failure)
-        if request.meta.get("guess") and kind == "http_404":
-            return  # the listing walk ran past its last page
         source = request.meta.get("source", "listing")
-        yield Failure(request.url, kind, f"{source} {request.url} could not be read ({failure.getErrorMessage()})",
-                      source=source)
+        problem = Failure(request.url, kind, f"{source} {request.url} could not be read ({failure.getErrorMessage()})",
+                          source=source)
+        if request.meta.get("guess") and kind == "http_404":
+            # The listing walk ran past its last page, unless the page before links to this one
+            # (then, if that page is read later, parse_listing reports this one).
+            where = (request.meta["edition"], request.cb_kwargs.get("page"))
+            if where not in self.listing_linked:
+                self.listing_missing[where] = problem
+                return
+        yield problem
 
     def _follow_articles(self, edition: str, source: str, links: list[str], page_url: str):
         origin = self.origins[edition]
