@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -445,6 +446,47 @@ def test_a_resumed_jobdir_run_fetches_no_article_twice(tmp_path):
     assert len(fetched) == len(set(fetched))
     assert len(article_records(db)) == 120
 
+
+
+def _grandchildren(pid: int) -> list[int]:
+    """The processes started by the processes a process started (read from /proc): a crawl's
+    parse workers, children of its fork server."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return [grandchild for child in children.get(pid, []) for grandchild in children.get(child, [])]
+
+
+def test_parse_workers_killed_mid_run_make_the_run_say_so(tmp_path):
+    """The parse workers die (the OOM killer, a parser that crashes them): the articles they could not
+    parse are failures the run counts and names, not a run 'finished' with them silently missing (a
+    spider error left the run finished, exit 0); the next run archives them."""
+    site = SampleSite(articles=60)
+    with serving(site) as base_url:
+        db = tmp_path / "caravan.db"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url,
+             "--edition", "ru", "--set", "CARAVAN_PARSE_WORKERS=2", "--set", "DOWNLOAD_DELAY=0.05",
+             "--set", "CONCURRENT_REQUESTS=1"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        wait_for_articles(process, db, 5)
+        workers = _grandchildren(process.pid)
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        out, err = process.communicate(timeout=120)
+        run = run_row(db, 1)
+        again = crawl(db, base_url)
+    assert process.returncode != 0, err[-2000:]
+    assert run["status"] in ("incomplete", "failed") and run["errors_by_kind"]["parse_error"] >= 1
+    assert 5 <= run["articles_new"] < 60
+    assert "could not be parsed" in err and "Traceback" not in err
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert len(article_records(db)) == 60
 
 
 def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):

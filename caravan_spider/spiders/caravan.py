@@ -503,10 +503,18 @@ class CaravanSpider(scrapy.Spider):
             # The same arguments explain() takes in this thread, as data a worker can receive.
             page = (response.body, response.url, fetched_at.isoformat(), content_type,
                     boilerplate.for_url(self.furniture, response.url), self.layouts)
-            if self.parse_pool is not None:
-                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page, lines=True))
-            else:
-                parsed = parse_page(*page, lines=True)
+            try:
+                if self.parse_pool is not None:
+                    parsed = await wrap_future(self.parse_pool.submit(parse_page, *page, lines=True))
+                else:
+                    parsed = parse_page(*page, lines=True)
+            except Exception as error:  # a parser bug, a parse worker killed: this article failed
+                # Counted and named like any failed fetch, so that the run's status says so; the
+                # article is not archived, and the next run tries it again.
+                yield Failure(response.url, "parse_error", f"article {article_id}: could not be parsed "
+                              f"({type(error).__name__}: {str(error)[:200]}); the next run tries again",
+                              article_id, edition=edition)
+                return
         record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
         if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
             # The page names another post as itself (a wrong canonical link, a redirect to
