@@ -45,7 +45,7 @@ class ClassRule(str):
     """A pruning rule by whole class tokens: the XPath that says it (what a layout lists and
     --explain prints), and `select`, which finds the same elements in the same order from the
     page's class tokens read once (`classes`) instead of XPath's string tests of every name on
-    every element (such rules took 8 of the generic path's 19 ms on an 82 KB page)."""
+    every element (generic path on an 82 KB mirror page 19.1 -> 18.4 ms, real pages 106 -> 101 ms)."""
 
     names: frozenset[str]
     endings: tuple[str, ...]
