@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import repeat
 
 from .archive import Archive, utcnow
-from .parsing.furniture import Furniture, page_lines
+from .parsing.furniture import Furniture
 from .parsing.page import Page
 from .urls import KAZAKH_ORIGIN, article_ref
 
@@ -121,7 +121,7 @@ def count_lines(archive: Archive, ids: list[int]) -> tuple[dict[str, Counter], C
     for capture in archive.captures_by_id(ids):
         edition = edition_of(capture["url"])
         page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
-        counts.setdefault(edition, Counter()).update(page_lines(page.doc))
+        counts.setdefault(edition, Counter()).update(page.lines)
         pages[edition] += 1
     return counts, pages
 
