@@ -321,6 +321,17 @@ def m8r9_articles_whose_values_hold_the_packing_separator(db: sqlite_utils.Datab
                "OR instr(last_modified, char(0)) OR instr(published_at, char(0))")
 
 
+@migrations()
+def m9l_capture_lines(db: sqlite_utils.Database) -> None:
+    # The lines of each capture that furniture learning counts (boilerplate.py), as hashes: made
+    # by the parse that stored the capture, so that learning reads them instead of parsing every
+    # page of its window again every run. A cache: `version` is the parser's LINES_VERSION, and
+    # missing or older rows are made again from the capture.
+    db["capture_lines"].create({"capture_id": int, "version": int, "hashes": bytes}, pk="capture_id",
+                               foreign_keys=[("capture_id", "captures", "capture_id")],
+                               not_null={"version", "hashes"})
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -418,6 +429,14 @@ class Capture:
     sha256: str | None = None  # of body, when the parse worker has made it already
     run_id: int | None = None
     note: str | None = None
+    lines: CaptureLines | None = None  # the page's lines as learning counts them, when the parse made them
+
+
+class CaptureLines(NamedTuple):
+    """A page's lines that furniture learning counts, as parsing.furniture.line_hashes() stores them."""
+
+    version: int  # parsing.furniture.LINES_VERSION when they were made
+    hashes: bytes
 
 
 class Compacted(NamedTuple):
@@ -549,7 +568,6 @@ class Archive:
         self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
-        self.stored_capture_id: int | None = None  # the capture inserted last
 
     def close(self) -> None:
         self.release()
@@ -754,7 +772,9 @@ class Archive:
             "run_id": capture.run_id,
         }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
-        self.stored_capture_id = cursor.lastrowid  # (the pipeline counts the lines of the page it stored)
+        if capture.lines is not None:
+            self.db.conn.execute("INSERT INTO capture_lines (capture_id, version, hashes) VALUES (?, ?, ?)",
+                                 [cursor.lastrowid, capture.lines.version, capture.lines.hashes])
         return cursor.lastrowid
 
     def _dictionary_for_next(self, body: bytes) -> int | None:
@@ -1188,11 +1208,21 @@ class Archive:
         """When the newest successful capture was fetched."""
         return next(self.db.query("SELECT max(fetched_at) AS t FROM captures WHERE status = 200"))["t"]
 
-    def capture_ids_fetched_between(self, start: str, end: str) -> list[int]:
-        """Ids of the successful captures fetched in [start, end], in the archive's order."""
-        return [capture_id for (capture_id,) in self.db.conn.execute(
-            "SELECT capture_id FROM captures WHERE status = 200 AND fetched_at >= ? AND fetched_at <= ? "
-            "ORDER BY capture_id", [start, end])]
+    def capture_lines_between(self, start: str, end: str, version: int) -> list[tuple[int, str, bytes | None]]:
+        """(capture id, url, line hashes of `version` or None) of the successful captures fetched in
+        [start, end], in the archive's order."""
+        return self.db.conn.execute(
+            "SELECT c.capture_id, c.url, CASE WHEN l.version = ? THEN l.hashes END FROM captures AS c "
+            "LEFT JOIN capture_lines AS l ON l.capture_id = c.capture_id "
+            "WHERE c.status = 200 AND c.fetched_at >= ? AND c.fetched_at <= ? ORDER BY c.capture_id",
+            [version, start, end]).fetchall()
+
+    def store_capture_lines(self, lines: Mapping[int, CaptureLines]) -> None:
+        """Line hashes made again from captures (capture id -> lines), replacing older versions."""
+        with self.db.atomic():
+            self.db.conn.executemany("INSERT OR REPLACE INTO capture_lines (capture_id, version, hashes) "
+                                     "VALUES (?, ?, ?)",
+                                     [(capture_id, made.version, made.hashes) for capture_id, made in lines.items()])
 
     def captures_by_id(self, ids: list[int]) -> Iterator[dict]:
         """Captures one at a time (url, fetch time, content type and stored body), in the order given."""

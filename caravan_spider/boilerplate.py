@@ -13,23 +13,26 @@ parser as data (`explain(..., furniture=...)`), which drops them on every layout
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import repeat
 
-from .archive import Archive, utcnow
-from .parsing.furniture import Furniture
+from .archive import Archive, CaptureLines, utcnow
+from .parsing.furniture import LINES_VERSION, Furniture, hashes_of, line_hash, line_hashes
 from .parsing.page import Page
 from .urls import KAZAKH_ORIGIN, article_ref
+
+logger = logging.getLogger(__name__)
 
 # Defaults of the CARAVAN_FURNITURE_* settings (settings.py).
 MIN_SHARE = 0.3  # a line on more than this share of an edition's pages is furniture
 WINDOW_DAYS = 7.0  # ...of the pages fetched in this many days before the newest capture
 MIN_PAGES = 5  # ...and on at least this many pages (fewer pages teach nothing)
-CHUNK = 64  # captures a worker counts per task
-POOL_FROM = 500  # pages in the window from which learning starts worker processes (~0.5 s) of its own
+CHUNK = 64  # captures a worker reads per task
+POOL_FROM = 500  # pages to read from which learning starts worker processes (~0.5 s) of its own
 
 
 @dataclass
@@ -39,98 +42,106 @@ class Learned:
     lines: int  # lines learned
 
 
-@dataclass
-class Counted:
-    """Lines of captures counted when they were stored: the crawl's parse workers read them from
-    the tree they parsed (workers.parse_page), so learning does not parse those pages again."""
-
-    ids: set[int] = field(default_factory=set)
-    counts: dict[str, Counter] = field(default_factory=dict)
-    pages: Counter = field(default_factory=Counter)
-
-    def add(self, capture_id: int, url: str, lines: set[str]) -> None:
-        """The lines of a capture just stored, as count_lines() would count them."""
-        edition = edition_of(url)
-        self.counts.setdefault(edition, Counter()).update(lines)
-        self.pages[edition] += 1
-        self.ids.add(capture_id)
-
-
 def edition_of(url: str) -> str:
     """ru for www.caravan.kz, kk for kaz.caravan.kz: each edition has its own furniture."""
     ref = article_ref(url)
     return "kk" if ref and ref.url.startswith(KAZAKH_ORIGIN) else "ru"
 
 
+def capture_lines(page: Page) -> CaptureLines:
+    """A parsed page's lines as the archive keeps them beside its capture (what learning counts)."""
+    return CaptureLines(LINES_VERSION, line_hashes(page.lines))
+
+
 def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
-          min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0,
-          counted: Counted | None = None) -> list[Learned]:
-    """Count element texts across the window's captures per edition; store the frequent ones.
-    With an executor (a worker pool, see workers.py), or `jobs` workers when the window holds
-    enough pages to pay for starting them, the pages are read and counted in chunks by the
-    workers, and only the counts come back. Captures `counted` already (the crawl's) are not read
-    again when all of them are in the window (else every capture is read)."""
+          min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0) -> list[Learned]:
+    """Count lines across the window's captures per edition; store the frequent ones.
+    Each capture's lines come as hashes stored beside it by the parse that stored it; a capture
+    without them (stored by an older version, or before LINES_VERSION changed) is read and parsed
+    once, by an executor (a worker pool, see workers.py) or by `jobs` workers when there are enough
+    such pages to pay for starting them, and its hashes are stored for the next time."""
     newest = archive.last_fetch()
     if newest is None:
         return []
     end = datetime.fromisoformat(newest)
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
-    ids = archive.capture_ids_fetched_between(start, newest)
-    if counted is not None and counted.ids and counted.ids <= set(ids):
-        ids = [capture_id for capture_id in ids if capture_id not in counted.ids]
-    else:
-        counted = None
-    chunks = [ids[at:at + CHUNK] for at in range(0, len(ids), CHUNK)]
-    if executor is None and jobs > 0 and len(ids) >= POOL_FROM:
-        from .workers import pool
+    window = archive.capture_lines_between(start, newest, LINES_VERSION)
+    missing = [capture_id for capture_id, _, hashes in window if hashes is None]
+    if missing:
+        chunks = [missing[at:at + CHUNK] for at in range(0, len(missing), CHUNK)]
+        if executor is None and jobs > 0 and len(missing) >= POOL_FROM:
+            from .workers import pool
 
-        with pool(jobs) as executor:
-            return _learn(archive, chunks, executor, start, newest, min_share, min_pages, counted)
-    return _learn(archive, chunks, executor, start, newest, min_share, min_pages, counted)
-
-
-def _learn(archive: Archive, chunks: list[list[int]], executor: Executor | None, start: str, newest: str,
-           min_share: float, min_pages: int, known: Counted | None = None) -> list[Learned]:
-    if executor is None:
-        counted = (count_lines(archive, chunk) for chunk in chunks)
-    else:
-        counted = executor.map(count_lines_of, repeat(str(archive.path)), chunks)
-    counts: dict[str, Counter] = {edition: Counter(counter) for edition, counter in known.counts.items()} \
-        if known else {}
-    pages: Counter = Counter(known.pages) if known else Counter()
-    for chunk_counts, chunk_pages in counted:  # in chunk order: the same counts, in the same order
-        for edition, counter in chunk_counts.items():
-            counts.setdefault(edition, Counter()).update(counter)
-        pages.update(chunk_pages)
+            with pool(jobs) as executor:
+                made = _read_lines(archive, chunks, executor)
+        else:
+            made = _read_lines(archive, chunks, executor)
+        archive.store_capture_lines(made)
+        window = [(capture_id, url, made[capture_id].hashes if hashes is None else hashes)
+                  for capture_id, url, hashes in window]
+    by_edition: dict[str, list[tuple[int, bytes]]] = {}
+    for capture_id, url, hashes in window:
+        by_edition.setdefault(edition_of(url), []).append((capture_id, hashes))
     learned = []
-    for edition, counter in sorted(counts.items()):
-        total = pages[edition]
-        rows = [] if total < min_pages else [
-            {"line": line, "pages": n, "share": round(n / total, 4), "window_start": start, "window_end": newest,
-             "window_pages": total, "min_share": min_share, "learned_at": utcnow()}
-            for line, n in counter.items() if n >= min_pages and n / total > min_share]
+    for edition, captures in sorted(by_edition.items()):
+        total = len(captures)
+        counter: Counter = Counter()
+        for _, hashes in captures:
+            counter.update(hashes_of(hashes))
+        frequent = {} if total < min_pages else {
+            line: n for line, n in counter.items() if n >= min_pages and n / total > min_share}
+        texts = _texts(archive, edition, set(frequent), captures)
+        rows = [{"line": texts[line], "pages": n, "share": round(n / total, 4), "window_start": start,
+                 "window_end": newest, "window_pages": total, "min_share": min_share, "learned_at": utcnow()}
+                for line, n in frequent.items() if line in texts]
         archive.replace_furniture(edition, rows)
         learned.append(Learned(edition, total, len(rows)))
     return learned
 
 
-def count_lines(archive: Archive, ids: list[int]) -> tuple[dict[str, Counter], Counter]:
-    """(edition -> how many of these captures hold each line, edition -> captures)."""
-    counts: dict[str, Counter] = {}
-    pages: Counter = Counter()
-    for capture in archive.captures_by_id(ids):
-        edition = edition_of(capture["url"])
-        page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
-        counts.setdefault(edition, Counter()).update(page.lines)
-        pages[edition] += 1
-    return counts, pages
+def _read_lines(archive: Archive, chunks: list[list[int]], executor: Executor | None) -> dict[int, CaptureLines]:
+    if executor is None:
+        read = (lines_of_captures(archive, chunk) for chunk in chunks)
+    else:
+        read = executor.map(lines_of_captures_in, repeat(str(archive.path)), chunks)
+    return {capture_id: lines for chunk in read for capture_id, lines in chunk}
 
 
-def count_lines_of(db: str, ids: list[int]) -> tuple[dict[str, Counter], Counter]:
-    """count_lines in a worker process, which reads the captures from the archive itself."""
+def lines_of_captures(archive: Archive, ids: list[int]) -> list[tuple[int, CaptureLines]]:
+    """(capture id, its lines) of these captures, read and parsed again."""
+    return [(capture["capture_id"], capture_lines(Page(archive.decompress_capture(capture), capture["url"],
+                                                       content_type=capture["content_type"])))
+            for capture in archive.captures_by_id(ids)]
+
+
+def lines_of_captures_in(db: str, ids: list[int]) -> list[tuple[int, CaptureLines]]:
+    """lines_of_captures in a worker process, which reads the captures from the archive itself."""
     from .workers import reader
 
-    return count_lines(reader(db), ids)
+    return lines_of_captures(reader(db), ids)
+
+
+def _texts(archive: Archive, edition: str, wanted: set[int], captures: list[tuple[int, bytes]]) -> dict[int, str]:
+    """The lines behind these hashes: from what this edition had learned before, and for new ones
+    from the newest pages that hold them (a line on a third of the pages is on one of the first few)."""
+    texts = {}
+    for row in archive.furniture_rows():
+        if row["edition"] == edition and (hashed := line_hash(row["line"])) in wanted:
+            texts[hashed] = row["line"]
+    for capture_id, hashes in reversed(captures):
+        if len(texts) == len(wanted):
+            break
+        if not wanted.difference(texts).isdisjoint(hashes_of(hashes)):
+            capture = next(archive.captures_by_id([capture_id]))
+            page = Page(archive.decompress_capture(capture), capture["url"], content_type=capture["content_type"])
+            texts.update((hashed, line) for line in page.lines if (hashed := line_hash(line)) in wanted)
+    if len(texts) < len(wanted):
+        # Only if stored hashes were made by a page_lines that differs from this one under the same
+        # LINES_VERSION: what a line is changed and its version was not bumped.
+        logger.warning("furniture: %d of the %s edition's frequent lines were not found on its pages again; "
+                       "the stored line hashes are stale (bump LINES_VERSION in parsing/furniture.py)",
+                       len(wanted) - len(texts), edition)
+    return texts
 
 
 def load(archive: Archive) -> dict[str, Furniture]:

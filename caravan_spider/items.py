@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .archive import CaptureLines
 
 
 @dataclass
@@ -27,9 +31,9 @@ class ArticlePage:
     gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
     index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
     sha256: str | None = None  # of the body, when a parse worker computed it
-    # The page's lines as furniture learning counts them (furniture.page_lines), when a parse worker
-    # read them; page text, so never in a repr either.
-    lines: set[str] | None = field(default=None, repr=False)
+    # The page's lines as furniture learning counts them (boilerplate.capture_lines: hashes), when a
+    # parse worker read them; stored beside the capture.
+    lines: CaptureLines | None = field(default=None, repr=False)
 
 
 @dataclass

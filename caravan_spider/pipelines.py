@@ -45,7 +45,6 @@ class ArchivePipeline:
         self.coverage = Coverage()
         self.unreachable: str | None = None  # why the site never answered (middlewares.py)
         self.storage_error: str | None = None
-        self.counted = boilerplate.Counted()  # lines of the pages stored, for learning at the end
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.record_listed, signal=listed)
         crawler.signals.connect(self._site_unreachable, signal=site_unreachable)
@@ -138,11 +137,9 @@ class ArchivePipeline:
                            log_level="DEBUG")
         if item.record is not None and self._much_shorter(item):
             raise DropItem(f"held back: article {item.article_id} much shorter than archived", log_level="DEBUG")
-        capture = self._capture(item, item.content_type, item.etag, item.last_modified)
+        capture = replace(self._capture(item, item.content_type, item.etag, item.last_modified), lines=item.lines)
         outcome = self.archive.store(capture, item.record, item.layout, PARSER_VERSION, item.lastmod,
                                      item.index_entry)
-        if item.lines is not None:
-            self.counted.add(self.archive.stored_capture_id, item.url, item.lines)
         if item.record is None:
             self.archive.listing_state(item.edition, item.article_id, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
@@ -270,14 +267,13 @@ class ArchivePipeline:
         try:
             self.archive.finish_run(self.run_id, status, figures)
             settings = self.crawler.settings
-            # Learning counts the lines of every page of the window: those of this run's pages were
-            # read by the parse workers; older pages are read again, on every core, like parsing,
-            # unless CARAVAN_PARSE_WORKERS=0.
+            # Learning counts the lines of every page of the window, stored with each capture by the
+            # parse that stored it; pages stored without them (by an older version) are read again,
+            # on every core, like parsing, unless CARAVAN_PARSE_WORKERS=0.
             for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
                                              settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
                                              settings.getint("CARAVAN_FURNITURE_MIN_PAGES"),
-                                             jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS")),
-                                             counted=self.counted):
+                                             jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS"))):
                 logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
                             learned.edition, learned.pages)
             if reason != "shutdown":  # Ctrl-C or SIGTERM: stop now, the next run does it

@@ -76,12 +76,14 @@ def parse_page(body: bytes, url: str, fetched_at: str, content_type: str | None,
     """Everything the crawl computes from a fetched page, in one worker call: the record (or
     the reason there is none), the search index entry it needs (lemmas per column), the body's
     SHA-256, and with `lines` the page's lines that furniture learning counts (boilerplate.py),
-    read from the tree the parser reads, so that learning need not parse the page again."""
+    read from the tree the parser reads and stored beside the capture, so that learning need not
+    parse the page again."""
     from .archive import index_entry
+    from .boilerplate import capture_lines
     from .parsing import Page, explain_page
 
     page = Page(body, url, datetime.fromisoformat(fetched_at), content_type)
-    counted = {"lines": page.lines} if lines else {}
+    counted = {"lines": capture_lines(page)} if lines else {}
     result = explain_page(page, furniture, layouts)
     record = result.article.to_dict() if result.article else None
     return {"record": record, "reason": result.reason, "layout": result.layout,

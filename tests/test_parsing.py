@@ -162,17 +162,19 @@ def test_workers_learn_the_furniture_one_process_learns(archive_copy):
     from caravan_spider import boilerplate, workers
     from caravan_spider.archive import Archive
 
-    def learned(executor) -> list[dict]:
+    def learned(executor) -> tuple[list[dict], list[tuple]]:
         archive = Archive(archive_copy, create=False)
         try:
+            archive.db.execute("DELETE FROM capture_lines")  # so that every page is read again
+            archive.db.execute("DELETE FROM furniture")
             boilerplate.learn(archive, executor=executor)
-            return [{k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()]
+            return _furniture(archive), _stored_lines(archive)
         finally:
             archive.close()
 
     alone = learned(None)
     with workers.pool(2) as executor:
-        assert learned(executor) == alone and len(alone) > 20
+        assert learned(executor) == alone and len(alone[0]) > 20 and len(alone[1]) == 51
 
 
 def test_page_lines_are_the_element_texts_of_the_body():
@@ -205,32 +207,90 @@ def test_nfc_composes_at_most_four_code_points_into_one():
     assert max(len(unicodedata.normalize("NFD", chr(c))) for c in range(sys.maxunicode + 1)) == 4
 
 
-def test_a_crawl_learns_from_the_lines_its_workers_read_what_reading_the_captures_learns(archive_copy):
-    """The crawl counts the lines parse_page read from each page it stored (boilerplate.Counted) instead
-    of parsing those captures again at its end: the furniture is the same as learned from the captures
-    alone, and so is what the crawl that made the archive stored."""
-    from caravan_spider import boilerplate, workers
-    from caravan_spider.archive import Archive
+def _furniture(archive) -> list[dict]:
+    return sorted(({k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()),
+                  key=lambda row: (row["edition"], row["line"]))
 
-    def furniture(archive) -> list[dict]:
-        return sorted(({k: v for k, v in row.items() if k != "learned_at"} for row in archive.furniture_rows()),
-                      key=lambda row: (row["edition"], row["line"]))
+
+def _stored_lines(archive) -> list[tuple]:
+    return archive.db.conn.execute("SELECT capture_id, version, hashes FROM capture_lines ORDER BY capture_id").fetchall()
+
+
+def test_the_crawl_stores_each_captures_lines_and_learning_counts_them_as_parsing_the_captures_would(archive_copy):
+    """The crawl's parse workers store the lines of each page beside its capture (as hashes), so that
+    learning does not parse the window's pages again every run. From scratch (no hashes, nothing
+    learned before) learning parses the captures, stores the same hashes and learns the same lines."""
+    from caravan_spider import boilerplate
+    from caravan_spider.archive import Archive
+    from caravan_spider.parsing.furniture import LINES_VERSION
 
     archive = Archive(archive_copy, create=False)
     try:
-        by_the_crawl = furniture(archive)
-        counted = boilerplate.Counted()
-        for capture in archive.iter_captures():
-            body = archive.decompress_capture(capture)
-            parsed = workers.parse_page(body, capture["url"], capture["fetched_at"], capture["content_type"],
-                                        lines=True)
-            counted.add(capture["capture_id"], capture["url"], parsed["lines"])
-        with_counts = boilerplate.learn(archive, counted=counted)
-        assert furniture(archive) == by_the_crawl and len(by_the_crawl) > 20
-        assert boilerplate.learn(archive) == with_counts == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
-        assert furniture(archive) == by_the_crawl
+        by_the_crawl, stored = _furniture(archive), _stored_lines(archive)
+        captures = archive.db.conn.execute("SELECT count(*) FROM captures WHERE status = 200").fetchone()[0]
+        assert len(stored) == captures == 51 and {version for _, version, _ in stored} == {LINES_VERSION}
+        assert len(by_the_crawl) > 20
+        assert boilerplate.learn(archive) == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
+        assert _furniture(archive) == by_the_crawl and _stored_lines(archive) == stored
+        archive.db.execute("DELETE FROM capture_lines")
+        archive.db.execute("DELETE FROM furniture")  # nothing to take the lines' texts from but the pages
+        assert boilerplate.learn(archive) == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
+        assert _furniture(archive) == by_the_crawl and _stored_lines(archive) == stored
     finally:
         archive.close()
+
+
+def test_lines_stored_by_another_version_are_made_again(archive_copy):
+    from caravan_spider import boilerplate
+    from caravan_spider.archive import Archive
+    from caravan_spider.parsing.furniture import LINES_VERSION
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        by_the_crawl, stored = _furniture(archive), _stored_lines(archive)
+        archive.db.execute("UPDATE capture_lines SET version = ?, hashes = x''", [LINES_VERSION - 1])
+        boilerplate.learn(archive)
+        assert _furniture(archive) == by_the_crawl and _stored_lines(archive) == stored
+    finally:
+        archive.close()
+
+
+def test_learning_from_stored_lines_reads_no_capture(archive_copy):
+    """With every capture's lines stored and the frequent lines known from the last learning, the
+    captures' bytes are not read at all: here they are made unreadable, and learning still learns."""
+    from caravan_spider import boilerplate
+    from caravan_spider.archive import Archive
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        by_the_crawl = _furniture(archive)
+        archive.db.execute("DROP TRIGGER captures_never_altered")
+        archive.db.execute("UPDATE captures SET body = x'00', dictionary_id = NULL")
+        with pytest.raises(Exception, match="decompress"):
+            archive.decompress_capture(next(archive.captures_by_id([1])))
+        assert boilerplate.learn(archive) == [boilerplate.Learned("ru", 51, len(by_the_crawl))]
+        assert _furniture(archive) == by_the_crawl
+    finally:
+        archive.close()
+
+
+def test_the_stored_lines_of_a_page_change_only_with_lines_version():
+    """Stored line hashes are a cache of page_lines(); if this fails, what a line is has changed:
+    bump LINES_VERSION in parsing/furniture.py (archives then make their hashes again), and update
+    the figures here."""
+    import hashlib
+
+    from caravan_spider.boilerplate import capture_lines
+    from caravan_spider.parsing.furniture import hashes_of, line_hash
+    from caravan_spider.parsing.page import Page
+
+    page = Page((PAGES / "seed" / "page.html").read_bytes(), "https://www.caravan.kz/news/x-846082/")
+    lines = capture_lines(page)
+    assert (lines.version, len(hashes_of(lines.hashes))) == (1, 56)
+    assert sorted(hashes_of(lines.hashes)) == list(hashes_of(lines.hashes))
+    assert set(hashes_of(lines.hashes)) == {line_hash(line) for line in page.lines}
+    assert line_hash("В тренде:") == 17200012149139767974
+    assert hashlib.sha256(lines.hashes).hexdigest() == "12014f340e28501cb371b8835435892f458f7c921f48a2767bc7a6c328b9043a"
 
 
 def test_learning_needs_enough_pages(archive_copy):

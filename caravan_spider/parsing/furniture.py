@@ -6,7 +6,11 @@ as data: the parser stays a pure function of (page, URL, fetch time, furniture).
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import unicodedata
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -14,6 +18,10 @@ from lxml import etree
 from ..text import clean_line
 
 MAX_LINE = 300  # longer blocks are text, not furniture
+# What a line is (page_lines). The archive keeps each capture's lines as hashes made with this
+# version, so that learning need not parse the window's pages every run: change page_lines (or what
+# it reads) and bump this, and stored hashes of other versions are made again from the captures.
+LINES_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -99,3 +107,24 @@ def page_lines(doc, texts: dict | None = None) -> set[str]:
         if 2 <= len(value) <= MAX_LINE:
             found.add(value)
     return found
+
+
+def line_hash(line: str) -> int:
+    """A line as learning counts it: 64 bits of BLAKE2b (two of a million lines alike: ~3e-8)."""
+    return int.from_bytes(hashlib.blake2b(line.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def line_hashes(lines: Iterable[str]) -> bytes:
+    """A page's lines as stored beside its capture: their hashes, sorted, 8 bytes each, little-endian."""
+    hashes = array("Q", sorted(line_hash(line) for line in lines))
+    if sys.byteorder == "big":
+        hashes.byteswap()
+    return hashes.tobytes()
+
+
+def hashes_of(stored: bytes) -> array:
+    """line_hashes() read back."""
+    hashes = array("Q", stored)
+    if sys.byteorder == "big":
+        hashes.byteswap()
+    return hashes
