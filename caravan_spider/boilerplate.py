@@ -18,7 +18,6 @@ from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import repeat
 
 from .archive import Archive, CaptureLines, utcnow
 from .parsing.furniture import LINES_VERSION, Furniture, hashes_of, line_hash, line_hashes
@@ -58,7 +57,7 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
     """Count lines across the window's captures per edition; store the frequent ones.
     Each capture's lines come as hashes stored beside it by the parse that stored it; a capture
     without them (stored by an older version, or before LINES_VERSION changed) is read and parsed
-    once, by an executor (a worker pool, see workers.py) or by `jobs` workers when there are enough
+    once, by an executor (a pool from workers.pool) or by `jobs` workers when there are enough
     such pages to pay for starting them, and its hashes are stored for the next time."""
     newest = archive.last_fetch()
     if newest is None:
@@ -101,9 +100,15 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
 
 def _read_lines(archive: Archive, chunks: list[list[int]], executor: Executor | None) -> dict[int, CaptureLines]:
     if executor is None:
-        read = (lines_of_captures(archive, chunk) for chunk in chunks)
+        read = [lines_of_captures(archive, chunk) for chunk in chunks]
     else:
-        read = executor.map(lines_of_captures_in, repeat(str(archive.path)), chunks)
+        read, db = [], str(archive.path)
+        for chunk in chunks:
+            if executor.ready.done():
+                read.append(executor.submit(lines_of_captures_in, db, chunk))
+            else:  # the workers are still starting (workers.pool): this process reads meanwhile
+                read.append(lines_of_captures(archive, chunk))
+        read = [chunk if isinstance(chunk, list) else chunk.result() for chunk in read]
     return {capture_id: lines for chunk in read for capture_id, lines in chunk}
 
 

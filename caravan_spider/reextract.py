@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -87,19 +88,29 @@ def _batches(keys: list[Key]) -> Iterator[list[Key]]:
 def _rebuilt(archive: Archive, executor, jobs: int, furniture: dict, layouts: str) -> Iterator[list[tuple[Rebuilt, Outcome]]]:
     """Batches of rebuilt articles in the archive's order, made in this process or by the pool."""
     batches = _batches(archive.captured_articles())
-    if executor is None:
-        with contextlib.closing(Archive(archive.path, read_only=True)) as reading:
+    with contextlib.closing(Archive(archive.path, read_only=True)) as reading:
+        if executor is None:
             for keys in batches:
                 yield [rebuild(reading, key, furniture, layouts) for key in keys]
-        return
-    pending: deque = deque()
-    db = str(archive.path)
-    for keys in batches:
-        pending.append(executor.submit(rebuild_many, db, keys, furniture, layouts))
-        if len(pending) >= jobs * TASKS_AHEAD:
+            return
+        pending: deque[Future] = deque()  # in the archive's order
+        db, ahead = str(archive.path), jobs * TASKS_AHEAD
+        for keys in batches:
+            if executor.ready.done():
+                pending.append(executor.submit(rebuild_many, db, keys, furniture, layouts))
+            else:
+                # The workers are still starting (workers.pool): this process rebuilds meanwhile.
+                pending.append(_settled([rebuild(reading, key, furniture, layouts) for key in keys]))
+            while pending and (pending[0].done() or len(pending) >= ahead):
+                yield pending.popleft().result()
+        while pending:
             yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+
+
+def _settled(result) -> Future:
+    future: Future = Future()
+    future.set_result(result)
+    return future
 
 
 def reextract(archive: Archive, jobs: int = 1, layouts: str = "all") -> Report:

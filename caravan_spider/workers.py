@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
 
 # What the workers run: imported once by the fork server, not by every worker; warmup parses a
@@ -35,10 +35,26 @@ def jobs_from(setting) -> int:
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` worker processes, started in a thread: the first waits for the fork server to import
+    the parser (about 0.6 s on one core), time the caller may spend on work of its own until the
+    pool's `ready` future is done (a submit meanwhile would wait for it)."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_end_with,
-                               initargs=(os.getpid(),))
+    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_end_with,
+                                   initargs=(os.getpid(),))
+    executor.ready = Future()
+    threading.Thread(target=_start, args=(executor, jobs), name="start-workers", daemon=True).start()
+    return executor
+
+
+def _start(executor: ProcessPoolExecutor, jobs: int) -> None:
+    try:
+        for _ in range(jobs):  # each submit starts a worker when none is idle
+            executor.submit(os.getpid)
+    except Exception:  # shut down already, or broken: the caller's own submit says so
+        pass
+    finally:
+        executor.ready.set_result(None)
 
 
 def _end_with(owner: int) -> None:

@@ -90,3 +90,45 @@ def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_pat
     index = indexed(archive_copy)
     assert index == indexed(other) and len({doc for _, doc, _, _ in index}) == 50
     assert not [term for term, *_ in index if term == "stale"]
+
+
+def test_this_process_and_the_pool_rebuild_the_same_batches_in_the_same_order(archive_copy):
+    """With --jobs N this process rebuilds batches itself while the workers start (workers.pool),
+    then hands them to the pool: whichever made a batch, it is the same, in the archive's order."""
+    from concurrent.futures import Future
+
+    from caravan_spider import boilerplate, workers
+    from caravan_spider.reextract import _rebuilt
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        furniture = boilerplate.load(archive)
+        alone = list(_rebuilt(archive, None, 1, furniture, "all"))
+        with workers.pool(2) as executor:
+            executor.ready.result(timeout=120)
+            pooled = list(_rebuilt(archive, executor, 2, furniture, "all"))
+            executor.ready = Future()  # as if the workers were starting: this process rebuilds
+            mixed = []
+            for batch in _rebuilt(archive, executor, 2, furniture, "all"):
+                mixed.append(batch)
+                if len(mixed) == 2:
+                    executor.ready.set_result(None)  # started: the pool rebuilds the rest
+    finally:
+        archive.close()
+    assert [len(batch) for batch in alone] == [16, 16, 16, 3]
+    assert pooled == alone and mixed == alone
+
+
+def test_workers_that_cannot_start_leave_their_pool_ready_and_raise_nothing_in_their_thread():
+    """The thread that starts a pool's workers (workers.pool) never dies with a traceback on stderr: a
+    pool shut down first (a crawl that ends at once) or broken is `ready`, and its users' own
+    submits say what is wrong."""
+    from concurrent.futures import Future
+
+    from caravan_spider import workers
+
+    executor = workers.pool(1)
+    executor.shutdown(wait=True)
+    executor.ready = Future()
+    workers._start(executor, 2)  # what the thread runs, here after the shutdown
+    assert executor.ready.result(timeout=0) is None
