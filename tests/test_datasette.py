@@ -447,6 +447,7 @@ def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
             "articles", "captures", "crawl_runs", "crawl_problems", "furniture", "revisions", "views", "status_changes",
             "listings"}
         assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
+        assert tables["capture_lines"] and tables["capture_dictionaries"]
         page = client.html("/caravan")
         assert page.cssselect("textarea#sql-editor")[0].text == "select * from articles"
 
