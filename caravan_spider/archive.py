@@ -14,6 +14,7 @@ migration here that adds its column to both tables (tests/test_record.py fails u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -798,12 +799,14 @@ class Archive:
         return dictionary_id
 
     def _newest_bodies(self) -> Iterator[bytes]:
-        """Capture bodies as fetched, newest first, read one at a time (what dictionaries learn from)."""
+        """Capture bodies as fetched, newest first, read one at a time (what dictionaries learn from;
+        a damaged one is no sample, and compaction counts it)."""
         ids = [capture_id for (capture_id,) in self.db.conn.execute(
             "SELECT capture_id FROM captures ORDER BY capture_id DESC LIMIT ?", [capture_codec.MAX_SAMPLES])]
         for capture_id in ids:
-            yield self.decompress_capture(next(self.db.query(
-                "SELECT compression, dictionary_id, body FROM captures WHERE capture_id = ?", [capture_id])))
+            with contextlib.suppress(capture_codec.CaptureFormatError):
+                yield self.decompress_capture(next(self.db.query(
+                    "SELECT compression, dictionary_id, body FROM captures WHERE capture_id = ?", [capture_id])))
 
     def _dictionary(self, dictionary_id: int | None):
         if dictionary_id is None:
@@ -838,7 +841,11 @@ class Archive:
             for row in self.db.query(f"SELECT capture_id, compression, dictionary_id, body, sha256 FROM captures "
                                      f"WHERE capture_id IN ({', '.join('?' * len(chunk))}) AND "
                                      f"dictionary_id IS NOT ?", [*chunk, target]):
-                body = self.decompress_capture(row)
+                try:
+                    body = self.decompress_capture(row)
+                except capture_codec.CaptureFormatError:
+                    damaged += 1  # unreadable: left as stored, counted as damaged
+                    continue
                 if row["sha256"] and hashlib.sha256(body).hexdigest() != row["sha256"]:
                     damaged += 1  # never re-store what does not match its digest
                     continue
@@ -881,8 +888,12 @@ class Archive:
 
     def decompress_capture(self, capture: dict) -> bytes:
         """A stored capture's body as fetched (every reader of captures goes through here)."""
-        return capture_codec.decompress_capture(capture["compression"], capture["body"],
-                                                self._dictionary(capture.get("dictionary_id")))
+        try:
+            return capture_codec.decompress_capture(capture["compression"], capture["body"],
+                                                    self._dictionary(capture.get("dictionary_id")))
+        except capture_codec.CaptureFormatError as error:
+            which = f"capture {capture['capture_id']}" if capture.get("capture_id") else "a capture"
+            raise capture_codec.CaptureFormatError(f"{which} in {self.path}: {error}") from None
 
     @staticmethod
     def _row(record: dict) -> dict:

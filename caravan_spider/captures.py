@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+import zlib
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -45,15 +46,19 @@ COMPACT_PER_RUN = 5000  # at most this many early captures per run (an old archi
 
 
 class CaptureFormatError(ValueError):
-    """A capture stored in a way this version cannot read."""
+    """A capture this version cannot read: stored in a way it does not know, or damaged."""
 
 
 def decompress_capture(compression: str | None, body: bytes, dictionary: zstd.ZstdDict | None = None) -> bytes:
     """A capture's body as fetched, whatever way it was stored (every reader goes through here)."""
-    if compression == "zstd":
-        return zstd.decompress(body, zstd_dict=dictionary) if dictionary is not None else zstd.decompress(body)
-    if compression == "gzip":
-        return gzip.decompress(body)
+    try:
+        if compression == "zstd":
+            return zstd.decompress(body, zstd_dict=dictionary) if dictionary is not None else zstd.decompress(body)
+        if compression == "gzip":
+            return gzip.decompress(body)
+    except (zstd.ZstdError, OSError, EOFError, zlib.error) as error:  # (gzip's BadGzipFile is an OSError)
+        raise CaptureFormatError(f"its {compression} bytes cannot be read ({error}); the archive is damaged: "
+                                 "restore it from a backup") from None
     if compression in (None, "", "identity"):
         return body
     raise CaptureFormatError(f"capture compressed with {compression!r}, which this version cannot read; "

@@ -19,6 +19,7 @@ import click
 
 from . import __version__
 from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
+from .captures import CaptureFormatError
 from .outcomes import EXIT_STATUS
 
 EXIT_NOT_ARTICLE = 3
@@ -662,7 +663,7 @@ def main():
             isinstance(error, click.UsageError) and error.ctx and " " in error.ctx.command_path) else ""
         click.echo(f"Error: {error.format_message()}{hint}", err=True)
         sys.exit(EXIT_BAD_INPUT if isinstance(error, click.UsageError) else error.exit_code)
-    except (OSError, sqlite3.DatabaseError) as error:
+    except (OSError, sqlite3.DatabaseError, CaptureFormatError) as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
 

@@ -16,6 +16,7 @@ from scrapy.exceptions import DropItem
 
 from . import boilerplate
 from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash, utcnow
+from .captures import CaptureFormatError
 from .closing import schedule_close
 from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
@@ -280,5 +281,7 @@ class ArchivePipeline:
                 self._compact_captures()
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
+        except CaptureFormatError as error:  # learning or compaction read a damaged capture
+            logger.error("run %s: furniture not learned, captures not compacted: %s", self.run_id, error)
         self.archive.close()
         self.archive = None

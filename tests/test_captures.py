@@ -161,28 +161,38 @@ def test_early_captures_are_stored_again_with_a_dictionary_of_the_whole_archive_
     assert after["stored"] / after["raw"] < 0.10
 
 
-def test_gzip_captures_are_stored_again_as_zstd_and_a_damaged_one_is_left_alone(tmp_path):
+def test_gzip_captures_are_stored_again_as_zstd_and_damaged_ones_are_left_alone(tmp_path):
+    from caravan_spider.captures import CaptureFormatError
+
     db = tmp_path / "caravan.db"
     fetched = pages(12)
     Archive(db).close()
     conn = sqlite3.connect(db)
     for n, (article_id, url, body) in enumerate(fetched):
         digest = hashlib.sha256(b"not this body" if n == 5 else body).hexdigest()
+        stored = gzip.compress(body)[:40] if n == 8 else gzip.compress(body)  # 8: cut short, unreadable
         conn.execute("INSERT INTO captures (article_id, url, status, content_type, fetched_at, sha256, size, "
                      "compression, body) VALUES (?, ?, 200, 'text/html; charset=UTF-8', '2026-01-21T07:00:00+00:00', "
-                     "?, ?, 'gzip', ?)", [article_id, url, digest, len(body), gzip.compress(body)])
+                     "?, ?, 'gzip', ?)", [article_id, url, digest, len(body), stored])
     conn.commit()
     conn.close()
     archive = Archive(db)
     try:
         compacted = archive.compact_captures()
-        assert (compacted.captures, compacted.dictionary_id, compacted.damaged) == (11, 1, 1)
-        assert [archive.decompress_capture(c) for c in archive.iter_captures()] == [body for _, _, body in fetched]
+        assert (compacted.captures, compacted.dictionary_id, compacted.damaged) == (10, 1, 2)
+        captures = list(archive.iter_captures())
+        assert [archive.decompress_capture(c) for c in captures if c["capture_id"] != 9] == [
+            body for n, (_, _, body) in enumerate(fetched) if n != 8]
+        with pytest.raises(CaptureFormatError) as error:
+            archive.decompress_capture(captures[8])
     finally:
         archive.close()
+    assert str(error.value) == (f"capture 9 in {db}: its gzip bytes cannot be read (Compressed file ended before the "
+                                "end-of-stream marker was reached); the archive is damaged: restore it from a backup")
     assert rows(db, "SELECT capture_id, compression, dictionary_id FROM captures WHERE compression = 'gzip'") == [
-        {"capture_id": 6, "compression": "gzip", "dictionary_id": None}]
-    assert rows(db, "SELECT count(*) AS n FROM captures WHERE compression = 'zstd' AND dictionary_id = 1") == [{"n": 11}]
+        {"capture_id": 6, "compression": "gzip", "dictionary_id": None},
+        {"capture_id": 9, "compression": "gzip", "dictionary_id": None}]
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE compression = 'zstd' AND dictionary_id = 1") == [{"n": 10}]
 
 
 def test_only_the_stored_form_of_a_capture_may_change(tmp_path):

@@ -132,3 +132,17 @@ def test_workers_that_cannot_start_leave_their_pool_ready_and_raise_nothing_in_t
     executor.ready = Future()
     workers._start(executor, 2)  # what the thread runs, here after the shutdown
     assert executor.ready.result(timeout=0) is None
+
+
+def test_a_damaged_capture_stops_reextract_with_one_line_naming_it(archive_copy):
+    conn = sqlite3.connect(archive_copy)
+    conn.execute("DROP TRIGGER captures_never_altered")
+    conn.execute("UPDATE captures SET body = substr(body, 1, 40) WHERE capture_id = 5")
+    conn.commit()
+    conn.close()
+    for jobs in ("1", "2"):
+        result = cli("reextract", "--db", str(archive_copy), "--jobs", jobs)
+        assert result.returncode == 1
+        assert result.stderr.splitlines() == [
+            f"Error: capture 5 in {archive_copy}: its zstd bytes cannot be read (Compressed data ended before the "
+            "end-of-stream marker was reached); the archive is damaged: restore it from a backup"]
