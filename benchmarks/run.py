@@ -175,8 +175,9 @@ def bench_captures(workdir: Path) -> None:
         name = "make demo (100 articles, 2 editions)" if articles == "demo" else f"{articles} articles"
         print(f"captures:     {name}: stored {stored / raw:5.1%} of raw (target ≤ 10 %), "
               f"{(stored + dictionary_bytes) / raw:5.1%} with its {dictionaries} dictionaries; "
-              f"gzip was {gzipped / raw:.1%}; {unpack:.0f} µs to decompress one; their lines' hashes "
-              f"(furniture learning) {lines_bytes / lines_count:.0f} bytes a capture, {lines_bytes / raw:.1%} of raw")
+              f"gzip was {gzipped / raw:.1%}; {unpack:.0f} µs to decompress one; the lines' hashes "
+              f"furniture learning keeps for the {lines_count} captures of its window: {lines_bytes / lines_count:.0f} "
+              f"bytes each")
 
 
 def bench_reextract(workdir: Path, articles: int = 3000) -> None:

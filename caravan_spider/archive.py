@@ -326,8 +326,9 @@ def m8r9_articles_whose_values_hold_the_packing_separator(db: sqlite_utils.Datab
 def m9l_capture_lines(db: sqlite_utils.Database) -> None:
     # The lines of each capture that furniture learning counts (boilerplate.py), as hashes: made
     # by the parse that stored the capture, so that learning reads them instead of parsing every
-    # page of its window again every run. A cache: `version` is the parser's LINES_VERSION, and
-    # missing or older rows are made again from the capture.
+    # page of its window again every run. A cache of the window's captures only (learning drops
+    # older rows): `version` is the parser's LINES_VERSION, and missing or older rows are made
+    # again from the capture.
     db["capture_lines"].create({"capture_id": int, "version": int, "hashes": bytes}, pk="capture_id",
                                foreign_keys=[("capture_id", "captures", "capture_id")],
                                not_null={"version", "hashes"})
@@ -1228,12 +1229,15 @@ class Archive:
             "WHERE c.status = 200 AND c.fetched_at >= ? AND c.fetched_at <= ? ORDER BY c.capture_id",
             [version, start, end]).fetchall()
 
-    def store_capture_lines(self, lines: Mapping[int, CaptureLines]) -> None:
-        """Line hashes made again from captures (capture id -> lines), replacing older versions."""
+    def store_capture_lines(self, lines: Mapping[int, CaptureLines], keep: list[int]) -> None:
+        """Line hashes made again from captures (capture id -> lines), replacing older versions;
+        those of captures not in `keep` (older than the window learning reads) are dropped."""
         with self.db.atomic():
             self.db.conn.executemany("INSERT OR REPLACE INTO capture_lines (capture_id, version, hashes) "
                                      "VALUES (?, ?, ?)",
                                      [(capture_id, made.version, made.hashes) for capture_id, made in lines.items()])
+            self.db.conn.execute("DELETE FROM capture_lines WHERE capture_id NOT IN (SELECT value FROM json_each(?))",
+                                 [json.dumps(keep)])
 
     def captures_by_id(self, ids: list[int]) -> Iterator[dict]:
         """Captures one at a time (url, fetch time, content type and stored body), in the order given."""

@@ -58,7 +58,8 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
     Each capture's lines come as hashes stored beside it by the parse that stored it; a capture
     without them (stored by an older version, or before LINES_VERSION changed) is read and parsed
     once, by an executor (a pool from workers.pool) or by `jobs` workers when there are enough
-    such pages to pay for starting them, and its hashes are stored for the next time."""
+    such pages to pay for starting them, and its hashes are stored for the next time; those of
+    captures older than the window are dropped."""
     newest = archive.last_fetch()
     if newest is None:
         return []
@@ -66,6 +67,7 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
     window = archive.capture_lines_between(start, newest, LINES_VERSION)
     missing = [capture_id for capture_id, _, hashes in window if hashes is None]
+    made = {}
     if missing:
         chunks = [missing[at:at + CHUNK] for at in range(0, len(missing), CHUNK)]
         if executor is None and jobs > 0 and len(missing) >= POOL_FROM:
@@ -75,9 +77,11 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
                 made = _read_lines(archive, chunks, executor)
         else:
             made = _read_lines(archive, chunks, executor)
-        archive.store_capture_lines(made)
         window = [(capture_id, url, made[capture_id].hashes if hashes is None else hashes)
                   for capture_id, url, hashes in window]
+    # Only the window's lines are kept: the next window starts no earlier (its newest capture is
+    # no older), so the archive holds about a week of them however large it grows.
+    archive.store_capture_lines(made, keep=[capture_id for capture_id, _, _ in window])
     by_edition: dict[str, list[tuple[int, bytes]]] = {}
     for capture_id, url, hashes in window:
         by_edition.setdefault(edition_of(url), []).append((capture_id, hashes))

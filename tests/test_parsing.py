@@ -255,6 +255,24 @@ def test_lines_stored_by_another_version_are_made_again(archive_copy):
         archive.close()
 
 
+def test_only_the_lines_of_the_windows_captures_are_kept(archive_copy):
+    """Learning reads a window of 7 days before the newest capture, and the next window starts no
+    earlier: the hashes of older captures are dropped, so they cost about a week of pages."""
+    from caravan_spider import boilerplate
+    from caravan_spider.archive import Archive
+
+    archive = Archive(archive_copy, create=False)
+    try:
+        archive.db.execute("DROP TRIGGER captures_never_altered")
+        archive.db.execute("UPDATE captures SET fetched_at = '2020-01-21T07:00:00+00:00' WHERE capture_id <= 10")
+        learned = boilerplate.learn(archive)
+        kept = [capture_id for capture_id, _, _ in _stored_lines(archive)]
+    finally:
+        archive.close()
+    assert [(ln.edition, ln.pages) for ln in learned] == [("ru", 41)]
+    assert kept == list(range(11, 52))
+
+
 def test_learning_from_stored_lines_reads_no_capture(archive_copy):
     """With every capture's lines stored and the frequent lines known from the last learning, the
     captures' bytes are not read at all: here they are made unreadable, and learning still learns."""
