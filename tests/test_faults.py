@@ -259,6 +259,31 @@ def test_not_article_answers_are_asked_again_and_do_not_cause_drift(faulty, tmp_
     assert all(records[a.article_id] == clean(24)[a.article_id] for a in [*empty, *not_found])
 
 
+def test_a_page_of_only_whitespace_is_stored_as_not_article_and_learning_still_learns(faulty, tmp_path):
+    """A 200 answer of a newline is an empty response (spider), stored as a capture without lines;
+    learning then parses it, and lxml refused a document of only whitespace ("Document is empty"):
+    the run ended with a traceback, no furniture, no compaction, and so did every later run."""
+    from caravan_spider import boilerplate
+
+    site, base_url, faults = faulty
+    faults[site.newest_first()[0].path] = replace(b" \n")
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE status = 200 AND size = 2") == [{"n": 1}]
+    learned = rows(db, "SELECT line, pages FROM furniture ORDER BY line")
+    assert len(learned) > 20
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE dictionary_id IS NULL") == [{"n": 0}]  # compacted
+    archive = Archive(db, create=False)
+    try:
+        archive.db.execute("DELETE FROM capture_lines")
+        archive.db.execute("DELETE FROM furniture")
+        assert boilerplate.learn(archive) == [boilerplate.Learned("ru", 25, len(learned))]
+    finally:
+        archive.close()
+    assert rows(db, "SELECT line, pages FROM furniture ORDER BY line") == learned
+
+
 def test_the_recheck_interval_doubles_with_each_miss():
     from datetime import datetime, timedelta, timezone
     from types import SimpleNamespace
