@@ -818,7 +818,12 @@ class Archive:
             if row is None:
                 raise capture_codec.CaptureFormatError(
                     f"capture dictionary {dictionary_id} is missing from {self.path}; the archive is damaged")
-            self._dictionaries[dictionary_id] = capture_codec.load(row["content"])
+            try:
+                self._dictionaries[dictionary_id] = capture_codec.load(row["content"])
+            except ValueError as error:  # its bytes are no zstd dictionary: damage, like a cut capture
+                raise capture_codec.CaptureFormatError(
+                    f"capture dictionary {dictionary_id} cannot be read ({error}); the archive is damaged: "
+                    "restore it from a backup") from None
         return self._dictionaries[dictionary_id]
 
     def compact_captures(self, limit: int = capture_codec.COMPACT_PER_RUN, batch: int = 200) -> Compacted:

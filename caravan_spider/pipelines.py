@@ -236,8 +236,8 @@ class ArchivePipeline:
                         compacted.captures, compacted.dictionary_id, compacted.after, compacted.before)
         if compacted.damaged:
             self.stats.inc_value("caravan/captures/damaged", compacted.damaged)
-            logger.error("captures: %d do not match their sha256 and were left as stored; the archive is damaged",
-                         compacted.damaged)
+            logger.error("captures: %d cannot be read or do not match their sha256 and were left as stored; "
+                         "the archive is damaged", compacted.damaged)
 
     def spider_closed(self, spider, reason):
         if self.archive is None:
@@ -271,17 +271,20 @@ class ArchivePipeline:
             # Learning counts the lines of every page of the window, stored with each capture by the
             # parse that stored it; pages stored without them (by an older version) are read again,
             # on every core, like parsing, unless CARAVAN_PARSE_WORKERS=0.
-            for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
-                                             settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
-                                             settings.getint("CARAVAN_FURNITURE_MIN_PAGES"),
-                                             jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS"))):
-                logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
-                            learned.edition, learned.pages)
+            try:
+                for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
+                                                 settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
+                                                 settings.getint("CARAVAN_FURNITURE_MIN_PAGES"),
+                                                 jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS"))):
+                    logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
+                                learned.edition, learned.pages)
+            except CaptureFormatError as error:  # compaction still runs: it counts damaged captures itself
+                logger.error("run %s: furniture not learned: %s", self.run_id, error)
             if reason != "shutdown":  # Ctrl-C or SIGTERM: stop now, the next run does it
                 self._compact_captures()
         except sqlite3.Error as error:
             logger.error("could not record the end of run %s: %s", self.run_id, error)
-        except CaptureFormatError as error:  # learning or compaction read a damaged capture
-            logger.error("run %s: furniture not learned, captures not compacted: %s", self.run_id, error)
+        except CaptureFormatError as error:  # compaction read a damaged dictionary
+            logger.error("run %s: captures not compacted: %s", self.run_id, error)
         self.archive.close()
         self.archive = None

@@ -259,6 +259,65 @@ def test_not_article_answers_are_asked_again_and_do_not_cause_drift(faulty, tmp_
     assert all(records[a.article_id] == clean(24)[a.article_id] for a in [*empty, *not_found])
 
 
+def test_a_page_of_only_whitespace_is_stored_as_not_article_and_learning_still_learns(faulty, tmp_path):
+    """A 200 answer of a newline is an empty response (spider), stored as a capture without lines;
+    learning then parses it, and lxml refused a document of only whitespace ("Document is empty"):
+    the run ended with a traceback, no furniture, no compaction, and so did every later run."""
+    from caravan_spider import boilerplate
+
+    site, base_url, faults = faulty
+    faults[site.newest_first()[0].path] = replace(b" \n")
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE status = 200 AND size = 2") == [{"n": 1}]
+    learned = rows(db, "SELECT line, pages FROM furniture ORDER BY line")
+    assert len(learned) > 20
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE dictionary_id IS NULL") == [{"n": 0}]  # compacted
+    archive = Archive(db, create=False)
+    try:
+        archive.db.execute("DELETE FROM capture_lines")
+        archive.db.execute("DELETE FROM furniture")
+        assert boilerplate.learn(archive) == [boilerplate.Learned("ru", 25, len(learned))]
+    finally:
+        archive.close()
+    assert rows(db, "SELECT line, pages FROM furniture ORDER BY line") == learned
+
+
+def test_a_damaged_capture_that_learning_reads_does_not_stop_compaction(faulty, tmp_path):
+    """Compaction leaves a damaged capture as stored and counts it; learning cannot count the lines
+    of a capture it cannot read and says so. Neither may stop the other: one damaged capture in the
+    window stopped both at the end of every run, and early captures were never stored again."""
+    import gzip
+    import hashlib
+
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    archive = Archive(db, create=False)
+    try:
+        copies = [(capture, archive.decompress_capture(capture)) for capture in list(archive.iter_captures())[:3]]
+    finally:
+        archive.close()
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER captures_never_altered")
+    for capture, body in copies:  # as an older version stored them: gzip, no lines
+        conn.execute("INSERT INTO captures (article_id, edition, url, status, content_type, fetched_at, sha256, size, "
+                     "compression, body) VALUES (?, 'ru', ?, 200, ?, ?, ?, ?, 'gzip', ?)",
+                     [capture["article_id"], capture["url"], capture["content_type"], capture["fetched_at"],
+                      hashlib.sha256(body).hexdigest(), len(body), gzip.compress(body)])
+    conn.execute("UPDATE captures SET body = substr(body, 1, 40) WHERE capture_id = 1")
+    conn.execute("DELETE FROM capture_lines WHERE capture_id = 1")  # stored without lines: learning reads it
+    conn.commit()
+    conn.close()
+    result = crawl(db, base_url)
+    assert "Traceback" not in result.stderr
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE compression = 'gzip'") == [{"n": 0}]
+    assert rows(db, "SELECT capture_id FROM captures WHERE dictionary_id IS NOT (SELECT max(dictionary_id) "
+                    "FROM capture_dictionaries)") == [{"capture_id": 1}]  # all but the damaged one
+    assert f"furniture not learned: capture 1 in {db}: its zstd bytes cannot be read" in result.stderr
+
+
 def test_the_recheck_interval_doubles_with_each_miss():
     from datetime import datetime, timedelta, timezone
     from types import SimpleNamespace

@@ -174,6 +174,9 @@ def test_workers_learn_the_furniture_one_process_learns(archive_copy):
 
     alone = learned(None)
     with workers.pool(2) as executor:
+        # Started first: until the pool is `ready` this process reads the pages itself, and the
+        # workers would read none of these 51 (one chunk).
+        executor.ready.result(timeout=120)
         assert learned(executor) == alone and len(alone[0]) > 20 and len(alone[1]) == 51
 
 

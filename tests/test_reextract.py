@@ -146,3 +146,20 @@ def test_a_damaged_capture_stops_reextract_with_one_line_naming_it(archive_copy)
         assert result.stderr.splitlines() == [
             f"Error: capture 5 in {archive_copy}: its zstd bytes cannot be read (Compressed data ended before the "
             "end-of-stream marker was reached); the archive is damaged: restore it from a backup"]
+
+
+def test_a_damaged_capture_dictionary_stops_readers_with_one_line_naming_it(archive_copy, tmp_path):
+    """A dictionary whose bytes are no zstd dictionary any more is damage like a cut capture: one
+    line naming the capture, its dictionary and the archive, exit 1; it was a ValueError traceback."""
+    conn = sqlite3.connect(archive_copy)
+    [(dictionary_id,)] = conn.execute("SELECT dictionary_id FROM capture_dictionaries").fetchall()
+    conn.execute("UPDATE capture_dictionaries SET content = zeroblob(100)")
+    conn.commit()
+    conn.close()
+    for command in (["export", "--warc", "-o", str(tmp_path / "captures.warc.gz")], ["reextract"]):
+        result = cli(*command, "--db", str(archive_copy))
+        assert result.returncode == 1
+        [line] = result.stderr.splitlines()
+        assert line.startswith("Error: capture ") and line.endswith(
+            f" in {archive_copy}: capture dictionary {dictionary_id} cannot be read (invalid Zstandard dictionary); "
+            "the archive is damaged: restore it from a backup"), line

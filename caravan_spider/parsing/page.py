@@ -71,7 +71,9 @@ class Page:
         self.fetched_at = fetched_at
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
-        self.doc, self.refused = parse_whole(self.html or "<html></html>")
+        # Only whitespace is an empty page too (lxml refuses it: "Document is empty"); the crawl
+        # stores such an answer, and furniture learning reads it again.
+        self.doc, self.refused = parse_whole(self.html if self.html.strip() else "<html></html>")
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:
