@@ -327,7 +327,7 @@ def m9l_capture_lines(db: sqlite_utils.Database) -> None:
     # The lines of each capture that furniture learning counts (boilerplate.py), as hashes: made
     # by the parse that stored the capture, so that learning reads them instead of parsing every
     # page of its window again every run. A cache of the window's captures only (learning drops
-    # older rows): `version` is the parser's LINES_VERSION, and missing or older rows are made
+    # older rows): `version` is the parser's LINES_MADE_BY, and missing or other rows are made
     # again from the capture.
     db["capture_lines"].create({"capture_id": int, "version": int, "hashes": bytes}, pk="capture_id",
                                foreign_keys=[("capture_id", "captures", "capture_id")],
@@ -437,7 +437,7 @@ class Capture:
 class CaptureLines(NamedTuple):
     """A page's lines that furniture learning counts, as parsing.furniture.line_hashes() stores them."""
 
-    version: int  # parsing.furniture.LINES_VERSION when they were made
+    version: int  # parsing.furniture.LINES_MADE_BY where they were made
     hashes: bytes
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .archive import Archive, CaptureLines, utcnow
-from .parsing.furniture import LINES_VERSION, Furniture, hashes_of, line_hash, line_hashes
+from .parsing.furniture import LINES_MADE_BY, Furniture, hashes_of, line_hash, line_hashes
 from .parsing.page import Page
 from .urls import KAZAKH_ORIGIN, article_ref
 
@@ -49,14 +49,14 @@ def edition_of(url: str) -> str:
 
 def capture_lines(page: Page) -> CaptureLines:
     """A parsed page's lines as the archive keeps them beside its capture (what learning counts)."""
-    return CaptureLines(LINES_VERSION, line_hashes(page.lines))
+    return CaptureLines(LINES_MADE_BY, line_hashes(page.lines))
 
 
 def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = WINDOW_DAYS,
           min_pages: int = MIN_PAGES, executor: Executor | None = None, jobs: int = 0) -> list[Learned]:
     """Count lines across the window's captures per edition; store the frequent ones.
     Each capture's lines come as hashes stored beside it by the parse that stored it; a capture
-    without them (stored by an older version, or before LINES_VERSION changed) is read and parsed
+    without them (stored by an older version, or by another LINES_MADE_BY) is read and parsed
     once, by an executor (a pool from workers.pool) or by `jobs` workers when there are enough
     such pages to pay for starting them, and its hashes are stored for the next time; those of
     captures older than the window are dropped."""
@@ -65,7 +65,7 @@ def learn(archive: Archive, min_share: float = MIN_SHARE, window_days: float = W
         return []
     end = datetime.fromisoformat(newest)
     start = (end - timedelta(days=window_days)).isoformat(timespec="seconds")
-    window = archive.capture_lines_between(start, newest, LINES_VERSION)
+    window = archive.capture_lines_between(start, newest, LINES_MADE_BY)
     missing = [capture_id for capture_id, _, hashes in window if hashes is None]
     made = {}
     if missing:
@@ -146,7 +146,7 @@ def _texts(archive: Archive, edition: str, wanted: set[int], captures: list[tupl
             texts.update((hashed, line) for line in page.lines if (hashed := line_hash(line)) in wanted)
     if len(texts) < len(wanted):
         # Only if stored hashes were made by a page_lines that differs from this one under the same
-        # LINES_VERSION: what a line is changed and its version was not bumped.
+        # LINES_MADE_BY: what a line is changed and LINES_VERSION was not bumped.
         logger.warning("furniture: %d of the %s edition's frequent lines were not found on its pages again; "
                        "the stored line hashes are stale (bump LINES_VERSION in parsing/furniture.py)",
                        len(wanted) - len(texts), edition)

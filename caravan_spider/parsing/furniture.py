@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import unicodedata
+import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ MAX_LINE = 300  # longer blocks are text, not furniture
 # version, so that learning need not parse the window's pages every run: change page_lines (or what
 # it reads) and bump this, and stored hashes of other versions are made again from the captures.
 LINES_VERSION = 1
+# ...and made by these libraries: an upgrade of lxml or libxml2 (which split a page into elements)
+# or of Python's Unicode tables (NFC) makes them again too. What the archive stores as `version`.
+LINES_MADE_BY = zlib.crc32(f"lines {LINES_VERSION}, lxml {etree.LXML_VERSION}, libxml2 {etree.LIBXML_VERSION}, "
+                           f"unicode {unicodedata.unidata_version}".encode())
 
 
 @dataclass(frozen=True)
