@@ -15,6 +15,7 @@ from w3lib.encoding import html_to_unicode
 from ..text import clean_line
 from .furniture import body_texts, page_lines
 
+_INVISIBLE = re.compile("[\x01-\x08\x0e-\x1f\ufffe\uffff]")
 SITE_SUFFIX = re.compile(r"\s*[-–—|]\s*(Караван|Керуен|Caravan\.kz|caravan\.kz)\s*$")
 
 
@@ -66,7 +67,9 @@ class Page:
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
             # Cyrillic text is practically never valid UTF-8 by accident.
             _, html = _decode(content_type, html)
-        self.html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)
+        # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph):
+        # trafilatura returned no text at all for a page holding one, so the article was lost.
+        self.html = _INVISIBLE.sub("", re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
         self.url = url
         self.fetched_at = fetched_at
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
