@@ -65,6 +65,29 @@ def _writable_file(path: str | None, name: str) -> None:
         raise BadInput(f"{name} {path}: directory {Path(path).resolve().parent} does not exist; create it first")
 
 
+@contextlib.contextmanager
+def _whole(path: str | None, gzipped: bool = False):
+    """An output file that appears whole or not at all: written beside it and renamed when done, so
+    that an export stopped by a damaged capture or Ctrl-C leaves no partial file (and a file of that
+    name as it was). None: standard output."""
+    if path is None:
+        yield sys.stdout.buffer
+        return
+    final = Path(path)
+    partial = final.with_name(f".{final.name}.partial")
+    try:
+        with open(partial, "wb") as raw:
+            if gzipped:
+                with gzip.GzipFile(filename=final.name, mode="wb", fileobj=raw) as out:
+                    yield out
+            else:
+                yield raw
+        os.replace(partial, final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
 def db_option(must_exist: bool = False):
     return click.option("--db", "db", default=DEFAULT_DB, show_default=True,
                         type=click.Path(dir_okay=False, exists=must_exist),
@@ -415,15 +438,14 @@ def export(db, output, since, until, category, language, edition, updated_since,
             if output is None and sys.stdout.isatty():
                 raise click.UsageError("a WARC file is binary: give -o FILE.warc.gz, or redirect stdout")
             compress = output is None or output.endswith(".gz")
-            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
+            with _whole(output) as out:
                 count = write_warc(archive, out, compress, Path(output or "stdout.warc.gz").name, **filters)
             if output:
                 click.echo(f"Wrote {count} captures to {output}", err=True)
             return
         # Bytes as SQLite made them (UTF-8), a chunk of records per write.
-        opener = gzip.open if output and output.endswith(".gz") else open
         sys.stdout.flush()
-        with opener(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as out:
+        with _whole(output, gzipped=bool(output and output.endswith(".gz"))) as out:
             count = 0
             for records, chunk in archive.iter_article_json(**filters):
                 out.write(chunk)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -179,3 +181,35 @@ def test_scrapy_crawl_feed_export_writes_the_export_records(sample, tmp_path):
     [run] = rows(db, "SELECT started_at, finished_at FROM crawl_runs")
     assert run["finished_at"] is not None
     assert '"body": "\\u' not in feed.read_text("utf-8")  # no bytes, no escapes: UTF-8 text
+
+
+def test_an_export_stopped_by_a_damaged_capture_leaves_no_partial_file(crawled, tmp_path):
+    """The WARC is written beside its name and renamed when whole: a damaged capture halfway stops
+    it with one line and exit 1, and what was at that name before is left as it was."""
+    db = tmp_path / "caravan.db"
+    shutil.copy(crawled["db"], db)
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER captures_never_altered")
+    conn.execute("UPDATE captures SET body = substr(body, 1, 40) WHERE capture_id = 30")
+    conn.commit()
+    conn.close()
+    (tmp_path / "out").mkdir()
+    warc = tmp_path / "out" / "captures.warc.gz"
+    warc.write_bytes(b"last week's export")
+    result = cli("export", "--warc", "-o", str(warc), "--db", str(db))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: capture 30 in {db}: its zstd bytes cannot be read (Compressed data ended before the "
+        "end-of-stream marker was reached); the archive is damaged: restore it from a backup"]
+    assert warc.read_bytes() == b"last week's export"
+    assert [path.name for path in warc.parent.iterdir()] == ["captures.warc.gz"]
+
+
+def test_an_export_to_a_gzip_file_names_the_jsonl_inside_and_leaves_nothing_beside_it(crawled, tmp_path):
+    out = tmp_path / "articles.jsonl.gz"
+    result = cli("export", "-o", str(out), "--db", str(crawled["db"]))
+    assert result.returncode == 0 and result.stderr == f"Wrote 50 articles to {out}\n"
+    with gzip.open(out) as lines:
+        assert len(lines.read().splitlines()) == 50
+    assert out.read_bytes()[3] & 0x08 and out.read_bytes()[10:25] == b"articles.jsonl\x00"  # FNAME, as gzip.open wrote it
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["articles.jsonl.gz"]
