@@ -971,3 +971,14 @@ def test_a_control_character_in_the_text_does_not_lose_the_article(invisible):
     article = parse(html[:at] + f"До{invisible}м " + html[at:], url, when)
     assert article is not None and article.body.startswith("Дом Казахстан с момента обретения")
     assert article.to_dict() == clean.to_dict()
+
+
+@pytest.mark.parametrize("html", [b"   \n", b"<!DOCTYPE html>", b"<!-- cache miss -->", b"</div>", b"<?php ?>"])
+def test_a_page_with_no_element_is_an_empty_page_not_an_error(html):
+    """lxml refuses a document with no element ("Document is empty"): such a 200 answer (a server
+    that sent only its doctype) made the crawl's parse, learning and `extract` raise."""
+    from caravan_spider.parsing.page import Page
+
+    result = explain(html, "https://www.caravan.kz/news/x-846082/", datetime(2026, 1, 21, 7, 0))
+    assert (result.article, result.reason) == (None, "no headline")
+    assert Page(html, "https://www.caravan.kz/news/x-846082/").lines == set()

@@ -39,7 +39,11 @@ def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None
     """
     parser = lxml.etree.HTMLParser(huge_tree=True, **options)
     parser.set_element_class_lookup(_HTML_CLASSES)
-    doc = lxml.html.document_fromstring(html, parser=parser)
+    try:
+        doc = lxml.html.document_fromstring(html, parser=parser)
+    except lxml.etree.ParserError:  # "Document is empty": nothing, whitespace, a doctype, comments...
+        # ...a 200 answer the crawl stores and learning reads again: an empty page, not an error
+        doc = lxml.html.document_fromstring("<html></html>", parser=parser)
     refused = next((f"markup not parsed whole ({e.message.strip()})" for e in parser.error_log
                     if e.level_name == "FATAL" or e.type_name == "ERR_RESOURCE_LIMIT"), None)
     return doc, refused
@@ -74,9 +78,7 @@ class Page:
         self.fetched_at = fetched_at
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
-        # Only whitespace is an empty page too (lxml refuses it: "Document is empty"); the crawl
-        # stores such an answer, and furniture learning reads it again.
-        self.doc, self.refused = parse_whole(self.html if self.html.strip() else "<html></html>")
+        self.doc, self.refused = parse_whole(self.html)
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:
