@@ -213,3 +213,35 @@ def test_an_export_to_a_gzip_file_names_the_jsonl_inside_and_leaves_nothing_besi
         assert len(lines.read().splitlines()) == 50
     assert out.read_bytes()[3] & 0x08 and out.read_bytes()[10:25] == b"articles.jsonl\x00"  # FNAME, as gzip.open wrote it
     assert sorted(path.name for path in tmp_path.iterdir()) == ["articles.jsonl.gz"]
+
+
+def test_an_export_to_a_fifo_or_a_symlink_is_written_where_it_leads_not_replaced(crawled, tmp_path):
+    """-o /dev/stdout, a FIFO or a device is written to as the shell's `>` would: renaming a whole file
+    over it put a regular file in its place, the reader got nothing (and, as root, /dev/stdout or
+    /dev/null was gone for every program). A symlink's target gets the export; the link stays."""
+    import os
+    import threading
+
+    fifo = tmp_path / "articles.fifo"
+    os.mkfifo(fifo)
+    reading = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    holding = os.open(fifo, os.O_WRONLY)  # so that the reader sees the end only when the test says so
+    os.set_blocking(reading, True)
+    read = []
+    reader = threading.Thread(target=lambda: read.append(b"".join(iter(lambda: os.read(reading, 65536), b""))))
+    reader.start()
+    try:
+        result = cli("export", "-o", str(fifo), "--db", str(crawled["db"]))
+    finally:
+        os.close(holding)
+        reader.join()
+        os.close(reading)
+    assert result.returncode == 0 and fifo.is_fifo()
+    assert len(read[0].splitlines()) == 50
+    target, link = tmp_path / "exports" / "2026-11.jsonl", tmp_path / "latest.jsonl"
+    target.parent.mkdir()
+    target.write_bytes(b"last month's export")
+    link.symlink_to(target)
+    result = cli("export", "-o", str(link), "--db", str(crawled["db"]))
+    assert result.returncode == 0 and link.is_symlink()
+    assert len(target.read_bytes().splitlines()) == 50
