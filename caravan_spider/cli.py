@@ -74,17 +74,24 @@ def _whole(path: str | None, gzipped: bool = False):
         yield sys.stdout.buffer
         return
     final = Path(path)
-    partial = final.with_name(f".{final.name}.partial")
+    # A FIFO, a device (-o /dev/stdout, /dev/null) or a symlink is written where it leads, as the
+    # shell's `>` does: a rename would put a regular file in its place and its reader get nothing.
+    # So is a file in a directory we may not create files in (not whole; an error then names FILE).
+    in_place = final.is_symlink() or (final.exists() and not final.is_file()) or \
+        not os.access(final.parent, os.W_OK | os.X_OK)
+    written = final if in_place else final.with_name(f".{final.name}.partial")
     try:
-        with open(partial, "wb") as raw:
+        with open(written, "wb") as raw:
             if gzipped:
                 with gzip.GzipFile(filename=final.name, mode="wb", fileobj=raw) as out:
                     yield out
             else:
                 yield raw
-        os.replace(partial, final)
+        if not in_place:
+            os.replace(written, final)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        if not in_place:
+            written.unlink(missing_ok=True)
         raise
 
 
