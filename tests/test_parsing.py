@@ -982,3 +982,24 @@ def test_a_page_with_no_element_is_an_empty_page_not_an_error(html):
     result = explain(html, "https://www.caravan.kz/news/x-846082/", datetime(2026, 1, 21, 7, 0))
     assert (result.article, result.reason) == (None, "no headline")
     assert Page(html, "https://www.caravan.kz/news/x-846082/").lines == set()
+
+
+@pytest.mark.parametrize("reference", ["&#8;", "&#x08;", "&#1;", "&#31;", "&#xFFFE;", "&#65535;"])
+def test_a_control_character_written_as_a_character_reference_does_not_lose_the_article(reference):
+    """lxml turns &#8; into the character itself, and trafilatura then returned no text at all."""
+    html = (PAGES / "seed" / "page.html").read_text("utf-8")
+    at = html.index("Казахстан с момента")
+    url, when = "https://www.caravan.kz/news/x-846082/", datetime(2026, 1, 21, 7, 0)
+    clean = parse(html[:at] + "Дом " + html[at:], url, when)
+    assert parse(html[:at] + f"До{reference}м " + html[at:], url, when).to_dict() == clean.to_dict()
+    # a reference to another character is left alone
+    assert parse(html[:at] + "До&#12;м " + html[at:], url, when).body.startswith("До м Казахстан")
+
+
+def test_a_control_character_in_the_streamed_text_does_not_lose_the_article():
+    """The payload is JSON: a backspace in the text arrives escaped («\\b») and is one only once decoded."""
+    paragraphs = [PARAGRAPHS[0].replace("правила", "пра\x08вила", 1), *PARAGRAPHS[1:]]
+    html = _page("<main><h1>Новые правила парковки в Алматы</h1><div id='article'></div></main>"
+                 + _streamed("".join(f"<p>{p}</p>" for p in paragraphs)))
+    assert b"\x08" not in html and b"\\b" in html
+    assert explain(html, URL).article.body.split("\n\n") == PARAGRAPHS
