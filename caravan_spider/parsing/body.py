@@ -20,7 +20,7 @@ from ..text import clean_line, word_count, words
 from .dates import is_date_line
 from .furniture import Furniture, as_line, element_text
 from .layouts.base import Layout
-from .page import Page, parse_whole
+from .page import Page, parse_whole, visible
 from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, LATIN_LETTER, WIDGETS
 from .signals import VIEWS_LINE, ClassRule, agrees, fold
 
@@ -232,7 +232,8 @@ def _streamed_html(html: str) -> str | None:
         text = stream[row.end():row.end() + int(row.group(1), 16)].decode("utf-8", "replace")
         if "<p" in text and (best is None or len(text) > len(best)):
             best = text
-    return STREAMED_PLACEHOLDER.sub("", best) if best else None
+    # (a control character in the text arrives JSON-escaped, «\b»: the page's own strip missed it)
+    return visible(STREAMED_PLACEHOLDER.sub("", best)) if best else None
 
 
 def _article_body(page: Page) -> str | None:
