@@ -93,8 +93,9 @@ class ArchivePipeline:
             raise DropItem("the archive is not open")
         try:
             return self._store(item)
-        except (sqlite3.Error, OSError) as error:
-            # Nothing more can be archived: stop instead of fetching pages we cannot keep.
+        except (sqlite3.Error, OSError, CaptureFormatError) as error:
+            # Nothing more can be archived (CaptureFormatError: the dictionary captures are stored
+            # with is damaged): stop instead of fetching pages we cannot keep.
             self.stats.inc_value("caravan/errors/storage")
             self.storage_error = f"{type(error).__name__}: {error}"
             logger.error("could not store %s: %s: %s; stopping the run", getattr(item, "url", "?"),

@@ -157,6 +157,30 @@ def test_a_storage_error_fails_the_run_and_stops_it(faulty, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_damaged_capture_dictionary_fails_the_run_and_stops_it(faulty, tmp_path):
+    """Storing a capture reads the dictionary it is compressed with: one that is no dictionary any
+    more made every page's store raise (a traceback each) while the run said "finished", exit 0."""
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    conn = sqlite3.connect(db)
+    [(dictionary_id,)] = conn.execute("SELECT max(dictionary_id) FROM capture_dictionaries").fetchall()
+    conn.execute("UPDATE capture_dictionaries SET content = zeroblob(100)")
+    conn.commit()
+    conn.close()
+    for article in site.newest_first()[:3]:  # changed: their new captures are stored
+        faults[article.path] = transform(lambda body: body.replace(b"</p>", " (обновлено)</p>".encode(), 1))
+    result = crawl(db, base_url, "--full")
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 2)
+    assert run["status"] == "failed"
+    assert run["message"] == (f"could not store into {db}: CaptureFormatError: capture dictionary {dictionary_id} "
+                              "cannot be read (invalid Zstandard dictionary); the archive is damaged: restore it "
+                              "from a backup")
+    assert run["errors_by_kind"]["storage"] >= 1
+    assert "Traceback" not in result.stderr
+
+
 # --- 2. truncated pages -----------------------------------------------------------------------------
 def test_truncated_pages_are_never_stored_and_the_next_run_repairs_them(faulty, tmp_path, clean):
     site, base_url, faults = faulty
