@@ -18,12 +18,10 @@ from .furniture import body_texts, page_lines
 # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph), raw or as
 # a character reference (&#8;, which lxml turns into the character): trafilatura returned no text at
 # all for a page holding one, so the article was lost.
-_INVISIBLE = re.compile("[\x01-\x08\x0e-\x1f\ufffe\uffff]")
+_INVISIBLE_CHARACTERS = [chr(code) for code in (*range(0x01, 0x09), *range(0x0e, 0x20), 0xfffe, 0xffff)]
+_INVISIBLE = re.compile(f"[{''.join(_INVISIBLE_CHARACTERS)}]")
 _INVISIBLE_REFERENCE = re.compile(r"&#(?:0*(?:[1-8]|1[4-9]|2[0-9]|3[01]|6553[45])(?![0-9])"
                                   r"|[xX]0*(?:[1-8]|[eEfF]|1[0-9a-fA-F]|[fF]{3}[eEfF])(?![0-9a-fA-F]));?")
-
-
-_INVISIBLE_CHARACTERS = [chr(code) for code in (*range(0x01, 0x09), *range(0x0e, 0x20), 0xfffe, 0xffff)]
 
 
 def visible(html: str) -> str:
