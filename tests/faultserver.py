@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import threading
 import zlib
 from collections.abc import Callable
@@ -135,6 +136,20 @@ def bomb(expanded: int, content_type: str = "text/html; charset=UTF-8", encoded:
 def redirect(location: str, code: int = 301) -> Fault:
     return _named(f"redirect {code}", lambda h, path: _send(h, code, {"Location": location, "Content-Type": "text/html"},
                                                              b"", 0))
+
+
+def sitemap_entries(first: list[tuple[str, str | None]] = (), lastmods: dict[str, str] | None = None) -> Fault:
+    """The real sitemap with `first` entries (loc, lastmod or None) put before the others, and the
+    <lastmod> of chosen entries (by the path their loc ends with) replaced, as a broken plugin writes them."""
+    def change(body: bytes) -> bytes:
+        text = body.decode("utf-8")
+        for path, lastmod in (lastmods or {}).items():
+            text = re.sub(rf"(<loc>[^<]*{re.escape(path)}</loc><lastmod>)[^<]*(</lastmod>)",
+                          lambda m: m[1] + lastmod + m[2], text)
+        added = "".join(f"<url><loc>{loc}</loc>{f'<lastmod>{lastmod}</lastmod>' if lastmod else ''}</url>"
+                        for loc, lastmod in first)
+        return re.sub(r"(<urlset[^>]*>)", lambda m: m[1] + added, text, count=1).encode("utf-8")
+    return _named("sitemap entries", transform(change))
 
 
 def gzipped(data: bytes) -> bytes:
