@@ -88,3 +88,31 @@ class Failure:
     article_id: int | None = None
     source: str = "article"  # article, sitemap, feed or listing
     edition: str = "ru"
+
+
+@dataclass
+class BadEntries:
+    """Entries of a discovery page that was read (a sitemap, the feed, a listing page) that cannot be
+    used as they are: `kind` bad_post_id (the entry is skipped: no archive can key it) or bad_lastmod
+    (its <lastmod> is ignored, the entry kept). Counted and named; the page itself did not fail."""
+
+    url: str  # the discovery page
+    kind: str
+    entries: list[str]  # each named: its loc, and for bad_lastmod the value
+    source: str = "sitemap"
+    edition: str = "ru"
+
+    # What became of the entries of each kind, and why (one line each, singular and plural).
+    WHAT = {"bad_loc": ("skipped", "skipped", "its address is no URL"),
+            "bad_post_id": ("skipped", "skipped", "its post id is beyond 2^63 - 1"),
+            "bad_lastmod": ("kept without its <lastmod>", "kept without their <lastmod>",
+                            "no date, or not a plausible one")}
+    NAMED = 10  # entries named in the line; the rest counted
+
+    @property
+    def detail(self) -> str:
+        count = len(self.entries)
+        one, many, why = self.WHAT[self.kind]
+        named = ", ".join(self.entries[:self.NAMED]) + (f" and {count - self.NAMED} more" if count > self.NAMED else "")
+        return (f"{self.source} {self.url}: {count} {'entry' if count == 1 else 'entries'} "
+                f"{one if count == 1 else many} ({why}): {named}")

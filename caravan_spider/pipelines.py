@@ -20,7 +20,7 @@ from .captures import CaptureFormatError
 from .closing import schedule_close
 from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
-from .items import ArticlePage, Failure, Gone, Listed, NotModified, listed
+from .items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
 from .workers import jobs_from
 from .schedule import parse_schedule
@@ -113,9 +113,21 @@ class ArchivePipeline:
         if item.source == "article" and item.article_id is not None:
             self.archive.listing_state(item.edition, item.article_id, "failed", item.kind, utcnow())
 
+    def _bad_entries(self, item: BadEntries) -> None:
+        """Entries of a discovery page that were skipped or lost their lastmod: counted and named,
+        though the page itself was read (the run's status is not changed by them)."""
+        self.stats.inc_value(f"caravan/errors/{item.source}:{item.kind}", len(item.entries))
+        self.stats.inc_value("caravan/discovery/bad_entries", len(item.entries))
+        logger.warning("%s", item.detail)
+        self.archive.record_problem(self.run_id, item.source, item.kind, item.url, None, item.detail,
+                                    edition=item.edition)
+
     def _store(self, item):
         if isinstance(item, Failure):
             self._failure(item)  # logged there, once: not again as a dropped item
+            raise DropItem(item.detail, log_level="DEBUG")
+        if isinstance(item, BadEntries):
+            self._bad_entries(item)
             raise DropItem(item.detail, log_level="DEBUG")
         if isinstance(item, NotModified):
             key = (item.edition, item.article_id)
@@ -226,6 +238,9 @@ class ArchivePipeline:
         message = f"finish reason: {reason}"
         if failed:
             message += f"; {failed} article(s) failed and are retried next run"
+        if get("caravan/discovery/bad_entries"):
+            message += (f"; {get('caravan/discovery/bad_entries')} sitemap, feed or listing entries could not be used "
+                        "as they are (see the run's problems)")
         return "finished", message
 
     def _compact_captures(self) -> None:

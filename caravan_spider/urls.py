@@ -17,6 +17,9 @@ KAZAKH_ORIGIN = "https://kaz.caravan.kz"
 # Hosts that are the Russian edition under another name.
 RUSSIAN_HOSTS = frozenset({"caravan.kz", "www.caravan.kz", "m.caravan.kz"})
 KAZAKH_HOSTS = frozenset({"kaz.caravan.kz"})
+# The archive keys an article by its post id, an SQLite INTEGER: a larger one (a broken sitemap) is
+# no post of the site, and is skipped where it is met.
+MAX_POST_ID = 2 ** 63 - 1
 
 # Russian edition: /news/<slug>-<id>/ (sport news under /sport/); AMP copies under /amp/.
 # Kazakh edition: /art/<slug>-<id>/.
@@ -56,8 +59,20 @@ class ArticleRef:
         return self.edition, self.article_id
 
 
+def splittable(url: str) -> bool:
+    """Whether urlsplit can read a URL at all (it refuses an unclosed IPv6 bracket, for one): a
+    site's link it refuses leads nowhere."""
+    try:
+        urlsplit(url)
+    except ValueError:
+        return False
+    return True
+
+
 def article_ref(url: str) -> ArticleRef | None:
     """The article a URL points to, or None when it is not an article URL."""
+    if not splittable(url):
+        return None
     parts = urlsplit(url)
     match = _ARTICLE_PATH.match(parts.path)
     if not match:
@@ -96,6 +111,8 @@ class Origin:
 
     def rebase(self, link: str, page_url: str | None = None) -> str | None:
         """The link as a URL on this origin, or None when it leaves the site."""
+        if not splittable(link):
+            return None
         absolute = urljoin(page_url or self.base + "/", link.strip())
         parts = urlsplit(absolute)
         if parts.scheme not in ("http", "https"):

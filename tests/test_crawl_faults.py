@@ -37,12 +37,13 @@ def test_a_bad_sitemap_entry_skips_that_entry_and_no_other(tmp_path, clean):
     assert run["errors_by_kind"] == {"sitemap:bad_lastmod": 2, "sitemap:bad_loc": 1, "sitemap:bad_post_id": 1}
     assert problems(db, 1) == [("bad_lastmod", None), ("bad_loc", None), ("bad_post_id", None)]
     details = {r["kind"]: r["detail"] for r in rows(db, "SELECT kind, detail FROM crawl_problems WHERE run_id = 1")}
-    assert details["bad_post_id"] == (f"sitemap {base_url}/post-sitemap.xml: 1 entry skipped, its post id is "
-                                      f"beyond 2^63 - 1: {huge}")
-    assert details["bad_loc"] == (f"sitemap {base_url}/post-sitemap.xml: 1 entry skipped, its <loc> is no URL: "
+    assert details["bad_post_id"] == (f"sitemap {base_url}/post-sitemap.xml: 1 entry skipped (its post id is "
+                                      f"beyond 2^63 - 1): {huge}")
+    assert details["bad_loc"] == (f"sitemap {base_url}/post-sitemap.xml: 1 entry skipped (its address is no URL): "
                                   f"{broken}")
     assert details["bad_lastmod"] == (
-        f"sitemap {base_url}/post-sitemap.xml: 2 entries' <lastmod> ignored (no date, or not a plausible one): "
+        f"sitemap {base_url}/post-sitemap.xml: 2 entries kept without their <lastmod> (no date, or not a plausible "
+        "one): "
         f"{base_url}{oldest.path} '0001-01-01T00:00:00+05:00', "
         f"{base_url}{second.path} '9999-12-31T23:59:59-05:00'")
     assert "Traceback" not in result.stderr

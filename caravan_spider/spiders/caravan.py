@@ -23,6 +23,7 @@ the run's spec (crawlrun.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -34,15 +35,15 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from .. import __version__, boilerplate
+from .. import __version__, boilerplate, lastmods
 from ..archive import Archive, Known, KnownArticles
 from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
 from ..headers import header
-from ..items import ArticlePage, Failure, Gone, Listed, NotModified, listed
+from ..items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched, BadSettingsInOneLine, quiet_while_crawling
 from ..parsing.dates import as_datetime
 from ..schedule import is_due, parse_clock, parse_schedule
-from ..urls import ArticleRef, Origin, article_ref, base_urls
+from ..urls import MAX_POST_ID, ArticleRef, Origin, article_ref, base_urls, splittable
 from ..workers import jobs_from, parse_page
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
@@ -362,21 +363,27 @@ class CaravanSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("caravan/sitemaps_read")
         self.crawler.stats.inc_value(f"caravan/sitemaps_read/{edition}")
+        bad = BadKinds()
         if sitemap.type == "sitemapindex":
             for entry in sitemap:
-                url = self.origins[edition].rebase(entry["loc"])
+                url = self.origins[edition].rebase(entry["loc"]) if bad.splittable(entry["loc"]) else None
                 request = self._discover(edition, url, self.parse_sitemap, self.sitemap_failed,
                                          priority=10) if url else None
                 if request:
                     yield request
+            yield from bad.items(response.url, "sitemap", edition)
             return
         refs = []
         for entry in sitemap:
-            ref = article_ref(entry["loc"])
+            ref = self._entry_ref(entry["loc"], bad)
             if ref is None:
-                self.crawler.stats.inc_value("caravan/discovered/not_article_url")
                 continue
-            refs.append((ref, entry.get("lastmod")))
+            lastmod = entry.get("lastmod") or None
+            if lastmod is not None and lastmods.read(lastmod) is None:
+                bad.bad_lastmod.append(f"{entry['loc']} {lastmod!r}")  # the entry stays, its lastmod says nothing
+                lastmod = None
+            refs.append((ref, lastmod))
+        yield from bad.items(response.url, "sitemap", edition)
         self._listed(edition, "sitemap", refs)
         for ref, lastmod in refs:
             request = self.plan(ref, lastmod, edition)
@@ -432,17 +439,31 @@ class CaravanSpider(scrapy.Spider):
 
     def _follow_articles(self, edition: str, source: str, links: list[str], page_url: str):
         origin = self.origins[edition]
-        refs = []
+        refs, bad = [], BadKinds()
         for link in links:
-            url = origin.rebase(link, page_url)
-            ref = article_ref(url) if url else None
+            url = origin.rebase(link, page_url) if bad.splittable(link) else None
+            ref = self._entry_ref(url, bad) if url else None
             if ref:
                 refs.append((ref, None))
+        yield from bad.items(page_url, source, edition)
         self._listed(edition, source, refs)
         for ref, _ in refs:
             request = self.plan(ref, None, edition)
             if request:
                 yield request
+
+    def _entry_ref(self, loc: str, bad: BadKinds) -> ArticleRef | None:
+        """The article a discovery entry names, or None: not an article URL (counted), or a bad
+        entry (noted in `bad`, which names it) that must not stop the entries after it."""
+        if not bad.splittable(loc):
+            return None
+        ref = article_ref(loc)
+        if ref is None:
+            self.crawler.stats.inc_value("caravan/discovered/not_article_url")
+        elif ref.article_id > MAX_POST_ID:
+            bad.bad_post_id.append(loc)  # no archive can key it: skipped
+            return None
+        return ref
 
     # --- what to fetch --------------------------------------------------------------------------
     def plan(self, ref: ArticleRef, lastmod: str | None, edition: str | None = None) -> scrapy.Request | None:
@@ -570,6 +591,27 @@ class CaravanSpider(scrapy.Spider):
         yield Failure(request.url, kind, f"article {request.meta.get('article_id')} failed: {kind} ({request.url}); "
                                          "the next run tries again", request.meta.get("article_id"),
                       edition=request.meta.get("edition", "ru"))
+
+
+@dataclass
+class BadKinds:
+    """The bad entries one discovery page held, by kind (see items.BadEntries)."""
+
+    bad_loc: list[str] = field(default_factory=list)  # skipped: no URL
+    bad_post_id: list[str] = field(default_factory=list)  # skipped: a post id beyond MAX_POST_ID
+    bad_lastmod: list[str] = field(default_factory=list)  # kept, without its <lastmod>
+
+    def splittable(self, loc: str) -> bool:
+        """Whether urlsplit reads the entry's URL; one it refuses is noted as a bad_loc."""
+        if splittable(loc):
+            return True
+        self.bad_loc.append(loc)
+        return False
+
+    def items(self, url: str, source: str, edition: str):
+        for kind, entries in vars(self).items():
+            if entries:
+                yield BadEntries(url, kind, entries, source, edition)
 
 
 def failure_kind(failure) -> str:
