@@ -9,8 +9,8 @@ import pytest
 from caravan_spider.sample_site.model import SampleSite
 
 from conftest import article_records, crawl, rows
-from faultserver import serving_faults, sitemap_entries
-from test_faults import clean, problems, run_row  # noqa: F401  clean: a fixture
+from faultserver import redirect, serving_faults, sitemap_entries
+from test_faults import clean, faulty, fetch_count, problems, run_row  # noqa: F401  clean, faulty: fixtures
 
 pytestmark = pytest.mark.e2e
 
@@ -58,3 +58,51 @@ def test_a_bad_sitemap_entry_skips_that_entry_and_no_other(tmp_path, clean):
     assert again.returncode == 0, again.stderr[-2000:]
     assert run_row(db, 2)["errors_by_kind"] == {"sitemap:bad_lastmod": 2, "sitemap:bad_loc": 1, "sitemap:bad_post_id": 1}
     assert run_row(db, 2)["articles_new"] == 0
+
+
+# --- redirects that never end -----------------------------------------------------------------------
+def test_a_redirect_loop_to_the_article_itself_is_a_failed_fetch_not_a_removal(faulty, tmp_path, clean):
+    """/news/slug-ID/ → /news/slug-ID → /news/slug-ID/ (a trailing-slash loop, the same post): every
+    archived article was marked unpublished, exit 0. A loop is a fetch that failed; the next run asks again."""
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    for article in site.listed():
+        faults[article.path] = redirect(article.path.rstrip("/"))
+        faults[article.path.rstrip("/")] = redirect(article.path)
+    mark = len(site.requests)
+    result = crawl(db, base_url, "--full")
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 2)
+    assert (run["status"], run["articles_failed"], run["articles_unpublished"]) == ("failed", 24, 0)
+    assert run["errors_by_kind"] == {"redirect_loop": 24}
+    assert problems(db, 2) == sorted(("redirect_loop", a) for a in site.articles)
+    [detail] = [r["detail"] for r in rows(db, "SELECT detail FROM crawl_problems WHERE run_id = 2 AND article_id = ?",
+                                         [site.newest_first()[0].article_id])]
+    newest = site.newest_first()[0].path
+    assert detail == (f"article {site.newest_first()[0].article_id}: redirect loop {base_url}{newest} → "
+                      f"{base_url}{newest.rstrip('/')} → {base_url}{newest}; the next run tries again")
+    # Each address of the loop asked once: the loop is seen when it comes back, not after 5 hops.
+    assert all(fetch_count(site, path, mark) == 1 for a in site.listed() for path in (a.path, a.path.rstrip("/")))
+    assert rows(db, "SELECT DISTINCT status FROM articles") == [{"status": "live"}]
+    assert rows(db, "SELECT count(*) AS n FROM status_changes") == [{"n": 0}]
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE status = 301") == [{"n": 0}]
+    faults.clear()
+    assert crawl(db, base_url, "--full").returncode == 0
+    assert article_records(db) == clean(24)
+
+
+def test_too_many_redirects_to_the_article_itself_are_a_failed_fetch(faulty, tmp_path):
+    """A chain of new addresses of the same post that never ends (each hop a new slug) is no removal either."""
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    article = site.newest_first()[0]
+    stem = article.path.rstrip("/").rsplit("-", 1)[0]
+    hops = [f"{stem}-hop{n}-{article.article_id}/" for n in range(8)]
+    for here, there in zip([article.path, *hops], hops):
+        faults[here] = redirect(there)
+    result = crawl(db, base_url, "--full")
+    assert result.returncode == 0, result.stderr[-2000:]  # 1 of 24: listed, retried, not fatal
+    assert problems(db, 2) == [("redirect_loop", article.article_id)]
+    assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [article.article_id]) == [{"status": "live"}]
