@@ -560,17 +560,29 @@ class CaravanSpider(scrapy.Spider):
 
     def _redirected(self, response, article_id: int, edition: str, stamp: str):
         """A redirect to the same article under a new address is followed; to anything else it
-        says the article is gone (the answer is kept as its capture)."""
-        target = response.urljoin((response.headers.get("Location") or b"").decode("latin-1"))
+        says the article is gone (the answer is kept as its capture). A redirect to the same article
+        is never a removal: one that comes back to an address of its chain, or goes on past
+        MAX_REDIRECTS, is a failed fetch (the next run asks again), as is one off the origin."""
+        location = (response.headers.get("Location") or b"").decode("latin-1")
+        target = response.urljoin(location) if splittable(location) else location
         ref = article_ref(target)
         origin = self.origins[edition]
         url = origin.rebase(target)
         hops = response.meta.get("redirect_times", 0)  # Scrapy's own counter: OncePerRun lets it pass
-        if ref and ref.key == (edition, article_id) and url and hops < MAX_REDIRECTS:
-            yield response.request.replace(url=url, meta={**response.meta, "redirect_times": hops + 1})
+        same = ref is not None and ref.key == (edition, article_id)
+        if same and url:
+            chain = [*response.meta.get("redirect_chain", [response.url]), url]
+            if url not in chain[:-1] and hops < MAX_REDIRECTS:
+                yield response.request.replace(url=url, meta={**response.meta, "redirect_times": hops + 1,
+                                                              "redirect_chain": chain})
+                return
+            why = "redirect loop" if url in chain[:-1] else f"more than {MAX_REDIRECTS} redirects to itself"
+            yield Failure(response.url, "redirect_loop", f"article {article_id}: {why} {' → '.join(chain)}; "
+                          "the next run tries again", article_id, edition=edition)
             return
-        if url is None and (edition, article_id) not in self.known:
-            # Off the crawl's origins, and nothing archived to unpublish: refused, as OriginGuard does.
+        if url is None and (same or (edition, article_id) not in self.known):
+            # Off the crawl's origins: refused, as OriginGuard does, when it names the article itself
+            # (no removal) or nothing archived could be unpublished.
             self.crawler.stats.inc_value("caravan/refused/redirect")
             self.logger.warning("refused redirect from %s to %s: it leaves the crawl's origin", response.url, target)
             yield Failure(response.url, "off_origin_redirect", f"article {article_id}: redirect to {target} leaves "
