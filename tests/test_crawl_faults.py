@@ -4,11 +4,14 @@ happen. Real crawls through the real CLI against tests/faultserver.py on loopbac
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from caravan_spider.almaty import ALMATY
 from caravan_spider.sample_site.model import SampleSite
 
-from conftest import article_records, crawl, rows
+from conftest import article_fetches, article_records, crawl, rows
 from faultserver import redirect, serving_faults, sitemap_entries
 from test_faults import clean, faulty, fetch_count, problems, run_row  # noqa: F401  clean, faulty: fixtures
 
@@ -106,3 +109,77 @@ def test_too_many_redirects_to_the_article_itself_are_a_failed_fetch(faulty, tmp
     assert result.returncode == 0, result.stderr[-2000:]  # 1 of 24: listed, retried, not fatal
     assert problems(db, 2) == [("redirect_loop", article.article_id)]
     assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [article.article_id]) == [{"status": "live"}]
+
+
+# --- lastmods that lie about when the article changed -------------------------------------------------
+def _sitemap_only(site: SampleSite, count: int) -> list:
+    """The oldest articles: listed in the sitemap only (not the feed nor the first listing pages), so
+    what the sitemap says of them is all a run knows."""
+    return sorted(site.listed(), key=lambda a: a.published)[:count]
+
+
+def test_a_lastmod_in_the_future_is_never_stored_and_hides_no_later_edit(tmp_path):
+    """Seen once, a lastmod of 2031 became articles.lastmod, and every real lastmod after it was older:
+    the article's edits were missed until its yearly recheck."""
+    site = SampleSite(articles=60)
+    article = _sitemap_only(site, 1)[0]
+    with serving_faults(site) as (base_url, faults):
+        db = tmp_path / "caravan.db"
+        assert crawl(db, base_url).returncode == 0
+        recorded = rows(db, "SELECT lastmod FROM articles WHERE article_id = ?", [article.article_id])
+        faults["/post-sitemap.xml"] = sitemap_entries(lastmods={article.path: "2031-01-01T00:00:00+05:00"})
+        poisoned = crawl(db, base_url)
+        faults.clear()
+        site.edit(article.article_id, "Редакция дополнила материал.")
+        mark = len(site.requests)
+        edited = crawl(db, base_url)
+    assert poisoned.returncode == 0, poisoned.stderr[-2000:]
+    assert run_row(db, 2)["errors_by_kind"] == {"sitemap:bad_lastmod": 1}
+    assert f"{base_url}{article.path} '2031-01-01T00:00:00+05:00'" in rows(
+        db, "SELECT detail FROM crawl_problems WHERE run_id = 2")[0]["detail"]
+    assert rows(db, "SELECT lastmod FROM articles WHERE article_id = ?", [article.article_id]) == recorded
+    assert edited.returncode == 0, edited.stderr[-2000:]
+    assert article_fetches(site, mark) == [(article.path, 200)]
+    assert run_row(db, 3)["articles_updated"] == 1
+    assert "Редакция дополнила материал." in article_records(db)[article.article_id]["body"]
+
+
+def test_a_changed_lastmod_is_fetched_whatever_it_says_of_the_time(tmp_path):
+    """An edit whose lastmod is earlier than our last fetch was ignored (compared with max(lastmod,
+    fetched_at)): a server clock an hour behind, or a lastmod written in UTC without an offset (read as
+    Almaty time, 5 h early). A lastmod that differs from the one recorded is fetched, conditionally."""
+    site = SampleSite(articles=60)
+    behind, no_offset, untouched = _sitemap_only(site, 3)
+    with serving_faults(site) as (base_url, faults):
+        db = tmp_path / "caravan.db"
+        assert crawl(db, base_url).returncode == 0
+        [fetched] = rows(db, "SELECT max(fetched_at) AS at FROM articles")
+        for article in (behind, no_offset):
+            site.edit(article.article_id, "Редакция дополнила материал.")
+        hour_before = datetime.fromisoformat(fetched["at"]) - timedelta(hours=1)
+        utc_now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        faults["/post-sitemap.xml"] = sitemap_entries(lastmods={
+            behind.path: hour_before.astimezone(ALMATY).isoformat(timespec="seconds"),
+            no_offset.path: utc_now.isoformat()})
+        mark = len(site.requests)
+        result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(article_fetches(site, mark)) == sorted([(behind.path, 200), (no_offset.path, 200)])
+    assert run_row(db, 2)["articles_updated"] == 2
+    records = article_records(db)
+    assert all("Редакция дополнила материал." in records[a.article_id]["body"] for a in (behind, no_offset))
+    assert "Редакция дополнила материал." not in records[untouched.article_id]["body"]
+
+
+def test_every_article_records_the_lastmod_its_copy_answers(tmp_path):
+    """An article first found in the feed or a listing was stored without a lastmod and kept none: the
+    sitemap's next lastmod could then only be compared with our fetch time. Its copy answers the lastmod
+    the site listed before it was fetched; a 304 records it too."""
+    site = SampleSite(articles=24)
+    with serving_faults(site) as (base_url, faults):
+        db = tmp_path / "caravan.db"
+        assert crawl(db, base_url).returncode == 0
+        assert crawl(db, base_url, "--full").returncode == 0
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE lastmod IS NULL") == [{"n": 0}]
+    assert rows(db, "SELECT count(*) AS n FROM articles JOIN listings USING (edition, article_id) "
+                    "WHERE articles.lastmod IS NOT listings.lastmod") == [{"n": 0}]
