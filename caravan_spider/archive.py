@@ -942,9 +942,10 @@ class Archive:
         key = (record["edition"], record["article_id"])
         row = self._row(record)
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
-                                          "unpublished_reason, url")
+                                          "unpublished_reason, url, lastmod")
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         first_seen = existing["first_seen_at"] if existing else fetched_at
+        lastmod = self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.etag, "last_modified": capture.last_modified,
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
@@ -974,6 +975,16 @@ class Archive:
         self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
         self._index(doc_id, lemmas)
         return change.outcome
+
+    def _answered_lastmod(self, key: Key, asked_with: str | None, recorded: str | None) -> str | None:
+        """The sitemap lastmod a copy fetched now answers: the one it was asked with, else the last
+        one the site listed for it (listed before this fetch, so the copy is at least that new),
+        else the one recorded before. What the next run compares the sitemap's lastmod with."""
+        if asked_with is not None:
+            return asked_with
+        listed = self.db.conn.execute("SELECT lastmod FROM listings WHERE edition = ? AND article_id = ?",
+                                      list(key)).fetchone()
+        return (listed and listed[0]) or recorded
 
     def _update_article(self, key: Key, changes: dict) -> None:
         """Set columns of an article row: sqlite-utils' update without reading the table's schema
@@ -1073,18 +1084,20 @@ class Archive:
                 if row["status"] == "live":  # e.g. a page that was not an article before is one now
                     self._listing_state(*key, "archived", None, row["fetched_at"])
 
-    def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None) -> None:
+    def mark_unchanged(self, key: Key, checked_at: str, run_id: int | None = None,
+                       lastmod: str | None = None) -> None:
         """A 304 Not Modified: the archive's copy is current (and the article is there again,
-        if it had gone). The next check moves along the schedule."""
+        if it had gone), and answers the lastmod it was asked with (see _answered_lastmod). The
+        next check moves along the schedule."""
         with self.db.atomic():
             existing = self._article_row(key, "status, published_at, first_seen_at, unpublished_at, "
-                                              "unpublished_reason, url")
+                                              "unpublished_reason, url, lastmod")
             if existing is None:
                 return
             if existing["status"] == "unpublished":
                 self._restore(key, existing, checked_at, run_id, None)
             self.db["articles"].update(key, {
-                "checked_at": checked_at,
+                "checked_at": checked_at, "lastmod": self._answered_lastmod(key, lastmod, existing["lastmod"]),
                 "next_check_at": self._next_check(checked_at, existing["published_at"] or existing["first_seen_at"])})
             self._listing_state(*key, "archived", None, checked_at)
 

@@ -44,6 +44,7 @@ class NotModified:
     url: str
     fetched_at: str
     edition: str = "ru"
+    lastmod: str | None = None  # the sitemap's <lastmod> it was asked with: the copy answers it
 
 
 # Facts for the archive that are not items, sent as Scrapy signals (crawler.signals.send_catch_log),

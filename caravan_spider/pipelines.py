@@ -131,7 +131,7 @@ class ArchivePipeline:
             raise DropItem(item.detail, log_level="DEBUG")
         if isinstance(item, NotModified):
             key = (item.edition, item.article_id)
-            self.archive.mark_unchanged(key, item.fetched_at, self.run_id)
+            self.archive.mark_unchanged(key, item.fetched_at, self.run_id, item.lastmod)
             self.stats.inc_value("caravan/articles/unchanged")
             self.stats.inc_value("caravan/articles/not_modified")
             return self.archive.article_record(key)

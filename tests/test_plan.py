@@ -123,11 +123,49 @@ def test_full_revisits_everything_held(db):
 def test_since_skips_what_changed_before_it_and_revisits_what_was_published_after(db):
     spider = spider_for(db, {845713: HELD}, since="2025-01-01")
     assert spider.mode == "since 2025-01-01"
-    assert spider.plan(article_ref("https://www.caravan.kz/news/staroe-delo-700001/"), "2024-12-31") is None  # even if new
-    assert spider.plan(REF, "2025-01-15") is not None  # held, published on 2025-01-10: since it
+    # Even if new; a day's lastmod is the whole day in any zone (lastmods.py): the day before is not "before".
+    assert spider.plan(article_ref("https://www.caravan.kz/news/staroe-delo-700001/"), "2024-12-30") is None
+    assert spider.plan(REF, HELD.lastmod) is not None  # held, published on 2025-01-10: since it
     assert planned(spider) == {"caravan/planned/since": 1}
 
 
 def test_a_since_that_is_no_date_is_refused(db):
     with pytest.raises(ValueError, match=r"since='last week' is not a date such as 2025-01-31"):
         spider_for(db, since="last week")
+
+
+def test_a_lastmod_is_read_as_every_instant_it_may_mean():
+    from datetime import datetime, timezone
+
+    from caravan_spider.lastmods import Lastmod, plausible, read
+
+    def utc(*args):
+        return datetime(*args, tzinfo=timezone.utc)
+
+    assert read("2025-06-01T10:00:00+05:00") == Lastmod(utc(2025, 6, 1, 5), utc(2025, 6, 1, 5))
+    assert read("2025-06-01T05:00:00Z") == read("2025-06-01T10:00:00+05:00")  # the same instant: no change
+    # No zone: any wall clock from UTC+14 to UTC−12; a date is the whole day, a month the whole month.
+    assert read("2025-06-01T10:00:00") == Lastmod(utc(2025, 5, 31, 20), utc(2025, 6, 1, 22))
+    assert read("2025-06-01") == Lastmod(utc(2025, 5, 31, 10), utc(2025, 6, 2, 12))
+    assert read("2025-12") == Lastmod(utc(2025, 11, 30, 10), utc(2026, 1, 1, 12))
+    assert read("2025") == Lastmod(utc(2024, 12, 31, 10), utc(2026, 1, 1, 12))
+    for nothing in ("", "вчера", "2025-13", "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31"):
+        assert read(nothing) is None, nothing
+    now = utc(2026, 1, 20, 12)
+    assert plausible("2026-01-21T11:00:00+00:00", now) is not None  # a server clock a little ahead
+    assert plausible("2026-01-21T13:00:00+00:00", now) is None  # more than a day ahead
+    assert plausible("1990-12-31T23:00:00+00:00", now) is None  # older than the web
+    assert plausible("0001-01-01T00:00:00", now) is None
+
+
+@pytest.mark.parametrize(("listed", "why"), [
+    ("2025-01-20T10:00:00+05:00", None),  # the one our copy answers
+    ("2025-01-20T05:00:00Z", None),  # the same instant, written otherwise
+    ("2025-01-19T10:00:00+05:00", "lastmod"),  # earlier, yet another: a server clock put back
+    ("2025-01-20T10:00:00", "lastmod"),  # the same wall time without its zone: it may be another instant
+], ids=["same", "same-instant", "earlier", "no-zone"])
+def test_any_lastmod_but_the_recorded_one_is_asked_for(db, listed, why):
+    spider = spider_for(db, {845713: HELD})
+    request = spider.plan(REF, listed)
+    assert (request.meta["lastmod"] if request else None) == (listed if why else None)
+    assert planned(spider) == ({"caravan/planned/lastmod": 1} if why else {"caravan/skipped/unchanged": 1})

@@ -59,12 +59,6 @@ FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELA
               "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
 
-def _held_since(known: Known) -> datetime:
-    """The newest change the archived copy already includes."""
-    moments = [m for m in (as_datetime(known.lastmod), as_datetime(known.fetched_at)) if m]
-    return max(moments) if moments else datetime.min.replace(tzinfo=timezone.utc)
-
-
 def not_article_recheck_due(known: Known, now: datetime, hours: float) -> bool:
     """CARAVAN_RECHECK_NOT_ARTICLE_HOURS after the first not-article answer, doubled for each further one."""
     last = as_datetime(known.fetched_at)
@@ -77,23 +71,24 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
     """Why an article should be fetched this run ("new", "lastmod", "recheck", "full", "since",
     "due", "relisted"), or None when the archive's copy will do; `listed`: a discovery page of
     this run names it. Pure: the clock is an argument."""
-    lastmod_at = as_datetime(lastmod)
-    if since and lastmod_at and lastmod_at < since:
+    said = lastmods.read(lastmod)
+    if since and said and said.latest < since:
         return None  # cannot have been published since: its last change is older
     if known is None:
         return "new"
     if not known.is_article:
         # Its last answer was not an article (empty, «Страница не найдена», a 404): ask
         # again later, less often each time; a 404/410 is left alone until its lastmod moves.
-        if lastmod_at and lastmod_at >= _held_since(known):
+        if said and lastmods.may_be_newer(said, None, known.fetched_at):
             return "lastmod"
         if not known.gone and not_article_recheck_due(known, now, recheck_hours):
             return "recheck"
         return None
     if full:
         return "full"
-    if lastmod_at and lastmod_at >= _held_since(known):
-        # A tie (same second as our fetch) may hold an edit we missed; asking costs a 304 at most.
+    if said and lastmods.may_be_newer(said, known.lastmod, known.fetched_at):
+        # Any other lastmod than the one our copy answers may be an edit, whatever the site's
+        # clock (lastmods.py); asking costs a 304 at most.
         return "lastmod"
     published = as_datetime(known.published_at)
     if published and since and published >= since:
@@ -374,12 +369,13 @@ class CaravanSpider(scrapy.Spider):
             yield from bad.items(response.url, "sitemap", edition)
             return
         refs = []
+        now = max(self.now(), datetime.now(timezone.utc))  # a lastmod ahead of both is not believed
         for entry in sitemap:
             ref = self._entry_ref(entry["loc"], bad)
             if ref is None:
                 continue
             lastmod = entry.get("lastmod") or None
-            if lastmod is not None and lastmods.read(lastmod) is None:
+            if lastmod is not None and lastmods.plausible(lastmod, now) is None:
                 bad.bad_lastmod.append(f"{entry['loc']} {lastmod!r}")  # the entry stays, its lastmod says nothing
                 lastmod = None
             refs.append((ref, lastmod))
@@ -472,8 +468,8 @@ class CaravanSpider(scrapy.Spider):
         if (edition and ref.edition != edition) or ref.edition not in self.origins or ref.key in self.seen:
             return None  # e.g. a link to the other edition, which this crawl does not include
         known = self.known.get(ref.key)
-        lastmod_at = as_datetime(lastmod)
-        if self.spec.since and lastmod_at and lastmod_at < self.spec.since:
+        said = lastmods.read(lastmod)
+        if self.spec.since and said and said.latest < self.spec.since:
             return None  # cannot have been published since: not a skip of something due
         why = why_fetch(known, lastmod, now=self.now(), since=self.spec.since, full=self.spec.full,
                         recheck_hours=self.recheck_hours, listed=edition is not None)
@@ -503,7 +499,8 @@ class CaravanSpider(scrapy.Spider):
         article_id, edition = response.meta["article_id"], response.meta["edition"]
         stamp = fetched_at.isoformat(timespec="seconds")
         if response.status == 304:
-            yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp, edition=edition)
+            yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp, edition=edition,
+                              lastmod=response.meta.get("lastmod"))
             return
         if response.status in (404, 410):
             yield Gone(article_id=article_id, url=response.url, status=response.status, fetched_at=stamp,
