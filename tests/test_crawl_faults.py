@@ -9,10 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from caravan_spider.almaty import ALMATY
+from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 
 from conftest import article_fetches, article_records, crawl, rows
-from faultserver import redirect, serving_faults, sitemap_entries
+from faultserver import redirect, replace, serving_faults, sitemap_entries
 from test_faults import clean, faulty, fetch_count, problems, run_row  # noqa: F401  clean, faulty: fixtures
 
 pytestmark = pytest.mark.e2e
@@ -184,3 +185,69 @@ def test_every_article_records_the_lastmod_its_copy_answers(tmp_path):
     assert rows(db, "SELECT count(*) AS n FROM articles WHERE lastmod IS NULL") == [{"n": 0}]
     assert rows(db, "SELECT count(*) AS n FROM articles JOIN listings USING (edition, article_id) "
                     "WHERE articles.lastmod IS NOT listings.lastmod") == [{"n": 0}]
+
+
+# --- answers with nothing in them ------------------------------------------------------------------
+def test_empty_answers_are_failed_fetches_and_fail_the_run(faulty, tmp_path, clean):
+    """A site answering 200 with an empty body for every article was "finished … 24 not articles", exit
+    0. An empty answer is a fetch that failed: nothing is stored, and the next run asks again."""
+    site, base_url, faults = faulty
+    for article in site.listed():
+        faults[article.path] = replace(b"")
+    faults[site.newest_first()[0].path] = replace(b" \r\n")  # only whitespace: as empty
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_failed"], run["not_articles"]) == ("failed", 24, 1)  # the stale entry
+    assert run["message"] == "24 of 25 planned article fetches failed"
+    assert run["errors_by_kind"] == {"empty": 24}
+    assert problems(db, 1) == sorted(("empty", a) for a in site.articles)
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE size <= 3") == [{"n": 0}]
+    assert rows(db, "SELECT DISTINCT state, reason FROM listings WHERE article_id != 845001") == [
+        {"state": "failed", "reason": "empty"}]
+    faults.clear()
+    assert crawl(db, base_url).returncode == 0
+    assert article_records(db) == clean(24)
+
+
+def test_one_byte_answers_neither_crash_dictionary_training_nor_pass_for_a_finished_run(faulty, tmp_path, clean):
+    """Eight 1-byte captures made zstd's dictionary trainer crash the process (exit 139), and it did so
+    again at the end of later runs, against a healthy site too. Tiny captures are no samples; the run
+    says what happened (the parser found no headline: drift), and the next run archives everything."""
+    site, base_url, faults = faulty
+    for article in site.listed():
+        faults[article.path] = replace(b"x", "text/plain")  # as HTML it would be cut short (no </html>)
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 1, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["not_articles"]) == ("drift", 25)
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE size = 1") == [{"n": 24}]
+    assert rows(db, "SELECT count(*) AS n FROM capture_dictionaries") == [{"n": 0}]  # nothing to learn from
+    faults.clear()
+    healthy = crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0")
+    assert healthy.returncode == 0, healthy.stderr[-2000:]
+    assert article_records(db) == clean(24)
+    # Compacted at the end of the healthy run: every capture, the tiny ones too, on one good dictionary.
+    assert rows(db, "SELECT count(DISTINCT dictionary_id) AS n, count(*) AS captures FROM captures") == [
+        {"n": 1, "captures": 50}]
+    assert "Traceback" not in healthy.stderr
+
+
+def test_most_answers_not_being_articles_fails_the_run(faulty, tmp_path, clean):
+    """Every article URL answering 200 «Страница не найдена» (a broken site, a block page) was "finished …
+    25 not articles", exit 0. A run whose article URLs mostly answer no article has not done its work."""
+    site, base_url, faults = faulty
+    for article in site.listed():
+        faults[article.path] = replace(render.not_found_page(site.anchor).encode())
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert (run["status"], run["not_articles"]) == ("failed", 25)
+    assert run["message"] == ("25 of 25 answers to article URLs were no article (not found page: 25); "
+                              "they are asked again by later runs")
+    faults.clear()
+    assert crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0").returncode == 0
+    assert article_records(db) == clean(24)
