@@ -570,6 +570,7 @@ class Archive:
         self.schedule = parse_schedule(DEFAULT_SCHEDULE)  # the pipeline sets CARAVAN_RECHECK_SCHEDULE's
         self._dictionaries: dict[int, capture_codec.zstd.ZstdDict] = {}
         self._writing: tuple[int | None, int | None, int] | None = None  # (dictionary id, trained at, captures)
+        self._train_again_at = 0  # captures before training is tried again, after one found too few samples
 
     def close(self) -> None:
         self.release()
@@ -788,9 +789,12 @@ class Archive:
             count = next(self.db.query("SELECT count(*) AS n FROM captures"))["n"]
             self._writing = (current and current["dictionary_id"], current and current["captures"], count)
         dictionary_id, trained_at, count = self._writing
-        if capture_codec.due(count + 1, trained_at):
+        if capture_codec.due(count + 1, trained_at) and count + 1 >= self._train_again_at:
             samples = capture_codec.samples(itertools.chain([body], self._newest_bodies()))
             content = capture_codec.train(samples)
+            if content is None:  # too few pages to learn from yet: tried again once the archive has doubled
+                self._train_again_at = 2 * (count + 1)
+                return dictionary_id
             table = self.db["capture_dictionaries"]
             table.insert({"created_at": utcnow(), "captures": count + 1, "samples": len(samples),
                           "size": len(content), "content": content})
@@ -885,6 +889,8 @@ class Archive:
             return None
         samples = capture_codec.samples(self._newest_bodies())
         content = capture_codec.train(samples)
+        if content is None:  # too few pages to learn from: the early captures stay as they are
+            return newest and newest["dictionary_id"]
         with self.db.atomic():
             table = self.db["capture_dictionaries"]
             table.insert({"created_at": utcnow(), "captures": count, "samples": len(samples), "size": len(content),

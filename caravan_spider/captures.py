@@ -82,23 +82,35 @@ DIGESTED_BELOW = 128 * 1024
 DIGESTED_DICTIONARY_SHARE = 6
 
 
+# A capture shorter than this is no sample: an empty answer or a redirect teaches nothing, and zstd's
+# trainer crashed the process (SIGSEGV) on eight 1-byte samples, or on two pages among six empty ones.
+MIN_SAMPLE = 64
+
+
 def samples(bodies) -> list[bytes]:
     """The bodies (newest first) a dictionary is trained on: MAX_SAMPLES of them at most, and
-    beyond EARLY_SAMPLES only while they hold fewer than MAX_SAMPLE_BYTES."""
+    beyond EARLY_SAMPLES only while they hold fewer than MAX_SAMPLE_BYTES; none under MIN_SAMPLE."""
     taken, size = [], 0
     for body in bodies:
         if len(taken) >= MAX_SAMPLES or (len(taken) >= EARLY_SAMPLES and size >= MAX_SAMPLE_BYTES):
             break
-        taken.append(body)
-        size += len(body)
+        if len(body) >= MIN_SAMPLE:
+            taken.append(body)
+            size += len(body)
     return taken
 
 
-def train(samples: list[bytes]) -> bytes:
+def train(samples: list[bytes]) -> bytes | None:
     """A dictionary trained on sample bodies (1/DICTIONARY_SHARE of their size, within MIN_DICTIONARY and
-    MAX_DICTIONARY)."""
+    MAX_DICTIONARY); None with fewer than TRAIN_FIRST samples, or when zstd finds nothing to learn
+    (the captures are then stored with the dictionary they would have had, or none)."""
+    if len(samples) < TRAIN_FIRST or any(len(sample) < MIN_SAMPLE for sample in samples):
+        return None
     size = min(MAX_DICTIONARY, max(MIN_DICTIONARY, sum(map(len, samples)) // DICTIONARY_SHARE))
-    return zstd.train_dict(samples, size).dict_content
+    try:
+        return zstd.train_dict(samples, size).dict_content
+    except zstd.ZstdError:
+        return None
 
 
 def load(content: bytes) -> zstd.ZstdDict:

@@ -227,6 +227,15 @@ class ArchivePipeline:
             return "failed", f"{failed} of {planned} planned article fetches failed"
         if problems:
             return "drift", "; ".join(problems)
+        answers, none = get("caravan/answers", 0), get("caravan/answers/no_article", 0)
+        if answers >= self.min_pages and none > answers * self.max_failed_share:
+            # Empty answers, «Страница не найдена», 404s, block pages: whatever the cause, the run did
+            # not archive what it was sent for (drift, above, is the parser's; this is the site's).
+            prefix = "caravan/answers/no_article/"
+            why = sorted(((k[len(prefix):], v) for k, v in self.stats.get_stats().items() if k.startswith(prefix)),
+                         key=lambda kv: (-kv[1], kv[0]))
+            return "failed", (f"{none} of {answers} answers to article URLs were no article "
+                              f"({', '.join(f'{k}: {v}' for k, v in why)})")
         discovery = get("caravan/discovery/failed", 0)
         if discovery:
             if not (get("caravan/sitemaps_read") or get("caravan/discovery/read")):

@@ -490,7 +490,8 @@ class CaravanSpider(scrapy.Spider):
             self.origins[ref.edition].article_url(ref), callback=self.parse_article, errback=self.article_failed,
             headers=headers, priority=1,
             meta={"article_id": ref.article_id, "edition": ref.edition, "lastmod": lastmod, "dont_redirect": True,
-                  "handle_httpstatus_list": [304, 404, 410, *REDIRECTS]},
+                  "handle_httpstatus_list": [304, 404, 410, *REDIRECTS],
+                  "expect_article": known is None or known.status == "live"},
         )
 
     # --- fetched ------------------------------------------------------------------------------------
@@ -499,10 +500,12 @@ class CaravanSpider(scrapy.Spider):
         article_id, edition = response.meta["article_id"], response.meta["edition"]
         stamp = fetched_at.isoformat(timespec="seconds")
         if response.status == 304:
+            self._answered(response)
             yield NotModified(article_id=article_id, url=response.url, fetched_at=stamp, edition=edition,
                               lastmod=response.meta.get("lastmod"))
             return
         if response.status in (404, 410):
+            self._answered(response, f"http_{response.status}")
             yield Gone(article_id=article_id, url=response.url, status=response.status, fetched_at=stamp,
                        body=response.body, edition=edition)
             return
@@ -514,25 +517,28 @@ class CaravanSpider(scrapy.Spider):
         if broken:
             yield Failure(response.url, "truncated", f"article {article_id}: {broken}", article_id, edition=edition)
             return
+        if not response.body.strip():
+            # Nothing answered: a fetch that failed (nothing stored, asked again next run), not a page.
+            self._answered(response, "empty")
+            yield Failure(response.url, "empty", f"article {article_id}: answered {response.status} with an empty "
+                          "body; the next run tries again", article_id, edition=edition)
+            return
         content_type = header(response.headers, "Content-Type")
-        parsed = {"record": None, "reason": "empty response", "layout": None, "index_entry": None, "sha256": None,
-                  "lines": None}
-        if response.body.strip():
-            # The same arguments explain() takes in this thread, as data a worker can receive.
-            page = (response.body, response.url, fetched_at.isoformat(), content_type,
-                    boilerplate.for_url(self.furniture, response.url), self.layouts)
-            try:
-                if self.parse_pool is not None:
-                    parsed = await wrap_future(self.parse_pool.submit(parse_page, *page, lines=True))
-                else:
-                    parsed = parse_page(*page, lines=True)
-            except Exception as error:  # a parser bug, a parse worker killed: this article failed
-                # Counted and named like any failed fetch, so that the run's status says so; the
-                # article is not archived, and the next run tries it again.
-                yield Failure(response.url, "parse_error", f"article {article_id}: could not be parsed "
-                              f"({type(error).__name__}: {str(error)[:200]}); the next run tries again",
-                              article_id, edition=edition)
-                return
+        # The same arguments explain() takes in this thread, as data a worker can receive.
+        page = (response.body, response.url, fetched_at.isoformat(), content_type,
+                boilerplate.for_url(self.furniture, response.url), self.layouts)
+        try:
+            if self.parse_pool is not None:
+                parsed = await wrap_future(self.parse_pool.submit(parse_page, *page, lines=True))
+            else:
+                parsed = parse_page(*page, lines=True)
+        except Exception as error:  # a parser bug, a parse worker killed: this article failed
+            # Counted and named like any failed fetch, so that the run's status says so; the
+            # article is not archived, and the next run tries it again.
+            yield Failure(response.url, "parse_error", f"article {article_id}: could not be parsed "
+                          f"({type(error).__name__}: {str(error)[:200]}); the next run tries again",
+                          article_id, edition=edition)
+            return
         record, reason, layout = parsed["record"], parsed["reason"], parsed["layout"]
         if record is not None and (record["edition"], record["article_id"]) != (edition, article_id):
             # The page names another post as itself (a wrong canonical link, a redirect to
@@ -542,6 +548,7 @@ class CaravanSpider(scrapy.Spider):
                           f"({record['url']}); neither is changed", article_id, edition=edition)
             return
         gone = None
+        self._answered(response, None if record is not None else (reason or "?").split(" (")[0])
         if record is None:
             self.logger.info("not an article: %s (%s)", response.url, reason)
             if reason and reason.startswith("not found page"):
@@ -554,6 +561,15 @@ class CaravanSpider(scrapy.Spider):
             record=record, reason=reason, layout=layout, edition=edition, gone=gone,
             index_entry=parsed["index_entry"], sha256=parsed["sha256"], lines=parsed["lines"],
         )
+
+    def _answered(self, response, no_article: str | None = None) -> None:
+        """Count an answer to an article URL the archive expected an article at (a new post, a live
+        article), and why it was none: the run fails when most are none (pipelines.outcome)."""
+        if response.meta.get("expect_article"):
+            self.crawler.stats.inc_value("caravan/answers")
+            if no_article:
+                self.crawler.stats.inc_value("caravan/answers/no_article")
+                self.crawler.stats.inc_value(f"caravan/answers/no_article/{no_article}")
 
     def _redirected(self, response, article_id: int, edition: str, stamp: str):
         """A redirect to the same article under a new address is followed; to anything else it
@@ -586,6 +602,7 @@ class CaravanSpider(scrapy.Spider):
                           "the crawl's origin", article_id, edition=edition)
             return
         gone = f"redirect to {(urlsplit(target).path or '/') if url else target}"
+        self._answered(response, "redirect elsewhere")
         yield ArticlePage(
             url=response.url, status=response.status,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, etag=None,
