@@ -15,6 +15,7 @@ import contextlib
 import gzip
 import re
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -150,6 +151,23 @@ def sitemap_entries(first: list[tuple[str, str | None]] = (), lastmods: dict[str
                         for loc, lastmod in first)
         return re.sub(r"(<urlset[^>]*>)", lambda m: m[1] + added, text, count=1).encode("utf-8")
     return _named("sitemap entries", transform(change))
+
+
+def retry_after(seconds: int, code: int = 503) -> Fault:
+    """Answer 503 (or 429) asking to come back in `seconds`, every time."""
+    body = b"<html><body><h1>Service Unavailable</h1></body></html>"
+    return _named(f"retry after {seconds}", lambda h, path: _send(
+        h, code, {"Content-Type": "text/html", "Retry-After": str(seconds)}, body, len(body)))
+
+
+def stall(seconds: float) -> Fault:
+    """Say nothing for `seconds` (a server that hangs), then answer as usual: the request stays in flight."""
+    def fault(handler: _Handler, path: str) -> None:
+        time.sleep(seconds)
+        code, headers, body = handler._answer(path)
+        with contextlib.suppress(OSError):  # the crawl may have gone by then
+            _send(handler, code, headers, body, len(body))
+    return _named(f"stall {seconds}", fault)
 
 
 def gzipped(data: bytes) -> bytes:

@@ -4,16 +4,24 @@ happen. Real crawls through the real CLI against tests/faultserver.py on loopbac
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from caravan_spider.almaty import ALMATY
+from caravan_spider.archive import Archive
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
+from caravan_spider.sample_site.server import serving
 
-from conftest import article_fetches, article_records, crawl, rows
-from faultserver import redirect, replace, serving_faults, sitemap_entries
+from conftest import article_fetches, article_records, crawl, rows, wait_for_articles
+from faultserver import redirect, replace, retry_after, serving_faults, sitemap_entries, stall
 from test_faults import clean, faulty, fetch_count, problems, run_row  # noqa: F401  clean, faulty: fixtures
 
 pytestmark = pytest.mark.e2e
@@ -250,3 +258,114 @@ def test_most_answers_not_being_articles_fails_the_run(faulty, tmp_path, clean):
     faults.clear()
     assert crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0").returncode == 0
     assert article_records(db) == clean(24)
+
+
+# --- stopping ------------------------------------------------------------------------------------------
+def crawl_process(db, base_url: str, *args: str, **popen) -> subprocess.Popen:
+    """A crawl of the Russian edition as a process of its own, to stop with real signals."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db), "--base-url", base_url, "--edition", "ru",
+         "--set", "CARAVAN_PROGRESS_INTERVAL=60", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=db.parent, **popen)
+
+
+def stop(process, *signums: int) -> tuple[str, str, float]:
+    """Send the signals a second apart; (stdout, stderr, seconds from the first signal to the exit)."""
+    started = time.monotonic()
+    for n, signum in enumerate(signums):
+        if n:
+            time.sleep(1.0)
+        process.send_signal(signum)
+    out, err = process.communicate(timeout=400)
+    return out, err, time.monotonic() - started
+
+
+def test_a_stop_during_a_long_retry_after_ends_at_once(faulty, tmp_path):
+    """SIGTERM while the crawl waited out a 503's Retry-After: 300 exited 298 s later (systemd kills a
+    unit at 90 s). A stop ends the wait: the page is left to the next run, as a failed fetch."""
+    site, base_url, faults = faulty
+    waiting = site.newest_first()[0]
+    faults[waiting.path] = retry_after(300)
+    db = tmp_path / "caravan.db"
+    process = crawl_process(db, base_url)
+    wait_for_articles(process, db, 23)
+    while fetch_count(site, waiting.path) == 0 and process.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the wait
+    out, err, seconds = stop(process, signal.SIGTERM)
+    print(f"stopped {seconds:.1f} s after SIGTERM")
+    assert process.returncode == 130, err[-2000:]
+    assert seconds < 30
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_new"], run["articles_failed"]) == ("interrupted", 23, 1)
+    assert problems(db, 1) == [("http_503", waiting.article_id)]
+    assert fetch_count(site, waiting.path) == 1  # not retried on the way out
+    assert "Crawl run 1 interrupted" in out and "Traceback" not in err
+
+
+@pytest.mark.parametrize("signums", [[signal.SIGTERM], [signal.SIGTERM, signal.SIGTERM]], ids=["once", "twice"])
+def test_a_stop_with_a_request_in_flight_ends_in_seconds_and_says_interrupted(faulty, tmp_path, signums):
+    """A server that hangs keeps a request in flight: a stop waited for it (DOWNLOAD_TIMEOUT); a second
+    SIGTERM then stopped the process at once, exit 3, "running … None requests", the run left
+    `running` (the next run called it killed). A stop ends within CARAVAN_STOP_GRACE (5 s) whatever the
+    crawl waits on, and the run is recorded interrupted, with what it did."""
+    site, base_url, faults = faulty
+    hanging = site.newest_first()[0]
+    faults[hanging.path] = stall(200)
+    db = tmp_path / "caravan.db"
+    process = crawl_process(db, base_url, "--set", "DOWNLOAD_TIMEOUT=300")
+    wait_for_articles(process, db, 23)
+    while fetch_count(site, hanging.path) == 0 and process.poll() is None:
+        time.sleep(0.05)
+    out, err, seconds = stop(process, *signums)
+    print(f"stopped {seconds:.1f} s after the first SIGTERM")
+    assert process.returncode == 130, err[-2000:]
+    assert seconds < 30
+    run = run_row(db, 1)
+    assert (run["status"], run["articles_new"]) == ("interrupted", 23)
+    assert run["message"] == ("interrupted (Ctrl-C or SIGTERM) and stopped at once, with requests still in flight; "
+                              "the next run continues")
+    assert run["requests"] >= 25 and run["finished_at"] is not None
+    assert "Crawl run 1 interrupted" in out and "None requests" not in out
+    assert "Traceback" not in err
+
+
+def test_a_run_whose_end_cannot_be_recorded_in_full_is_not_left_running(faulty, tmp_path):
+    """The end-of-run record failed (here a trigger refuses the figures; a full disk, a lock held too
+    long): the row stayed `running`, and the crawl printed "running … None requests", exit 3."""
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER refuse BEFORE UPDATE OF coverage ON crawl_runs "
+                 "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    conn.commit()
+    conn.close()
+    result = crawl(db, base_url)
+    assert result.returncode == 3, result.stderr[-2000:]
+    run = run_row(db, 1)
+    assert run["status"] == "failed" and run["finished_at"] is not None
+    assert run["message"] == ("the run's end could not be recorded in full (IntegrityError: disk says no); it had "
+                              "ended finished: finish reason: finished")
+    assert "Crawl run 1 failed" in result.stdout and "None requests" not in result.stdout
+    assert len(article_records(db)) == 24
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "systemd-stop"])
+def test_a_stop_sent_to_the_whole_process_group_spares_the_parse_workers(tmp_path, signum):
+    """Ctrl-C on a terminal signals the whole process group (systemd's stop, every process of the unit):
+    the parse workers died of it mid-page, each with a traceback, and their pages were recorded as
+    parse_error problems that never happened. Workers leave stopping to the crawl."""
+    site = SampleSite(articles=120)
+    with serving(site) as base_url:
+        db = tmp_path / "caravan.db"
+        process = crawl_process(db, base_url, "--set", "CARAVAN_PARSE_WORKERS=2", "--set", "DOWNLOAD_DELAY=0.02",
+                                start_new_session=True)
+        wait_for_articles(process, db, 10)
+        os.killpg(process.pid, signum)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err[-3000:]
+    run = run_row(db, 1)
+    assert run["status"] == "interrupted" and 10 <= run["articles_new"] < 120
+    assert problems(db, 1) == []
