@@ -277,13 +277,17 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     if start.run_id is None:
         click.echo(f"The crawl did not start: {start.message or 'run again with -v to see why'}.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, start.run_id, time.monotonic() - started):
-        click.echo(line)
     archive = _open(db)  # the outcome as the run's crawl_runs row tells it
     try:
         status = archive.run(start.run_id).status
     finally:
         archive.close()
+    if status == "running":  # its end could not be written at all (said above): no summary to make
+        click.echo(f"Crawl run {start.run_id}: its end could not be recorded in {db}; the next run marks it "
+                   "killed.", err=True)
+        sys.exit(EXIT_STATUS["failed"])
+    for line in summary(db, start.run_id, time.monotonic() - started):
+        click.echo(line)
     sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
 
 

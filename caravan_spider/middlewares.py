@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -24,7 +25,7 @@ from scrapy.exceptions import (CannotResolveHostError, DownloadConnectionRefused
 from scrapy.utils.response import response_status_message
 from twisted.internet.error import ConnectError
 
-from .closing import schedule_close
+from .closing import schedule_close, stopping
 from .crawlrun import RunSpec, site_unreachable
 from .headers import header
 
@@ -32,6 +33,7 @@ from .headers import header
 UNREACHABLE = (CannotResolveHostError, DownloadConnectionRefusedError, DownloadTimeoutError, ConnectError)
 
 logger = logging.getLogger(__name__)
+STOP_CHECK = 0.25  # seconds between looks for a stop while waiting to retry
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -115,13 +117,27 @@ class PoliteRetryMiddleware(RetryMiddleware):
         return min(self.backoff * 2 ** request.meta.get("retry_times", 0), self.backoff_max)
 
     async def _wait_and_retry(self, request, reason, wait: float):
+        if stopping(self.crawler):
+            return None  # ending: the page is left to the next run, as a failed fetch
         retry = self._retry(request, reason)
         if retry is not None and wait > 0:
             self.crawler.stats.inc_value("caravan/retry/waits")
             self.crawler.stats.inc_value("caravan/retry/seconds", wait)
             logger.info("retrying %s in %.1f s (%s)", request.url, wait, reason)
-            await asyncio.sleep(wait)
+            if not await self._wait(wait):
+                logger.info("not retrying %s: the crawl is stopping", request.url)
+                return None
         return retry
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep, but not past a stop (a Retry-After of 300 s held Ctrl-C and SIGTERM that long):
+        False when the crawl began to end meanwhile."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if stopping(self.crawler):
+                return False
+            await asyncio.sleep(min(left, STOP_CHECK))
+        return not stopping(self.crawler)
 
     async def process_response(self, request, response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

@@ -74,6 +74,9 @@ class ArchivePipeline:
         archive.schedule = self.schedule
         self.archive = archive
         self.run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
+        from twisted.internet import reactor  # running: open_spider is called from it
+
+        self._stop_trigger = reactor.addSystemEventTrigger("before", "shutdown", self._stopped_at_once)
         self.crawler.signals.send_catch_log(run_begun, run_id=self.run_id)
 
     def _refuse(self, reason: str, message: str) -> None:
@@ -264,20 +267,15 @@ class ArchivePipeline:
             logger.error("captures: %d cannot be read or do not match their sha256 and were left as stored; "
                          "the archive is damaged", compacted.damaged)
 
-    def spider_closed(self, spider, reason):
-        if self.archive is None:
-            return
-        problems = self.coverage.problems(self.min_coverage, self.min_pages)
-        for problem in problems:
-            logger.error("site drift: %s", problem)
-        status, message = self.outcome(reason, problems)
+    def _figures(self, message: str) -> dict:
+        """What a run did, as its crawl_runs row keeps it."""
         stats = self.stats.get_stats()
         prefix = "downloader/response_status_count/"
         # Each failure once, by kind: what became of a page, not how many attempts it took.
         errors = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("caravan/errors/")}
         if stats.get("caravan/refused/redirect"):
             errors["refused_redirects"] = stats["caravan/refused/redirect"]
-        figures = {
+        return {
             "requests": stats.get("downloader/request_count", 0),
             "responses_by_status": {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)},
             "articles_new": stats.get("caravan/articles/new", 0),
@@ -290,8 +288,50 @@ class ArchivePipeline:
             "coverage": self.coverage.as_dict(),
             "message": message,
         }
+
+    def _finish(self, status: str, figures: dict) -> bool:
+        """Record the run's end; when that fails, at least that it ended and why its record is short
+        (never left `running`: the next run would call it killed). False when the full record failed."""
         try:
             self.archive.finish_run(self.run_id, status, figures)
+            return True
+        except sqlite3.Error as error:
+            logger.error("could not record the end of run %s: %s: %s", self.run_id, type(error).__name__, error)
+            short = {**{name: value for name, value in figures.items() if not isinstance(value, dict)},
+                     "message": f"the run's end could not be recorded in full ({type(error).__name__}: {error}); "
+                                f"it had ended {status}: {figures['message']}"}
+        try:  # "something could not be stored": failed, with what is known
+            self.archive.finish_run(self.run_id, "failed", short)
+        except sqlite3.Error as error:
+            logger.error("run %s is left 'running' in %s: %s: %s", self.run_id, self.db_path, type(error).__name__,
+                         error)
+        return False
+
+    def _stopped_at_once(self) -> None:
+        """The reactor stops before the spider closed (a second Ctrl-C or SIGTERM, a stop past
+        CARAVAN_STOP_GRACE): the run is recorded interrupted, with what it did; nothing else is done."""
+        if self.archive is None:
+            return
+        self._finish("interrupted", self._figures("interrupted (Ctrl-C or SIGTERM) and stopped at once, with requests "
+                                                  "still in flight; the next run continues"))
+        self.archive.close()
+        self.archive = None
+
+    def spider_closed(self, spider, reason):
+        if self.archive is None:
+            return
+        from twisted.internet import reactor
+
+        reactor.removeSystemEventTrigger(self._stop_trigger)
+        problems = self.coverage.problems(self.min_coverage, self.min_pages)
+        for problem in problems:
+            logger.error("site drift: %s", problem)
+        status, message = self.outcome(reason, problems)
+        if not self._finish(status, self._figures(message)):
+            self.archive.close()
+            self.archive = None
+            return
+        try:
             settings = self.crawler.settings
             # Learning counts the lines of every page of the window, stored with each capture by the
             # parse that stored it; pages stored without them (by an older version) are read again,
@@ -308,7 +348,7 @@ class ArchivePipeline:
             if reason != "shutdown":  # Ctrl-C or SIGTERM: stop now, the next run does it
                 self._compact_captures()
         except sqlite3.Error as error:
-            logger.error("could not record the end of run %s: %s", self.run_id, error)
+            logger.error("run %s: furniture or compaction not stored: %s", self.run_id, error)
         except CaptureFormatError as error:  # compaction read a damaged dictionary
             logger.error("run %s: captures not compacted: %s", self.run_id, error)
         self.archive.close()

@@ -170,7 +170,8 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
         raw, stored = archive.capture_sizes(run_id)
     finally:
         archive.close()
-    lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}; {run.requests} requests."]
+    requests = f"; {run.requests} requests" if run.requests is not None else ""  # None: its end not recorded
+    lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}{requests}."]
     if stored:
         lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")

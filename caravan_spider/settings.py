@@ -104,7 +104,10 @@ EXTENSIONS_BASE = {f"scrapy.extensions.{name}": 0 for name in (
     "throttle.AutoThrottle")}
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
-EXTENSIONS = {"caravan_spider.progress.Progress": 500}
+EXTENSIONS = {"caravan_spider.progress.Progress": 500, "caravan_spider.closing.StopInTime": 500}
+# Ctrl-C or SIGTERM: requests in flight are waited for this many seconds, then the crawl stops at once
+# (the run is recorded interrupted either way; systemd kills a unit 90 s after its stop).
+CARAVAN_STOP_GRACE = 5.0
 CARAVAN_PROGRESS_INTERVAL = 5.0  # seconds between progress lines in the log (INFO); a terminal gets a bar
 CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-archive crawl prints its own)
 

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -20,7 +21,7 @@ from datetime import datetime
 
 # What the workers run: imported once by the fork server, not by every worker; warmup parses a
 # page there, so that what the parser loads on first use is loaded once too.
-PRELOAD = ["caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract",
+PRELOAD = ["caravan_spider.forkserver", "caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract",
            "caravan_spider.warmup"]
 
 
@@ -47,6 +48,15 @@ def pool(jobs: int) -> ProcessPoolExecutor:
     return executor
 
 
+def stop_now(executor: ProcessPoolExecutor) -> None:
+    """End a pool without waiting for the pages its workers are parsing (a crawl stopped at once):
+    they ignore SIGTERM (see _end_with), so they are killed."""
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in list((getattr(executor, "_processes", None) or {}).values()):  # CPython's own table of them
+        if process.is_alive():
+            process.kill()
+
+
 def _start(executor: ProcessPoolExecutor, jobs: int) -> None:
     try:
         for _ in range(jobs):  # each submit starts a worker when none is idle
@@ -59,7 +69,13 @@ def _start(executor: ProcessPoolExecutor, jobs: int) -> None:
 
 def _end_with(owner: int) -> None:
     """A worker ends when the process that owns the pool is gone: a crawl killed with SIGKILL
-    never shuts its pool down, and its workers (children of the fork server) would idle forever."""
+    never shuts its pool down, and its workers (children of the fork server) would idle forever.
+    Stopping is the owner's: Ctrl-C on a terminal reaches the whole process group, and systemd's
+    stop every process of the unit; a worker that died of it left a traceback and failed the page it
+    parsed (a parse_error that never happened). The owner shuts its pool down, or the watch below
+    ends the worker once the owner is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
     def watch():
         while True:

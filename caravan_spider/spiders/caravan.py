@@ -44,7 +44,7 @@ from ..middlewares import AlreadyFetched, BadSettingsInOneLine, quiet_while_craw
 from ..parsing.dates import as_datetime
 from ..schedule import is_due, parse_clock, parse_schedule
 from ..urls import MAX_POST_ID, ArticleRef, Origin, article_ref, base_urls, splittable
-from ..workers import jobs_from, parse_page
+from ..workers import jobs_from, parse_page, stop_now
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
 
@@ -185,7 +185,17 @@ class CaravanSpider(scrapy.Spider):
 
     def closed(self, reason):
         if self.parse_pool is not None:
+            self._when_stopped_at_once(None)
             self.parse_pool.shutdown(cancel_futures=True)
+
+    def _when_stopped_at_once(self, action) -> None:
+        """Run `action` if the reactor stops before the spider closes (a second Ctrl-C, a stop past
+        CARAVAN_STOP_GRACE); None: no longer."""
+        from twisted.internet import reactor
+
+        if getattr(self, "_stopped_at_once", None) is not None:
+            reactor.removeSystemEventTrigger(self._stopped_at_once)
+        self._stopped_at_once = reactor.addSystemEventTrigger("before", "shutdown", action) if action else None
 
     @property
     def mode(self) -> str:
@@ -211,6 +221,8 @@ class CaravanSpider(scrapy.Spider):
     async def start(self):
         if self.refused:
             raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
+        if self.parse_pool is not None:  # pages being parsed are not waited for then
+            self._when_stopped_at_once(lambda: stop_now(self.parse_pool))
         if self.settings.getbool("ROBOTSTXT_OBEY"):
             # RobotsTxtMiddleware fetches robots.txt anyway: read its Sitemap lines from
             # that response instead of asking the site twice.
