@@ -369,3 +369,33 @@ def test_a_stop_sent_to_the_whole_process_group_spares_the_parse_workers(tmp_pat
     run = run_row(db, 1)
     assert run["status"] == "interrupted" and 10 <= run["articles_new"] < 120
     assert problems(db, 1) == []
+
+
+# --- a redirect kept as it was answered ---------------------------------------------------------------
+def test_a_warc_holds_a_redirect_as_the_site_answered_it(faulty, tmp_path):
+    """The captures of redirects that unpublished an article were written `HTTP/1.1 302 OK` without
+    their Location: a replay tool could not follow them. Each capture keeps where it pointed."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from conftest import cli
+
+    site, base_url, faults = faulty
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    moved, found = site.newest_first()[:2]
+    site.unpublish(moved.article_id, "redirect")  # 301 to /news/
+    faults[found.path] = redirect("/news/?from=removed", 302)
+    assert crawl(db, base_url, "--full").returncode == 0
+    warc = tmp_path / "captures.warc.gz"
+    assert cli("export", "--db", str(db), "--warc", "-o", str(warc)).returncode == 0
+    subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(warc)], check=True, capture_output=True)
+    with open(warc, "rb") as stream:
+        answers = {record.rec_headers.get_header("WARC-Caravan-Fetched-URI"):
+                   (record.http_headers.protocol, record.http_headers.statusline,
+                    record.http_headers.get_header("Location"), record.http_headers.get_header("Content-Length"))
+                   for record in ArchiveIterator(stream) if record.rec_type == "response"
+                   and record.http_headers.statusline[:1] == "3"}
+    assert answers == {base_url + moved.path: ("HTTP/1.1", "301 Moved Permanently", "/news/", "0"),
+                       base_url + found.path: ("HTTP/1.1", "302 Found", "/news/?from=removed", "0")}
+    assert rows(db, "SELECT status, location FROM captures WHERE status >= 300 ORDER BY status") == [
+        {"status": 301, "location": "/news/"}, {"status": 302, "location": "/news/?from=removed"}]
