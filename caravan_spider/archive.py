@@ -334,6 +334,21 @@ def m9l_capture_lines(db: sqlite_utils.Database) -> None:
                                not_null={"version", "hashes"})
 
 
+@migrations()
+def m20w_capture_location(db: sqlite_utils.Database) -> None:
+    # A redirect's answer is its status and where it points: a capture keeps its Location header as
+    # received (a WARC export wrote `302 OK` without it, a replay tool could not follow it). NULL for
+    # captures stored before. m7p's trigger names every column that never changes: this one too.
+    db["captures"].add_column("location", str)
+    db.execute("DROP TRIGGER IF EXISTS captures_never_altered")
+    kept = ("capture_id", "edition", "article_id", "url", "status", "content_type", "etag", "last_modified",
+            "fetched_at", "sha256", "size", "note", "run_id", "location")
+    changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in kept)
+    db.execute(f"CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures WHEN {changed} "
+               "OR NEW.compression IS NOT 'zstd' OR NEW.dictionary_id IS NULL "
+               "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -432,6 +447,7 @@ class Capture:
     run_id: int | None = None
     note: str | None = None
     lines: CaptureLines | None = None  # the page's lines as learning counts them, when the parse made them
+    location: str | None = None  # a redirect's Location header, as received
 
 
 class CaptureLines(NamedTuple):
@@ -772,7 +788,7 @@ class Archive:
             "sha256": capture.sha256 or hashlib.sha256(body).hexdigest(), "size": len(body),
             "compression": "zstd", "dictionary_id": dictionary_id,
             "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
-            "run_id": capture.run_id,
+            "run_id": capture.run_id, "location": capture.location,
         }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         if capture.lines is not None:

@@ -34,6 +34,7 @@ class ArticlePage:
     # The page's lines as furniture learning counts them (boilerplate.capture_lines: hashes), when a
     # parse worker read them; stored beside the capture.
     lines: CaptureLines | None = field(default=None, repr=False)
+    location: str | None = None  # a redirect's Location header, as received
 
 
 @dataclass

@@ -174,7 +174,7 @@ class ArchivePipeline:
         return Capture(url=item.url, status=item.status, fetched_at=item.fetched_at, body=item.body,
                        article_id=item.article_id, edition=item.edition, content_type=content_type, etag=etag,
                        last_modified=last_modified, sha256=getattr(item, "sha256", None), run_id=self.run_id,
-                       note="body as received after Content-Encoding was decoded")
+                       note="body as received after Content-Encoding was decoded", location=getattr(item, "location", None))
 
     def _unpublished(self, item, reason: str, content_type: str | None = None) -> bool:
         """An archived article the site no longer shows: marked unpublished, its answer kept as a

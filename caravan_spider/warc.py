@@ -7,6 +7,7 @@ from (a mirror, the sample site on loopback): that one is kept in WARC-Caravan-F
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from io import BytesIO
 from typing import BinaryIO
 
@@ -17,7 +18,14 @@ from . import __version__
 from .archive import Archive
 from .urls import article_ref
 
-REASONS = {200: "OK", 301: "Moved Permanently", 304: "Not Modified", 404: "Not Found", 410: "Gone"}
+
+def status_line(status: int) -> str:
+    """The status with its standard reason phrase, "301 Moved Permanently" (the phrase the site's
+    server wrote is not kept; every status the crawl stores has a standard one)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
 
 
 def canonical(capture: dict) -> str:
@@ -43,10 +51,9 @@ def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, *
         # declares the identity encoding and the decoded length.
         headers = [("Content-Type", capture["content_type"] or "application/octet-stream"),
                    ("Content-Length", str(len(body)))]
-        headers += [(name, capture[key]) for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified"))
-                    if capture[key]]
-        http = StatusAndHeaders(f"{capture['status']} {REASONS.get(capture['status'], 'OK')}", headers,
-                                protocol="HTTP/1.1")
+        headers += [(name, capture[key]) for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified"),
+                                                           ("Location", "location")) if capture[key]]
+        http = StatusAndHeaders(status_line(capture["status"]), headers, protocol="HTTP/1.1")
         record = writer.create_warc_record(
             canonical(capture), "response", payload=BytesIO(body), http_headers=http,
             warc_headers_dict={"WARC-Date": capture["fetched_at"].replace("+00:00", "Z"),

@@ -204,6 +204,7 @@ def test_only_the_stored_form_of_a_capture_may_change(tmp_path):
     conn = sqlite3.connect(db)
     try:
         for sql in ("UPDATE captures SET sha256 = 'x' WHERE capture_id = 9",
+                    "UPDATE captures SET location = '/news/' WHERE capture_id = 9",
                     "UPDATE captures SET size = 1, body = x'00' WHERE capture_id = 9",
                     "UPDATE captures SET compression = 'gzip', dictionary_id = NULL WHERE capture_id = 9",
                     "UPDATE captures SET dictionary_id = NULL WHERE capture_id = 9"):

@@ -619,7 +619,8 @@ class CaravanSpider(scrapy.Spider):
             url=response.url, status=response.status,
             content_type=response.headers.get("Content-Type", b"").decode("latin-1") or None, etag=None,
             last_modified=None, fetched_at=stamp, body=response.body, article_id=article_id,
-            lastmod=response.meta.get("lastmod"), record=None, reason=gone, layout=None, edition=edition, gone=gone)
+            lastmod=response.meta.get("lastmod"), record=None, reason=gone, layout=None, edition=edition, gone=gone,
+            location=location or None)
 
     def article_failed(self, failure):
         request = failure.request
