@@ -13,6 +13,7 @@ import lxml.html
 from w3lib.encoding import html_to_unicode
 
 from ..text import clean_line
+from . import bounds
 from .furniture import body_texts, page_lines
 
 # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph), raw or as
@@ -80,18 +81,24 @@ def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
 class Page:
     def __init__(self, html: str | bytes, url: str, fetched_at: datetime | None = None,
                  content_type: str | None = None):
-        if isinstance(html, bytes):
+        self.url = url
+        self.fetched_at = fetched_at
+        # A page beyond what one parse may cost (bounds.py) is refused unread, as an empty page.
+        self.refused = bounds.too_large(html)
+        if isinstance(html, bytes) and not self.refused:
             # Charset from the Content-Type header, then BOM, then <meta> (windows-1251 pages
             # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
             # Cyrillic text is practically never valid UTF-8 by accident.
             _, html = _decode(content_type, html)
-        self.html = visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
-        self.url = url
-        self.fetched_at = fetched_at
+        self.html = "" if self.refused else visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
-        self.doc, self.refused = parse_whole(self.html)
+        self.doc, not_whole = parse_whole(self.html)
+        self.refused = self.refused or not_whole
+        too_long = None if self.refused else bounds.too_much_text(self.doc)
+        if too_long:
+            self.refused, self.html, self.doc = too_long, "", parse_whole("")[0]
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:
