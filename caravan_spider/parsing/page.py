@@ -183,7 +183,7 @@ class Page:
     def classed(self) -> list[tuple]:
         """Every element of the body with a class, and its class tokens: what signals.by_class
         reads for each field it looks for (read once, not once a field)."""
-        return [(node, node.get("class").split()) for node in self.doc.xpath("//body//*[@class]")]
+        return [(node, node.get("class").split()) for node in self.doc.xpath("//body/descendant::*[@class]")]
 
     @cached_property
     def element_texts(self) -> dict:
