@@ -424,6 +424,25 @@ def test_a_page_of_a_million_tiny_elements_is_refused_and_tried_again(faulty, tm
     assert article_records(db) == clean(24)
 
 
+def test_a_windows_1251_page_that_names_no_charset_is_archived_in_russian(faulty, tmp_path, clean):
+    """The 2015 pages are windows-1251, named only in a <meta> tag. Without it (no charset in the
+    header, no BOM) the page was read as UTF-8 and archived as U+FFFD, exit 0."""
+    site, base_url, faults = faulty
+    legacy = [a for a in site.newest_first() if a.encoding == "windows-1251"]
+    assert len(legacy) == 2
+    meta = b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251" />'
+    for article in legacy:
+        assert meta in render.article_legacy(article).encode("windows-1251")
+        faults[article.path] = transform(lambda body: body.replace(meta, b""))
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [status for _, path, status in site.requests if path in {a.path for a in legacy}] == ["transformed"] * 2
+    assert article_records(db) == clean(24)
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE title || lead || body LIKE '%' || char(65533) || '%'") == [
+        {"n": 0}]
+
+
 # --- 7. discovery loops ---------------------------------------------------------------------------------
 def test_a_sitemap_index_that_lists_itself_is_read_once(faulty, tmp_path):
     site, base_url, faults = faulty

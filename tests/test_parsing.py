@@ -94,6 +94,70 @@ def test_windows_1251_page_declared_only_in_meta_decodes():
     assert parse(html, meta["url"]).title == expected["title"]
 
 
+
+# --- a page that names no encoding (issue 20, item 10) ---------------------------------------------------
+UNKNOWN_ENCODING = "encoding unknown (none declared, not UTF-8, and no Cyrillic encoding reads as Russian)"
+
+
+def _without_charset(html: bytes) -> bytes:
+    bare = html.replace(b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251" />', b"")
+    assert b"charset" not in bare.lower()
+    return bare
+
+
+def _explained(html: bytes, content_type: str = "text/html"):
+    _, meta, _ = load("legacy-2015-windows-1251")
+    return explain(html, meta["url"], datetime.fromisoformat(meta["fetched_at"]), content_type)
+
+
+def test_a_windows_1251_page_with_no_charset_anywhere_decodes():
+    """No charset in the header, no <meta>, no BOM, not UTF-8: it was read as UTF-8, every Cyrillic
+    letter a U+FFFD. The encoding in which its text reads as Russian is windows-1251."""
+    html, meta, expected = load("legacy-2015-windows-1251")
+    assert meta["content_type"] == "text/html"
+    result = _explained(_without_charset(html))
+    assert result.reason is None
+    assert result.article.to_dict() == {field: expected[field] for field in FIELDS}
+
+
+@pytest.mark.parametrize("encoding", ["koi8-r", "iso-8859-5", "ibm866", "mac-cyrillic"])
+def test_a_page_in_another_cyrillic_encoding_with_no_charset_decodes(encoding):
+    html, _, _ = load("legacy-2015-windows-1251")
+    # (« » © are not in every one of them)
+    text = _without_charset(html).decode("cp1251").translate({ord("«"): '"', ord("»"): '"', ord("©"): "(c)"})
+    as_utf8 = _explained(text.encode("utf-8"), "text/html; charset=utf-8").article.to_dict()
+    assert _explained(text.encode(encoding)).article.to_dict() == as_utf8
+    assert "Караганд" in as_utf8["title"]
+
+
+@pytest.mark.parametrize("text, encoding", [
+    # a German page: its umlauts would be Cyrillic letters of fair frequency (ä д, ö ц, ü ь)
+    ("Die Bundesregierung hat am Montag in Berlin neue Regeln für die Förderung von Wärmepumpen "
+     "beschlossen. Künftig sollen Haushalte mit geringem Einkommen einen höheren Zuschuss erhalten. ", "cp1252"),
+    ("Η κυβέρνηση ανακοίνωσε σήμερα νέα μέτρα για τη στήριξη των νοικοκυριών και των επιχειρήσεων "
+     "της χώρας μέσα στον χειμώνα. ", "iso-8859-7"),
+    # Kazakh in its own single-byte encoding: read as windows-1251 its letters ә, қ, ң, ө, ұ, ү, і are wrong
+    ("Қазақстан Республикасының Үкіметі бүгін Астанада жаңа бағдарламаны таныстырды және "
+     "өңірлердегі жұмыс орындарын көбейту туралы шешім қабылдады. ", "kz1048"),
+])
+def test_a_page_with_no_charset_that_reads_as_no_russian_is_refused(text, encoding):
+    html = (f"<html><head><title>{text[:40]}</title></head><body><article><h1>{text[:40]}</h1>"
+            f"<p>{text * 5}</p></article></body></html>").encode(encoding)
+    result = _explained(html)
+    assert (result.article, result.reason) == (None, UNKNOWN_ENCODING)
+
+
+def test_a_utf8_page_with_a_damaged_byte_and_no_charset_stays_utf8():
+    # one byte of «Алматы» lost: UTF-8 with one U+FFFD reads as Russian, windows-1251 («РђР»...») does not
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>").replace(
+        b"<meta charset='utf-8'>", b"")
+    damaged = html.replace("Алматы продолжают".encode(), "Алматы продолжают".encode()[1:], 1)
+    article = explain(damaged, URL, content_type="text/html").article
+    assert article.title == "Новые правила парковки в Алматы"
+    assert article.body.split("\n\n")[1:] == PARAGRAPHS[1:]
+    assert article.body.count("\ufffd") == 1
+
+
 def test_relative_date_needs_the_fetch_time():
     html, meta, _ = load("relative-date-today")
     assert parse(html, meta["url"]).published_at is None  # unknown is null, never a guess
