@@ -10,10 +10,10 @@ from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from ..text import clean_line
-from . import bounds
+from . import bounds, charset
 from .furniture import body_texts, page_lines
 
 # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph), raw or as
@@ -65,13 +65,17 @@ def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None
     return doc, refused
 
 
-def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
+def _decode(content_type: str | None, body: bytes) -> tuple[str | None, str]:
+    """(encoding, text); (None, "") when the page names no encoding, is not UTF-8 and reads as
+    Russian in no Cyrillic one (charset.py): w3lib would have read it as UTF-8, all U+FFFD."""
     if not re.search(r"charset=", content_type or "", re.I) and not body.startswith(
             (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            pass
+            if html_body_declared_encoding(body) is None:
+                encoding = charset.guess(body)
+                return (encoding, body.decode(encoding, "replace")) if encoding else (None, "")
         else:
             if not body.isascii():
                 return "utf-8", text
@@ -89,8 +93,10 @@ class Page:
             # Charset from the Content-Type header, then BOM, then <meta> (windows-1251 pages
             # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
-            # Cyrillic text is practically never valid UTF-8 by accident.
-            _, html = _decode(content_type, html)
+            # Cyrillic text is practically never valid UTF-8 by accident. A page that names no
+            # charset and is not UTF-8 is read in the Cyrillic encoding its text reads as Russian in.
+            encoding, html = _decode(content_type, html)
+            self.refused = None if encoding else charset.UNKNOWN
         self.html = "" if self.refused else visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
