@@ -406,8 +406,9 @@ def test_a_page_of_a_million_tiny_elements_is_refused_and_tried_again(faulty, tm
     names it, its bytes are kept, and a later run that gets the real page archives the article."""
     site, base_url, faults = faulty
     huge = site.newest_first()[:2]
+    tiny = b"<p>tiny</p>\n" * 1_100_000
     for article in huge:
-        faults[article.path] = transform(lambda body: body.replace(b"</body>", b"<p>tiny</p>\n" * 1_100_000 + b"</body>"))
+        faults[article.path] = transform(lambda body: body.replace(b"</body>", tiny + b"</body>"))
     db = tmp_path / "caravan.db"
     result = crawl(db, base_url)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]

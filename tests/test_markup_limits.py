@@ -82,7 +82,8 @@ def test_a_page_larger_than_a_parse_may_read_is_refused_unread():
     assert record is None
     assert reason == "page too large (more than 16 MiB)"
     meta = json.loads((SEED / "meta.json").read_text())
-    assert explain(too_large((SEED / "page.html").read_text()), meta["url"]).reason == "page too large (more than 16 MiB)"
+    as_text = too_large((SEED / "page.html").read_text())
+    assert explain(as_text, meta["url"]).reason == "page too large (more than 16 MiB)"
 
 
 @pytest.mark.e2e
