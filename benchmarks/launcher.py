@@ -7,6 +7,7 @@ grows large; so a fresh small interpreter starts the measured command and report
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -31,19 +32,19 @@ print(json.dumps([status, seconds, usage.ru_maxrss / 1024, every.ru_utime + ever
 """
 
 
-def run(args: list[str]) -> tuple[float, float, float, str]:
+def run(args: list[str], ok_status: tuple[int, ...] = (0,)) -> tuple[float, float, float, str]:
     """(seconds, peak resident MiB of the command's own process, CPU seconds of it and every process
-    it started, stdout) of the command alone."""
+    it started, stdout) of the command alone; it must exit with one of `ok_status`."""
     out = subprocess.run([sys.executable, "-c", _LAUNCHER, *args], capture_output=True, text=True, check=True)
     status, seconds, rss, cpu, stdout = json.loads(out.stdout)
-    if status:
-        raise SystemExit(f"{args} exited with {status}")
+    if os.waitstatus_to_exitcode(status) not in ok_status:
+        raise SystemExit(f"{args} exited with {os.waitstatus_to_exitcode(status)}")
     return seconds, rss, cpu, stdout
 
 
-def child(args: list[str]) -> tuple[float, float]:
+def child(args: list[str], ok_status: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """(seconds, peak resident MiB) of a command alone."""
-    seconds, rss, _, _ = run(args)
+    seconds, rss, _, _ = run(args, ok_status)
     return seconds, rss
 
 

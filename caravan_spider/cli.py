@@ -338,7 +338,7 @@ def extract(paths, url, fetched_at, show_explain, furniture_db):
             archive.close()
     rejected = 0
     for path in paths:
-        html = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        html = _read_page(path)
         page_url = url or ("file:///dev/stdin" if path == "-" else Path(path).resolve().as_uri())
         result = explain(html, page_url, when, furniture=boilerplate.for_url(furniture, page_url))
         if show_explain:
@@ -356,6 +356,17 @@ def extract(paths, url, fetched_at, show_explain, furniture_db):
         click.echo(json.dumps(result.article.to_dict(), ensure_ascii=False, sort_keys=True))
     if rejected:
         sys.exit(EXIT_NOT_ARTICLE)
+
+
+def _read_page(path: str) -> bytes:
+    """A saved page's bytes, or standard input's for `-`: no more than a page may be (the parser
+    refuses that one byte more with its reason), whatever is piped in."""
+    from .parsing.bounds import MAX_BYTES
+
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_BYTES + 1)
+    with open(path, "rb") as file:
+        return file.read(MAX_BYTES + 1)
 
 
 def _short_rule(rule: str) -> str:

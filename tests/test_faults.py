@@ -413,6 +413,50 @@ def test_gzip_bombs_are_refused_at_the_size_limit(faulty, tmp_path):
     assert all(a.article_id not in article_records(db) for a in bombed)
 
 
+def test_a_page_of_a_million_tiny_elements_is_refused_and_tried_again(faulty, tmp_path, clean):
+    """A 13 MB page of 1.1 million tiny <p> took a parse worker 3 GB and 2 minutes (a crawl of 8 such
+    pages peaked at 5.8 GB): the parser refuses it before it builds the tree, the run counts and
+    names it, its bytes are kept, and a later run that gets the real page archives the article."""
+    site, base_url, faults = faulty
+    huge = site.newest_first()[:2]
+    tiny = b"<p>tiny</p>\n" * 1_100_000
+    for article in huge:
+        faults[article.path] = transform(lambda body: body.replace(b"</body>", tiny + b"</body>"))
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    run = run_row(db, 1)
+    # (the sample site's removed article, which answers «Страница не найдена», is the third not article)
+    assert (run["status"], run["articles_new"], run["not_articles"], run["errors_by_kind"]) == ("finished", 22, 3, {})
+    assert rows(db, "SELECT state, reason FROM listings WHERE article_id IN (?, ?)", [a.article_id for a in huge]) == [
+        {"state": "not_article", "reason": "markup too large (more than 30,000 tags)"}] * 2
+    assert rows(db, "SELECT count(*) AS n FROM captures WHERE size > 13000000") == [{"n": 2}]
+    records = article_records(db)
+    assert all(a.article_id not in records for a in huge)
+    faults.clear()
+    assert crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0").returncode == 0
+    assert article_records(db) == clean(24)
+
+
+def test_a_windows_1251_page_that_names_no_charset_is_archived_in_russian(faulty, tmp_path, clean):
+    """The 2015 pages are windows-1251, named only in a <meta> tag. Without it (no charset in the
+    header, no BOM) the page was read as UTF-8 and archived as U+FFFD, exit 0."""
+    site, base_url, faults = faulty
+    legacy = [a for a in site.newest_first() if a.encoding == "windows-1251"]
+    assert len(legacy) == 2
+    meta = b'<meta http-equiv="Content-Type" content="text/html; charset=windows-1251" />'
+    for article in legacy:
+        assert meta in render.article_legacy(article).encode("windows-1251")
+        faults[article.path] = transform(lambda body: body.replace(meta, b""))
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [status for _, path, status in site.requests if path in {a.path for a in legacy}] == ["transformed"] * 2
+    assert article_records(db) == clean(24)
+    assert rows(db, "SELECT count(*) AS n FROM articles WHERE title || lead || body LIKE '%' || char(65533) || '%'") == [
+        {"n": 0}]
+
+
 # --- 7. discovery loops ---------------------------------------------------------------------------------
 def test_a_sitemap_index_that_lists_itself_is_read_once(faulty, tmp_path):
     site, base_url, faults = faulty

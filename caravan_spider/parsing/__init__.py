@@ -24,7 +24,7 @@ from .furniture import Furniture
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.11.26.2"
+PARSER_VERSION = "2026.12.03.3"
 
 
 class NotAnArticle(Exception):

@@ -257,31 +257,40 @@ def _flat(node) -> str:
 
 def _unwrap_inline_links(doc) -> int:
     """A link inside a sentence is text (INLINE_LINKS): it becomes a plain <span>, so that
-    trafilatura's link density test does not take the paragraph for a list of links."""
-    unwrapped = 0
+    trafilatura's link density test does not take the paragraph for a list of links. Each
+    paragraph is read once for all its links (read again for each, 3,766 links in four paragraphs
+    of a real page took 16 s)."""
+    links: dict = {}  # paragraph -> its links (a link's paragraph is its nearest <p>)
     for link in doc.xpath("//p//a"):
-        paragraph = next(a for a in link.iterancestors() if a.tag == "p")
+        links.setdefault(next(a for a in link.iterancestors() if a.tag == "p"), set()).add(link)
+    unwrapped = 0
+    for paragraph, inside in links.items():
         text = _flat(paragraph)
         if word_count(text) < INLINE_LINK_SENTENCE_WORDS or not SENTENCE_END.search(text):
             continue
-        before = _text_before(paragraph, link)
-        if words(before) and not LINK_LABEL_END.search(before):
+        for link in _after_words(paragraph, inside):
             link.tag = "span"
             link.attrib.clear()
             unwrapped += 1
     return unwrapped
 
 
-def _text_before(paragraph, link) -> str:
-    """The paragraph's text before the link (the link's ancestors end after it: not their tails)."""
-    parts = [paragraph.text or ""]
-    for node in paragraph.iterdescendants():
-        if node is link:
-            break
-        parts.append(node.text or "")
-        if link not in node.iterdescendants():
-            parts.append(node.tail or "")
-    return "".join(parts)
+def _after_words(paragraph, links: set) -> list:
+    """Those of `links` that words of the paragraph come before, the last of them no label
+    («Read more:»): the paragraph's text read once, in document order."""
+    found = []
+    worded, last = False, ""  # whether a word came yet; the last text that is not blank
+    stack = [*reversed(paragraph), paragraph.text or ""]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if node.strip():
+                worded, last = worded or bool(words(node)), node
+            continue
+        if node in links and worded and not LINK_LABEL_END.search(last):
+            found.append(node)
+        stack.extend([node.tail or "", *reversed(node), node.text or ""])  # (comments' text too, as before)
+    return found
 
 
 def _merge_twins(doc, text: str) -> int:

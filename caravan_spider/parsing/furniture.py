@@ -22,7 +22,7 @@ MAX_LINE = 300  # longer blocks are text, not furniture
 # What a line is (page_lines). The archive keeps each capture's lines as hashes made with this
 # version, so that learning need not parse the window's pages every run: change page_lines (or what
 # it reads) and bump this, and stored hashes of other versions are made again from the captures.
-LINES_VERSION = 3
+LINES_VERSION = 5
 # ...and made by these libraries: an upgrade of lxml or libxml2 (which split a page into elements)
 # or of Python's Unicode tables (NFC) makes them again too. What the archive stores as `version`.
 LINES_MADE_BY = zlib.crc32(f"lines {LINES_VERSION}, lxml {etree.LXML_VERSION}, libxml2 {etree.LIBXML_VERSION}, "

@@ -10,9 +10,10 @@ from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from ..text import clean_line
+from . import bounds, charset
 from .furniture import body_texts, page_lines
 
 # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph), raw or as
@@ -64,13 +65,17 @@ def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None
     return doc, refused
 
 
-def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
+def _decode(content_type: str | None, body: bytes) -> tuple[str | None, str]:
+    """(encoding, text); (None, "") when the page names no encoding, is not UTF-8 and reads as
+    Russian in no Cyrillic one (charset.py): w3lib would have read it as UTF-8, all U+FFFD."""
     if not re.search(r"charset=", content_type or "", re.I) and not body.startswith(
             (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
-            pass
+            if html_body_declared_encoding(body) is None:
+                encoding = charset.guess(body)
+                return (encoding, body.decode(encoding, "replace")) if encoding else (None, "")
         else:
             if not body.isascii():
                 return "utf-8", text
@@ -80,18 +85,26 @@ def _decode(content_type: str | None, body: bytes) -> tuple[str, str]:
 class Page:
     def __init__(self, html: str | bytes, url: str, fetched_at: datetime | None = None,
                  content_type: str | None = None):
-        if isinstance(html, bytes):
+        self.url = url
+        self.fetched_at = fetched_at
+        # A page beyond what one parse may cost (bounds.py) is refused unread, as an empty page.
+        self.refused = bounds.too_large(html)
+        if isinstance(html, bytes) and not self.refused:
             # Charset from the Content-Type header, then BOM, then <meta> (windows-1251 pages
             # of the 2015 site declare it only in a <meta http-equiv> tag) -- except that bytes
             # which are valid UTF-8 beat a <meta> charset: that is a stale template, and legacy
-            # Cyrillic text is practically never valid UTF-8 by accident.
-            _, html = _decode(content_type, html)
-        self.html = visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
-        self.url = url
-        self.fetched_at = fetched_at
+            # Cyrillic text is practically never valid UTF-8 by accident. A page that names no
+            # charset and is not UTF-8 is read in the Cyrillic encoding its text reads as Russian in.
+            encoding, html = _decode(content_type, html)
+            self.refused = None if encoding else charset.UNKNOWN
+        self.html = "" if self.refused else visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
-        self.doc, self.refused = parse_whole(self.html)
+        self.doc, not_whole = parse_whole(self.html)
+        self.refused = self.refused or not_whole
+        too_long = None if self.refused else bounds.too_much_text(self.doc)
+        if too_long:
+            self.refused, self.html, self.doc = too_long, "", parse_whole("")[0]
 
     # --- DOM helpers -------------------------------------------------------------------
     def xpath(self, expr: str) -> list:
@@ -176,7 +189,7 @@ class Page:
     def classed(self) -> list[tuple]:
         """Every element of the body with a class, and its class tokens: what signals.by_class
         reads for each field it looks for (read once, not once a field)."""
-        return [(node, node.get("class").split()) for node in self.doc.xpath("//body//*[@class]")]
+        return [(node, node.get("class").split()) for node in self.doc.xpath("//body/descendant::*[@class]")]
 
     @cached_property
     def element_texts(self) -> dict:
