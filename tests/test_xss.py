@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -94,6 +95,23 @@ def test_the_article_page_links_only_http_urls_whatever_was_stored(datasette_dir
     assert " ".join(doc.cssselect("figure")[0].text_content().split()) == "Photo: Пресс-служба"
     assert " ".join(doc.cssselect(".provenance p")[0].text_content().split()).startswith(
         f"Original: {url} (not a web address) · 1 capture")
+    ds.close()
+
+
+def test_the_feed_links_only_http_urls_whatever_was_stored(datasette_dir):
+    """An entry's link is the article's address when it is a web address, else its page in the
+    reading room (relative to the feed)."""
+    db = datasette_dir / "caravan.db"
+    _store(db, url="javascript:alert(1)")
+    archive = Archive(db)
+    try:
+        archive.unpublish(None, ("ru", 999999), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+    ds = Client(datasette_dir)
+    feed = ds.get("/caravan/recent_changes.atom")
+    assert feed.status_code == 200
+    assert re.findall(r'<link href="([^"]*)"', feed.text)[1:] == ["articles/ru,999999"]
     ds.close()
 
 
