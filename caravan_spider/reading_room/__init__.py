@@ -30,6 +30,7 @@ from caravan_spider.archive import migrations
 from caravan_spider.diff import changes
 from caravan_spider.search import fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
+from caravan_spider.urls import web_url
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
 LIST_WORDS = 12  # words of a body shown in a table cell before "more"
@@ -274,7 +275,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             query = request.args.get("_search") or request.args.get("q") or next(
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
         context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
-                   "caravan_body": body_html}
+                   "caravan_body": body_html, "caravan_web_url": web_url}
         current = database in _archive_names(datasette)
         if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
