@@ -543,9 +543,13 @@ def search(query, db, limit, edition, as_json, as_csv):
       caravan-archive search "школа OR больница" --json
       caravan-archive search "миротвор*" --csv > matches.csv
     """
-    from .search import plain
+    from .search import check_query, plain
 
     output_format(as_json, as_csv)
+    try:
+        check_query(query)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
     archive = _open(db)
     try:
         matches = archive.search(query, limit, edition)

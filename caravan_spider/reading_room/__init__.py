@@ -31,7 +31,7 @@ from markupsafe import Markup, escape
 
 from caravan_spider.archive import migrations
 from caravan_spider.diff import changes
-from caravan_spider.search import fts_query, highlight, plain, snippet
+from caravan_spider.search import QUERY_MAX_CHARS, SCAN_CHARS, check_query, fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
 from caravan_spider.urls import web_url
 
@@ -150,6 +150,20 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     return None
 
 
+def search_refused(path: str, query_string: bytes, archives: list[str]) -> str | None:
+    """Why a search of an archive is not made (a query longer than a search takes: see
+    search.check_query), or None. Asked before Datasette runs it, so that the reader reads why."""
+    if path.lstrip("/").partition("/")[0] not in archives:
+        return None
+    for key, value in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True):
+        if key.startswith("_search") or key == "q":
+            try:
+                check_query(value)
+            except ValueError as error:
+                return str(error)
+    return None
+
+
 def old_article_address(datasette, path: str) -> str | None:
     """Where an article's address from before the Kazakh edition now is: `/db/articles/845713`
     (one key; Datasette answers 500 to one part of a two-part key) is `/db/articles/ru,845713`,
@@ -192,6 +206,11 @@ def asgi_wrapper(datasette):
                     body = f"Moved to {moved}\n".encode() if scope["method"] == "GET" else b""  # HEAD: none
                     await send({"type": "http.response.body", "body": body})
                     return
+                if len(scope.get("query_string", b"")) > QUERY_MAX_CHARS:  # no argument is longer then
+                    refused = search_refused(path, scope["query_string"], _archive_names(datasette))
+                    if refused:
+                        await Response.text(refused + "\n", status=400).asgi_send(send)
+                        return
                 if scope["method"] == "GET" and (b"_search" in scope.get("query_string", b"")
                                                  or b"_next" in scope.get("query_string", b"")):
                     changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
@@ -301,10 +320,12 @@ def highlight_html(query: str, text: str | None) -> Markup:
 
 
 def first_line(text: str | None, words: int = 40) -> str:
-    """The lead's first line, cut at `words` words."""
-    line = (text or "").strip().split("\n", 1)[0]
+    """The lead's first line, cut at `words` words; read from its first SCAN_CHARS characters."""
+    head = (text or "")[:SCAN_CHARS]
+    line = head.strip().split("\n", 1)[0]
     cut = line.split()
-    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
+    more = len(cut) > words or (len(text or "") > SCAN_CHARS and "\n" not in head.strip())
+    return " ".join(cut[:words]) + ("…" if more else "")
 
 
 def body_html(text: str | None) -> Markup:
@@ -318,8 +339,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if request is not None:
             query = request.args.get("_search") or request.args.get("q") or next(
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
-        context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
-                   "caravan_body": body_html, "caravan_web_url": web_url}
+        async def caravan_snippet(query: str, *texts: str | None) -> Markup:
+            # In Datasette's SQL threads, not on the event loop: every other request goes on meanwhile.
+            return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
+
+        context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
+                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url}
         current = database in _archive_names(datasette)
         if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
