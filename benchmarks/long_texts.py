@@ -11,6 +11,7 @@ Prints them; asserts nothing (the tests assert the behaviour).
 Every word of the long texts is the word searched for: the worst case for finding the densest run.
 - one snippet of 60,000 made-up words, none lemmatised before (pymorphy3 guesses each: the worst
   case for lemmatising)
+- what changed (diff.word_diff) when one word is inserted into 60,000 equal words
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from datasette.app import Datasette
 
 from caravan_spider import search
 from caravan_spider.archive import Archive, Capture
+from caravan_spider.diff import word_diff
 from caravan_spider.parsing import PARSER_VERSION
 
 WORD = "школа"
@@ -108,6 +110,10 @@ def main() -> None:
     started = time.perf_counter()
     search.snippet(WORD, text)
     print(f"one snippet of {args.words:,} made-up words, none lemmatised before: {time.perf_counter() - started:7.2f} s")
+    half = f"{WORD} " * (args.words // 2)
+    started = time.perf_counter()
+    word_diff(half * 2, half + "новая " + half)
+    print(f"what changed: one word inserted into {args.words:,} equal words: {time.perf_counter() - started:7.2f} s")
 
 
 if __name__ == "__main__":
