@@ -614,7 +614,8 @@ def reextract(db, jobs):
     """Rebuild articles and revisions from the stored captures with the current parser.
 
     Offline: no request is made. Parses on every core; the result is the same as with
-    --jobs 1. Prints which articles changed, by field.
+    --jobs 1. Prints which articles changed, by field. Never deletes: an article a capture
+    of which no longer parses as an article is kept as stored, and named.
 
     \b
     Example:
@@ -632,8 +633,11 @@ def reextract(db, jobs):
         sys.exit(2)
     finally:
         archive.close()
-    click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, "
-               f"{len(report.added)} added, {len(report.removed)} removed.")
+    click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, {len(report.added)} added"
+               + (f"; {len(report.kept)} kept as they were (a capture of theirs no longer parses as an article):"
+                  if report.kept else "."))
+    for article_id, why in report.kept.items():
+        click.echo(f"  {article_id}: {why}")
     for name, count in sorted(report.by_field().items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"  {name:13} changed in {count} article(s)")
     for article_id, names in sorted(report.changed.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))):

@@ -17,7 +17,7 @@ def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
     before = article_records(archive_copy)
     result = cli("reextract", "--db", str(archive_copy))
     assert result.returncode == 0
-    assert result.stdout.startswith("Re-extracted 50 articles: 0 changed, 0 added, 0 removed.")
+    assert result.stdout.startswith("Re-extracted 50 articles: 0 changed, 0 added.")
     assert article_records(archive_copy) == before
 
 
@@ -36,7 +36,7 @@ def test_a_parser_change_updates_exactly_the_affected_articles(archive_copy, cra
     assert set(report.changed) == with_subheadings
     assert set(map(tuple, report.changed.values())) == {("body", "word_count")}
     assert report.by_field() == {"body": len(with_subheadings), "word_count": len(with_subheadings)}
-    assert (report.added, report.removed) == ([], [])
+    assert (report.added, report.kept) == ([], {})
     seed = article_records(archive_copy)[845713]
     assert "Голанские высоты" not in seed["body"] and "Настоящим прорывом" in seed["body"]
     # The rebuilt revisions come from the captures: one per article, with the new parser's text.
@@ -81,7 +81,7 @@ def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_pat
     parallel = cli("reextract", "--db", str(other), "--jobs", "2")
     assert sequential.returncode == parallel.returncode == 0
     assert sequential.stdout == parallel.stdout
-    assert sequential.stdout.startswith("Re-extracted 50 articles: 50 changed, 0 added, 0 removed.")
+    assert sequential.stdout.startswith("Re-extracted 50 articles: 50 changed, 0 added.")
     for sql in ("SELECT * FROM articles ORDER BY article_id",
                 "SELECT article_id, fetched_at, content_hash, capture_id, body FROM revisions ORDER BY revision_id"):
         a, b = rows(archive_copy, sql), rows(other, sql)
