@@ -254,6 +254,7 @@ DATASETTE_SEARCH = "doc_id in (select rowid from articles_fts where articles_fts
 WALK_SEARCH = ("exists (select 1 from articles_fts where articles_fts.rowid = articles.doc_id "
                "and articles_fts match {match})")
 COMMON_SEARCH = 5000  # matches from which a search walks the dates instead of sorting every match
+SQLITE_MAX_INTEGER = 2 ** 63 - 1
 
 
 @hookimpl(wrapper=True)
@@ -424,6 +425,8 @@ async def article_changes(datasette, request):
     names = _archive_names(datasette)
     if not names:
         raise NotFound("No caravan-archive database is open")
+    if article_id > SQLITE_MAX_INTEGER:  # no such post id can be in an archive (nor asked of SQLite)
+        raise NotFound(f"No article {edition}/{article_id} in the archive")
     database = request.args.get("database") or names[0]
     if database not in names:
         raise NotFound(f"No caravan-archive database named {database}")
@@ -448,6 +451,28 @@ async def article_changes(datasette, request):
         "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
         "events": events}, request=request)
     return Response.html(html)
+
+
+@hookimpl(trylast=True)
+def register_output_renderer(datasette):
+    """datasette-atom's feed (registered after it, so this one answers .atom), and an empty feed
+    where it fails: a query without rows, as recent_changes is on an archive with no change yet."""
+    from datasette_atom import can_render_atom, render_atom
+
+    def render(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
+        if rows:
+            return render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.id(request.url)
+        feed.link(href=request.url, rel="self")
+        feed.updated("1970-01-01T00:00:00+00:00")  # nothing has changed
+        queries = (datasette.metadata(database=database) or {}).get("queries", {}) if query_name else {}
+        feed.title((queries.get(query_name) or {}).get("title") or sql)
+        return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8", status=200)
+
+    return {"extension": "atom", "render": render, "can_render": can_render_atom}
 
 
 @hookimpl
