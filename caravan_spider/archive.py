@@ -588,6 +588,12 @@ class Archive:
     def release(self) -> None:
         self.lock.release()
 
+    def check_writable(self) -> None:
+        """Take SQLite's write lock and let it go: raises sqlite3.OperationalError (database is
+        locked) when another process keeps writing longer than busy_timeout."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("ROLLBACK")
+
     # --- crawl runs ---------------------------------------------------------------------------
     def begin_run(self, base_url: str, mode: str, editions: str | None = None) -> int:
         with self.db.atomic():
