@@ -503,6 +503,9 @@ class Rebuilt:
     row_changed: bool  # a reader sees a difference: updated_at moves
     unindex: list | None  # the index entry to remove (doc_id + lemmas); None: none, or it stays
     index: list | None  # the lemmas of title, lead and body to index; None: the entry stays as it is
+    # Why the article is kept as stored (nothing written): a capture its row or a revision was made
+    # from is no article to this parser. Re-extraction never deletes what the archive holds.
+    kept: str | None = None
 
 
 def _insert_sql(table: str, row: dict) -> tuple[str, list]:
@@ -525,8 +528,9 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
         stored = Stored(change.content_hash, record["views"])
     held = base is not None
     doc_id, status = (base["doc_id"], base["status"]) if held else (None, None)
-    if not versions:
-        return Rebuilt(key, [], None, doc_id, status, False, index_entry(base) if held else None, None)
+    if not versions:  # nothing to write; a held article is kept as stored
+        return Rebuilt(key, [], None, doc_id, status, False, None, None,
+                       kept="no capture of it parses as an article" if held else None)
     capture, record, layout = versions[-1]
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
     row = {**Archive._row(record), "content_hash": change.content_hash, "layout": layout,
@@ -600,6 +604,12 @@ class Archive:
 
     def release(self) -> None:
         self.lock.release()
+
+    def check_writable(self) -> None:
+        """Take SQLite's write lock and let it go: raises sqlite3.OperationalError (database is
+        locked) when another process keeps writing longer than busy_timeout."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("ROLLBACK")
 
     # --- crawl runs ---------------------------------------------------------------------------
     def begin_run(self, base_url: str, mode: str, editions: str | None = None) -> int:
@@ -1071,6 +1081,13 @@ class Archive:
         """What plan_rebuild compares a re-extraction with: the article's row as it stands."""
         return self._article_row(key, f"{', '.join(FIELDS)}, doc_id, content_hash")
 
+    def stored_captures(self, key: Key) -> set[int]:
+        """The captures an article's row and its revisions were made from."""
+        return {capture_id for (capture_id,) in self.db.conn.execute(
+            "SELECT capture_id FROM articles WHERE edition = ? AND article_id = ? UNION "
+            "SELECT capture_id FROM revisions WHERE edition = ? AND article_id = ?", [*key, *key])
+            if capture_id is not None}
+
     def write_rebuilt(self, batch: list[Rebuilt]) -> None:
         """Write re-extracted articles (see plan_rebuild) in one transaction: plain SQL, as the
         rows come ready from where the pages were parsed (the parent of reextract's workers
@@ -1079,15 +1096,16 @@ class Archive:
         with self.db.atomic():
             for rebuilt in batch:
                 key = list(rebuilt.key)
+                if rebuilt.kept:
+                    continue
+                if rebuilt.row is None:
+                    # No capture of it parses, and the archive holds no article: coverage says so.
+                    self._listing_state(*key, "not_article", "not an article when re-extracted", utcnow())
+                    continue
                 execute("DELETE FROM revisions WHERE edition = ? AND article_id = ?", key)
                 if rebuilt.unindex is not None:
                     execute("INSERT INTO articles_fts (articles_fts, rowid, title, lead, body) "
                             "VALUES ('delete', ?, ?, ?, ?)", rebuilt.unindex)
-                if rebuilt.row is None:
-                    execute("DELETE FROM articles WHERE edition = ? AND article_id = ?", key)
-                    # Coverage follows: a listed post no longer held is explained, never "archived".
-                    self._listing_state(*key, "not_article", "not an article when re-extracted", utcnow())
-                    continue
                 for revision in rebuilt.revisions:
                     execute(*_insert_sql("revisions", revision))
                 row = dict(rebuilt.row)

@@ -95,6 +95,10 @@ def _whole(path: str | None, gzipped: bool = False):
         raise
 
 
+# A count or a post id the archive can hold: SQLite's integers are 64-bit.
+SQLITE_INTEGERS = click.IntRange(1, 2 ** 63 - 1)
+
+
 def db_option(must_exist: bool = False):
     return click.option("--db", "db", default=DEFAULT_DB, show_default=True,
                         type=click.Path(dir_okay=False, exists=must_exist),
@@ -117,12 +121,17 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "caravan_spider.settings")
     from scrapy.utils.project import get_project_settings
 
+    from .overrides import check
+
     settings = get_project_settings()
     for item in overrides:  # checked against the project's own defaults
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise BadInput(f"--set {item!r} is not NAME=VALUE")
-        _check_setting(name.strip(), value, settings.get(name.strip()))
+        try:
+            check(name.strip(), value, settings)
+        except ValueError as error:
+            raise BadInput(str(error)) from None
     settings.set("CARAVAN_DB", db, priority="cmdline")
     settings.set("CARAVAN_SUMMARY", False, priority="cmdline")  # printed below, with the exit status
     # Quiet by default: warnings and errors only; -v or --log-file give Scrapy's INFO log.
@@ -135,33 +144,62 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     return settings
 
 
-def _check_setting(name: str, value: str, default) -> None:
-    """A value for a number or flag setting must be one: found now, not as a traceback mid-crawl."""
-    kind = type(default)
+def _crawl_db(db: str, option: str = "--db") -> None:
+    """Check the archive file before Scrapy starts; only the default folder is ever created. An
+    archive another run or another writer holds is refused here, in one line (exit 2)."""
+    if not Path(db).parent.is_dir():
+        Path(db).parent.mkdir()  # the default folder (_archive_folder refused any other)
     try:
-        if kind is bool:
-            if value.strip().lower() not in ("0", "1", "true", "false", "yes", "no"):
-                raise ValueError
-        elif kind in (int, float):
-            float(value) if kind is float else int(value)
-    except ValueError:
-        raise BadInput(f"--set {name}={value!r}: {name} takes {'true/false' if kind is bool else 'a number'} "
-                       f"(default {default!r})") from None
-
-
-def _crawl_db(db: str) -> None:
-    """Check the archive file before Scrapy starts; only the default folder is ever created."""
-    path = Path(db)
-    if not path.parent.is_dir():
-        if db != DEFAULT_DB:
-            raise BadInput(f"--db {db}: directory {path.parent} does not exist; create it first")
-        path.parent.mkdir()
-    try:
-        Archive(db).close()  # creates or upgrades it; refuses a file that is not an archive
+        archive = Archive(db)  # creates or upgrades it; refuses a file that is not an archive
     except NotAnArchive as error:
-        raise BadInput(f"--db {db}: {error}") from None
+        raise BadInput(f"{option} {db}: {error}") from None
     except OSError as error:
-        raise BadInput(f"--db {db}: {error.strerror or error}") from None
+        raise BadInput(f"{option} {db}: {error.strerror or error}") from None
+    except sqlite3.OperationalError as error:
+        _locked(db, error)
+        raise
+    try:
+        archive.acquire()
+        archive.check_writable()  # waits for another writer as long as any write would
+    except ArchiveLocked as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_LOCKED)
+    except sqlite3.OperationalError as error:
+        _locked(db, error)
+        raise
+    finally:
+        archive.close()
+
+
+def _archive_folder(db: str, option: str) -> None:
+    """The archive's folder must exist, but for the default one (archive/), which the crawl creates."""
+    if db != DEFAULT_DB and not Path(db).parent.is_dir():
+        raise BadInput(f"{option} {db}: directory {Path(db).parent} does not exist; create it first")
+
+
+def _locked(db: str, error: sqlite3.OperationalError) -> None:
+    """Exit 2 with one line when another process keeps the archive's write lock."""
+    if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        click.echo(f"{db} is being written by another process ({error}); wait for it to finish", err=True)
+        sys.exit(EXIT_LOCKED)
+
+
+def _job_dir(path: str) -> None:
+    """--jobdir is a directory, or one Scrapy may create in a directory that exists."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"--jobdir {path} is not a directory")
+    if not folder.exists() and not folder.resolve().parent.is_dir():
+        raise BadInput(f"--jobdir {path}: directory {folder.resolve().parent} does not exist; create it first")
+
+
+def _log_file(path: str, db: str) -> None:
+    """--log-file must take a line: its first says which crawl the log is of (a full disk is found now)."""
+    try:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} [caravan-archive] INFO: crawl of {db}\n")
+    except OSError as error:
+        raise BadInput(f"--log-file {path}: {error.strerror or error}") from None
 
 
 @cli.command()
@@ -221,11 +259,20 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     if sample and sample_articles < 8:
         raise BadInput(f"--sample-articles {sample_articles}: the sample site needs at least 8 articles")
     _writable_file(log_file, "--log-file")
+    if jobdir:
+        _job_dir(jobdir)
     try:
         origins = chosen_base_urls(base_urls, edition)
     except ValueError as error:
         raise BadInput(f"--base-url: {error}") from None
     settings = _scrapy_settings(db, overrides, verbose, log_file)
+    db_option = "--db"
+    if settings.get("CARAVAN_DB") != db:  # --set CARAVAN_DB=PATH names the archive as --db does
+        _archive_folder(settings.get("CARAVAN_DB"), "CARAVAN_DB")
+        if click.get_current_context().get_parameter_source("db") is click.core.ParameterSource.COMMANDLINE:
+            raise BadInput(f"--db {db} and --set CARAVAN_DB={settings.get('CARAVAN_DB')} name two archives: give one")
+        db, db_option = settings.get("CARAVAN_DB"), "CARAVAN_DB"
+    _archive_folder(db, db_option)
     defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
     for code, url in origins.items():
         try:
@@ -245,9 +292,16 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
         except ValueError as error:
             raise BadInput(f"CARAVAN_SINCE: {error}") from None
-    _crawl_db(db)
     if jobdir:
         settings.set("JOBDIR", jobdir, priority="cmdline")
+    if log_file:
+        _log_file(log_file, db)
+    try:  # what Scrapy raises while it builds the crawler comes from the settings it was given
+        process = CrawlerProcess(settings)
+        crawler = process.create_crawler("caravan")
+    except Exception as error:  # noqa: BLE001 - named in the one line, whatever it is
+        raise BadInput(f"could not start the crawl: {type(error).__name__}: {error}") from None
+    _crawl_db(db, db_option)  # the first write to the archive: everything above was checked
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         if sample:
@@ -258,13 +312,11 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
                 origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
                 if verbose:
                     click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
-        process = CrawlerProcess(settings)
         if log_file:  # the log goes to the file; what needs attention still reaches the terminal
             console = logging.StreamHandler()
             console.setLevel(logging.WARNING)
             console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
             logging.getLogger().addHandler(console)
-        crawler = process.create_crawler("caravan")
         start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
         kwargs = {"since": since, "full": full, "edition": edition}
         if any(origins.values()):
@@ -375,14 +427,14 @@ def _short_rule(rule: str) -> str:
 
 
 @cli.command()
-@click.argument("article_id", type=int)
+@click.argument("article_id", type=SQLITE_INTEGERS)
 @click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID, or kk-article-… "
-              "for the Kazakh edition).")
+              "for the Kazakh edition): letters, digits, '.', '_' and '-'.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), default="ru", show_default=True,
               help="The article's edition: post ids of the two editions may collide.")
 @db_option(must_exist=True)
-@click.option("--pages", "pages_dir", default="tests/pages", show_default=True, type=click.Path(file_okay=False),
-              help="Where the fixture folders live.")
+@click.option("--pages", "pages_dir", default="tests/pages", show_default=True,
+              type=click.Path(exists=True, file_okay=False), help="Where the fixture folders live (it must exist).")
 def fixture(article_id, case, edition, db, pages_dir):
     """Turn an archived article page into a test fixture: tests/pages/<case>/.
 
@@ -397,6 +449,8 @@ def fixture(article_id, case, edition, db, pages_dir):
     """
     from .fixtures import FixtureError, write_fixture
 
+    if case is not None and not re.fullmatch(r"[\w-][\w.-]*", case):  # a folder of its own under --pages
+        raise BadInput(f"--case {case!r} is not a folder name (letters, digits, '.', '_' and '-', not first '.')")
     archive = _open(db)
     try:
         capture = archive.latest_capture(article_id, edition)
@@ -504,7 +558,7 @@ def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
 
 @cli.command()
 @db_option(must_exist=True)
-@click.option("--limit", default=10, show_default=True, help="How many runs, newest first.")
+@click.option("--limit", default=10, show_default=True, type=SQLITE_INTEGERS, help="How many runs, newest first.")
 @output_options
 def runs(db, limit, as_json, as_csv):
     """Show the recent crawl runs: when, how they ended, what they did.
@@ -540,7 +594,7 @@ def runs(db, limit, as_json, as_csv):
 @cli.command()
 @click.argument("query")
 @db_option(must_exist=True)
-@click.option("--limit", default=10, show_default=True, help="How many matches.")
+@click.option("--limit", default=10, show_default=True, type=SQLITE_INTEGERS, help="How many matches.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @output_options
 def search(query, db, limit, edition, as_json, as_csv):
@@ -558,9 +612,13 @@ def search(query, db, limit, edition, as_json, as_csv):
       caravan-archive search "школа OR больница" --json
       caravan-archive search "миротвор*" --csv > matches.csv
     """
-    from .search import plain
+    from .search import check_query, plain
 
     output_format(as_json, as_csv)
+    try:
+        check_query(query)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
     archive = _open(db)
     try:
         matches = archive.search(query, limit, edition)
@@ -625,7 +683,8 @@ def reextract(db, jobs):
     """Rebuild articles and revisions from the stored captures with the current parser.
 
     Offline: no request is made. Parses on every core; the result is the same as with
-    --jobs 1. Prints which articles changed, by field.
+    --jobs 1. Prints which articles changed, by field. Never deletes: an article a capture
+    of which no longer parses as an article is kept as stored, and named.
 
     \b
     Example:
@@ -643,8 +702,11 @@ def reextract(db, jobs):
         sys.exit(2)
     finally:
         archive.close()
-    click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, "
-               f"{len(report.added)} added, {len(report.removed)} removed.")
+    click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, {len(report.added)} added"
+               + (f"; {len(report.kept)} kept as they were (a capture of theirs no longer parses as an article):"
+                  if report.kept else "."))
+    for article_id, why in report.kept.items():
+        click.echo(f"  {article_id}: {why}")
     for name, count in sorted(report.by_field().items(), key=lambda kv: (-kv[1], kv[0])):
         click.echo(f"  {name:13} changed in {count} article(s)")
     for article_id, names in sorted(report.changed.items(), key=lambda kv: (isinstance(kv[0], str), str(kv[0]))):

@@ -26,7 +26,7 @@ def write_fixture(capture: dict, folder: Path) -> dict:
     meta = {"url": capture["url"], "fetched_at": capture["fetched_at"], "content_type": capture["content_type"]}
     result = explain(body, meta["url"], datetime.fromisoformat(meta["fetched_at"]), meta["content_type"])
     expected = result.article.to_dict() if result.article else {"not_an_article": result.reason}
-    folder.mkdir(parents=True)
+    folder.mkdir()  # in the pages folder, which exists: no other folder is made
     (folder / "page.html").write_bytes(body)
     for name, data in (("meta.json", meta), ("expected.json", expected)):
         (folder / name).write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=name == "expected.json")

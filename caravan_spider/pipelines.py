@@ -65,23 +65,36 @@ class ArchivePipeline:
         except (NotAnArchive, OSError) as error:
             self._refuse("archive_unavailable", str(error))
             return
+        except sqlite3.OperationalError as error:  # another process writes it: as locked, below
+            self._refuse("archive_locked", self._written(error))
+            return
         try:
             archive.acquire()
+            run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
         except ArchiveLocked as error:
             archive.close()
             self._refuse("archive_locked", str(error))
             return
+        except sqlite3.OperationalError as error:
+            archive.close()
+            self._refuse("archive_locked", self._written(error))
+            return
         archive.schedule = self.schedule
-        self.archive = archive
-        self.run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
+        self.archive, self.run_id = archive, run_id
         from twisted.internet import reactor  # running: open_spider is called from it
 
         self._stop_trigger = reactor.addSystemEventTrigger("before", "shutdown", self._stopped_at_once)
         self.crawler.signals.send_catch_log(run_begun, run_id=self.run_id)
 
+    def _written(self, error: sqlite3.OperationalError) -> str:
+        if getattr(error, "sqlite_errorcode", None) not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise error
+        return f"{self.db_path} is being written by another process ({error}); wait for it to finish"
+
     def _refuse(self, reason: str, message: str) -> None:
-        """The run cannot begin: the spider's start() closes with `reason` before the first request."""
-        logger.error("%s", message)
+        """The run cannot begin: the spider's start() closes with `reason` before the first request.
+        `caravan-archive crawl` (no summary of ours) prints the message itself: logged for -v only."""
+        logger.log(logging.ERROR if self.crawler.settings.getbool("CARAVAN_SUMMARY") else logging.INFO, "%s", message)
         self.crawler.signals.send_catch_log(run_refused, reason=reason, message=message)
 
     def record_listed(self, listed: Listed) -> None:

@@ -23,7 +23,7 @@ from .parsing import FIELDS, PARSER_VERSION
 ARTICLES_PER_TASK = 16  # articles per worker task, and per write transaction
 TASKS_AHEAD = 4  # tasks queued per worker: keeps workers busy, memory bounded
 
-# What became of one article: "added", "removed", the names of the fields that changed, or None.
+# What became of one article: "added", "kept" (as stored), the names of the fields that changed, or None.
 Outcome = str | list[str] | None
 
 
@@ -32,7 +32,8 @@ class Report:
     articles: int = 0
     changed: dict[int, list[str]] = field(default_factory=dict)  # article_id -> fields that changed
     added: list[int] = field(default_factory=list)  # pages that now parse as articles
-    removed: list[int] = field(default_factory=list)  # articles whose pages no longer parse
+    # Articles kept as stored, as a page of theirs no longer parses (see Rebuilt.kept): article_id -> why.
+    kept: dict[int, str] = field(default_factory=dict)
     # Articles are (edition, article_id); the lists above name Kazakh ones "kk/<id>".
 
     def by_field(self) -> Counter:
@@ -43,30 +44,38 @@ class Report:
         self.articles += rebuilt.row is not None
         if outcome == "added":
             self.added.append(article_id)
-        elif outcome == "removed":
-            self.removed.append(article_id)
+        elif outcome == "kept":
+            self.kept[article_id] = rebuilt.kept
         elif outcome:
             self.changed[article_id] = outcome
 
 
 def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[Rebuilt, Outcome]:
     """Re-extract one article from its captures (read from `archive`), without writing."""
-    versions = []
+    versions, failed = [], {}  # failed: capture id -> why it is no article now
     for capture in archive.article_captures(key):
-        record, _, layout = workers.extract(archive.decompress_capture(capture), capture["url"],
-                                            capture["fetched_at"], capture["content_type"],
-                                            boilerplate.for_url(furniture, capture["url"]), layouts)
-        if record is not None:
+        record, reason, layout = workers.extract(archive.decompress_capture(capture), capture["url"],
+                                                 capture["fetched_at"], capture["content_type"],
+                                                 boilerplate.for_url(furniture, capture["url"]), layouts)
+        if record is None:
+            failed[capture["capture_id"]] = reason
+        else:
             versions.append(({name: capture[name] for name in ("capture_id", "fetched_at", "etag", "last_modified")},
                              record, layout))
     base = archive.rebuild_base(key)
+    # A capture the article's row or a revision was made from that is no article now (furniture
+    # learned since, a parser change): rebuilt, the article would lose it, or be gone. It stays as stored.
+    lost = sorted(set(failed) & archive.stored_captures(key)) if base else []
+    if lost:
+        kept = f"capture {lost[0]}: {failed[lost[0]]}"
+        return Rebuilt(key, [], None, base["doc_id"], base["status"], False, None, None, kept=kept), "kept"
     rebuilt = plan_rebuild(key, versions, base, PARSER_VERSION)
     before = Archive._record({name: base[name] for name in FIELDS}) if base else None
     after = versions[-1][1] if versions else None
-    if before is None:
+    if rebuilt.kept:
+        outcome = "kept"
+    elif before is None:
         outcome = "added" if after is not None else None
-    elif after is None:
-        outcome = "removed"
     else:
         # status is the site's answer over time (kept by plan_rebuild), not what a page parses to.
         outcome = [name for name in FIELDS if name != "status" and before[name] != after[name]]

@@ -19,6 +19,8 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 _STEP = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
 # A due date is a datetime: a step of millennia would overflow it mid-crawl. A century is "never" enough.
 MAX_STEP = timedelta(days=36500)
+# A clock from which the longest step still lands on a date Python can hold (9999-12-31).
+LATEST_CLOCK = datetime(9899, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
 
 
 def parse_schedule(text: str) -> tuple[timedelta, ...]:
@@ -49,7 +51,11 @@ def parse_clock(text: str | None) -> datetime | None:
         clock = datetime.fromisoformat(str(text))
     except ValueError:
         raise ValueError(f"{text!r} is not a date-time such as 2026-01-20T13:00:00+00:00") from None
-    return clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+    clock = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+    if clock > LATEST_CLOCK:
+        raise ValueError(f"{text!r} is too late: the schedule counts up to {MAX_STEP.days // 365} years on from it "
+                         f"(at most {LATEST_CLOCK.date()})")
+    return clock
 
 
 def _instant(value: str | datetime | None) -> datetime | None:

@@ -29,6 +29,10 @@ from .text import words
 _TOKEN = re.compile(r'"([^"]*)"|([^\W_]+(?:[-‑\'’][^\W_]+)*)(\*?)')
 _WORD = re.compile(r"[^\W_]+(?:[-‑'’][^\W_]+)*")
 OPERATORS = ("OR", "AND", "NOT")
+# What one query or one snippet may cost, whatever it is given: each word a query has or a snippet
+# reads is lemmatised, and the reading room makes both for whoever asks.
+QUERY_MAX_CHARS = 1_000  # a longer query is refused
+SCAN_CHARS = 10_000  # characters of a text that a snippet or a highlight reads (most articles whole)
 
 
 @lru_cache(maxsize=1)
@@ -93,8 +97,15 @@ class Query:
         return any(base.startswith(p) or folded.startswith(p) for p in self.prefixes)
 
 
+def check_query(query: str | None) -> None:
+    """Raise ValueError (the message says why, in one line) for a query longer than a search takes."""
+    if len(query or "") > QUERY_MAX_CHARS:
+        raise ValueError(f"the query is {len(query):,} characters long; a search takes at most {QUERY_MAX_CHARS:,}")
+
+
 @lru_cache(maxsize=1024)
 def parse(query: str) -> Query:
+    check_query(query)
     parsed = Query("")
     parts: list[str] = []
     negate = False
@@ -141,26 +152,50 @@ def fts_query(query: str) -> str:
 Segment = tuple[str, bool]  # a piece of text, and whether it is a matched word
 
 
+def _head(text: str) -> tuple[str, bool]:
+    """The first SCAN_CHARS characters of a text, without the word the bound cuts, and whether
+    the text goes on."""
+    if len(text) <= SCAN_CHARS:
+        return text, False
+    head = text[:SCAN_CHARS]
+    if not text[SCAN_CHARS].isspace():
+        words = head.rsplit(None, 1)
+        head = words[0] if len(words) == 2 else head
+    return head, True
+
+
+def _densest(hits: list[int], size: int) -> int:
+    """The first of the matched words (positions, ascending) that begins the run of `size` words
+    holding the most matches: one pass, the run's end only moving forward."""
+    best, most, end = hits[0], 0, 0
+    for i, start in enumerate(hits):
+        while end < len(hits) and hits[end] < start + size:
+            end += 1
+        if end - i > most:
+            best, most = start, end - i
+    return best
+
+
 def snippet(query: str, *texts: str | None, size: int = 24) -> list[Segment]:
     """About `size` words of the first text in which the query's words occur, around the
-    densest run of matches, as (text, matched) segments; the start of the text when none match."""
+    densest run of matches, as (text, matched) segments; the start of the text when none match.
+    Only the first SCAN_CHARS characters of each text are read: a text of any length costs the same."""
     parsed = parse(query)
-    texts = tuple(" ".join(t.split()) for t in texts if t and t.strip())
-    if not texts:
+    heads = [(" ".join(head.split()), more) for head, more in (_head(t) for t in texts if t)]
+    heads = [(head, more) for head, more in heads if head]
+    if not heads:
         return []
-    for text in texts:
+    for text, more in heads:
         spans = [(m.start(), m.end(), parsed.matches(m.group())) for m in _WORD.finditer(text)]
         hits = [i for i, span in enumerate(spans) if span[2]]
         if hits:
             break
     else:
-        text = texts[0]
+        text, more = heads[0]
         spans = [(m.start(), m.end(), False) for m in _WORD.finditer(text)]
-        hits = []
     if not spans:
-        return [(text, False)]
-    best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + size), default=0)
-    first = max(0, min(best - size // 4, len(spans) - size)) if hits else 0
+        return [(text, False), *([("…", False)] if more else [])]
+    first = max(0, min(_densest(hits, size) - size // 4, len(spans) - size)) if hits else 0
     last = min(len(spans), first + size)
     segments: list[Segment] = [("…", False)] if first > 0 else []
     cursor = spans[first][0]
@@ -171,18 +206,18 @@ def snippet(query: str, *texts: str | None, size: int = 24) -> list[Segment]:
             cursor = end
     tail = spans[last - 1][1] if last < len(spans) else len(text)
     segments.append((text[cursor:tail], False))
-    if last < len(spans):
+    if last < len(spans) or more:
         segments.append(("…", False))
     return [s for s in segments if s[0]]
 
 
 def highlight(query: str, text: str | None) -> list[Segment]:
-    """All of `text` as segments, every word the query matches marked."""
+    """All of `text` as segments, every word the query matches in its first SCAN_CHARS characters marked."""
     parsed = parse(query)
     text = text or ""
     segments: list[Segment] = []
     cursor = 0
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(_head(text)[0]):
         if parsed.matches(m.group()):
             segments += [(text[cursor:m.start()], False), (m.group(), True)]
             cursor = m.end()

@@ -84,6 +84,24 @@ def article_ref(url: str) -> ArticleRef | None:
     return ArticleRef(int(post_id), origin + path, path)
 
 
+# What a browser opens as an http(s) address whatever surrounds it: the scheme written first,
+# with nothing before it (a browser strips spaces and control characters there, and tabs inside it).
+_WEB_URL = re.compile(r"https?://", re.I)
+
+
+def web_url(value: str | None) -> str | None:
+    """The value when it is an absolute http(s) URL with a host; None for anything else a page may
+    give as a link (javascript:, data:, file:, a relative path): a reader's link must never run a script."""
+    if not value or not _WEB_URL.match(value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return None
+    return value if parts.hostname else None
+
+
 class Origin:
     """Where a crawl fetches from: the live site or a mirror given by `base_url`.
 

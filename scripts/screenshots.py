@@ -5,7 +5,8 @@
 Needs Debian's `chromium` package (apt-get install chromium); not part of the test suite,
 which checks the same pages' HTML through Datasette's test client. Crawls the sample site
 into a temporary archive unless --db is given, serves it with `datasette` (the installed
-plugin and archive/settings.json), and saves one PNG per page.
+plugin and archive/settings.json), and saves one PNG per page. Prints what the reading room's
+Content-Security-Policy blocked on a page (Chromium's console), if anything.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ PAGES = {
 }
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--hide-scrollbars", "--window-size=1366,768"]
+                  "--hide-scrollbars", "--window-size=1366,768", "--enable-logging=stderr", "--v=1"]
+BLOCKED = "violates the following Content Security Policy"  # Chromium's console, when the policy blocks
 
 
 def free_port() -> int:
@@ -73,11 +75,12 @@ def main() -> None:
             for name, path in PAGES.items():
                 png = args.out / f"{name}.png"
                 profile = tempfile.mkdtemp()
-                subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-                                base + path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               timeout=120)
+                done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
+                                       base + path], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True, errors="replace", timeout=120)
                 shutil.rmtree(profile, ignore_errors=True)
-                print(png)
+                blocked = [line for line in done.stderr.splitlines() if BLOCKED in line]
+                print(png, *(f"\n  blocked: {line}" for line in blocked))
         finally:
             server.terminate()
             server.wait()

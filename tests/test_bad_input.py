@@ -155,3 +155,161 @@ def test_export_rejects_what_is_not_a_date(archive_copy, option, value):
     one_line_error(cli("export", "--db", str(archive_copy), option, value),
                    f"Error: {option} {value!r} is not a date such as 2025-01-31 or a date-time such as "
                    "2025-01-31T10:00:00+05:00")
+
+
+# --- issue 20, item 11: settings, options and addresses that ended in tracebacks or wrong exits --------
+CLOSED = "http://127.0.0.1:9"  # nothing listens: a crawl that started would fail (exit 3), not refuse
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--set", "LOG_LEVEL=BOGUS"],
+     "Error: --set LOG_LEVEL='BOGUS': LOG_LEVEL takes CRITICAL, ERROR, WARNING, INFO or DEBUG (default 'INFO')"),
+    (["--set", "SPIDER_MODULES=nope"],
+     "Error: --set SPIDER_MODULES='nope': there is no module nope (default ['caravan_spider.spiders'])"),
+    (["--set", "SPIDER_MODULES=json"], "Error: could not start the crawl: KeyError: 'Spider not found: caravan'"),
+    (["--set", "DOWNLOAD_TIMEOUT=-1"],
+     "Error: --set DOWNLOAD_TIMEOUT='-1': DOWNLOAD_TIMEOUT takes a number of 0 or more (default 30)"),
+    (["--set", "CARAVAN_PARSE_WORKERS=abc"],
+     "Error: --set CARAVAN_PARSE_WORKERS='abc': CARAVAN_PARSE_WORKERS takes auto or a whole number of 0 or more "
+     "(default 'auto')"),
+    (["--set", "CARAVAN_CLOCK=9999-12-31T23:59:59"],
+     "Error: CARAVAN_CLOCK: '9999-12-31T23:59:59' is too late: the schedule counts up to 100 years on from it "
+     "(at most 9899-12-31)"),
+    (["--set", "CARAVAN_DB=/nonexistent/dir/z.db"],
+     "Error: CARAVAN_DB /nonexistent/dir/z.db: directory /nonexistent/dir does not exist; create it first"),
+    (["--set", "CARAVAN_DBB=x.db"], "Error: --set CARAVAN_DBB: there is no such setting; did you mean CARAVAN_DB?"),
+    (["--set", "CARAVAN_LISTNG_PAGES=3"],
+     "Error: --set CARAVAN_LISTNG_PAGES: there is no such setting; did you mean CARAVAN_LISTING_PAGES?"),
+    (["--jobdir", "/dev/null"], "Error: --jobdir /dev/null is not a directory"),
+    (["--jobdir", "{tmp}/missing/job"], "Error: --jobdir {tmp}/missing/job: directory {tmp}/missing does not exist; "
+                                        "create it first"),
+    (["--log-file", "/dev/full"], "Error: --log-file /dev/full: No space left on device"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_a_crawl_with_a_bad_setting_or_option_is_refused_in_one_line_before_it_starts(tmp_path, args, expected):
+    db = tmp_path / "c.db"
+    args = [arg.format(tmp=tmp_path) for arg in args]  # nothing may be created outside tmp_path, even before a fix
+    one_line_error(cli("crawl", "--db", str(db), "--edition", "ru", "--base-url", CLOSED, *args, cwd=tmp_path,
+                       timeout=60), expected.format(tmp=tmp_path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [] and not Path("/nonexistent").exists()
+
+
+def test_the_archive_named_by_db_and_by_caravan_db_must_be_one(tmp_path):
+    one_line_error(cli("crawl", "--db", str(tmp_path / "a.db"), "--set", f"CARAVAN_DB={tmp_path / 'b.db'}",
+                       "--edition", "ru", "--base-url", CLOSED, timeout=60),
+                   f"Error: --db {tmp_path / 'a.db'} and --set CARAVAN_DB={tmp_path / 'b.db'} name two archives: give one")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """The real entry point in this process: (exit status, stdout, stderr)."""
+    from caravan_spider.cli import main
+
+    monkeypatch.setattr("sys.argv", ["caravan-archive", *args])
+    try:
+        main()
+        status = 0
+    except SystemExit as done:
+        status = done.code
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["search", "мир", "--limit", "99999999999999999999"],
+     "Error: Invalid value for '--limit': 99999999999999999999 is not in the range 1<=x<=9223372036854775807. "
+     "(see: caravan-archive search --help)"),
+    (["search", "мир", "--limit", "0"],
+     "Error: Invalid value for '--limit': 0 is not in the range 1<=x<=9223372036854775807. "
+     "(see: caravan-archive search --help)"),
+    (["runs", "--limit", "99999999999999999999"],
+     "Error: Invalid value for '--limit': 99999999999999999999 is not in the range 1<=x<=9223372036854775807. "
+     "(see: caravan-archive runs --help)"),
+    (["fixture", "99999999999999999999"],
+     "Error: Invalid value for 'ARTICLE_ID': 99999999999999999999 is not in the range 1<=x<=9223372036854775807. "
+     "(see: caravan-archive fixture --help)"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else "")
+def test_numbers_beyond_what_the_archive_holds_are_refused_in_one_line(crawled, monkeypatch, capsys, args, expected):
+    status, out, err = _main(monkeypatch, capsys, *args, "--db", str(crawled["db"]))
+    assert (status, out, err.splitlines()) == (64, "", [expected])
+
+
+def test_a_fixture_is_written_only_in_a_folder_of_its_own_under_pages(crawled, monkeypatch, capsys, tmp_path):
+    pages = tmp_path / "repo" / "tests" / "pages"
+    pages.mkdir(parents=True)
+    for case in ("../../x", "a/b", "..", ".hidden", "/tmp/x"):
+        status, out, err = _main(monkeypatch, capsys, "fixture", "845713", "--case", case, "--pages", str(pages),
+                                 "--db", str(crawled["db"]))
+        assert (status, out, err.splitlines()) == (64, "", [
+            f"Error: --case {case!r} is not a folder name (letters, digits, '.', '_' and '-', not first '.')"])
+    missing = tmp_path / "missing" / "x"
+    status, out, err = _main(monkeypatch, capsys, "fixture", "845713", "--pages", str(missing),
+                             "--db", str(crawled["db"]))
+    assert (status, out, err.splitlines()) == (64, "", [
+        f"Error: Invalid value for '--pages': Directory '{missing}' does not exist. (see: caravan-archive fixture --help)"])
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == ["repo", "repo/tests", "repo/tests/pages"]
+    status, _, err = _main(monkeypatch, capsys, "fixture", "845713", "--case", "seed-again_2.x", "--pages", str(pages),
+                           "--db", str(crawled["db"]))
+    assert status == 0 and sorted(p.name for p in (pages / "seed-again_2.x").iterdir()) == [
+        "expected.json", "meta.json", "page.html"]
+
+
+def test_addresses_beyond_the_archive_and_an_archive_without_changes_get_their_answers(crawled, tmp_path):
+    from test_datasette import Client
+
+    ds = Client(files=[crawled["db"]])
+    try:
+        assert ds.get("/-/changes/ru/99999999999999999999").status_code == 404
+        assert ds.get("/-/changes/ru/9223372036854775807").status_code == 404
+        feed = ds.get("/caravan/recent_changes.atom")  # nothing edited, unpublished or restored yet
+    finally:
+        ds.close()
+    assert (feed.status_code, feed.headers["content-type"]) == (200, "application/xml; charset=utf-8")
+    import lxml.etree
+
+    root = lxml.etree.fromstring(feed.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    assert root.tag == f"{atom}feed" and root.findall(f"{atom}entry") == []
+    assert root.findtext(f"{atom}title") == "Recently changed and unpublished articles"
+    assert root.findtext(f"{atom}updated") == "1970-01-01T00:00:00+00:00"
+
+
+def test_a_crawl_while_another_process_writes_the_archive_says_so_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from caravan_spider.archive import Archive
+
+    db = tmp_path / "c.db"
+    Archive(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"conn = sqlite3.connect({str(db)!r}, isolation_level=None)\n"
+        "conn.execute('BEGIN EXCLUSIVE')\n"
+        "print('holding', flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        result = cli("crawl", "--db", str(db), "--edition", "ru", "--base-url", CLOSED, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [f"{db} is being written by another process (database is locked); wait for "
+                                          "it to finish"]
+    assert rows(db, "SELECT count(*) AS n FROM crawl_runs") == [{"n": 0}]
+
+
+def test_a_crawl_while_another_run_holds_the_archive_says_so_in_one_line(tmp_path):
+    from caravan_spider.archive import Archive
+
+    db = tmp_path / "c.db"
+    holder = Archive(db)
+    holder.acquire(run_id=42)
+    try:
+        result = cli("crawl", "--db", str(db), "--edition", "ru", "--base-url", CLOSED, timeout=120)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"{db} is locked by crawl run 42 (pid {__import__('os').getpid()}); "
+                                          "wait for it to finish or stop it"]

@@ -427,8 +427,7 @@ def test_a_feed_of_changed_and_unpublished_articles(fresh_site, tmp_path):
     assert f"caravan-archive:ru:capture:{edit['capture_id']}" in ids
     result = cli("reextract", "--db", str(db))
     # The unpublished article stays so, and is not reported as changed (its page parses as live).
-    assert (result.returncode, result.stdout.splitlines()[0]) == (0, "Re-extracted 24 articles: 0 changed, 0 added, "
-                                                                     "0 removed.")
+    assert (result.returncode, result.stdout.splitlines()[0]) == (0, "Re-extracted 24 articles: 0 changed, 0 added.")
     assert rows(db, "SELECT status FROM articles WHERE article_id = ?", [removed.article_id]) == [
         {"status": "unpublished"}]
     assert re.findall(r"<id>([^<]*)</id>", Client(folder).get("/caravan/recent_changes.atom").text) == ids

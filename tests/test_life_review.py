@@ -163,7 +163,7 @@ def test_an_unpublished_article_listed_again_is_asked_at_once(tmp_path):
 
 
 # --- coverage follows re-extraction ------------------------------------------------------------------
-def test_coverage_follows_what_reextraction_adds_and_removes(tmp_path):
+def test_coverage_follows_what_reextraction_adds_and_keeps_what_no_longer_parses(tmp_path):
     seed = PAGES / "seed"
     meta = json.loads((seed / "meta.json").read_text("utf-8"))
     page = (seed / "page.html").read_bytes()
@@ -184,11 +184,12 @@ def test_coverage_follows_what_reextraction_adds_and_removes(tmp_path):
         assert [(r["article_id"], r["state"]) for r in archive.coverage()] == [(added, "not_article"),
                                                                               (removed, "archived")]
         report = reextract(archive)
-        assert (report.added, report.removed) == ([added], [removed])
+        # Re-extraction never deletes (issue 20, item 8): the empty page's article stays, named.
+        assert (report.added, report.kept) == ([added], {removed: "capture 2: no headline"})
         assert [(r["article_id"], r["state"], r["reason"]) for r in archive.coverage()] == [
-            (added, "archived", None), (removed, "not_article", "not an article when re-extracted")]
+            (added, "archived", None), (removed, "archived", None)]
         held = {r["article_id"] for r in archive.db.query("SELECT article_id FROM articles")}
-        assert held == {added}
+        assert held == {added, removed}
     finally:
         archive.close()
 

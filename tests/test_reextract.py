@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -9,14 +10,14 @@ from caravan_spider.archive import Archive, index_entry
 from caravan_spider.parsing.layouts.today import Today
 from caravan_spider.reextract import reextract
 
-from conftest import article_records, cli, rows
+from conftest import article_records, cli, crawl, rows
 
 
 def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
     before = article_records(archive_copy)
     result = cli("reextract", "--db", str(archive_copy))
     assert result.returncode == 0
-    assert result.stdout.startswith("Re-extracted 50 articles: 0 changed, 0 added, 0 removed.")
+    assert result.stdout.startswith("Re-extracted 50 articles: 0 changed, 0 added.")
     assert article_records(archive_copy) == before
 
 
@@ -35,7 +36,7 @@ def test_a_parser_change_updates_exactly_the_affected_articles(archive_copy, cra
     assert set(report.changed) == with_subheadings
     assert set(map(tuple, report.changed.values())) == {("body", "word_count")}
     assert report.by_field() == {"body": len(with_subheadings), "word_count": len(with_subheadings)}
-    assert (report.added, report.removed) == ([], [])
+    assert (report.added, report.kept) == ([], {})
     seed = article_records(archive_copy)[845713]
     assert "Голанские высоты" not in seed["body"] and "Настоящим прорывом" in seed["body"]
     # The rebuilt revisions come from the captures: one per article, with the new parser's text.
@@ -80,7 +81,7 @@ def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_pat
     parallel = cli("reextract", "--db", str(other), "--jobs", "2")
     assert sequential.returncode == parallel.returncode == 0
     assert sequential.stdout == parallel.stdout
-    assert sequential.stdout.startswith("Re-extracted 50 articles: 50 changed, 0 added, 0 removed.")
+    assert sequential.stdout.startswith("Re-extracted 50 articles: 50 changed, 0 added.")
     for sql in ("SELECT * FROM articles ORDER BY article_id",
                 "SELECT article_id, fetched_at, content_hash, capture_id, body FROM revisions ORDER BY revision_id"):
         a, b = rows(archive_copy, sql), rows(other, sql)
@@ -163,3 +164,42 @@ def test_a_damaged_capture_dictionary_stops_readers_with_one_line_naming_it(arch
         assert line.startswith("Error: capture ") and line.endswith(
             f" in {archive_copy}: capture dictionary {dictionary_id} cannot be read (invalid Zstandard dictionary); "
             "the archive is damaged: restore it from a backup"), line
+
+
+NOTICE = ["Национальный банк установил официальные курсы валют на сегодня для расчётов и учёта операций.",
+          "Курс доллара США составил 507,05 тенге, курс евро составил 594,82 тенге, курс рубля составил 6,41 тенге.",
+          "Официальные курсы действуют до следующего рабочего дня и применяются для бухгалтерского учёта и "
+          "таможенных платежей во всех банках второго уровня страны.",
+          "Обменные пункты устанавливают свои курсы покупки и продажи самостоятельно, поэтому они могут "
+          "отличаться от официальных курсов Национального банка в любую сторону."]
+
+
+def test_reextract_keeps_articles_that_learned_furniture_empties_and_names_them(fresh_site, tmp_path):
+    """Twelve notices printed alike are a third of the site's pages: their lines are learned as furniture
+    at the end of the crawl, and re-extracted they have no text left. reextract deleted them with every
+    revision (the crawl keeps them); an edited one lost the revision whose page no longer parses. It
+    keeps what is stored, writes nothing for them, and names them."""
+    site, base_url = fresh_site
+    notices = [site.publish(f"Курсы валют на {day} декабря", NOTICE) for day in range(1, 13)]
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    edited = notices[0].article_id
+    site.edit(edited, "Редакция дополнила заметку: " + " ".join(f"подробность номер {n} о курсах и банках;"
+                                                                  for n in range(40)))
+    assert crawl(db, base_url).returncode == 0
+    ids = [a.article_id for a in notices]
+    stored = {sql: rows(db, sql, [json.dumps(ids)]) for sql in (
+        f"SELECT * FROM {table} WHERE article_id IN (SELECT value FROM json_each(?)) ORDER BY {order}"
+        for table, order in (("articles", "article_id"), ("revisions", "revision_id"), ("listings", "article_id"),
+                             ("articles_fts JOIN articles ON articles_fts.rowid = articles.doc_id", "doc_id")))}
+    assert [len(found) for found in stored.values()] == [12, 13, 12, 12]
+    result = cli("reextract", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    first = {r["article_id"]: r["capture_id"] for r in rows(
+        db, "SELECT article_id, min(capture_id) AS capture_id FROM captures WHERE status = 200 GROUP BY article_id")}
+    assert result.stdout.splitlines() == [
+        "Re-extracted 24 articles: 0 changed, 0 added; 12 kept as they were (a capture of theirs no longer parses "
+        "as an article):", *(f"  {a.article_id}: capture {first[a.article_id]}: no article text (0 words)"
+                             for a in notices)]
+    assert {sql: rows(db, sql, [json.dumps(ids)]) for sql in stored} == stored
+    assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 36}]

@@ -17,14 +17,14 @@ from datetime import datetime
 
 from ..record import FIELDS, Article  # the record is defined once, in record.py; re-exported here
 from ..text import word_count
-from ..urls import article_ref
+from ..urls import article_ref, web_url
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.3"
+PARSER_VERSION = "2026.12.03.10"
 
 
 class NotAnArticle(Exception):
@@ -94,7 +94,8 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
         extraction.reason = "no post id in the URL, canonical link or markup"
         return extraction
     extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "") else "page URL"
-    canonical = ref.url if ref else (page.canonical or url)
+    # A page's own address for itself is taken only when it is a web address (never javascript:).
+    canonical = ref.url if ref else (web_url(page.canonical) or url)
 
     values: dict = {}
     for name, method in (("title", layout.title), ("lead", layout.lead), ("published_at", layout.published),
@@ -119,7 +120,9 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     if values["image_url"]:
         # Relative image paths resolve against the canonical URL: the record must not
         # depend on which mirror the page was fetched from.
-        values["image_url"] = page.absolute(values["image_url"], canonical)
+        values["image_url"] = web_url(page.absolute(values["image_url"], canonical))
+        if values["image_url"] is None:  # javascript:, data:, ...: the reading room links it
+            extraction.sources["image_url"] = f"dropped: not an http(s) URL ({extraction.sources['image_url']})"
 
     extraction.article = Article(
         url=canonical, article_id=post_id, edition=ref.edition if ref else _edition(values["language"]),

@@ -9,6 +9,8 @@ changed between an article's revisions (/-/changes/<edition>/<article_id>).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -18,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
+import datasette as datasette_package
 import sqlite_utils
 import yaml
 from datasette import hookimpl
@@ -28,8 +31,9 @@ from markupsafe import Markup, escape
 
 from caravan_spider.archive import migrations
 from caravan_spider.diff import changes
-from caravan_spider.search import fts_query, highlight, plain, snippet
+from caravan_spider.search import QUERY_MAX_CHARS, SCAN_CHARS, check_query, fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
+from caravan_spider.urls import web_url
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
 LIST_WORDS = 12  # words of a body shown in a table cell before "more"
@@ -40,6 +44,44 @@ EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
 LEAN_COUNTABLE = {"_search", "_size", "_next", "_sort", "_sort_desc", "_view", "_labels", "_shape", "_col", "_nocol"}
 # An article's row address when article_id alone was the key (archives before the Kazakh edition).
 OLD_ARTICLE_ADDRESS = re.compile(r"/(?P<database>[^/]+)/articles/(?P<article_id>[0-9]+)(?P<format>\.json|\.csv)?")
+
+
+def _inline_scripts() -> list[str]:
+    """The inline scripts of Datasette's templates and ours, which the policy runs by their hash (no
+    other inline script runs, nor any javascript: link). A script that prints a template variable
+    is listed for each value it can take."""
+    values = {"{{ datasette_allow_facet }}": ("true", "false")}
+    found = set()
+    for folder in (Path(datasette_package.__file__).parent / "templates", Path(__file__).parent / "templates"):
+        for template in sorted(folder.glob("*.html")):
+            for script in re.findall(r"<script>(.*?)</script>", template.read_text("utf-8"), re.S):
+                variable = next((v for v in values if v in script), None)
+                if variable:
+                    found.update(script.replace(variable, value) for value in values[variable])
+                elif "{{" not in script and "{%" not in script:
+                    found.add(script)
+    return sorted(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'" for s in found)
+
+
+# Sent with every response: the reading room's pages load only their own files, run only the inline
+# scripts above, are framed by no other site, and a link a page smuggled in (javascript:) runs nothing.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'", f"script-src 'self' {' '.join(_inline_scripts())}",
+    "style-src 'self' 'unsafe-inline'",  # Datasette's pages and ours colour and size elements inline
+    "img-src 'self' data:",  # app.css draws its icons with data: SVGs
+    "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"]).encode()
+
+
+def with_policy(send):
+    """The ASGI `send` of a response, with the policy among its headers (unless it has one)."""
+    async def sending(message):
+        if message["type"] == "http.response.start" and not any(
+                name.lower() == b"content-security-policy" for name, _ in message.get("headers", [])):
+            message = {**message, "headers": [*message.get("headers", []),
+                                              (b"content-security-policy", CONTENT_SECURITY_POLICY)]}
+        await send(message)
+
+    return sending
 
 
 @lru_cache(maxsize=64)
@@ -108,6 +150,20 @@ def lean_search(path: str, query_string: bytes, archives: list[str]) -> bytes | 
     return None
 
 
+def search_refused(path: str, query_string: bytes, archives: list[str]) -> str | None:
+    """Why a search of an archive is not made (a query longer than a search takes: see
+    search.check_query), or None. Asked before Datasette runs it, so that the reader reads why."""
+    if path.lstrip("/").partition("/")[0] not in archives:
+        return None
+    for key, value in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True):
+        if key.startswith("_search") or key == "q":
+            try:
+                check_query(value)
+            except ValueError as error:
+                return str(error)
+    return None
+
+
 def old_article_address(datasette, path: str) -> str | None:
     """Where an article's address from before the Kazakh edition now is: `/db/articles/845713`
     (one key; Datasette answers 500 to one part of a two-part key) is `/db/articles/ru,845713`,
@@ -131,10 +187,13 @@ def old_article_address(datasette, path: str) -> str | None:
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Searches of the articles table without a full count and facets (see lean_search), and
-    article addresses from before the Kazakh edition redirected (see old_article_address)."""
+    """Searches of the articles table without a full count and facets (see lean_search),
+    article addresses from before the Kazakh edition redirected (see old_article_address), and
+    the Content-Security-Policy on every response."""
     def wrap(app):
         async def lean(scope, receive, send):
+            if scope.get("type") == "http":
+                send = with_policy(send)
             if scope.get("type") == "http" and scope.get("method") in ("GET", "HEAD"):
                 path = scope.get("path", "")
                 moved = "/articles/" in path and old_article_address(datasette, path)
@@ -147,6 +206,11 @@ def asgi_wrapper(datasette):
                     body = f"Moved to {moved}\n".encode() if scope["method"] == "GET" else b""  # HEAD: none
                     await send({"type": "http.response.body", "body": body})
                     return
+                if len(scope.get("query_string", b"")) > QUERY_MAX_CHARS:  # no argument is longer then
+                    refused = search_refused(path, scope["query_string"], _archive_names(datasette))
+                    if refused:
+                        await Response.text(refused + "\n", status=400).asgi_send(send)
+                        return
                 if scope["method"] == "GET" and (b"_search" in scope.get("query_string", b"")
                                                  or b"_next" in scope.get("query_string", b"")):
                     changed = lean_search(scope.get("path", ""), scope["query_string"], _archive_names(datasette))
@@ -190,6 +254,7 @@ DATASETTE_SEARCH = "doc_id in (select rowid from articles_fts where articles_fts
 WALK_SEARCH = ("exists (select 1 from articles_fts where articles_fts.rowid = articles.doc_id "
                "and articles_fts match {match})")
 COMMON_SEARCH = 5000  # matches from which a search walks the dates instead of sorting every match
+SQLITE_MAX_INTEGER = 2 ** 63 - 1
 
 
 @hookimpl(wrapper=True)
@@ -256,10 +321,12 @@ def highlight_html(query: str, text: str | None) -> Markup:
 
 
 def first_line(text: str | None, words: int = 40) -> str:
-    """The lead's first line, cut at `words` words."""
-    line = (text or "").strip().split("\n", 1)[0]
+    """The lead's first line, cut at `words` words; read from its first SCAN_CHARS characters."""
+    head = (text or "")[:SCAN_CHARS]
+    line = head.strip().split("\n", 1)[0]
     cut = line.split()
-    return " ".join(cut[:words]) + ("…" if len(cut) > words else "")
+    more = len(cut) > words or (len(text or "") > SCAN_CHARS and "\n" not in head.strip())
+    return " ".join(cut[:words]) + ("…" if more else "")
 
 
 def body_html(text: str | None) -> Markup:
@@ -273,8 +340,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if request is not None:
             query = request.args.get("_search") or request.args.get("q") or next(
                 (request.args[k] for k in request.args if k.startswith("_search_")), "")
-        context = {"caravan_query": query, "caravan_snippet": snippet_html, "caravan_highlight": highlight_html, "caravan_first_line": first_line,
-                   "caravan_body": body_html}
+        async def caravan_snippet(query: str, *texts: str | None) -> Markup:
+            # In Datasette's SQL threads, not on the event loop: every other request goes on meanwhile.
+            return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
+
+        context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
+                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url}
         current = database in _archive_names(datasette)
         if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
@@ -354,6 +425,8 @@ async def article_changes(datasette, request):
     names = _archive_names(datasette)
     if not names:
         raise NotFound("No caravan-archive database is open")
+    if article_id > SQLITE_MAX_INTEGER:  # no such post id can be in an archive (nor asked of SQLite)
+        raise NotFound(f"No article {edition}/{article_id} in the archive")
     database = request.args.get("database") or names[0]
     if database not in names:
         raise NotFound(f"No caravan-archive database named {database}")
@@ -368,15 +441,38 @@ async def article_changes(datasette, request):
     events = [dict(r) for r in await db.execute(
         "SELECT event, at, reason, gap_started_at FROM status_changes WHERE edition = ? AND article_id = ? "
         "ORDER BY at, event_id", [edition, article_id])]
-    steps = [{"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
-              "changes": changes(older, newer)}
-             for n, (older, newer) in enumerate(zip(revisions, revisions[1:]), start=2)]
+    # Compared in Datasette's SQL threads, not on the event loop (a long body takes up to a second).
+    steps = await db.execute_fn(lambda conn: [
+        {"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
+         "changes": changes(older, newer)} for n, (older, newer) in enumerate(zip(revisions, revisions[1:]), start=2)])
     html = await datasette.render_template("article_changes.html", {
         "database": database, "row_path": f"{edition},{article_id}", "edition": edition, "article_id": article_id,
         "title": article["title"], "status": article["status"], "unpublished_at": article["unpublished_at"],
         "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
         "events": events}, request=request)
     return Response.html(html)
+
+
+@hookimpl(trylast=True)
+def register_output_renderer(datasette):
+    """datasette-atom's feed (registered after it, so this one answers .atom), and an empty feed
+    where it fails: a query without rows, as recent_changes is on an archive with no change yet."""
+    from datasette_atom import can_render_atom, render_atom
+
+    def render(datasette, request, sql, columns, rows, database, table, query_name, view_name, data):
+        if rows:
+            return render_atom(datasette, request, sql, columns, rows, database, table, query_name, view_name, data)
+        from feedgen.feed import FeedGenerator
+
+        feed = FeedGenerator()
+        feed.id(request.url)
+        feed.link(href=request.url, rel="self")
+        feed.updated("1970-01-01T00:00:00+00:00")  # nothing has changed
+        queries = (datasette.metadata(database=database) or {}).get("queries", {}) if query_name else {}
+        feed.title((queries.get(query_name) or {}).get("title") or sql)
+        return Response(feed.atom_str(pretty=True), content_type="application/xml; charset=utf-8", status=200)
+
+    return {"extension": "atom", "render": render, "can_render": can_render_atom}
 
 
 @hookimpl
