@@ -12,24 +12,13 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import ROOT, article_records
+from conftest import ROOT, article_records, clean_checkout
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _clean_copy(project: Path) -> None:
-    """Every file git tracks, as a fresh clone has them, in a git repository of its own."""
-    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
-    for name in filter(None, tracked.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (project / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, project / name)
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"]):
-        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
 
 
 def _untracked(project: Path) -> str:
@@ -55,7 +44,7 @@ def test_scrapyd_runs_the_spider(sample, tmp_path):
     # The whole repository as a user checks it out (every tracked file, nothing else), with the
     # deploy target pointed at this scrapyd: pyproject.toml is there, as it is for a user.
     project = tmp_path / "project"
-    _clean_copy(project)
+    clean_checkout(project)
     (project / "scrapy.cfg").write_text(
         (ROOT / "scrapy.cfg").read_text().replace("http://127.0.0.1:6800/", f"http://127.0.0.1:{port}/"))
     before = _untracked(project)
