@@ -36,6 +36,18 @@ def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess
                           timeout=timeout, cwd=cwd)
 
 
+def clean_checkout(dest: Path) -> None:
+    """The repository as a fresh clone has it (every tracked file, nothing else), committed in a git
+    repository of its own at `dest`, so that `git status` there shows what a command left behind."""
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, tracked.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "copy"]):
+        subprocess.run(["git", *args], cwd=dest, check=True, capture_output=True)
+
+
 def wait_for_articles(process, db: Path, at_least: int, deadline: float = 120) -> None:
     """Wait until a running crawl has archived `at_least` articles (or has ended, or time is up)."""
     start = time.monotonic()

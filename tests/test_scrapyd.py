@@ -12,13 +12,19 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from conftest import ROOT, article_records
+from conftest import ROOT, article_records, clean_checkout
 
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _untracked(project: Path) -> str:
+    """What `git status` shows: a deploy may leave only what .gitignore names (build/, *.egg-info/)."""
+    return subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True,
+                          text=True, check=True).stdout
 
 
 def _api(base: str, path: str, data: list | None = None) -> dict:
@@ -35,12 +41,13 @@ def test_scrapyd_runs_the_spider(sample, tmp_path):
     (service / "scrapyd.conf").write_text(
         f"[scrapyd]\nbind_address = 127.0.0.1\nhttp_port = {port}\neggs_dir = {service}/eggs\n"
         f"logs_dir = {service}/logs\ndbs_dir = {service}/dbs\nitems_dir =\nmax_proc = 1\npoll_interval = 0.5\n")
-    # The project as a user checks it out, with the deploy target pointed at this scrapyd.
+    # The whole repository as a user checks it out (every tracked file, nothing else), with the
+    # deploy target pointed at this scrapyd: pyproject.toml is there, as it is for a user.
     project = tmp_path / "project"
-    shutil.copytree(ROOT / "caravan_spider", project / "caravan_spider",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    clean_checkout(project)
     (project / "scrapy.cfg").write_text(
         (ROOT / "scrapy.cfg").read_text().replace("http://127.0.0.1:6800/", f"http://127.0.0.1:{port}/"))
+    before = _untracked(project)
     bindir = Path(sys.executable).parent
     server = subprocess.Popen([str(bindir / "scrapyd")], cwd=service, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
@@ -55,6 +62,7 @@ def test_scrapyd_runs_the_spider(sample, tmp_path):
         deploy = subprocess.run([str(bindir / "scrapyd-deploy")], cwd=project, capture_output=True, text=True,
                                 timeout=120)
         assert deploy.returncode == 0, deploy.stderr[-2000:]
+        assert _untracked(project) == before  # no untracked setup.py left in the checkout
         assert _api(api, "/listspiders.json?project=caravan_spider")["spiders"] == ["caravan"]
         db = tmp_path / "caravan.db"
         # The sample site is on loopback: the spider itself drops the politeness delays.
