@@ -541,6 +541,40 @@ def test_body_class_page_is_an_article_when_the_page_says_so():
     assert explain(static, URL).reason == "static page"
 
 
+def _headed(heading: str | None, title: str, body: str, body_class: str = "single") -> bytes:
+    h1 = f"<h1>{heading}</h1>" if heading is not None else ""
+    return (f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body class='{body_class}'><main>{h1}{body}</main></body></html>").encode()
+
+
+@pytest.mark.parametrize("headline", [
+    "«Страница не найдена»: сайты трёх акиматов не открываются третий день",
+    "Ошибка 404: почему портал госуслуг не работает",
+    "Page not found: как сайты теряют читателей",
+    "«Бет табылмады» деп жауап береді: әкімдіктің сайты істемейді",
+])
+def test_a_headline_quoting_a_not_found_page_is_the_articles_own(headline):
+    # Not-found detection reads what a not-found page says, never a phrase inside the article's headline
+    result = explain(_headed(headline, f"{headline} - Караван", _text()), URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == (headline, PARAGRAPHS)
+
+
+@pytest.mark.parametrize("heading,title,body_class", [
+    ("Страница не найдена", "Страница не найдена - Караван", ""),
+    ("Ошибка 404. Страница не найдена", "Караван", ""),
+    ("404 — Page not found", "Page not found | Караван", ""),
+    ("Oops! Page not found.", "Караван", ""),
+    ("Бет табылмады", "Бет табылмады - Керуен", ""),
+    (None, "Страница не найдена - Караван", ""),  # no heading: the page's <title> says it
+    ("Ничего не нашлось", "Караван", "error404"),  # WordPress' body class of its not-found page
+])
+def test_a_not_found_page_says_so_in_its_whole_heading_or_body_class(heading, title, body_class):
+    body = "<p>Возможно, она была удалена или перемещена.</p><a href='/'>Вернуться на главную</a>"
+    result = explain(_headed(heading, title, body, body_class), URL)
+    assert (result.article, result.reason) == (None, "not found page («Страница не найдена»)")
+
+
 def test_valid_utf8_beats_a_stale_meta_charset():
     html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>").replace(
         b"<meta charset='utf-8'>", b"<meta http-equiv='Content-Type' content='text/html; charset=windows-1251'>")
