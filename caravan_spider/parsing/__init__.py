@@ -21,10 +21,11 @@ from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
+from . import signals
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.11.26.2"
+PARSER_VERSION = "2026.12.03.1"
 
 
 class NotAnArticle(Exception):
@@ -42,9 +43,15 @@ class Extraction:
     pruned: list[tuple[str, int]] = field(default_factory=list)
 
 
-NOT_FOUND_MARKERS = re.compile(r"Страница не найдена|Бет табылмады|Page not found|Ошибка 404", re.I)
+NOT_FOUND = "not found page («Страница не найдена»)"
+# A not-found page says so with its whole heading, or its whole <title> but the site's name: these
+# phrases, «404», «Oops» and punctuation. A headline that quotes one («Страница не найдена»: сайты
+# акиматов не открываются) says more: it is an article about a broken site.
+NOT_FOUND_PHRASES = ("страница не найдена", "бет табылмады", "page not found", "not found", "ошибка 404",
+                     "error 404", "404", "oops", "упс")
+NOT_FOUND_HEADING = re.compile(rf"(?:[\W_]*(?:{'|'.join(NOT_FOUND_PHRASES)}))+[\W_]*", re.I)
 # WordPress body classes of pages that are not single posts.
-NON_ARTICLE_BODY_CLASSES = {"error404": "not found page", "tag": "tag page", "category": "listing page",
+NON_ARTICLE_BODY_CLASSES = {"error404": NOT_FOUND, "tag": "tag page", "category": "listing page",
                             "archive": "listing page", "search": "search page", "home": "listing page",
                             "page": "static page"}
 NON_ARTICLE_PATHS = (
@@ -135,9 +142,8 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
 def _not_an_article(page: Page) -> str | None:
     if page.refused:
         return page.refused
-    heading = page.text_of("//h1") or ""
-    if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
-        return "not found page («Страница не найдена»)"
+    if _says_not_found(page):
+        return NOT_FOUND
     for css_class, reason in NON_ARTICLE_BODY_CLASSES.items():
         # `page` is WordPress' static page, but other sites put it on articles too
         # (`page page--article`): an article that says it is one is not a static page.
@@ -148,6 +154,12 @@ def _not_an_article(page: Page) -> str | None:
             if pattern.search(page.canonical or page.url):
                 return reason
     return None
+
+
+def _says_not_found(page: Page) -> bool:
+    """The page's heading, or its <title> without the site's name, is nothing but «page not found»."""
+    title = signals.strip_site_name(page, page.title_tag)
+    return any(NOT_FOUND_HEADING.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
 
 
 def _edition(language: str | None) -> str:
