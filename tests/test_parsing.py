@@ -537,8 +537,52 @@ def test_body_class_page_is_an_article_when_the_page_says_so():
     article = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>",
                     head="<meta property='og:type' content='article'>", body_class="page page--article")
     assert explain(article, URL).article is not None
-    static = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", body_class="page")
-    assert explain(static, URL).reason == "static page"
+
+
+@pytest.mark.parametrize("body_class", ["page", "page-template-default page", "home blog", "archive", "home"])
+def test_a_body_class_alone_never_rejects_an_article(body_class):
+    # A theme's body class is weak evidence (a post printed as a WordPress page, a history page on a
+    # site's home template): a page that holds an article's text under its headline is an article.
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", body_class=body_class)
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == ("Новые правила парковки в Алматы", PARAGRAPHS)
+
+
+def _listing(cards: int, excerpt: str = "", head: str = "", body_class: str = "single") -> bytes:
+    items = "".join(f"<div class='card'><a href='/news/novost-{n}-{800000 + n}/'>Новость номер {n}: в Алматы открыли "
+                    f"новый сквер у реки</a><p>{excerpt}</p><span>12.03.2025</span></div>" for n in range(cards))
+    return _page(f"<h1>Новости Алматы</h1><div class='list'>{items}</div>", head, body_class)
+
+
+EXCERPT = ("Сквер разбили на месте бывшей стоянки, в нём высадили липы и поставили скамейки. Открытие прошло "
+           "в субботу, на него пришли жители соседних домов и представители акимата района.")
+
+
+@pytest.mark.parametrize("page,reason", [
+    (_listing(12), "listing page"),
+    # teasers with excerpts (more words than their links): still a list of articles
+    (_listing(12, EXCERPT), "listing page"),
+    (_listing(12, EXCERPT, body_class="archive tag tag-almaty"), "tag page"),
+    (_listing(12, EXCERPT, body_class="search search-results"), "search page"),
+])
+def test_a_listing_of_many_article_links_is_not_an_article(page, reason):
+    assert (explain(page, URL).article, explain(page, URL).reason) == (None, reason)
+
+
+def test_an_article_that_lists_related_articles_after_its_text_is_an_article():
+    related = "".join(f"<li><a href='/news/novost-{n}-{800000 + n}/'>Новость номер {n}: в Алматы открыли новый сквер"
+                      "</a></li>" for n in range(12))
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() * 2 + f"<ul>{related}</ul></article>")
+    assert explain(html, URL).reason is None
+
+
+@pytest.mark.parametrize("content_type", ["application/pdf", "image/jpeg", "application/json; charset=utf-8"])
+def test_an_answer_that_is_not_html_is_not_an_article(content_type):
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>")
+    result = explain(html, URL, content_type=content_type)
+    assert (result.article, result.reason) == (None, f"not an HTML page ({content_type.split(';')[0]})")
+    assert explain(html, URL, content_type="application/xhtml+xml").reason is None
 
 
 def _headed(heading: str | None, title: str, body: str, body_class: str = "single") -> bytes:
@@ -573,6 +617,15 @@ def test_a_not_found_page_says_so_in_its_whole_heading_or_body_class(heading, ti
     body = "<p>Возможно, она была удалена или перемещена.</p><a href='/'>Вернуться на главную</a>"
     result = explain(_headed(heading, title, body, body_class), URL)
     assert (result.article, result.reason) == (None, "not found page («Страница не найдена»)")
+
+
+def test_a_page_without_article_text_is_named_by_what_its_markup_says_it_is():
+    # body class and address name a page that holds no article (too little text, no post id)
+    text = "<p>Газета «Караван» выходит с 1991 года.</p>"
+    assert explain(_headed("О газете", "О газете - Караван", text, "page"), URL).reason == "static page"
+    assert explain(_headed("О газете", "О газете - Караван", text, "page"),
+                   "https://www.caravan.kz/info/about/").reason == "static page"
+    assert explain(_headed("О газете", "О газете - Караван", text), URL).reason == "no article text (6 words)"
 
 
 def test_valid_utf8_beats_a_stale_meta_charset():
