@@ -21,11 +21,11 @@ from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
-from . import signals
+from . import kind
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.1"
+PARSER_VERSION = "2026.12.03.2"
 
 
 class NotAnArticle(Exception):
@@ -41,24 +41,6 @@ class Extraction:
     layout: str
     sources: dict[str, str] = field(default_factory=dict)
     pruned: list[tuple[str, int]] = field(default_factory=list)
-
-
-NOT_FOUND = "not found page («Страница не найдена»)"
-# A not-found page says so with its whole heading, or its whole <title> but the site's name: these
-# phrases, «404», «Oops» and punctuation. A headline that quotes one («Страница не найдена»: сайты
-# акиматов не открываются) says more: it is an article about a broken site.
-NOT_FOUND_PHRASES = ("страница не найдена", "бет табылмады", "page not found", "not found", "ошибка 404",
-                     "error 404", "404", "oops", "упс")
-NOT_FOUND_HEADING = re.compile(rf"(?:[\W_]*(?:{'|'.join(NOT_FOUND_PHRASES)}))+[\W_]*", re.I)
-# WordPress body classes of pages that are not single posts.
-NON_ARTICLE_BODY_CLASSES = {"error404": NOT_FOUND, "tag": "tag page", "category": "listing page",
-                            "archive": "listing page", "search": "search page", "home": "listing page",
-                            "page": "static page"}
-NON_ARTICLE_PATHS = (
-    (re.compile(r"/tag/"), "tag page"),
-    (re.compile(r"/(page/\d+/?$|category/)"), "listing page"),
-    (re.compile(r"/search/|[?&]s="), "search page"),
-)
 
 
 def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
@@ -90,7 +72,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     url = page.url
     layout = pick(page, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
-    reason = _not_an_article(page)
+    reason = kind.refusal(page)
     if reason:
         extraction.reason = reason
         return extraction
@@ -98,7 +80,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     ref = article_ref(page.canonical or "") or article_ref(page.meta_first("og:url") or "") or article_ref(url)
     post_id = ref.article_id if ref else _post_id_from_markup(page)
     if post_id is None:
-        extraction.reason = "no post id in the URL, canonical link or markup"
+        extraction.reason = kind.label(page) or "no post id in the URL, canonical link or markup"
         return extraction
     extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "") else "page URL"
     canonical = ref.url if ref else (page.canonical or url)
@@ -112,14 +94,15 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
         found = method(page)
         values[name], extraction.sources[name] = found if found else (None, "not found")
     if not values["title"]:
-        extraction.reason = "no headline"
+        extraction.reason = kind.label(page) or "no headline"
         return extraction
 
     body = extract_body(page, layout, values["lead"], values["title"], furniture)
     extraction.pruned = body.pruned
     extraction.sources["body"] = body.source
-    if word_count(body.text) < MIN_WORDS:
-        extraction.reason = f"no article text ({word_count(body.text)} words)"
+    listing = kind.listing(page, "\n".join(filter(None, [values["lead"], body.text])), MIN_WORDS)
+    if listing or word_count(body.text) < MIN_WORDS:
+        extraction.reason = listing or kind.label(page) or f"no article text ({word_count(body.text)} words)"
         return extraction
     if not values["image_credit"] and body.credits:
         values["image_credit"], extraction.sources["image_credit"] = body.credits[0], "«Фото:» line in the text"
@@ -139,37 +122,9 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     return extraction
 
 
-def _not_an_article(page: Page) -> str | None:
-    if page.refused:
-        return page.refused
-    if _says_not_found(page):
-        return NOT_FOUND
-    for css_class, reason in NON_ARTICLE_BODY_CLASSES.items():
-        # `page` is WordPress' static page, but other sites put it on articles too
-        # (`page page--article`): an article that says it is one is not a static page.
-        if css_class in page.body_classes and not (css_class == "page" and _declares_article(page)):
-            return reason
-    if not (article_ref(page.canonical or "") or article_ref(page.url)):
-        for pattern, reason in NON_ARTICLE_PATHS:
-            if pattern.search(page.canonical or page.url):
-                return reason
-    return None
-
-
-def _says_not_found(page: Page) -> bool:
-    """The page's heading, or its <title> without the site's name, is nothing but «page not found»."""
-    title = signals.strip_site_name(page, page.title_tag)
-    return any(NOT_FOUND_HEADING.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
-
-
 def _edition(language: str | None) -> str:
     """Without an article URL, the page's language says which edition it is."""
     return "kk" if language == "kk" else "ru"
-
-
-def _declares_article(page: Page) -> bool:
-    return bool(page.jsonld_article) or page.meta_first("og:type") == "article" or bool(
-        page.meta_first("article:published_time"))
 
 
 def _post_id_from_markup(page: Page) -> int | None:

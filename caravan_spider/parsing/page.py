@@ -89,6 +89,7 @@ class Page:
         self.html = visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
         self.url = url
         self.fetched_at = fetched_at
+        self.content_type = content_type
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
         self.doc, self.refused = parse_whole(self.html)
