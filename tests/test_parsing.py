@@ -645,6 +645,20 @@ def test_a_logo_in_an_h1_is_not_the_title():
     assert "Караван" not in result.article.body
 
 
+@pytest.mark.parametrize("name", ["application-name", "og:site_name"])
+def test_a_site_name_equal_to_the_headline_does_not_strip_the_headline(name):
+    # A portal that fills <meta name="application-name"> with each article's headline: a name equal to
+    # the headline is not the site's, and the headline is not stripped as one (the article was rejected).
+    headline = "Новые правила парковки в Алматы: что изменится для водителей"
+    attribute = "property" if name.startswith("og:") else "name"
+    html = (f"<html><head><title>{headline}</title><meta {attribute}='{name}' content='{headline}'>"
+            f"<meta property='og:title' content='{headline}'></head><body><h1 itemprop='headline'></h1>"
+            f"<article>{_text()}</article></body></html>").encode()
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == (headline, PARAGRAPHS)
+
+
 def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
     description = "<meta name='description' content='SEO: парковка в Алматы подорожает, узнайте подробности'>"
     shown = _page("<article><h1>Новые правила парковки в Алматы</h1>"
