@@ -168,10 +168,15 @@ def _squash(value: str) -> str:
 
 
 def site_names(page: Page) -> list[str]:
+    """The site's names its metadata gives, and ours. A name equal to one of the page's statements of
+    its headline (og:title, JSON-LD headline) is that headline, not the site's: portals fill
+    application-name with each article's headline."""
     publisher = page.jsonld_article.get("publisher")
     names = [page.meta_first("og:site_name"), page.meta_first("application-name"),
              publisher.get("name") if isinstance(publisher, dict) else None]
-    return [n for n in names if isinstance(n, str) and n.strip()] + list(SITE_NAMES)
+    headline = page.jsonld_article.get("headline")
+    headlines = {fold(h) for h in (page.meta_first("og:title"), headline) if isinstance(h, str)}
+    return [n for n in names if isinstance(n, str) and n.strip() and fold(n) not in headlines] + list(SITE_NAMES)
 
 
 def _site_like(page: Page, segment: str) -> bool:
