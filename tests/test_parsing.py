@@ -646,13 +646,15 @@ def test_a_logo_in_an_h1_is_not_the_title():
 
 
 @pytest.mark.parametrize("name", ["application-name", "og:site_name"])
-def test_a_site_name_equal_to_the_headline_does_not_strip_the_headline(name):
+@pytest.mark.parametrize("og_title", [True, False])
+def test_a_site_name_equal_to_the_headline_does_not_strip_the_headline(name, og_title):
     # A portal that fills <meta name="application-name"> with each article's headline: a name equal to
     # the headline is not the site's, and the headline is not stripped as one (the article was rejected).
     headline = "Новые правила парковки в Алматы: что изменится для водителей"
     attribute = "property" if name.startswith("og:") else "name"
-    html = (f"<html><head><title>{headline}</title><meta {attribute}='{name}' content='{headline}'>"
-            f"<meta property='og:title' content='{headline}'></head><body><h1 itemprop='headline'></h1>"
+    og = f"<meta property='og:title' content='{headline}'>" if og_title else ""
+    html = (f"<html><head><title>{headline}</title><meta {attribute}='{name}' content='{headline}'>{og}</head>"
+            f"<body><h1 itemprop='headline'>{'' if og_title else headline}</h1>"
             f"<article>{_text()}</article></body></html>").encode()
     result = explain(html, URL)
     assert result.reason is None
