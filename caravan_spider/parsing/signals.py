@@ -168,14 +168,14 @@ def _squash(value: str) -> str:
 
 
 def site_names(page: Page) -> list[str]:
-    """The site's names its metadata gives, and ours. A name equal to one of the page's statements of
-    its headline (og:title, JSON-LD headline) is that headline, not the site's: portals fill
-    application-name with each article's headline."""
+    """The site's names its metadata gives, and ours. A name equal to one of the page's whole statements
+    of its headline (og:title, JSON-LD headline, <title>) is that headline, not the site's: portals
+    fill application-name with each article's headline. (An <h1> equal to the site's name is its logo.)"""
     publisher = page.jsonld_article.get("publisher")
     names = [page.meta_first("og:site_name"), page.meta_first("application-name"),
              publisher.get("name") if isinstance(publisher, dict) else None]
     headline = page.jsonld_article.get("headline")
-    headlines = {fold(h) for h in (page.meta_first("og:title"), headline) if isinstance(h, str)}
+    headlines = {fold(h) for h in (page.meta_first("og:title"), headline, page.title_tag) if isinstance(h, str)}
     return [n for n in names if isinstance(n, str) and n.strip() and fold(n) not in headlines] + list(SITE_NAMES)
 
 
