@@ -661,6 +661,19 @@ def test_a_site_name_equal_to_the_headline_does_not_strip_the_headline(name, og_
     assert (result.article.title, result.article.body.split("\n\n")) == (headline, PARAGRAPHS)
 
 
+def test_a_lead_that_is_the_whole_text_is_the_text():
+    # A two-sentence news item printed as a standfirst: taken as the lead, it left the body too short
+    # and the article was rejected. A lead without a text after it is not a lead.
+    news = ("В Алматы с понедельника меняются правила парковки в центре города. Оплатить стоянку можно "
+            "будет через приложение или по СМС, сообщили в акимате.")
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p class='lead'>{news}</p>"
+                 "<p>Подробности позже.</p></article>")
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.lead, result.article.body) == (None, f"{news}\n\nПодробности позже.")
+    assert result.sources["lead"] == "none: the standfirst after the headline is the whole text"
+
+
 def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
     description = "<meta name='description' content='SEO: парковка в Алматы подорожает, узнайте подробности'>"
     shown = _page("<article><h1>Новые правила парковки в Алматы</h1>"
