@@ -25,7 +25,7 @@ from . import kind
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.4"
+PARSER_VERSION = "2026.12.03.5"
 
 
 class NotAnArticle(Exception):
@@ -100,6 +100,11 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     body = extract_body(page, layout, values["lead"], values["title"], furniture)
     extraction.pruned = body.pruned
     extraction.sources["body"] = body.source
+    if values["lead"] and word_count(body.text) < MIN_WORDS <= word_count(body.text) + word_count(values["lead"]):
+        # a lead with (almost) no text after it is the text: a short news item printed as a standfirst
+        body.text = "\n\n".join(filter(None, [values["lead"], body.text]))
+        extraction.sources["lead"] = f"none: the {extraction.sources['lead']} is the whole text"
+        values["lead"] = None
     listing = kind.listing(page, "\n".join(filter(None, [values["lead"], body.text])), MIN_WORDS)
     if listing or word_count(body.text) < MIN_WORDS:
         extraction.reason = listing or kind.label(page) or f"no article text ({word_count(body.text)} words)"
