@@ -475,6 +475,32 @@ def test_no_class_rule_destroys_the_article(wrapper):
     assert result.article.body.split("\n\n") == PARAGRAPHS
 
 
+COMMENTS = ["Айгуль: отличная новость, давно пора навести порядок на парковках в центре города",
+            "Марат: а где будут парковаться жители домов, у которых нет своих дворов и стоянок",
+            "Ольга: в прошлом году обещали то же самое, посмотрим, что изменится на этот раз",
+            "Ерлан: платить через приложение удобно, только бы оно не зависало в часы пик",
+            "Светлана: хорошо бы и для велосипедов сделать стоянки у каждой станции метро"]
+
+
+def _themed(article_class: str) -> bytes:
+    menu = "".join(f"<li><a href='/rubric-{n}/'>Рубрика номер {n}</a></li>" for n in range(40))
+    cloud = "".join(f"<a href='/tag/t{n}/'>тег {n}</a> " for n in range(40))
+    comments = "".join(f"<p>{c}</p>" for c in COMMENTS)
+    return _page(f"<header><nav><ul>{menu}</ul></nav></header><div class='main'><h1>Новые правила парковки в Алматы</h1>"
+                 f"<div class='{article_class}'>{_text()}</div></div><div class='sidebar'><div class='widget'>"
+                 f"<h3>Последние комментарии</h3>{comments}</div><div class='tagcloud'>{cloud}</div></div>")
+
+
+def test_an_element_holding_most_of_the_running_text_is_the_article_whatever_its_class():
+    # A theme that marks its article <div class="entry themeform share">: the share rule took the text,
+    # and the sidebar's comments were stored under the right headline. Class tokens are weak evidence:
+    # an element holding most of the running text (words outside links) that rules left is the article.
+    result = explain(_themed("entry themeform share"), URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert ("kept: a rule matched an element holding the headline or most of the text", 1) in result.pruned
+    assert explain(_themed("entry themeform"), URL).article.body.split("\n\n") == PARAGRAPHS
+
+
 def test_a_script_holding_the_articles_words_is_not_content_a_rule_keeps():
     # A page whose scripts carry its text as data (Next.js): the rule that drops scripts drops this
     # one too, and --explain names no element kept; the text is the page's own paragraphs.
