@@ -535,12 +535,15 @@ def test_furniture_with_whole_class_tokens_is_pruned():
 
 
 def test_pruned_text_much_shorter_than_trafilatura_falls_back_to_it():
-    # the text sits in two elements rules remove (each with half of it, so neither holds "most of the
-    # text"): the guard takes trafilatura's extraction of the untouched page and says so
+    # the text sits in two elements rules remove (each with half of it, and a list of readers' comments
+    # beside them, so neither holds most of the running text): the guard takes trafilatura's extraction
+    # of the untouched page and says so
     half = len(PARAGRAPHS) // 2
     html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='related'>"
                  + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:half]) + "</div><div class='ad'>"
-                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[half:]) + "</div></article>")
+                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[half:]) + "</div></article>"
+                 + "<div class='sidebar'><div class='widget'><ul>" + "".join(f"<li>{c}</li>" for c in COMMENTS)
+                 + "</ul></div></div>")
     result = explain(html, URL)
     reference = trafilatura.extract(html, url=URL, favor_precision=True, include_comments=False, deduplicate=False)
     # trafilatura's text without the headline (a field of its own)

@@ -40,7 +40,7 @@ LINKED_SHARE = 0.9
 LINK_LABEL_WORDS = 4
 # A short element of these right before a teaser list is its label and goes with it.
 LIST_HEADINGS = {"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div"}
-# An element holding more than this share of the page's text is never pruned.
+# An element holding more than this share of the page's text, or of the running text left, is never pruned.
 MOST_OF_THE_TEXT = 0.5
 # A paragraph of at least this many words restated with the same words in other punctuation (the
 # summary box or a second rendering repeating the text) is dropped the second time. Shorter repeats
@@ -99,7 +99,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     # time an element without a live one is touched, and pruning touches each element several
     # times (~1,400 proxies made on an 82 KB page when they were not held).
     elements = list(doc.iter())
-    protected = _protected(doc, title)
+    protected = _protected(doc, title, result)
     kept = 0
     if furniture:  # what the site repeats goes first: it needs no class name to be known
         removed = _prune_furniture(doc, furniture, protected, result, _texts_of_copy(page, elements))
@@ -427,24 +427,38 @@ def _without_headline(lines: list[str], title: str | None, dropped: dict[str, in
     return lines
 
 
-def _protected(doc, title: str | None) -> tuple[list, int]:
-    """The headline element and the page's text length: what no rule may take away.
-    (An <h1> that holds only the site's logo is not the headline.)"""
+@dataclass
+class _Protected:
+    """What no rule may take away: the headline element, and an element that holds most of the
+    page's text — of all its words, or of the running text (words outside links, menus, scripts)
+    that the rules before have left. Class tokens are weak evidence: a theme that marks its article
+    `entry themeform share` must not lose it to the share rule."""
+
+    heads: list
+    total: int  # words of the page's body
+    running: int  # running words of the page's body before pruning
+    result: Body  # result.removed_words: running words pruned so far
+
+
+def _protected(doc, title: str | None, result: Body) -> _Protected:
+    """(An <h1> that holds only the site's logo is not the headline.)"""
     heads = [h for h in doc.xpath("//h1") if title and agrees(element_text(h), title)]
     body = doc.find("body")
-    total = len(" ".join((body if body is not None else doc).itertext()).split())
-    return heads, total
+    root = body if body is not None else doc
+    return _Protected(heads, len(" ".join(root.itertext()).split()), _running_words(root), result)
 
 
-def _holds_content(node, protected) -> bool:
+def _holds_content(node, protected: _Protected) -> bool:
     # A script or style is never what a reader reads, even when its data holds the article's
     # words (a Next.js page): trafilatura would drop it anyway; counting its words was half the cost.
     if node.tag in ("script", "style"):
         return False
-    heads, total = protected
-    if any(node is h or node in h.iterancestors() for h in heads):
+    if any(node is h or node in h.iterancestors() for h in protected.heads):
         return True
-    return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
+    if protected.total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * protected.total:
+        return True
+    left = protected.running - protected.result.removed_words
+    return left > 0 and _running_words(node) > MOST_OF_THE_TEXT * left
 
 
 def _prune_link_lists(doc, protected, result: Body) -> int:
