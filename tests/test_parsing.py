@@ -549,7 +549,7 @@ def test_pruned_text_much_shorter_than_trafilatura_falls_back_to_it():
     # trafilatura's text without the headline (a field of its own)
     assert result.article.body.split("\n\n") == [x for x in reference.split("\n") if x != result.article.title]
     assert set(PARAGRAPHS[half:]) <= set(reference.split("\n"))  # what our rules removed is back
-    assert result.sources["body"] == "trafilatura on the untouched page (the pruned page gave 0 words, the untouched page 50)"
+    assert result.sources["body"] == "trafilatura on the untouched page (ours held 0 of its 45 words)"
 
 
 def test_a_known_layout_whose_container_is_missing_is_guarded_too():
@@ -749,11 +749,39 @@ def test_the_guard_extracts_the_untouched_page_only_when_it_could_change_the_tex
     from caravan_spider.parsing.body import GUARD_FLOOR, _suspicious
 
     # removed running text that could bring the untouched page above ours / GUARD_SHARE (0.6)
-    assert _suspicious(300, 201) and not _suspicious(300, 200)
+    assert _suspicious(300, 201, 0) and not _suspicious(300, 200, 0)
+    # ... or running text of paragraphs the pruned page still holds and our text does not (trafilatura
+    # stopped early on the pruned page), or both together
+    assert _suspicious(300, 0, 201) and _suspicious(300, 101, 100) and not _suspicious(300, 100, 100)
     # link lists, menus and scripts are not running text: a page that lost only those is not re-checked
-    assert not _suspicious(300, 0)
+    assert not _suspicious(300, 0, 0)
     # a short text is always checked: a miss would reject the article
-    assert _suspicious(GUARD_FLOOR - 1, 0) and not _suspicious(GUARD_FLOOR, 0)
+    assert _suspicious(GUARD_FLOOR - 1, 0, 0) and not _suspicious(GUARD_FLOOR, 0, 0)
+
+
+def test_paragraphs_the_text_does_not_hold_are_checked_against_the_untouched_page():
+    # trafilatura leaves out a container it takes for hidden: the page's paragraphs hold much more
+    # running text than ours, so the untouched page is read too (here it gives no more) and --explain says so
+    hidden = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[2:] * 2)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>"
+                 f"<p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p><div class='toggle-group hideOnInit'>{hidden}</div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS[:4]
+    assert result.sources["body"] == ("trafilatura on the pruned page (it holds 60 of the 60 words of trafilatura "
+                                      "on the untouched page)")
+
+
+def test_a_text_other_than_the_untouched_pages_under_the_right_headline_gives_way_to_it():
+    # The article's container matched a rule (class «share») while the sidebar held more running text:
+    # pruning left the sidebar's comments, which trafilatura then read under the right headline. On the
+    # untouched page trafilatura reads the article: the two texts share few words, so ours is not the
+    # article's text, however long.
+    comments = "".join(f"<p>{c}</p>" for c in COMMENTS + [c.replace(":", " пишет:") for c in COMMENTS[:3]])
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><div class='entry-content share'>{_text()}</div>"
+                 f"</article><div class='sidebar'><div class='widget'><h3>Последние комментарии</h3>{comments}</div></div>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == "trafilatura on the untouched page (ours held 12 of its 90 words)"
 
 
 def test_an_h1_that_joins_kicker_and_headline_takes_the_named_titles_separator():
