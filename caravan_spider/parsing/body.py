@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
@@ -153,13 +154,8 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     lines = _clean_lines(text, lead, title, furniture, result)
     # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
     ours = sum(word_count(line) for line in lines) + word_count(lead)
-    if root is None and _suspicious(ours, result.removed_words):
-        # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
-        reference = _trafilatura(page.html, page.url, recall=False)
-        theirs = word_count(reference)
-        if theirs and ours < GUARD_SHARE * theirs:
-            lines = _body_from(reference, f"trafilatura on the untouched page (the pruned page gave {ours} words, "
-                                          f"the untouched page {theirs})", lead, title, furniture, result)
+    if root is None and _suspicious(ours, result.removed_words, _unread(doc, ours)):
+        lines = _guard(page, lines, lead, title, furniture, result)
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
     if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
@@ -324,21 +320,54 @@ def _twin_classes(one: set[str], other: set[str]) -> bool:
     return bool(one) and (one <= other or other <= one)
 
 
-def _suspicious(ours: int, removed: int) -> bool:
+def _suspicious(ours: int, removed: int, unread: int) -> bool:
     """Whether the guard's second extraction (of the untouched page) could change anything, so
     that only such pages pay for it. The untouched page holds at most our text plus the running
-    text pruning removed (link lists, menus and scripts are not running text), so the guard can
-    fire only when that removed text is a large enough share of ours; below GUARD_FLOOR words
+    text pruning removed (link lists, menus and scripts are not running text) plus the running text
+    trafilatura left unread on the pruned page (`unread`: it may stop early on a changed tree), so
+    the guard can fire only when these are a large enough share of ours; below GUARD_FLOOR words
     trafilatura's own choice of container on a changed tree is least stable and a miss would
     reject the article, so short texts are always checked."""
-    return ours < GUARD_FLOOR or removed > (1 / GUARD_SHARE - 1) * ours
+    return ours < GUARD_FLOOR or removed + unread > (1 / GUARD_SHARE - 1) * ours
 
 
-def _trafilatura(html: str, url: str, recall: bool) -> str:
+def _unread(doc, ours: int) -> int:
+    """Running words of the pruned page's paragraphs beyond the words of our text: what
+    trafilatura may have left unread."""
+    body = doc.find("body")
+    return max(0, sum(_running_words(p) for p in (body if body is not None else doc).iter("p")) - ours)
+
+
+def _guard(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+           result: Body) -> list[str]:
+    """Our pruning must never leave less than trafilatura reads on the untouched page, nor another
+    text: our text must hold at least GUARD_SHARE of the words trafilatura reads there (counted as
+    shared words, so that a sidebar stored under the right headline does not pass for the article
+    by its length); else trafilatura's reading of the untouched page is the text."""
+    reference = _trafilatura(page.doc, page.url, recall=False)
+    ours = Counter(w.casefold() for w in words(lead)) + Counter(w.casefold() for line in lines for w in words(line))
+    theirs = Counter(w.casefold() for w in words(lead)) + Counter(
+        w.casefold() for line in _clean_lines(reference, lead, title, furniture, Body(text="")) for w in words(line))
+    shared, read = sum((ours & theirs).values()), sum(theirs.values())
+    if read and shared < GUARD_SHARE * read:
+        return _body_from(reference, f"trafilatura on the untouched page (ours held {shared} of its {read} words)",
+                          lead, title, furniture, result)
+    if read:
+        result.source += f" (it holds {shared} of the {read} words of trafilatura on the untouched page)"
+    return lines
+
+
+def _trafilatura(page, url: str, recall: bool) -> str:
+    """trafilatura's text of a page (HTML, or a tree of ours: a copy is read, without comments)."""
     mode = {"favor_recall": True} if recall else {"favor_precision": True}
-    # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
+    if isinstance(page, str):
+        # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
+        tree = parse_whole(page, remove_comments=True, remove_pis=True)[0]
+    else:  # (trafilatura changes the tree it reads)
+        tree = copy.deepcopy(page)
+        lxml.etree.strip_elements(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
     return trafilatura.extract(
-        parse_whole(html, remove_comments=True, remove_pis=True)[0], url=url, include_comments=False,
+        tree, url=url, include_comments=False,
         include_tables=True, include_images=False, include_links=False,
         deduplicate=False, with_metadata=False, **mode,
     ) or ""
