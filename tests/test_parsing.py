@@ -771,6 +771,17 @@ def test_paragraphs_the_text_does_not_hold_are_checked_against_the_untouched_pag
                                       "on the untouched page)")
 
 
+def test_text_that_only_trafilaturas_fallbacks_read_is_read():
+    # The first reading goes without trafilatura's fallbacks (readability, jusText): its own extractor
+    # reads nothing of text in plain <div>s. Too little text is checked, and the fallbacks read it all.
+    html = _page("<div><h1>Новые правила парковки в Алматы</h1>" + "".join(f"<div>{p}</div>" for p in PARAGRAPHS)
+                 + "</div>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == ("trafilatura on the pruned page with trafilatura's fallbacks (it holds 90 of "
+                                      "the 90 words of trafilatura on the untouched page, without them 0)")
+
+
 def test_a_text_other_than_the_untouched_pages_under_the_right_headline_gives_way_to_it():
     # The article's container matched a rule (class «share») while the sidebar held more running text:
     # pruning left the sidebar's comments, which trafilatura then read under the right headline. On the
@@ -891,13 +902,13 @@ def test_date_stamps_of_other_languages_are_not_text(stamp):
 
 
 def test_a_line_without_latin_letters_is_not_searched_for_appeals():
-    """body.py skips APPEALS on lines where LATIN_LETTER finds nothing: exact while every appeal needs
-    a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
+    """body.py skips APPEALS and WIDGETS on lines where LATIN_LETTER finds nothing: exact while every
+    appeal and widget needs a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
     import re._parser as sre_parser
     import string
     import sys
 
-    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER
+    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER, WIDGETS
 
     letters = re.compile("|".join(string.ascii_letters), re.I)
     assert [c for c in map(chr, range(sys.maxunicode + 1)) if letters.fullmatch(c) and not LATIN_LETTER.search(c)] \
@@ -917,6 +928,7 @@ def test_a_line_without_latin_letters_is_not_searched_for_appeals():
         return False
 
     assert needs_a_letter(sre_parser.parse(APPEALS.pattern, APPEALS.flags))
+    assert needs_a_letter(sre_parser.parse(WIDGETS.pattern, WIDGETS.flags))
     assert not needs_a_letter(sre_parser.parse(r"\b(\d+|zwei) Tage", re.I)[:2])  # (the check can fail)
 
 

@@ -8,6 +8,7 @@ own extraction of the untouched page, that extraction is used instead (`--explai
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections import Counter
@@ -143,19 +144,16 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         text = _trafilatura(html, page.url, recall=True)
         result.source = f"trafilatura on {result.container}"
     else:
-        html = lxml.html.tostring(doc, encoding="unicode")
-        text = _trafilatura(html, page.url, recall=False)
+        text = _read_pruned(doc, page.url, result, fast=True)
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
-        merged = _merge_twins(doc, text)
-        if merged:
-            result.pruned.append((TWINS_RULE, merged))
-            text = _trafilatura(lxml.html.tostring(doc, encoding="unicode"), page.url, recall=False)
     lines = _clean_lines(text, lead, title, furniture, result)
     # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
     ours = sum(word_count(line) for line in lines) + word_count(lead)
-    if root is None and _suspicious(ours, result.removed_words, _unread(doc, ours)):
-        lines = _guard(page, lines, lead, title, furniture, result)
+    # (running words the pruned page holds beyond ours: what trafilatura may have left unread)
+    unread = protected.running - result.removed_words
+    if root is None and _suspicious(ours, result.removed_words, max(0, unread - ours)):
+        lines = _guard(page, doc, lines, lead, title, furniture, result)
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
     if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
@@ -331,34 +329,54 @@ def _suspicious(ours: int, removed: int, unread: int) -> bool:
     return ours < GUARD_FLOOR or removed + unread > (1 / GUARD_SHARE - 1) * ours
 
 
-def _unread(doc, ours: int) -> int:
-    """Running words of the pruned page's paragraphs beyond the words of our text: what
-    trafilatura may have left unread."""
-    body = doc.find("body")
-    return max(0, sum(_running_words(p) for p in (body if body is not None else doc).iter("p")) - ours)
-
-
-def _guard(page: Page, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+def _guard(page: Page, doc, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
            result: Body) -> list[str]:
     """Our pruning must never leave less than trafilatura reads on the untouched page, nor another
     text: our text must hold at least GUARD_SHARE of the words trafilatura reads there (counted as
     shared words, so that a sidebar stored under the right headline does not pass for the article
-    by its length); else trafilatura's reading of the untouched page is the text."""
+    by its length). When it does not, trafilatura with its fallbacks (readability, jusText) on the
+    pruned page `doc` may (our first reading went without them); else trafilatura's reading of the
+    untouched page is the text."""
     reference = _trafilatura(page.doc, page.url, recall=False)
-    ours = Counter(w.casefold() for w in words(lead)) + Counter(w.casefold() for line in lines for w in words(line))
-    theirs = Counter(w.casefold() for w in words(lead)) + Counter(
-        w.casefold() for line in _clean_lines(reference, lead, title, furniture, Body(text="")) for w in words(line))
-    shared, read = sum((ours & theirs).values()), sum(theirs.values())
-    if read and shared < GUARD_SHARE * read:
-        return _body_from(reference, f"trafilatura on the untouched page (ours held {shared} of its {read} words)",
-                          lead, title, furniture, result)
-    if read:
-        result.source += f" (it holds {shared} of the {read} words of trafilatura on the untouched page)"
-    return lines
+    theirs = _bag(_clean_lines(reference, lead, title, furniture, Body(text="")), lead)
+    read = sum(theirs.values())
+    shared = sum((_bag(lines, lead) & theirs).values())
+    if not read or shared >= GUARD_SHARE * read:
+        if read:
+            result.source += f" (it holds {shared} of the {read} words of trafilatura on the untouched page)"
+        return lines
+    checked = Body(text="")
+    again = _clean_lines(_read_pruned(doc, page.url, checked, fast=False), lead, title, furniture, checked)
+    held = sum((_bag(again, lead) & theirs).values())
+    if held >= GUARD_SHARE * read:
+        result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")] + checked.pruned
+        result.credits[:] = checked.credits
+        result.source += (f" with trafilatura's fallbacks (it holds {held} of the {read} words of trafilatura on the "
+                          f"untouched page, without them {shared})")
+        return again
+    return _body_from(reference, f"trafilatura on the untouched page (ours held {shared} of its {read} words)",
+                      lead, title, furniture, result)
 
 
-def _trafilatura(page, url: str, recall: bool) -> str:
-    """trafilatura's text of a page (HTML, or a tree of ours: a copy is read, without comments)."""
+def _read_pruned(doc, url: str, result: Body, fast: bool) -> str:
+    """trafilatura's text of the pruned page, its continuation in twin containers included (TWINS)."""
+    text = _trafilatura(doc, url, recall=False, fast=fast)
+    merged = _merge_twins(doc, text)
+    if merged:
+        result.pruned.append((TWINS_RULE, merged))
+        text = _trafilatura(doc, url, recall=False, fast=fast)
+    return text
+
+
+def _bag(lines: list[str], lead: str | None) -> Counter:
+    """The words of a text and its lead, case folded, as a multiset."""
+    return Counter(w.casefold() for w in words(lead)) + Counter(w.casefold() for line in lines for w in words(line))
+
+
+def _trafilatura(page, url: str, recall: bool, fast: bool = False) -> str:
+    """trafilatura's text of a page (HTML, or a tree of ours: a copy is read, without comments).
+    `fast`: without the fallbacks (readability, jusText) it compares its own extraction with, which
+    cost ~40 % of its time and change the text of few pages: those the guard's test finds."""
     mode = {"favor_recall": True} if recall else {"favor_precision": True}
     if isinstance(page, str):
         # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
@@ -369,8 +387,24 @@ def _trafilatura(page, url: str, recall: bool) -> str:
     return trafilatura.extract(
         tree, url=url, include_comments=False,
         include_tables=True, include_images=False, include_links=False,
-        deduplicate=False, with_metadata=False, **mode,
+        deduplicate=False, with_metadata=False, fast=fast, **mode,
     ) or ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _furniture_line(line: str) -> str | None:
+    """Why a line of text is furniture whatever the site (phrases.py, dates), or None. Remembered: the
+    guard reads a page's lines again, and sites repeat theirs on every page."""
+    reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
+    if reason is None and LATIN_LETTER.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
+        # (every appeal and widget is written with Latin letters: most lines of the site need neither search)
+        if APPEALS.search(line):
+            reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
+        elif WIDGETS.search(line):
+            reason = "the page's widget as text (comment form, paywall note, rating, error report)"
+    if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
+        reason = "date / views line"
+    return reason
 
 
 def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furniture, result: Body) -> list[str]:
@@ -378,14 +412,7 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
     dropped: dict[str, int] = {}
     candidates = [line for line in map(clean_line, text.split("\n")) if line]
     for n, line in enumerate(candidates):
-        reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
-        if reason is None and LATIN_LETTER.search(line) and APPEALS.search(line) \
-                and word_count(line) <= APPEAL_MAX_WORDS:
-            reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
-        if reason is None and WIDGETS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
-            reason = "the page's widget as text (comment form, paywall note, rating, error report)"
-        if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
-            reason = "date / views line"
+        reason = _furniture_line(line)
         if reason is None and line in furniture and line not in (title, lead) \
                 and not _between_paragraphs(candidates, n, furniture):
             reason = furniture.rule

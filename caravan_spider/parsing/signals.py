@@ -7,8 +7,10 @@ as whole tokens or as the last part of a BEM/hyphenated token (`FullArticle__lea
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+import weakref
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -101,17 +103,55 @@ _OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "side
 HEADLINE_IN_HEADER = ".//h1[string-length(normalize-space()) > 20]"
 
 
-def _outside(node) -> bool:
+def _outside(node, page: Page) -> bool:
+    """Whether the element sits in site furniture: the nearest ancestor that decides (an <article> or
+    <main>, the article's own <header>, a header, menu, footer or sidebar) says so. Remembered per
+    element of the page: the fields ask it of the same elements many times."""
+    memo = _memo(page).setdefault("outside", {})
+    climbed = []
+    verdict = False
     for anc in node.iterancestors():
-        if not isinstance(anc.tag, str):
-            continue
-        if anc.tag in ("article", "main"):
-            return False
-        if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
-            return False  # the article's own header (headline, standfirst, date), not the site's
-        if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
-            return True
-    return False
+        if anc in memo:
+            verdict = memo[anc]
+            break
+        decided = _decides(anc)
+        if decided is not None:
+            verdict = decided
+            break
+        climbed.append(anc)
+    for anc in climbed:  # (each undecided ancestor is outside exactly when the one above it decides so)
+        memo[anc] = verdict
+    return verdict
+
+
+def _decides(anc) -> bool | None:
+    """What an ancestor says of the elements inside it: False inside the article, True inside site
+    furniture, None when it says nothing."""
+    if not isinstance(anc.tag, str):
+        return None
+    if anc.tag in ("article", "main"):
+        return False
+    if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
+        return False  # the article's own header (headline, standfirst, date), not the site's
+    if anc.tag in OUTSIDE or any(_furniture_class(t) for t in (anc.get("class") or "").split()):
+        return True
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _furniture_class(token: str) -> bool:
+    return _OUTSIDE_CLASS.search(token) is not None
+
+
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo(page: Page) -> dict:
+    """What the signals worked out about a page, kept while the page lives."""
+    memo = _MEMOS.get(page)
+    if memo is None:
+        memo = _MEMOS[page] = {}
+    return memo
 
 
 def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
@@ -125,7 +165,7 @@ def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> lis
             if token not in matches:
                 matches[token] = pattern.search(token) is not None
             if matches[token]:
-                if not _outside(node):
+                if not _outside(node, page):
                     found.append(node)
                 break
     return found
@@ -139,6 +179,13 @@ def text(node) -> str:
 def headline(page: Page):
     """The <h1> element that holds the headline, or None: the one that og:title / JSON-LD / <title>
     confirm, when another comes first (a section's name or a logo in the site's header)."""
+    memo = _memo(page)
+    if "headline" not in memo:
+        memo["headline"] = _headline(page)
+    return memo["headline"]
+
+
+def _headline(page: Page):
     heads = [node for node in page.xpath("//h1") if text(node)]
     named = named_title(page) if len(heads) > 1 else None
     if named:
@@ -150,10 +197,12 @@ def headline(page: Page):
 
 def after_headline(page: Page, limit: int = 80) -> list:
     """Elements that follow the headline in document order: where lead, date and views sit."""
-    head = headline(page)
-    if head is None:
-        return []
-    return [n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n)]
+    memo = _memo(page).setdefault("after", {})
+    if limit not in memo:
+        head = headline(page)
+        memo[limit] = [] if head is None else [
+            n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n, page)]
+    return memo[limit]
 
 
 # --- title -------------------------------------------------------------------------------------
@@ -356,7 +405,7 @@ def visible_date(page: Page):
     nodes = [n for n in near if any(_DATE_CLASS.search(t) for t in (n.get("class") or "").split())]
     nodes += [n for n in near if n.tag == "time"]
     # a date printed before the headline (in the breadcrumbs, the article header)
-    nodes += [n for n in page.xpath("//time") if not _outside(n)] + by_class(page, _DATE_CLASS)
+    nodes += [n for n in page.xpath("//time") if not _outside(n, page)] + by_class(page, _DATE_CLASS)
     for node in nodes:
         value = text(node)
         if value and len(value) <= 80:
@@ -412,7 +461,7 @@ def photo_credit(page: Page) -> str | None:
                            " or self::em][position() <= 150]"):
         value = text(node)
         m = CREDIT_PREFIX.match(value)
-        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node) \
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node, page) \
                 and not _credits_another_picture(page, node):
             return value[m.end():].strip()
     return None
@@ -432,12 +481,12 @@ def _credits_another_picture(page: Page, node) -> bool:
 # --- tags and category -----------------------------------------------------------------------------
 def rel_tags(page: Page) -> list[str]:
     return _unique(text(a) for a in page.xpath(f"//a[{has_class('tag').replace('@class', '@rel')}]")
-                   if not _outside(a))
+                   if not _outside(a, page))
 
 
 def tag_links(page: Page) -> list[str]:
     return _unique(text(a) for a in page.xpath("//a[contains(@href,'/tag/') or contains(@href,'/tags/')]")
-                   if not _outside(a) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
+                   if not _outside(a, page) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
                                            or headline(page) is not None and a in after_headline(page, 400)))
 
 
@@ -458,7 +507,7 @@ def breadcrumb_category(page: Page) -> str | None:
 def category_link(page: Page) -> str | None:
     for a in page.xpath("//a[contains(concat(' ',normalize-space(@rel),' '),' category ')"
                         " or contains(@href,'/category/')]"):
-        if not _outside(a) and text(a):
+        if not _outside(a, page) and text(a):
             return text(a)
     return None
 
