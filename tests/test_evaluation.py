@@ -62,7 +62,7 @@ def _html(title, paragraphs, junk=""):
             + "".join(f"<p>{p}</p>" for p in paragraphs) + f"{junk}</article></body></html>")
 
 
-def test_real_pages_are_matched_to_versions_by_date_and_scored(tmp_path):
+def test_real_pages_are_matched_to_versions_by_date_and_scored(tmp_path, capsys):
     _fundus_like(tmp_path, {
         # versions sort V1 < V1_1 < V2 and pages by date: the oldest page belongs to V1
         "V2": ("2025_03_01", {"html": _html("Third title here", PARAS[:2]), "title": "Third title here",
@@ -87,9 +87,12 @@ def test_real_pages_are_matched_to_versions_by_date_and_scored(tmp_path):
     # both sides' parse CPU is measured on every page
     assert all(r["cpu_ours"] > 0 and r["cpu_plain"] > 0 for r in rows)
     assert summary["cpu_ratio"] == sum(r["cpu_ours"] for r in rows) / sum(r["cpu_plain"] for r in rows)
-    # the verdict: 0 when every target is met, 1 otherwise
-    assert evaluate.main(["--real", str(tmp_path)]) == (1 if evaluate.summarise_real(
-        evaluate.evaluate_real(tmp_path))["missed"] else 0)
+    # the verdict: 0 when every target is met, 1 otherwise (CPU figures differ from run to run: the
+    # verdict printed by the same run)
+    status = evaluate.main(["--real", str(tmp_path)])
+    [verdict] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("fundus: ")
+                 and ("every target met" in line or ": missed: " in line)]
+    assert status == (0 if verdict == "fundus: every target met" else 1)
 
 
 def _row(ours, plain, reason=None, plain_words=100, cpu=(0.010, 0.010)):
@@ -208,15 +211,17 @@ def test_one_command_prints_a_row_per_corpus_and_fundus_half(tmp_path, capsys):
     (tmp_path / "readability" / "page" / "expected.html").write_text("<p>" + " ".join(PARAS) + "</p>", "utf-8")
     cache = tmp_path / "plain.json"
     argv = ["--real", str(tmp_path / "fundus"), "--real", str(tmp_path / "readability"), "--cache", str(cache)]
-    assert evaluate.main(argv) == 1
-    table = [line.split()[:3] for line in capsys.readouterr().out.splitlines()
-             if line.startswith(("fundus", "readability")) and ":" not in line]
+    status = evaluate.main(argv)
+    out = capsys.readouterr().out.splitlines()
+    verdicts = [line.split(": ", 1)[1] for line in out if line.endswith("every target met") or ": missed: " in line]
+    assert len(verdicts) == 4 and status == (0 if set(verdicts) == {"every target met"} else 1)
+    table = [line.split()[:3] for line in out if line.startswith(("fundus", "readability")) and ":" not in line]
     assert table == [["fundus", "tuning", "1"], ["fundus", "validation", "1"], ["fundus", "2", "1.000"],
                      ["readability", "1", "1.000"]]
     # plain trafilatura's results are kept by its version, page and URL, and read back the next time
     kept = json.loads(cache.read_text("utf-8"))
     assert len(kept) == 3 and all(set(v) == {"text", "title", "cpu"} for v in kept.values())
-    assert evaluate.main(argv) == 1
+    evaluate.main(argv)
     assert json.loads(cache.read_text("utf-8")) == kept
 
 
