@@ -733,7 +733,7 @@ def test_tags_category_views_credit_and_date_from_what_the_page_shows():
     assert (article.category, article.tags, article.views, article.image_credit, article.published_at) == (
         "Город", ["Парковка", "Алматы"], 2340, "Акимат Алматы", "2012-06-02T11:30:00+06:00")
     assert article.image_url == "https://www.caravan.kz/img/parking.jpg"
-    assert result.sources["tags"] == "rel=tag links" and result.sources["published_at"] == "visible date near the headline"
+    assert result.sources["tags"] == "the article's tag list" and result.sources["published_at"] == "visible date near the headline"
     assert article.body.split("\n\n") == PARAGRAPHS  # no date, views, credit or tag line in the text
 
 

@@ -25,7 +25,7 @@ from . import kind
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.8"
+PARSER_VERSION = "2026.12.03.9"
 
 
 class NotAnArticle(Exception):

@@ -133,6 +133,8 @@ def _decides(anc) -> bool | None:
         return False
     if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
         return False  # the article's own header (headline, standfirst, date), not the site's
+    if anc.tag == "footer" and anc.xpath("ancestor::article"):
+        return None  # the article's own footer (its category, tags, byline): the article decides
     if anc.tag in OUTSIDE or any(_furniture_class(t) for t in (anc.get("class") or "").split()):
         return True
     return None
@@ -479,29 +481,58 @@ def _credits_another_picture(page: Page, node) -> bool:
 
 
 # --- tags and category -----------------------------------------------------------------------------
+# Where themes print the breadcrumb trail, whose last crumb before the article itself is the category:
+# a class token that is or ends in breadcrumb(s) or crumbs (Rank Math's rank-math-breadcrumb, tagDiv's
+# entry-crumbs; read with by_class), and these.
+BREADCRUMB_TRAILS = (
+    f"//*[@class][{has_class('path')}]",  # a plain trail: <div class="path"><a>Главная</a> / <a>Культура</a></div>
+    "//*[@id='breadcrumbs' or @id='breadcrumb']",  # Yoast SEO (p#breadcrumbs), Jannah (nav#breadcrumb)
+    "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @aria-label='breadcrumbs']",
+    "//*[@itemtype='https://schema.org/BreadcrumbList' or @itemtype='http://schema.org/BreadcrumbList']",
+)
+BREADCRUMB_CLASS = class_part("breadcrumb", "breadcrumbs", "crumbs")
+HOME_CRUMBS = ("главная", "home", "басты бет", "главная страница")
+# The article's own list of its categories: tagDiv's td-category, WordPress themes' cat-links (Twenty*,
+# GeneratePress, Astra), post-categories ...
+CATEGORY_LISTS = (f"//*[@class][{has_class('td-category', 'entry-category', 'cat-links', 'post-categories', 'post-category', 'entry-categories', 'category-links', 'meta-category')}]//a",)
+# The article's own list of its tags: tagDiv's td-tags, WordPress themes' tags-links, post-tags ...
+TAG_LISTS = (f"//*[@class][{has_class('td-tags', 'tags-links', 'post-tags', 'entry-tags', 'tag-links', 'article-tags', 'news-tags', 'tag-list', 'tags')}]//a",)
+
+
+def listed_tags(page: Page) -> list[str]:
+    """The links of the article's tag list (TAG_LISTS), outside site furniture."""
+    return _unique(text(a) for expr in TAG_LISTS for a in page.xpath(expr) if not _outside(a, page))
+
+
 def rel_tags(page: Page) -> list[str]:
-    return _unique(text(a) for a in page.xpath(f"//a[{has_class('tag').replace('@class', '@rel')}]")
-                   if not _outside(a, page))
+    """Links marked rel="tag" (WordPress marks its category links rel="category tag": not tags)."""
+    marked = f"//a[{has_class('tag').replace('@class', '@rel')}][not({has_class('category').replace('@class', '@rel')})]"
+    return _unique(text(a) for a in page.xpath(marked) if not _outside(a, page))
 
 
 def tag_links(page: Page) -> list[str]:
+    near = set(after_headline(page, 400)) if headline(page) is not None else set()
     return _unique(text(a) for a in page.xpath("//a[contains(@href,'/tag/') or contains(@href,'/tags/')]")
-                   if not _outside(a, page) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
-                                           or headline(page) is not None and a in after_headline(page, 400)))
+                   if not _outside(a, page) and (a.xpath("ancestor::article") or a.xpath("ancestor::main") or a in near))
 
 
 def breadcrumb_category(page: Page) -> str | None:
     """The last breadcrumb before the article itself (home and the headline are not categories)."""
-    crumbs = by_class(page, class_part("breadcrumb", "breadcrumbs")) + page.xpath(
-        "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
-        " or @itemtype='http://schema.org/BreadcrumbList']")
+    crumbs = by_class(page, BREADCRUMB_CLASS) + [
+        trail for expr in BREADCRUMB_TRAILS for trail in page.xpath(expr) if not _outside(trail, page)]
     title = first_headline(page) or ""
     for trail in crumbs:
         names = [text(a) for a in trail.xpath(".//a") if a.get("href") not in ("/", None)]
-        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in ("главная", "home", "басты бет")]
+        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in HOME_CRUMBS]
         if names:
             return names[-1]
     return None
+
+
+def listed_category(page: Page) -> str | None:
+    """The first link of the article's category list (CATEGORY_LISTS), outside site furniture."""
+    return next((text(a) for expr in CATEGORY_LISTS for a in page.xpath(expr)
+                 if not _outside(a, page) and text(a)), None)
 
 
 def category_link(page: Page) -> str | None:
