@@ -113,10 +113,11 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         if isinstance(rule, ClassRule):
             classes = ClassRule.classes(doc) if classes is None else classes
         for node in rule.select(doc, classes) if isinstance(rule, ClassRule) else doc.xpath(rule):
-            if _holds_content(node, protected):
+            running = _running_words(node)
+            if _holds_content(node, protected, running):
                 kept += 1
                 continue
-            result.removed_words += _running_words(node)
+            result.removed_words += running
             _drop(node)
             removed += 1
         if removed:
@@ -504,7 +505,8 @@ def _protected(doc, title: str | None, result: Body) -> _Protected:
     return _Protected(heads, len(" ".join(root.itertext()).split()), _running_words(root), result)
 
 
-def _holds_content(node, protected: _Protected) -> bool:
+def _holds_content(node, protected: _Protected, running: int | None = None) -> bool:
+    """`running`: the element's running words, when the caller has counted them."""
     # A script or style is never what a reader reads, even when its data holds the article's
     # words (a Next.js page): trafilatura would drop it anyway; counting its words was half the cost.
     if node.tag in ("script", "style"):
@@ -514,7 +516,7 @@ def _holds_content(node, protected: _Protected) -> bool:
     if protected.total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * protected.total:
         return True
     left = protected.running - protected.result.removed_words
-    return left > 0 and _running_words(node) > MOST_OF_THE_TEXT * left
+    return left > 0 and (_running_words(node) if running is None else running) > MOST_OF_THE_TEXT * left
 
 
 def _prune_link_lists(doc, protected, result: Body) -> int:

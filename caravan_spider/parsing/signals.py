@@ -158,19 +158,24 @@ def _memo(page: Page) -> dict:
 
 def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
     """Elements (in document order) with a class token matching `pattern`, outside site furniture."""
-    found = []
-    matches: dict[str, bool] = {}  # class token -> pattern found in it (a menu repeats one on every item)
-    for node, tokens in page.classed:
-        if tags and node.tag not in tags:
-            continue
-        for token in tokens:
-            if token not in matches:
-                matches[token] = pattern.search(token) is not None
-            if matches[token]:
-                if not _outside(node, page):
-                    found.append(node)
-                break
-    return found
+    index = _class_index(page)
+    positions = sorted({position for token, found in index.items() if pattern.search(token) for position in found})
+    elements = page.classed
+    return [elements[i][0] for i in positions
+            if (not tags or elements[i][0].tag in tags) and not _outside(elements[i][0], page)]
+
+
+def _class_index(page: Page) -> dict[str, list[int]]:
+    """Each class token of the page -> the positions in page.classed of the elements that have it: the
+    fields look for a few patterns among a few hundred distinct tokens, not among every element's."""
+    memo = _memo(page)
+    if "classes" not in memo:
+        index: dict[str, list[int]] = {}
+        for position, (_, tokens) in enumerate(page.classed):
+            for token in tokens:
+                index.setdefault(token, []).append(position)
+        memo["classes"] = index
+    return memo["classes"]
 
 
 def text(node) -> str:
@@ -485,7 +490,7 @@ def _credits_another_picture(page: Page, node) -> bool:
 # a class token that is or ends in breadcrumb(s) or crumbs (Rank Math's rank-math-breadcrumb, tagDiv's
 # entry-crumbs; read with by_class), and these.
 BREADCRUMB_TRAILS = (
-    f"//*[@class][{has_class('path')}]",  # a plain trail: <div class="path"><a>Главная</a> / <a>Культура</a></div>
+    with_class("path"),  # a plain trail: <div class="path"><a>Главная</a> / <a>Культура</a></div>
     "//*[@id='breadcrumbs' or @id='breadcrumb']",  # Yoast SEO (p#breadcrumbs), Jannah (nav#breadcrumb)
     "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @aria-label='breadcrumbs']",
     "//*[@itemtype='https://schema.org/BreadcrumbList' or @itemtype='http://schema.org/BreadcrumbList']",
@@ -494,9 +499,11 @@ BREADCRUMB_CLASS = class_part("breadcrumb", "breadcrumbs", "crumbs")
 HOME_CRUMBS = ("главная", "home", "басты бет", "главная страница")
 # The article's own list of its categories: tagDiv's td-category, WordPress themes' cat-links (Twenty*,
 # GeneratePress, Astra), post-categories ...
-CATEGORY_LISTS = (f"//*[@class][{has_class('td-category', 'entry-category', 'cat-links', 'post-categories', 'post-category', 'entry-categories', 'category-links', 'meta-category')}]//a",)
+CATEGORY_LISTS = (with_class("td-category", "entry-category", "cat-links", "post-categories", "post-category",
+                             "entry-categories", "category-links", "meta-category") + "//a",)
 # The article's own list of its tags: tagDiv's td-tags, WordPress themes' tags-links, post-tags ...
-TAG_LISTS = (f"//*[@class][{has_class('td-tags', 'tags-links', 'post-tags', 'entry-tags', 'tag-links', 'article-tags', 'news-tags', 'tag-list', 'tags')}]//a",)
+TAG_LISTS = (with_class("td-tags", "tags-links", "post-tags", "entry-tags", "tag-links", "article-tags", "news-tags",
+                        "tag-list", "tags") + "//a",)
 
 
 def listed_tags(page: Page) -> list[str]:
