@@ -1,8 +1,10 @@
 """The article text: prune the layout's boilerplate, let trafilatura extract, drop boilerplate lines.
 
 Two guards keep pruning from destroying content: no rule removes an element that holds the
-headline or most of the page's text, and when the pruned text is much shorter than trafilatura's
-own extraction of the untouched page, that extraction is used instead (`--explain` says so).
+headline, most of the page's words or most of the running text the rules before it left; and our
+text must hold most of the words trafilatura reads on the untouched page (shared words, not a
+count), else trafilatura's reading with its fallbacks or of the untouched page is used (`--explain`
+says so).
 """
 
 from __future__ import annotations
