@@ -14,7 +14,7 @@ from collections import Counter
 
 from ..text import word_count, words
 from .page import Page
-from .signals import strip_site_name, text
+from .signals import strip_site_name
 
 NOT_FOUND = "not found page («Страница не найдена»)"
 # A not-found page says so with its whole heading, or its whole <title> but the site's name: these
@@ -105,7 +105,7 @@ def cards(page: Page) -> list:
         if not href or href.startswith(("#", "javascript:", "mailto:")) or href in targets \
                 or any(a in furniture for a in link.iterancestors()):
             continue
-        if sum(1 for w in words(text(link)) if not any(ch.isdigit() for ch in w)) >= HEADLINE_WORDS:
+        if sum(1 for w in words(link.text_content()) if not any(ch.isdigit() for ch in w)) >= HEADLINE_WORDS:
             links.append(link)
             targets.add(href)
     around = Counter(a for link in links for a in link.iterancestors())  # how many such links each element holds
