@@ -21,7 +21,8 @@ from ..urls import article_ref
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
-from . import kind
+from . import body as body_module
+from . import kind, signals
 from .layouts import pick
 from .page import Page
 
@@ -127,6 +128,13 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     return extraction
 
 
+def forget() -> None:
+    """Drop what parsing remembers from page to page (the furniture verdicts of text lines and class
+    tokens), so that a measurement of a page's parse counts it as the first page of its site."""
+    body_module._furniture_line.cache_clear()
+    signals._furniture_class.cache_clear()
+
+
 def _edition(language: str | None) -> str:
     """Without an article URL, the page's language says which edition it is."""
     return "kk" if language == "kk" else "ru"
@@ -143,4 +151,4 @@ def _post_id_from_markup(page: Page) -> int | None:
 
 
 __all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "Page", "explain",
-           "explain_page", "parse"]
+           "explain_page", "forget", "parse"]
