@@ -42,6 +42,7 @@ from pathlib import Path
 
 import lxml.html
 import trafilatura
+from trafilatura.meta import reset_caches as trafilatura_caches
 
 from caravan_spider.parsing import FIELDS, explain, forget, signals
 from caravan_spider.parsing.page import Page
@@ -331,14 +332,23 @@ def _plain(html: bytes, url: str, cache: dict | None) -> dict:
 def _parsed(page: RealPage, url: str, repeat: int):
     """Our extraction of a page, and the CPU seconds of our parse and of
     trafilatura.extract(with_metadata=True) on it: each the least of `repeat` runs taken in turns (on a
-    shared machine one run measures its neighbours too), ours each time as the first page of its site."""
+    shared machine one run measures its neighbours too), each as the first page of its site (_cold)."""
     result, ours, plain = None, float("inf"), float("inf")
     for _ in range(repeat):
-        forget()
+        _cold()
         extraction, cpu = _cpu(lambda: explain(page.html, url, page.crawled))
         result, ours = result or extraction, min(ours, cpu)
+        _cold()
         plain = min(plain, _cpu(lambda: trafilatura.extract(page.html, url=url, with_metadata=True))[1])
     return result, ours, plain
+
+
+def _cold() -> None:
+    """Both parsers as before their first page of a site: what ours remembers from page to page
+    (parsing.forget) and trafilatura's caches of lines and dates (trafilatura.meta.reset_caches) go,
+    or a second run of a page would measure them."""
+    forget()
+    trafilatura_caches()
 
 
 def evaluate_page(page: RealPage, url: str, cache: dict | None = None, repeat: int = 1) -> dict:
