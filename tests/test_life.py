@@ -21,7 +21,7 @@ from caravan_spider.schedule import DEFAULT_SCHEDULE, interval, is_due, next_che
 from caravan_spider.search import lemma, lemmas_of
 from caravan_spider.spiders.caravan import why_fetch
 
-from conftest import ROOT, article_fetches, cli, crawl, rows
+from conftest import ROOT, article_fetches, article_records, cli, crawl, rows
 from test_datasette import Client
 
 STEPS = parse_schedule(DEFAULT_SCHEDULE)
@@ -168,6 +168,37 @@ def test_a_redirect_to_the_same_article_is_followed_not_unpublished(fresh_site, 
         (old_path, 301), (site.articles[article.article_id].path, 200)]
     [row] = rows(db, "SELECT status, url FROM articles WHERE article_id = ?", [article.article_id])
     assert row == {"status": "live", "url": site.articles[article.article_id].url}
+    assert rows(db, "SELECT count(*) AS n FROM status_changes") == [{"n": 0}]
+
+
+def test_a_headline_quoting_a_not_found_page_is_the_article_s_own(fresh_site, tmp_path):
+    """A headline that quotes «Страница не найдена», «Ошибка 404» or «Page not found» is news about a
+    broken site, not the site saying the article is gone: the edit is stored, the article stays live,
+    and a new article with such a headline is archived."""
+    site, base_url = fresh_site
+    db = tmp_path / "caravan.db"
+    assert crawl(db, base_url).returncode == 0
+    edited = site.newest_first()[3]
+    old_title = edited.title
+    title = "«Страница не найдена»: сайты трёх акиматов не открываются третий день"
+    site.retitle(edited.article_id, title)
+    new = site.publish("«Ошибка 404» и Page not found: почему не работает портал госуслуг", [
+        "Портал государственных услуг второй день отвечает жителям страницей с ошибкой.",
+        "В министерстве цифрового развития сообщили, что сбой вызван обновлением серверов в дата-центре "
+        "Астаны. Работу портала обещают восстановить до конца недели, а заявки принимают в ЦОНах."])
+    mark = len(site.requests)
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(article_fetches(site, mark)) == sorted([(edited.path, 200), (new.path, 200)])
+    archived = article_records(db)
+    assert archived[edited.article_id] == site.articles[edited.article_id].expected_record()
+    assert archived[edited.article_id]["title"] == title and archived[edited.article_id]["status"] == "live"
+    assert archived[new.article_id] == new.expected_record()
+    assert [r["title"] for r in rows(db, "SELECT title FROM revisions WHERE article_id = ? ORDER BY revision_id",
+                                     [edited.article_id])] == [old_title, title]
+    [run] = rows(db, "SELECT status, articles_new, articles_updated, articles_unpublished FROM crawl_runs "
+                     "WHERE run_id = 2")
+    assert run == {"status": "finished", "articles_new": 1, "articles_updated": 1, "articles_unpublished": 0}
     assert rows(db, "SELECT count(*) AS n FROM status_changes") == [{"n": 0}]
 
 

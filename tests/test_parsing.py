@@ -541,6 +541,32 @@ def test_no_class_rule_destroys_the_article(wrapper):
     assert result.article.body.split("\n\n") == PARAGRAPHS
 
 
+COMMENTS = ["Айгуль: отличная новость, давно пора навести порядок на парковках в центре города",
+            "Марат: а где будут парковаться жители домов, у которых нет своих дворов и стоянок",
+            "Ольга: в прошлом году обещали то же самое, посмотрим, что изменится на этот раз",
+            "Ерлан: платить через приложение удобно, только бы оно не зависало в часы пик",
+            "Светлана: хорошо бы и для велосипедов сделать стоянки у каждой станции метро"]
+
+
+def _themed(article_class: str) -> bytes:
+    menu = "".join(f"<li><a href='/rubric-{n}/'>Рубрика номер {n}</a></li>" for n in range(40))
+    cloud = "".join(f"<a href='/tag/t{n}/'>тег {n}</a> " for n in range(40))
+    comments = "".join(f"<p>{c}</p>" for c in COMMENTS)
+    return _page(f"<header><nav><ul>{menu}</ul></nav></header><div class='main'><h1>Новые правила парковки в Алматы</h1>"
+                 f"<div class='{article_class}'>{_text()}</div></div><div class='sidebar'><div class='widget'>"
+                 f"<h3>Последние комментарии</h3>{comments}</div><div class='tagcloud'>{cloud}</div></div>")
+
+
+def test_an_element_holding_most_of_the_running_text_is_the_article_whatever_its_class():
+    # A theme that marks its article <div class="entry themeform share">: the share rule took the text,
+    # and the sidebar's comments were stored under the right headline. Class tokens are weak evidence:
+    # an element holding most of the running text (words outside links) that rules left is the article.
+    result = explain(_themed("entry themeform share"), URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert ("kept: a rule matched an element holding the headline or most of the text", 1) in result.pruned
+    assert explain(_themed("entry themeform"), URL).article.body.split("\n\n") == PARAGRAPHS
+
+
 def test_a_script_holding_the_articles_words_is_not_content_a_rule_keeps():
     # A page whose scripts carry its text as data (Next.js): the rule that drops scripts drops this
     # one too, and --explain names no element kept; the text is the page's own paragraphs.
@@ -575,18 +601,21 @@ def test_furniture_with_whole_class_tokens_is_pruned():
 
 
 def test_pruned_text_much_shorter_than_trafilatura_falls_back_to_it():
-    # the text sits in two elements rules remove (each with half of it, so neither holds "most of the
-    # text"): the guard takes trafilatura's extraction of the untouched page and says so
+    # the text sits in two elements rules remove (each with half of it, and a list of readers' comments
+    # beside them, so neither holds most of the running text): the guard takes trafilatura's extraction
+    # of the untouched page and says so
     half = len(PARAGRAPHS) // 2
     html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='related'>"
                  + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:half]) + "</div><div class='ad'>"
-                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[half:]) + "</div></article>")
+                 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[half:]) + "</div></article>"
+                 + "<div class='sidebar'><div class='widget'><ul>" + "".join(f"<li>{c}</li>" for c in COMMENTS)
+                 + "</ul></div></div>")
     result = explain(html, URL)
     reference = trafilatura.extract(html, url=URL, favor_precision=True, include_comments=False, deduplicate=False)
     # trafilatura's text without the headline (a field of its own)
     assert result.article.body.split("\n\n") == [x for x in reference.split("\n") if x != result.article.title]
     assert set(PARAGRAPHS[half:]) <= set(reference.split("\n"))  # what our rules removed is back
-    assert result.sources["body"] == "trafilatura on the untouched page (the pruned page gave 0 words, the untouched page 50)"
+    assert result.sources["body"] == "trafilatura on the untouched page (ours held 0 of its 45 words)"
 
 
 def test_a_known_layout_whose_container_is_missing_is_guarded_too():
@@ -603,8 +632,95 @@ def test_body_class_page_is_an_article_when_the_page_says_so():
     article = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>",
                     head="<meta property='og:type' content='article'>", body_class="page page--article")
     assert explain(article, URL).article is not None
-    static = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", body_class="page")
-    assert explain(static, URL).reason == "static page"
+
+
+@pytest.mark.parametrize("body_class", ["page", "page-template-default page", "home blog", "archive", "home"])
+def test_a_body_class_alone_never_rejects_an_article(body_class):
+    # A theme's body class is weak evidence (a post printed as a WordPress page, a history page on a
+    # site's home template): a page that holds an article's text under its headline is an article.
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>", body_class=body_class)
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == ("Новые правила парковки в Алматы", PARAGRAPHS)
+
+
+def _listing(cards: int, excerpt: str = "", head: str = "", body_class: str = "single") -> bytes:
+    items = "".join(f"<div class='card'><a href='/news/novost-{n}-{800000 + n}/'>Новость номер {n}: в Алматы открыли "
+                    f"новый сквер у реки</a><p>{excerpt}</p><span>12.03.2025</span></div>" for n in range(cards))
+    return _page(f"<h1>Новости Алматы</h1><div class='list'>{items}</div>", head, body_class)
+
+
+EXCERPT = ("Сквер разбили на месте бывшей стоянки, в нём высадили липы и поставили скамейки. Открытие прошло "
+           "в субботу, на него пришли жители соседних домов и представители акимата района.")
+
+
+@pytest.mark.parametrize("page,reason", [
+    (_listing(12), "listing page"),
+    # teasers with excerpts (more words than their links): still a list of articles
+    (_listing(12, EXCERPT), "listing page"),
+    (_listing(12, EXCERPT, body_class="archive tag tag-almaty"), "tag page"),
+    (_listing(12, EXCERPT, body_class="search search-results"), "search page"),
+])
+def test_a_listing_of_many_article_links_is_not_an_article(page, reason):
+    assert (explain(page, URL).article, explain(page, URL).reason) == (None, reason)
+
+
+def test_an_article_that_lists_related_articles_after_its_text_is_an_article():
+    related = "".join(f"<li><a href='/news/novost-{n}-{800000 + n}/'>Новость номер {n}: в Алматы открыли новый сквер"
+                      "</a></li>" for n in range(12))
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() * 2 + f"<ul>{related}</ul></article>")
+    assert explain(html, URL).reason is None
+
+
+@pytest.mark.parametrize("content_type", ["application/pdf", "image/jpeg", "application/json; charset=utf-8"])
+def test_an_answer_that_is_not_html_is_not_an_article(content_type):
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>")
+    result = explain(html, URL, content_type=content_type)
+    assert (result.article, result.reason) == (None, f"not an HTML page ({content_type.split(';')[0]})")
+    assert explain(html, URL, content_type="application/xhtml+xml").reason is None
+
+
+def _headed(heading: str | None, title: str, body: str, body_class: str = "single") -> bytes:
+    h1 = f"<h1>{heading}</h1>" if heading is not None else ""
+    return (f"<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body class='{body_class}'><main>{h1}{body}</main></body></html>").encode()
+
+
+@pytest.mark.parametrize("headline", [
+    "«Страница не найдена»: сайты трёх акиматов не открываются третий день",
+    "Ошибка 404: почему портал госуслуг не работает",
+    "Page not found: как сайты теряют читателей",
+    "«Бет табылмады» деп жауап береді: әкімдіктің сайты істемейді",
+])
+def test_a_headline_quoting_a_not_found_page_is_the_articles_own(headline):
+    # Not-found detection reads what a not-found page says, never a phrase inside the article's headline
+    result = explain(_headed(headline, f"{headline} - Караван", _text()), URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == (headline, PARAGRAPHS)
+
+
+@pytest.mark.parametrize("heading,title,body_class", [
+    ("Страница не найдена", "Страница не найдена - Караван", ""),
+    ("Ошибка 404. Страница не найдена", "Караван", ""),
+    ("404 — Page not found", "Page not found | Караван", ""),
+    ("Oops! Page not found.", "Караван", ""),
+    ("Бет табылмады", "Бет табылмады - Керуен", ""),
+    (None, "Страница не найдена - Караван", ""),  # no heading: the page's <title> says it
+    ("Ничего не нашлось", "Караван", "error404"),  # WordPress' body class of its not-found page
+])
+def test_a_not_found_page_says_so_in_its_whole_heading_or_body_class(heading, title, body_class):
+    body = "<p>Возможно, она была удалена или перемещена.</p><a href='/'>Вернуться на главную</a>"
+    result = explain(_headed(heading, title, body, body_class), URL)
+    assert (result.article, result.reason) == (None, "not found page («Страница не найдена»)")
+
+
+def test_a_page_without_article_text_is_named_by_what_its_markup_says_it_is():
+    # body class and address name a page that holds no article (too little text, no post id)
+    text = "<p>Газета «Караван» выходит с 1991 года.</p>"
+    assert explain(_headed("О газете", "О газете - Караван", text, "page"), URL).reason == "static page"
+    assert explain(_headed("О газете", "О газете - Караван", text, "page"),
+                   "https://www.caravan.kz/info/about/").reason == "static page"
+    assert explain(_headed("О газете", "О газете - Караван", text), URL).reason == "no article text (6 words)"
 
 
 def test_valid_utf8_beats_a_stale_meta_charset():
@@ -622,6 +738,35 @@ def test_a_logo_in_an_h1_is_not_the_title():
     result = explain(html, URL)
     assert result.article.title == "Новые правила парковки в Алматы"
     assert "Караван" not in result.article.body
+
+
+@pytest.mark.parametrize("name", ["application-name", "og:site_name"])
+@pytest.mark.parametrize("og_title", [True, False])
+def test_a_site_name_equal_to_the_headline_does_not_strip_the_headline(name, og_title):
+    # A portal that fills <meta name="application-name"> with each article's headline: a name equal to
+    # the headline is not the site's, and the headline is not stripped as one (the article was rejected).
+    headline = "Новые правила парковки в Алматы: что изменится для водителей"
+    attribute = "property" if name.startswith("og:") else "name"
+    og = f"<meta property='og:title' content='{headline}'>" if og_title else ""
+    html = (f"<html><head><title>{headline}</title><meta {attribute}='{name}' content='{headline}'>{og}</head>"
+            f"<body><h1 itemprop='headline'>{'' if og_title else headline}</h1>"
+            f"<article>{_text()}</article></body></html>").encode()
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.title, result.article.body.split("\n\n")) == (headline, PARAGRAPHS)
+
+
+def test_a_lead_that_is_the_whole_text_is_the_text():
+    # A two-sentence news item printed as a standfirst: taken as the lead, it left the body too short
+    # and the article was rejected. A lead without a text after it is not a lead.
+    news = ("В Алматы с понедельника меняются правила парковки в центре города. Оплатить стоянку можно "
+            "будет через приложение или по СМС, сообщили в акимате.")
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p class='lead'>{news}</p>"
+                 "<p>Подробности позже.</p></article>")
+    result = explain(html, URL)
+    assert result.reason is None
+    assert (result.article.lead, result.article.body) == (None, f"{news}\n\nПодробности позже.")
+    assert result.sources["lead"] == "none: the standfirst after the headline is the whole text"
 
 
 def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
@@ -654,7 +799,7 @@ def test_tags_category_views_credit_and_date_from_what_the_page_shows():
     assert (article.category, article.tags, article.views, article.image_credit, article.published_at) == (
         "Город", ["Парковка", "Алматы"], 2340, "Акимат Алматы", "2012-06-02T11:30:00+06:00")
     assert article.image_url == "https://www.caravan.kz/img/parking.jpg"
-    assert result.sources["tags"] == "rel=tag links" and result.sources["published_at"] == "visible date near the headline"
+    assert result.sources["tags"] == "the article's tag list" and result.sources["published_at"] == "visible date near the headline"
     assert article.body.split("\n\n") == PARAGRAPHS  # no date, views, credit or tag line in the text
 
 
@@ -670,11 +815,50 @@ def test_the_guard_extracts_the_untouched_page_only_when_it_could_change_the_tex
     from caravan_spider.parsing.body import GUARD_FLOOR, _suspicious
 
     # removed running text that could bring the untouched page above ours / GUARD_SHARE (0.6)
-    assert _suspicious(300, 201) and not _suspicious(300, 200)
+    assert _suspicious(300, 201, 0) and not _suspicious(300, 200, 0)
+    # ... or running text of paragraphs the pruned page still holds and our text does not (trafilatura
+    # stopped early on the pruned page), or both together
+    assert _suspicious(300, 0, 201) and _suspicious(300, 101, 100) and not _suspicious(300, 100, 100)
     # link lists, menus and scripts are not running text: a page that lost only those is not re-checked
-    assert not _suspicious(300, 0)
+    assert not _suspicious(300, 0, 0)
     # a short text is always checked: a miss would reject the article
-    assert _suspicious(GUARD_FLOOR - 1, 0) and not _suspicious(GUARD_FLOOR, 0)
+    assert _suspicious(GUARD_FLOOR - 1, 0, 0) and not _suspicious(GUARD_FLOOR, 0, 0)
+
+
+def test_paragraphs_the_text_does_not_hold_are_checked_against_the_untouched_page():
+    # trafilatura leaves out a container it takes for hidden: the page's paragraphs hold much more
+    # running text than ours, so the untouched page is read too (here it gives no more) and --explain says so
+    hidden = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[2:] * 2)
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p>"
+                 f"<p>{PARAGRAPHS[2]}</p><p>{PARAGRAPHS[3]}</p><div class='toggle-group hideOnInit'>{hidden}</div></article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS[:4]
+    assert result.sources["body"] == ("trafilatura on the pruned page (it holds 60 of the 60 words of trafilatura "
+                                      "on the untouched page)")
+
+
+def test_text_that_only_trafilaturas_fallbacks_read_is_read():
+    # The first reading goes without trafilatura's fallbacks (readability, jusText): its own extractor
+    # reads nothing of text in plain <div>s. Too little text is checked, and the fallbacks read it all.
+    html = _page("<div><h1>Новые правила парковки в Алматы</h1>" + "".join(f"<div>{p}</div>" for p in PARAGRAPHS)
+                 + "</div>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == ("trafilatura on the pruned page with trafilatura's fallbacks (it holds 90 of "
+                                      "the 90 words of trafilatura on the untouched page, without them 0)")
+
+
+def test_a_text_other_than_the_untouched_pages_under_the_right_headline_gives_way_to_it():
+    # The article's container matched a rule (class «share») while the sidebar held more running text:
+    # pruning left the sidebar's comments, which trafilatura then read under the right headline. On the
+    # untouched page trafilatura reads the article: the two texts share few words, so ours is not the
+    # article's text, however long.
+    comments = "".join(f"<p>{c}</p>" for c in COMMENTS + [c.replace(":", " пишет:") for c in COMMENTS[:3]])
+    html = _page(f"<article><h1>Новые правила парковки в Алматы</h1><div class='entry-content share'>{_text()}</div>"
+                 f"</article><div class='sidebar'><div class='widget'><h3>Последние комментарии</h3>{comments}</div></div>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"] == "trafilatura on the untouched page (ours held 12 of its 90 words)"
 
 
 def test_an_h1_that_joins_kicker_and_headline_takes_the_named_titles_separator():
@@ -784,13 +968,13 @@ def test_date_stamps_of_other_languages_are_not_text(stamp):
 
 
 def test_a_line_without_latin_letters_is_not_searched_for_appeals():
-    """body.py skips APPEALS on lines where LATIN_LETTER finds nothing: exact while every appeal needs
-    a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
+    """body.py skips APPEALS and WIDGETS on lines where LATIN_LETTER finds nothing: exact while every
+    appeal and widget needs a Latin letter and LATIN_LETTER finds every character re.I matches to one."""
     import re._parser as sre_parser
     import string
     import sys
 
-    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER
+    from caravan_spider.parsing.phrases import APPEALS, LATIN_LETTER, WIDGETS
 
     letters = re.compile("|".join(string.ascii_letters), re.I)
     assert [c for c in map(chr, range(sys.maxunicode + 1)) if letters.fullmatch(c) and not LATIN_LETTER.search(c)] \
@@ -810,6 +994,7 @@ def test_a_line_without_latin_letters_is_not_searched_for_appeals():
         return False
 
     assert needs_a_letter(sre_parser.parse(APPEALS.pattern, APPEALS.flags))
+    assert needs_a_letter(sre_parser.parse(WIDGETS.pattern, WIDGETS.flags))
     assert not needs_a_letter(sre_parser.parse(r"\b(\d+|zwei) Tage", re.I)[:2])  # (the check can fail)
 
 

@@ -21,10 +21,12 @@ from ..urls import article_ref, web_url
 from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
+from . import body as body_module
+from . import kind, signals
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.10"
+PARSER_VERSION = "2026.12.03.11"
 
 
 class NotAnArticle(Exception):
@@ -40,18 +42,6 @@ class Extraction:
     layout: str
     sources: dict[str, str] = field(default_factory=dict)
     pruned: list[tuple[str, int]] = field(default_factory=list)
-
-
-NOT_FOUND_MARKERS = re.compile(r"Страница не найдена|Бет табылмады|Page not found|Ошибка 404", re.I)
-# WordPress body classes of pages that are not single posts.
-NON_ARTICLE_BODY_CLASSES = {"error404": "not found page", "tag": "tag page", "category": "listing page",
-                            "archive": "listing page", "search": "search page", "home": "listing page",
-                            "page": "static page"}
-NON_ARTICLE_PATHS = (
-    (re.compile(r"/tag/"), "tag page"),
-    (re.compile(r"/(page/\d+/?$|category/)"), "listing page"),
-    (re.compile(r"/search/|[?&]s="), "search page"),
-)
 
 
 def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
@@ -83,7 +73,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     url = page.url
     layout = pick(page, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
-    reason = _not_an_article(page)
+    reason = kind.refusal(page)
     if reason:
         extraction.reason = reason
         return extraction
@@ -91,7 +81,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     ref = article_ref(page.canonical or "") or article_ref(page.meta_first("og:url") or "") or article_ref(url)
     post_id = ref.article_id if ref else _post_id_from_markup(page)
     if post_id is None:
-        extraction.reason = "no post id in the URL, canonical link or markup"
+        extraction.reason = kind.label(page) or "no post id in the URL, canonical link or markup"
         return extraction
     extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "") else "page URL"
     # A page's own address for itself is taken only when it is a web address (never javascript:).
@@ -106,14 +96,20 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
         found = method(page)
         values[name], extraction.sources[name] = found if found else (None, "not found")
     if not values["title"]:
-        extraction.reason = "no headline"
+        extraction.reason = kind.label(page) or "no headline"
         return extraction
 
     body = extract_body(page, layout, values["lead"], values["title"], furniture)
     extraction.pruned = body.pruned
     extraction.sources["body"] = body.source
-    if word_count(body.text) < MIN_WORDS:
-        extraction.reason = f"no article text ({word_count(body.text)} words)"
+    if values["lead"] and word_count(body.text) < MIN_WORDS <= word_count(body.text) + word_count(values["lead"]):
+        # a lead with (almost) no text after it is the text: a short news item printed as a standfirst
+        body.text = "\n\n".join(filter(None, [values["lead"], body.text]))
+        extraction.sources["lead"] = f"none: the {extraction.sources['lead']} is the whole text"
+        values["lead"] = None
+    listing = kind.listing(page, "\n".join(filter(None, [values["lead"], body.text])), MIN_WORDS)
+    if listing or word_count(body.text) < MIN_WORDS:
+        extraction.reason = listing or kind.label(page) or f"no article text ({word_count(body.text)} words)"
         return extraction
     if not values["image_credit"] and body.credits:
         values["image_credit"], extraction.sources["image_credit"] = body.credits[0], "«Фото:» line in the text"
@@ -135,32 +131,16 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     return extraction
 
 
-def _not_an_article(page: Page) -> str | None:
-    if page.refused:
-        return page.refused
-    heading = page.text_of("//h1") or ""
-    if NOT_FOUND_MARKERS.search(heading) or NOT_FOUND_MARKERS.search(page.title_tag or ""):
-        return "not found page («Страница не найдена»)"
-    for css_class, reason in NON_ARTICLE_BODY_CLASSES.items():
-        # `page` is WordPress' static page, but other sites put it on articles too
-        # (`page page--article`): an article that says it is one is not a static page.
-        if css_class in page.body_classes and not (css_class == "page" and _declares_article(page)):
-            return reason
-    if not (article_ref(page.canonical or "") or article_ref(page.url)):
-        for pattern, reason in NON_ARTICLE_PATHS:
-            if pattern.search(page.canonical or page.url):
-                return reason
-    return None
+def forget() -> None:
+    """Drop what parsing remembers from page to page (the furniture verdicts of text lines and class
+    tokens), so that a measurement of a page's parse counts it as the first page of its site."""
+    body_module._furniture_line.cache_clear()
+    signals._furniture_class.cache_clear()
 
 
 def _edition(language: str | None) -> str:
     """Without an article URL, the page's language says which edition it is."""
     return "kk" if language == "kk" else "ru"
-
-
-def _declares_article(page: Page) -> bool:
-    return bool(page.jsonld_article) or page.meta_first("og:type") == "article" or bool(
-        page.meta_first("article:published_time"))
 
 
 def _post_id_from_markup(page: Page) -> int | None:
@@ -174,4 +154,4 @@ def _post_id_from_markup(page: Page) -> int | None:
 
 
 __all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "Page", "explain",
-           "explain_page", "parse"]
+           "explain_page", "forget", "parse"]

@@ -1,18 +1,22 @@
 """The article text: prune the layout's boilerplate, let trafilatura extract, drop boilerplate lines.
 
 Two guards keep pruning from destroying content: no rule removes an element that holds the
-headline or most of the page's text, and when the pruned text is much shorter than trafilatura's
-own extraction of the untouched page, that extraction is used instead (`--explain` says so).
+headline, most of the page's words or most of the running text the rules before it left; and our
+text must hold most of the words trafilatura reads on the untouched page (shared words, not a
+count), else trafilatura's reading with its fallbacks or of the untouched page is used (`--explain`
+says so).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import lxml.etree
 import lxml.html
 import trafilatura
 
@@ -40,7 +44,7 @@ LINKED_SHARE = 0.9
 LINK_LABEL_WORDS = 4
 # A short element of these right before a teaser list is its label and goes with it.
 LIST_HEADINGS = {"h2", "h3", "h4", "h5", "h6", "p", "strong", "b", "span", "div"}
-# An element holding more than this share of the page's text is never pruned.
+# An element holding more than this share of the page's text, or of the running text left, is never pruned.
 MOST_OF_THE_TEXT = 0.5
 # A paragraph of at least this many words restated with the same words in other punctuation (the
 # summary box or a second rendering repeating the text) is dropped the second time. Shorter repeats
@@ -99,7 +103,7 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
     # time an element without a live one is touched, and pruning touches each element several
     # times (~1,400 proxies made on an 82 KB page when they were not held).
     elements = list(doc.iter())
-    protected = _protected(doc, title)
+    protected = _protected(doc, title, result)
     kept = 0
     if furniture:  # what the site repeats goes first: it needs no class name to be known
         removed = _prune_furniture(doc, furniture, protected, result, _texts_of_copy(page, elements))
@@ -111,10 +115,11 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         if isinstance(rule, ClassRule):
             classes = ClassRule.classes(doc) if classes is None else classes
         for node in rule.select(doc, classes) if isinstance(rule, ClassRule) else doc.xpath(rule):
-            if _holds_content(node, protected):
+            running = _running_words(node)
+            if _holds_content(node, protected, running):
                 kept += 1
                 continue
-            result.removed_words += _running_words(node)
+            result.removed_words += running
             _drop(node)
             removed += 1
         if removed:
@@ -142,24 +147,16 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
         text = _trafilatura(html, page.url, recall=True)
         result.source = f"trafilatura on {result.container}"
     else:
-        html = lxml.html.tostring(doc, encoding="unicode")
-        text = _trafilatura(html, page.url, recall=False)
+        text = _read_pruned(doc, page.url, result, fast=True)
         result.source = ("trafilatura on the pruned page" if not layout.BODY
                          else f"trafilatura on the pruned page ({layout.BODY[0]} missing)")
-        merged = _merge_twins(doc, text)
-        if merged:
-            result.pruned.append((TWINS_RULE, merged))
-            text = _trafilatura(lxml.html.tostring(doc, encoding="unicode"), page.url, recall=False)
     lines = _clean_lines(text, lead, title, furniture, result)
     # (the lead counts: it is text the untouched page holds too, taken out of our body on purpose)
     ours = sum(word_count(line) for line in lines) + word_count(lead)
-    if root is None and _suspicious(ours, result.removed_words):
-        # The guard: our pruning must never leave less than trafilatura finds on the untouched page.
-        reference = _trafilatura(page.html, page.url, recall=False)
-        theirs = word_count(reference)
-        if theirs and ours < GUARD_SHARE * theirs:
-            lines = _body_from(reference, f"trafilatura on the untouched page (the pruned page gave {ours} words, "
-                                          f"the untouched page {theirs})", lead, title, furniture, result)
+    # (running words the pruned page holds beyond ours: what trafilatura may have left unread)
+    unread = protected.running - result.removed_words
+    if root is None and _suspicious(ours, result.removed_words, max(0, unread - ours)):
+        lines = _guard(page, doc, lines, lead, title, furniture, result)
     if root is None:
         lines = _stated_body(page, lines, lead, title, furniture, result)
     if root is None and sum(word_count(line) for line in lines) < MIN_WORDS:
@@ -333,24 +330,93 @@ def _twin_classes(one: set[str], other: set[str]) -> bool:
     return bool(one) and (one <= other or other <= one)
 
 
-def _suspicious(ours: int, removed: int) -> bool:
+def _suspicious(ours: int, removed: int, unread: int) -> bool:
     """Whether the guard's second extraction (of the untouched page) could change anything, so
     that only such pages pay for it. The untouched page holds at most our text plus the running
-    text pruning removed (link lists, menus and scripts are not running text), so the guard can
-    fire only when that removed text is a large enough share of ours; below GUARD_FLOOR words
+    text pruning removed (link lists, menus and scripts are not running text) plus the running text
+    trafilatura left unread on the pruned page (`unread`: it may stop early on a changed tree), so
+    the guard can fire only when these are a large enough share of ours; below GUARD_FLOOR words
     trafilatura's own choice of container on a changed tree is least stable and a miss would
     reject the article, so short texts are always checked."""
-    return ours < GUARD_FLOOR or removed > (1 / GUARD_SHARE - 1) * ours
+    return ours < GUARD_FLOOR or removed + unread > (1 / GUARD_SHARE - 1) * ours
 
 
-def _trafilatura(html: str, url: str, recall: bool) -> str:
+def _guard(page: Page, doc, lines: list[str], lead: str | None, title: str | None, furniture: Furniture,
+           result: Body) -> list[str]:
+    """Our pruning must never leave less than trafilatura reads on the untouched page, nor another
+    text: our text must hold at least GUARD_SHARE of the words trafilatura reads there (counted as
+    shared words, so that a sidebar stored under the right headline does not pass for the article
+    by its length). When it does not, trafilatura with its fallbacks (readability, jusText) on the
+    pruned page `doc` may (our first reading went without them); else trafilatura's reading of the
+    untouched page is the text."""
+    reference = _trafilatura(page.doc, page.url, recall=False)
+    theirs = _bag(_clean_lines(reference, lead, title, furniture, Body(text="")), lead)
+    read = sum(theirs.values())
+    shared = sum((_bag(lines, lead) & theirs).values())
+    if not read or shared >= GUARD_SHARE * read:
+        if read:
+            result.source += f" (it holds {shared} of the {read} words of trafilatura on the untouched page)"
+        return lines
+    checked = Body(text="")
+    again = _clean_lines(_read_pruned(doc, page.url, checked, fast=False), lead, title, furniture, checked)
+    held = sum((_bag(again, lead) & theirs).values())
+    if held >= GUARD_SHARE * read:
+        result.pruned = [r for r in result.pruned if not r[0].startswith("text line:")] + checked.pruned
+        result.credits[:] = checked.credits
+        result.source += (f" with trafilatura's fallbacks (it holds {held} of the {read} words of trafilatura on the "
+                          f"untouched page, without them {shared})")
+        return again
+    return _body_from(reference, f"trafilatura on the untouched page (ours held {shared} of its {read} words)",
+                      lead, title, furniture, result)
+
+
+def _read_pruned(doc, url: str, result: Body, fast: bool) -> str:
+    """trafilatura's text of the pruned page, its continuation in twin containers included (TWINS)."""
+    text = _trafilatura(doc, url, recall=False, fast=fast)
+    merged = _merge_twins(doc, text)
+    if merged:
+        result.pruned.append((TWINS_RULE, merged))
+        text = _trafilatura(doc, url, recall=False, fast=fast)
+    return text
+
+
+def _bag(lines: list[str], lead: str | None) -> Counter:
+    """The words of a text and its lead, case folded, as a multiset."""
+    return Counter(w.casefold() for w in words(lead)) + Counter(w.casefold() for line in lines for w in words(line))
+
+
+def _trafilatura(page, url: str, recall: bool, fast: bool = False) -> str:
+    """trafilatura's text of a page (HTML, or a tree of ours: a copy is read, without comments).
+    `fast`: without the fallbacks (readability, jusText) it compares its own extraction with, which
+    cost ~40 % of its time and change the text of few pages: those the guard's test finds."""
     mode = {"favor_recall": True} if recall else {"favor_precision": True}
-    # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
+    if isinstance(page, str):
+        # Our own tree, parsed whole (huge_tree): trafilatura's parser would cut deep markup again.
+        tree = parse_whole(page, remove_comments=True, remove_pis=True)[0]
+    else:  # (trafilatura changes the tree it reads)
+        tree = copy.deepcopy(page)
+        lxml.etree.strip_elements(tree, lxml.etree.Comment, lxml.etree.ProcessingInstruction, with_tail=False)
     return trafilatura.extract(
-        parse_whole(html, remove_comments=True, remove_pis=True)[0], url=url, include_comments=False,
+        tree, url=url, include_comments=False,
         include_tables=True, include_images=False, include_links=False,
-        deduplicate=False, with_metadata=False, **mode,
+        deduplicate=False, with_metadata=False, fast=fast, **mode,
     ) or ""
+
+
+@functools.lru_cache(maxsize=8192)
+def _furniture_line(line: str) -> str | None:
+    """Why a line of text is furniture whatever the site (phrases.py, dates), or None. Remembered: the
+    guard reads a page's lines again, and sites repeat theirs on every page."""
+    reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
+    if reason is None and LATIN_LETTER.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
+        # (every appeal and widget is written with Latin letters: most lines of the site need neither search)
+        if APPEALS.search(line):
+            reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
+        elif WIDGETS.search(line):
+            reason = "the page's widget as text (comment form, paywall note, rating, error report)"
+    if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
+        reason = "date / views line"
+    return reason
 
 
 def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furniture, result: Body) -> list[str]:
@@ -358,14 +424,7 @@ def _clean_lines(text: str, lead: str | None, title: str | None, furniture: Furn
     dropped: dict[str, int] = {}
     candidates = [line for line in map(clean_line, text.split("\n")) if line]
     for n, line in enumerate(candidates):
-        reason = next((why for pattern, why in BOILERPLATE_LINES if pattern.search(line)), None)
-        if reason is None and LATIN_LETTER.search(line) and APPEALS.search(line) \
-                and word_count(line) <= APPEAL_MAX_WORDS:
-            reason = "appeal to the reader (newsletter, donation, subscription, tip line)"
-        if reason is None and WIDGETS.search(line) and word_count(line) <= APPEAL_MAX_WORDS:
-            reason = "the page's widget as text (comment form, paywall note, rating, error report)"
-        if reason is None and (is_date_line(line) or VIEWS_LINE.fullmatch(line)):
-            reason = "date / views line"
+        reason = _furniture_line(line)
         if reason is None and line in furniture and line not in (title, lead) \
                 and not _between_paragraphs(candidates, n, furniture):
             reason = furniture.rule
@@ -436,24 +495,39 @@ def _without_headline(lines: list[str], title: str | None, dropped: dict[str, in
     return lines
 
 
-def _protected(doc, title: str | None) -> tuple[list, int]:
-    """The headline element and the page's text length: what no rule may take away.
-    (An <h1> that holds only the site's logo is not the headline.)"""
+@dataclass
+class _Protected:
+    """What no rule may take away: the headline element, and an element that holds most of the
+    page's text — of all its words, or of the running text (words outside links, menus, scripts)
+    that the rules before have left. Class tokens are weak evidence: a theme that marks its article
+    `entry themeform share` must not lose it to the share rule."""
+
+    heads: list
+    total: int  # words of the page's body
+    running: int  # running words of the page's body before pruning
+    result: Body  # result.removed_words: running words pruned so far
+
+
+def _protected(doc, title: str | None, result: Body) -> _Protected:
+    """(An <h1> that holds only the site's logo is not the headline.)"""
     heads = [h for h in doc.xpath("//h1") if title and agrees(element_text(h), title)]
     body = doc.find("body")
-    total = len(" ".join((body if body is not None else doc).itertext()).split())
-    return heads, total
+    root = body if body is not None else doc
+    return _Protected(heads, len(" ".join(root.itertext()).split()), _running_words(root), result)
 
 
-def _holds_content(node, protected) -> bool:
+def _holds_content(node, protected: _Protected, running: int | None = None) -> bool:
+    """`running`: the element's running words, when the caller has counted them."""
     # A script or style is never what a reader reads, even when its data holds the article's
     # words (a Next.js page): trafilatura would drop it anyway; counting its words was half the cost.
     if node.tag in ("script", "style"):
         return False
-    heads, total = protected
-    if any(node is h or node in h.iterancestors() for h in heads):
+    if any(node is h or node in h.iterancestors() for h in protected.heads):
         return True
-    return total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * total
+    if protected.total > 0 and len(" ".join(node.itertext()).split()) > MOST_OF_THE_TEXT * protected.total:
+        return True
+    left = protected.running - protected.result.removed_words
+    return left > 0 and (_running_words(node) if running is None else running) > MOST_OF_THE_TEXT * left
 
 
 def _prune_link_lists(doc, protected, result: Body) -> int:

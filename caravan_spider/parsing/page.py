@@ -98,6 +98,7 @@ class Page:
             encoding, html = _decode(content_type, html)
             self.refused = None if encoding else charset.UNKNOWN
         self.html = "" if self.refused else visible(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
+        self.content_type = content_type
         # huge_tree: without it lxml silently stops at depth 256 or a 10 MB text node (an inline
         # script), and the text after it is lost. Deeper than libxml2's 2048 levels is refused.
         self.doc, not_whole = parse_whole(self.html)

@@ -7,8 +7,10 @@ as whole tokens or as the last part of a BEM/hyphenated token (`FullArticle__lea
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+import weakref
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -101,34 +103,79 @@ _OUTSIDE_CLASS = class_part("related", "trending", "popular", "most-read", "side
 HEADLINE_IN_HEADER = ".//h1[string-length(normalize-space()) > 20]"
 
 
-def _outside(node) -> bool:
+def _outside(node, page: Page) -> bool:
+    """Whether the element sits in site furniture: the nearest ancestor that decides (an <article> or
+    <main>, the article's own <header>, a header, menu, footer or sidebar) says so. Remembered per
+    element of the page: the fields ask it of the same elements many times."""
+    memo = _memo(page).setdefault("outside", {})
+    climbed = []
+    verdict = False
     for anc in node.iterancestors():
-        if not isinstance(anc.tag, str):
-            continue
-        if anc.tag in ("article", "main"):
-            return False
-        if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
-            return False  # the article's own header (headline, standfirst, date), not the site's
-        if anc.tag in OUTSIDE or any(_OUTSIDE_CLASS.search(t) for t in (anc.get("class") or "").split()):
-            return True
-    return False
+        if anc in memo:
+            verdict = memo[anc]
+            break
+        decided = _decides(anc)
+        if decided is not None:
+            verdict = decided
+            break
+        climbed.append(anc)
+    for anc in climbed:  # (each undecided ancestor is outside exactly when the one above it decides so)
+        memo[anc] = verdict
+    return verdict
+
+
+def _decides(anc) -> bool | None:
+    """What an ancestor says of the elements inside it: False inside the article, True inside site
+    furniture, None when it says nothing."""
+    if not isinstance(anc.tag, str):
+        return None
+    if anc.tag in ("article", "main"):
+        return False
+    if anc.tag == "header" and anc.xpath(HEADLINE_IN_HEADER):
+        return False  # the article's own header (headline, standfirst, date), not the site's
+    if anc.tag == "footer" and anc.xpath("ancestor::article"):
+        return None  # the article's own footer (its category, tags, byline): the article decides
+    if anc.tag in OUTSIDE or any(_furniture_class(t) for t in (anc.get("class") or "").split()):
+        return True
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _furniture_class(token: str) -> bool:
+    return _OUTSIDE_CLASS.search(token) is not None
+
+
+_MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _memo(page: Page) -> dict:
+    """What the signals worked out about a page, kept while the page lives."""
+    memo = _MEMOS.get(page)
+    if memo is None:
+        memo = _MEMOS[page] = {}
+    return memo
 
 
 def by_class(page: Page, pattern: re.Pattern, tags: tuple[str, ...] = ()) -> list:
     """Elements (in document order) with a class token matching `pattern`, outside site furniture."""
-    found = []
-    matches: dict[str, bool] = {}  # class token -> pattern found in it (a menu repeats one on every item)
-    for node, tokens in page.classed:
-        if tags and node.tag not in tags:
-            continue
-        for token in tokens:
-            if token not in matches:
-                matches[token] = pattern.search(token) is not None
-            if matches[token]:
-                if not _outside(node):
-                    found.append(node)
-                break
-    return found
+    index = _class_index(page)
+    positions = sorted({position for token, found in index.items() if pattern.search(token) for position in found})
+    elements = page.classed
+    return [elements[i][0] for i in positions
+            if (not tags or elements[i][0].tag in tags) and not _outside(elements[i][0], page)]
+
+
+def _class_index(page: Page) -> dict[str, list[int]]:
+    """Each class token of the page -> the positions in page.classed of the elements that have it: the
+    fields look for a few patterns among a few hundred distinct tokens, not among every element's."""
+    memo = _memo(page)
+    if "classes" not in memo:
+        index: dict[str, list[int]] = {}
+        for position, (_, tokens) in enumerate(page.classed):
+            for token in tokens:
+                index.setdefault(token, []).append(position)
+        memo["classes"] = index
+    return memo["classes"]
 
 
 def text(node) -> str:
@@ -139,6 +186,13 @@ def text(node) -> str:
 def headline(page: Page):
     """The <h1> element that holds the headline, or None: the one that og:title / JSON-LD / <title>
     confirm, when another comes first (a section's name or a logo in the site's header)."""
+    memo = _memo(page)
+    if "headline" not in memo:
+        memo["headline"] = _headline(page)
+    return memo["headline"]
+
+
+def _headline(page: Page):
     heads = [node for node in page.xpath("//h1") if text(node)]
     named = named_title(page) if len(heads) > 1 else None
     if named:
@@ -150,10 +204,12 @@ def headline(page: Page):
 
 def after_headline(page: Page, limit: int = 80) -> list:
     """Elements that follow the headline in document order: where lead, date and views sit."""
-    head = headline(page)
-    if head is None:
-        return []
-    return [n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n)]
+    memo = _memo(page).setdefault("after", {})
+    if limit not in memo:
+        head = headline(page)
+        memo[limit] = [] if head is None else [
+            n for n in head.xpath(f"following::*[position() <= {limit}]") if not _outside(n, page)]
+    return memo[limit]
 
 
 # --- title -------------------------------------------------------------------------------------
@@ -168,10 +224,15 @@ def _squash(value: str) -> str:
 
 
 def site_names(page: Page) -> list[str]:
+    """The site's names its metadata gives, and ours. A name equal to one of the page's whole statements
+    of its headline (og:title, JSON-LD headline, <title>) is that headline, not the site's: portals
+    fill application-name with each article's headline. (An <h1> equal to the site's name is its logo.)"""
     publisher = page.jsonld_article.get("publisher")
     names = [page.meta_first("og:site_name"), page.meta_first("application-name"),
              publisher.get("name") if isinstance(publisher, dict) else None]
-    return [n for n in names if isinstance(n, str) and n.strip()] + list(SITE_NAMES)
+    headline = page.jsonld_article.get("headline")
+    headlines = {fold(h) for h in (page.meta_first("og:title"), headline, page.title_tag) if isinstance(h, str)}
+    return [n for n in names if isinstance(n, str) and n.strip() and fold(n) not in headlines] + list(SITE_NAMES)
 
 
 def _site_like(page: Page, segment: str) -> bool:
@@ -351,7 +412,7 @@ def visible_date(page: Page):
     nodes = [n for n in near if any(_DATE_CLASS.search(t) for t in (n.get("class") or "").split())]
     nodes += [n for n in near if n.tag == "time"]
     # a date printed before the headline (in the breadcrumbs, the article header)
-    nodes += [n for n in page.xpath("//time") if not _outside(n)] + by_class(page, _DATE_CLASS)
+    nodes += [n for n in page.xpath("//time") if not _outside(n, page)] + by_class(page, _DATE_CLASS)
     for node in nodes:
         value = text(node)
         if value and len(value) <= 80:
@@ -407,7 +468,7 @@ def photo_credit(page: Page) -> str | None:
                            " or self::em][position() <= 150]"):
         value = text(node)
         m = CREDIT_PREFIX.match(value)
-        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node) \
+        if m and value[m.end():].strip() and len(value) <= 150 and not _outside(node, page) \
                 and not _credits_another_picture(page, node):
             return value[m.end():].strip()
     return None
@@ -425,35 +486,66 @@ def _credits_another_picture(page: Page, node) -> bool:
 
 
 # --- tags and category -----------------------------------------------------------------------------
+# Where themes print the breadcrumb trail, whose last crumb before the article itself is the category:
+# a class token that is or ends in breadcrumb(s) or crumbs (Rank Math's rank-math-breadcrumb, tagDiv's
+# entry-crumbs; read with by_class), and these.
+BREADCRUMB_TRAILS = (
+    with_class("path"),  # a plain trail: <div class="path"><a>Главная</a> / <a>Культура</a></div>
+    "//*[@id='breadcrumbs' or @id='breadcrumb']",  # Yoast SEO (p#breadcrumbs), Jannah (nav#breadcrumb)
+    "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @aria-label='breadcrumbs']",
+    "//*[@itemtype='https://schema.org/BreadcrumbList' or @itemtype='http://schema.org/BreadcrumbList']",
+)
+BREADCRUMB_CLASS = class_part("breadcrumb", "breadcrumbs", "crumbs")
+HOME_CRUMBS = ("главная", "home", "басты бет", "главная страница")
+# The article's own list of its categories: tagDiv's td-category, WordPress themes' cat-links (Twenty*,
+# GeneratePress, Astra), post-categories ...
+CATEGORY_LISTS = (with_class("td-category", "entry-category", "cat-links", "post-categories", "post-category",
+                             "entry-categories", "category-links", "meta-category") + "//a",)
+# The article's own list of its tags: tagDiv's td-tags, WordPress themes' tags-links, post-tags ...
+TAG_LISTS = (with_class("td-tags", "tags-links", "post-tags", "entry-tags", "tag-links", "article-tags", "news-tags",
+                        "tag-list", "tags") + "//a",)
+
+
+def listed_tags(page: Page) -> list[str]:
+    """The links of the article's tag list (TAG_LISTS), outside site furniture."""
+    return _unique(text(a) for expr in TAG_LISTS for a in page.xpath(expr) if not _outside(a, page))
+
+
 def rel_tags(page: Page) -> list[str]:
-    return _unique(text(a) for a in page.xpath(f"//a[{has_class('tag').replace('@class', '@rel')}]")
-                   if not _outside(a))
+    """Links marked rel="tag" (WordPress marks its category links rel="category tag": not tags)."""
+    marked = f"//a[{has_class('tag').replace('@class', '@rel')}][not({has_class('category').replace('@class', '@rel')})]"
+    return _unique(text(a) for a in page.xpath(marked) if not _outside(a, page))
 
 
 def tag_links(page: Page) -> list[str]:
+    near = set(after_headline(page, 400)) if headline(page) is not None else set()
     return _unique(text(a) for a in page.xpath("//a[contains(@href,'/tag/') or contains(@href,'/tags/')]")
-                   if not _outside(a) and (a.xpath("ancestor::article") or a.xpath("ancestor::main")
-                                           or headline(page) is not None and a in after_headline(page, 400)))
+                   if not _outside(a, page) and (a.xpath("ancestor::article") or a.xpath("ancestor::main") or a in near))
 
 
 def breadcrumb_category(page: Page) -> str | None:
     """The last breadcrumb before the article itself (home and the headline are not categories)."""
-    crumbs = by_class(page, class_part("breadcrumb", "breadcrumbs")) + page.xpath(
-        "//*[@aria-label='breadcrumb' or @aria-label='Breadcrumb' or @itemtype='https://schema.org/BreadcrumbList'"
-        " or @itemtype='http://schema.org/BreadcrumbList']")
+    crumbs = by_class(page, BREADCRUMB_CLASS) + [
+        trail for expr in BREADCRUMB_TRAILS for trail in page.xpath(expr) if not _outside(trail, page)]
     title = first_headline(page) or ""
     for trail in crumbs:
         names = [text(a) for a in trail.xpath(".//a") if a.get("href") not in ("/", None)]
-        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in ("главная", "home", "басты бет")]
+        names = [n for n in names if n and not agrees(n, title) and n.casefold() not in HOME_CRUMBS]
         if names:
             return names[-1]
     return None
 
 
+def listed_category(page: Page) -> str | None:
+    """The first link of the article's category list (CATEGORY_LISTS), outside site furniture."""
+    return next((text(a) for expr in CATEGORY_LISTS for a in page.xpath(expr)
+                 if not _outside(a, page) and text(a)), None)
+
+
 def category_link(page: Page) -> str | None:
     for a in page.xpath("//a[contains(concat(' ',normalize-space(@rel),' '),' category ')"
                         " or contains(@href,'/category/')]"):
-        if not _outside(a) and text(a):
+        if not _outside(a, page) and text(a):
             return text(a)
     return None
 

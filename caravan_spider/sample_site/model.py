@@ -240,6 +240,14 @@ class SampleSite:
             )
             return self.articles[article_id]
 
+    def retitle(self, article_id: int, title: str, when: datetime | None = None) -> SampleArticle:
+        """An editor changes the headline: content, modified time and sitemap lastmod change."""
+        with self.lock:
+            article = self.articles[article_id]
+            modified = (when or now()).replace(microsecond=0)
+            self.articles[article_id] = replace(article, title=title, modified=modified, edition=article.edition + 1)
+            return self.articles[article_id]
+
     def add_views(self, article_id: int, more: int) -> None:
         """Readers come: only the view count changes (no lastmod change, as on WordPress)."""
         with self.lock:

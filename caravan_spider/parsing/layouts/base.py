@@ -78,9 +78,11 @@ GENERIC_PRUNE = (
     # ads and banners
     class_rule('ad', 'ads', 'advert', 'advertisement', 'adfox', 'AdBlock', 'banner', 'banner-inline',
                'ad-block', 'ad-slot', 'adsbygoogle'),
-    # breadcrumbs, tag lists and subscription prompts (breadcrumbs and tags are read as fields first)
-    class_rule('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'tags', 'post-tags', 'news-tags', 'entry-tags',
-               'tag-list', 'subscribe', 'subscribe-box', 'Subscribe', 'newsletter'),
+    # breadcrumbs, category and tag lists, subscription prompts (breadcrumbs, category and tags are read as
+    # fields first: signals.BREADCRUMB_TRAILS, CATEGORY_LISTS, TAG_LISTS)
+    class_rule('breadcrumb', 'breadcrumbs', 'Breadcrumbs', 'entry-crumbs', 'tags', 'post-tags', 'news-tags',
+               'entry-tags', 'tag-list', 'td-tags', 'tags-links', 'td-category', 'cat-links', 'subscribe',
+               'subscribe-box', 'Subscribe', 'newsletter'),
     # fact boxes beside the text (a list of facts, a profile, a «what you need to know» box): the class token
     # is or ends in one of these (`metro-factbox`, `article-body-infobox`), or a custom element is named so
     # (`<amedia-factbox>`)
@@ -164,6 +166,7 @@ class Layout:
             ("meta article:section", lambda: p.meta_first("article:section")),
             (f"xpath {self.CATEGORY[0] if self.CATEGORY else '-'}", lambda: p.text_of(*self.CATEGORY)),
             ("breadcrumbs", lambda: signals.breadcrumb_category(p)),
+            ("the article's category list", lambda: signals.listed_category(p)),
             ("category link", lambda: signals.category_link(p)),
         )
 
@@ -172,6 +175,7 @@ class Layout:
             (f"xpath {self.TAGS[0] if self.TAGS else '-'}", lambda: p.texts_of(*self.TAGS)),
             ("meta article:tag", lambda: list(dict.fromkeys(p.meta.get("article:tag", [])))),
             ("json-ld keywords", lambda: _keywords(p.jsonld_article.get("keywords"))),
+            ("the article's tag list", lambda: signals.listed_tags(p)),
             ("rel=tag links", lambda: signals.rel_tags(p)),
             ("/tag/ links in the article", lambda: signals.tag_links(p)),
         )

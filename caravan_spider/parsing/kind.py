@@ -1,0 +1,143 @@
+"""What a page is when it is not an article, said only on positive evidence.
+
+A page is refused as not an article when it says so itself (`refusal`): a not-found page, an
+answer that is not HTML, a listing of many article links. A theme's body class or the address
+(`tag`, `archive`, `home`, `page`, `/tag/`) is weak evidence — themes print `page` on posts and
+`home` on history pages — so it only names a page that holds no article anyway (`label`: no
+post id, no headline, no text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..text import word_count, words
+from .page import Page
+from .signals import strip_site_name
+
+NOT_FOUND = "not found page («Страница не найдена»)"
+# A not-found page says so with its whole heading, or its whole <title> but the site's name: these
+# phrases, «404», «Oops» and punctuation. A headline that quotes one («Страница не найдена»: сайты
+# акиматов не открываются) says more: it is an article about a broken site.
+NOT_FOUND_PHRASES = ("страница не найдена", "бет табылмады", "page not found", "not found", "ошибка 404",
+                     "error 404", "404", "oops", "упс")
+NOT_FOUND_HEADING = re.compile(rf"(?:[\W_]*(?:{'|'.join(NOT_FOUND_PHRASES)}))+[\W_]*", re.I)
+NOT_FOUND_BODY_CLASS = "error404"  # WordPress' not-found template
+
+# Content types of a page to read; an answer of another type (a PDF, an image, JSON) is no article page.
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+# A listing: at least LISTING_LINKS cards, each led by a link to another page labelled like a headline
+# (at least HEADLINE_WORDS words without digits: a date is no headline, after at most KICKER_WORDS words of its card: a rubric, a date), and
+# the text read from the page is mostly theirs (at least LISTING_SHARE of its words), or too little to
+# be an article. A card is the largest element around its link holding no other such link (the link,
+# its picture, excerpt and date). An article's own text is not in cards, however many teasers and
+# menus of links surround it; a link inside a sentence of the text leads no card.
+LISTING_LINKS = 8
+HEADLINE_WORDS = 4
+KICKER_WORDS = 4
+LISTING_SHARE = 0.5
+_FURNITURE = "header | nav | footer | aside | script | style | noscript | template"
+
+# What a page's markup says it is (WordPress body classes, then the address), used only to name a
+# page that holds no article.
+BODY_CLASS_LABELS = {"tag": "tag page", "category": "listing page", "archive": "listing page",
+                     "search": "search page", "home": "listing page", "blog": "listing page", "page": "static page"}
+PATH_LABELS = (
+    (re.compile(r"/tag/"), "tag page"),
+    (re.compile(r"/(page/\d+/?$|category/)"), "listing page"),
+    (re.compile(r"/search/|[?&]s="), "search page"),
+)
+
+
+def refusal(page: Page) -> str | None:
+    """Why the page is not an article, when it says so itself before its text is read; None when it
+    may be one."""
+    if page.refused:
+        return page.refused
+    if says_not_found(page):
+        return NOT_FOUND
+    media_type = (page.content_type or "").split(";")[0].strip().lower()
+    if media_type and media_type not in HTML_TYPES:
+        return f"not an HTML page ({media_type})"
+    return None
+
+
+def listing(page: Page, text: str, enough: int) -> str | None:
+    """Why the page is a listing, given the text read from it (fewer than `enough` words: no article
+    text); None when it is not one."""
+    if declares_article(page):
+        return None
+    found = cards(page)
+    if len(found) < LISTING_LINKS:
+        return None
+    read = Counter(w.casefold() for w in words(text))
+    if sum(read.values()) >= enough:
+        teasers = Counter(w.casefold() for card in found for w in words(" ".join(card.itertext())))
+        if sum((read & teasers).values()) < LISTING_SHARE * sum(read.values()):
+            return None
+    return label(page) or "listing page"
+
+
+def says_not_found(page: Page) -> bool:
+    """The page's heading, or its <title> without the site's name, is nothing but «page not found»."""
+    if NOT_FOUND_BODY_CLASS in page.body_classes:
+        return True
+    title = strip_site_name(page, page.title_tag)
+    return any(NOT_FOUND_HEADING.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
+
+
+def declares_article(page: Page) -> bool:
+    return bool(page.jsonld_article) or page.meta_first("og:type") == "article" or bool(
+        page.meta_first("article:published_time"))
+
+
+def cards(page: Page) -> list:
+    """The teaser cards of the page (see LISTING_LINKS), in document order."""
+    body = page.doc.find("body")
+    if body is None:
+        return []
+    furniture = set(body.xpath(f".//*[self::{' or self::'.join(_FURNITURE.split(' | '))}]"))
+    links, targets = [], set()
+    for link in body.iter("a"):
+        href = (link.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:")) or href in targets \
+                or any(a in furniture for a in link.iterancestors()):
+            continue
+        if sum(1 for w in words(link.text_content()) if not any(ch.isdigit() for ch in w)) >= HEADLINE_WORDS:
+            links.append(link)
+            targets.add(href)
+    around = Counter(a for link in links for a in link.iterancestors())  # how many such links each element holds
+    found = []
+    for link in links:
+        card = link
+        while card.getparent() is not None and around[card.getparent()] == 1:
+            card = card.getparent()
+        if word_count(_text_before(card, link)) <= KICKER_WORDS and card not in found:
+            found.append(card)
+    return found
+
+
+def _text_before(card, link) -> str:
+    """The card's text before its link (the tails of the link's ancestors come after it)."""
+    ancestors = set(link.iterancestors())
+    parts = []
+    for node in card.iter():
+        if node is link:
+            break
+        parts.append(node.text or "")
+        if node not in ancestors:
+            parts.append(node.tail or "")
+    return " ".join(parts)
+
+
+def label(page: Page) -> str | None:
+    """What the page's body class or address says it is (tag page, listing page, static page ...)."""
+    for css_class, name in BODY_CLASS_LABELS.items():
+        if css_class in page.body_classes:
+            return name
+    for pattern, name in PATH_LABELS:
+        if pattern.search(page.canonical or page.url):
+            return name
+    return None
