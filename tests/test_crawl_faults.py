@@ -222,15 +222,17 @@ def test_empty_answers_are_failed_fetches_and_fail_the_run(faulty, tmp_path, cle
 def test_one_byte_answers_neither_crash_dictionary_training_nor_pass_for_a_finished_run(faulty, tmp_path, clean):
     """Eight 1-byte captures made zstd's dictionary trainer crash the process (exit 139), and it did so
     again at the end of later runs, against a healthy site too. Tiny captures are no samples; the run
-    says what happened (the parser found no headline: drift), and the next run archives everything."""
+    says what happened (every article URL answered something that is not HTML: a failed run), and the next
+    run archives everything."""
     site, base_url, faults = faulty
     for article in site.listed():
         faults[article.path] = replace(b"x", "text/plain")  # as HTML it would be cut short (no </html>)
     db = tmp_path / "caravan.db"
     result = crawl(db, base_url)
-    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.returncode == 3, result.stderr[-2000:]
     run = run_row(db, 1)
-    assert (run["status"], run["not_articles"]) == ("drift", 25)
+    assert (run["status"], run["not_articles"]) == ("failed", 25)
+    assert run["message"] == "25 of 25 answers to article URLs were no article (not an HTML page: 24, not found page: 1)"
     assert rows(db, "SELECT count(*) AS n FROM captures WHERE size = 1") == [{"n": 24}]
     assert rows(db, "SELECT count(*) AS n FROM capture_dictionaries") == [{"n": 0}]  # nothing to learn from
     faults.clear()
