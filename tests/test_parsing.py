@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from caravan_spider.parsing import FIELDS, Furniture, NotAnArticle, explain, parse
+from caravan_spider.parsing import FIELDS, Furniture, NotAnArticle, explain, forget, parse
 
 PAGES = Path(__file__).resolve().parent / "pages"
 CASES = sorted(p.name for p in PAGES.iterdir() if (p / "expected.json").exists())
@@ -980,6 +981,65 @@ def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
         *PARAGRAPHS[:3], "Акимат также опубликовал карту платных зон и тарифы на каждую улицу.", *PARAGRAPHS[3:]]
     assert ("kept: links inside a sentence read as text", 1) in result.pruned
 
+
+
+def test_a_link_after_a_label_or_a_comment_is_not_inside_a_sentence():
+    # the label's words are read in reading order: «Источник Vlast.kz:» ends with its colon (the <em>'s
+    # tail comes after the words inside it); a comment's text is no word before the link
+    labelled = ("Источник <em><strong>Vlast.kz</strong></em>: <a href='/news/parkovka-3/'>Парковка в центре</a>. "
+                "Акимат обещает пересмотреть тарифы на платную парковку к весне следующего года.")
+    commented = ("<!-- баннер: реклама --><a href='/news/parkovka-4/'>Акимат</a> опубликовал карту платных зон "
+                 "и тарифы на каждую улицу центра города.")
+    linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 + "".join(f"<p>{p}</p>" for p in [*PARAGRAPHS[:3], labelled, commented, linked, *PARAGRAPHS[3:]])
+                 + "</article>")
+    result = explain(html, URL)
+    assert ("kept: links inside a sentence read as text", 1) in result.pruned
+
+
+def _kudos_page(size: int) -> bytes:
+    """An article of 10·size paragraphs closed by a kudos line that names 100·size readers, each a link
+    (Archive of Our Own prints 3,700 in one <p>)."""
+    names = ", ".join(f"<a href='/users/reader{n}'>reader{n}</a>" for n in range(100 * size))
+    text = "".join(f"<p>{PARAGRAPHS[n % len(PARAGRAPHS)]}</p>" for n in range(10 * size))
+    return _page(f"<article><h1>Новые правила парковки в Алматы</h1>{text}"
+                 f"<p class='kudos'>{names} and 12 guests left kudos on this work!</p></article>")
+
+
+def _lines_run(html: bytes):
+    """explain() of a page, and how many lines of the parser's own code it ran: its cost as a count of
+    operations, which a shared machine's load does not change (trafilatura's lines are not counted)."""
+    package = str(Path(parse.__code__.co_filename).parent)
+    count = 0
+
+    def tracer(frame, event, arg):
+        if not frame.f_code.co_filename.startswith(package):
+            return None
+
+        def line(frame, event, arg):
+            nonlocal count
+            count += event == "line"
+            return line
+        return line
+
+    forget()  # (each page measured as the first of its site)
+    sys.settrace(tracer)
+    try:
+        result = explain(html, URL)
+    finally:
+        sys.settrace(None)
+    return result, count
+
+
+def test_parse_cost_grows_linearly_with_a_paragraph_of_many_links():
+    # every link of a kudos line made the parser read the whole line again: 16 s for 3,700 names
+    small, small_lines = _lines_run(_kudos_page(2))
+    large, large_lines = _lines_run(_kudos_page(4))
+    assert ("kept: links inside a sentence read as text", 199) in small.pruned  # (the first name follows no words)
+    assert ("kept: links inside a sentence read as text", 399) in large.pruned
+    assert large.article.body.count("reader") == 400
+    assert large_lines <= 2 * small_lines
 
 def _streamed(fragment: str) -> str:
     """A Next.js page's payload scripts: a text row `<id>:T<byte length>,<text>`, pushed in two chunks
