@@ -607,6 +607,49 @@ def test_an_article_that_lists_related_articles_after_its_text_is_an_article():
     assert explain(html, URL).reason is None
 
 
+
+# An English blog post and a grid of twenty «more stories» teasers with excerpts after it, all of which
+# trafilatura reads: the text is mostly the teasers' words, but it opens with the post's own paragraphs.
+POST = ["The city council approved the new parking rules for the centre of the town on Tuesday, and the mayor said "
+        "that the fees will be paid from the first of March.",
+        "Residents of the old town have complained for years that there is no place to park their cars, and the "
+        "council has promised to build two new garages near the market.",
+        "The fees will be higher in the streets around the station, where the traffic is the heaviest, and lower in "
+        "the districts that are far from the centre of the city."]
+STORIES = [f"The {place} of the city will be closed for repairs in the spring, and the council says that the work "
+           "will take more than a year to finish." for place in ("bridge", "library", "museum", "theatre", "stadium",
+           "pool", "market", "station", "school", "park", "hospital", "zoo", "garage", "tunnel", "harbour", "square",
+           "church", "tower", "hall", "gallery")]
+
+
+def _english(body: str) -> bytes:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>New parking rules in the centre | "
+            f"Town News</title></head><body>{body}</body></html>").encode()
+
+
+def _stories(teasers: list[str]) -> str:
+    return "".join(f"<div class='story'><a href='/news/story-{n}/'>News from the town: story number {n} today</a>"
+                   f"<p>{teaser}</p></div>" for n, teaser in enumerate(teasers))
+
+
+def test_an_article_whose_text_runs_on_into_a_grid_of_teasers_is_an_article():
+    html = _english("<article><h1>New parking rules in the centre</h1>" + "".join(f"<p>{p}</p>" for p in POST)
+                    + "</article><div class='more'>" + _stories(STORIES) + "</div>")
+    result = explain(html, URL)
+    assert result.reason is None
+    assert result.article.body.split("\n\n")[:3] == POST
+
+
+def test_a_listing_that_opens_with_a_long_teaser_of_an_article_its_slider_links_too_is_a_listing():
+    # the slider links the lead story first; its teaser's headline links it again: still a teaser
+    slider = "".join(f"<div class='slide'><a href='/news/story-{n}/'>News from the town: story number {n} today</a>"
+                     "</div>" for n in range(3))
+    lead = (f"<div class='lead'><h2><a href='/news/story-0/'>News from the town: story number 0 today</a></h2>"
+            f"<p>12.03.2025 | {' '.join(POST)} <a href='/news/story-0/'>more...</a></p></div>")
+    html = _english(f"<div class='slider'>{slider}</div><main><h1>New parking rules in the centre</h1>{lead}"
+                    + _stories(STORIES[1:]).replace("story-", "item-") + "</main>")
+    assert (explain(html, URL).article, explain(html, URL).reason) == (None, "listing page")
+
 @pytest.mark.parametrize("content_type", ["application/pdf", "image/jpeg", "application/json; charset=utf-8"])
 def test_an_answer_that_is_not_html_is_not_an_article(content_type):
     html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>")
