@@ -762,6 +762,20 @@ def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
     assert abbreviated.lead == PARAGRAPHS[0] and abbreviated.body.split("\n\n") == PARAGRAPHS[1:]
 
 
+def test_a_standfirst_box_is_read_without_its_style_sheet_and_a_box_running_a_script_is_none():
+    # a theme's lead box filled by a video player's script, or holding an ad slot: no standfirst
+    player = ("<script>!function(n){if(!window.cnx){window.cnx={},window.cnx.cmd=[];var t=n.createElement('iframe');"
+              "t.display='none'}}(document);</script>")
+    for box in (player, f"{player}Реклама: баннер 300x250 на главной странице сайта"):
+        article = parse(_page("<article><h1>Новые правила парковки в Алматы</h1>"
+                              f"<div class='ArticlePage-lead'>{box}</div>" + _text() + "</article>"), URL)
+        assert (article.lead, article.body.split("\n\n")) == (None, PARAGRAPHS)
+    # tagDiv prints a <style> in each block: the subtitle is the words beside it
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='tdb_single_subtitle'>"
+                 "<style>.tdi_83 { margin-top: -10px !important; }</style><p>С марта парковка в центре Алматы станет "
+                 "платной.</p></div>" + _text() + "</article>")
+    assert parse(html, URL).lead == "С марта парковка в центре Алматы станет платной."
+
 def test_tags_category_views_credit_and_date_from_what_the_page_shows():
     html = _page(
         "<div class='crumbs breadcrumbs'><a href='/'>Главная</a> <a href='/news/'>Новости</a> "
