@@ -1098,6 +1098,16 @@ def test_parse_cost_grows_linearly_with_a_paragraph_of_many_links():
     assert large.article.body.count("reader") == 400
     assert large_lines <= 2 * small_lines
 
+
+def test_a_box_inside_a_pruned_box_is_neither_read_nor_counted_again():
+    # share boxes nested twenty deep: the inner ones go with the outer one; reading each again cost the
+    # box's size times its depth, and counting its words again made the guard read the untouched page
+    boxes = "<div class='share'>Поделиться новостью " * 20 + "</div>" * 20
+    result = explain(_page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + boxes + "</article>"), URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert [n for rule, n in result.pruned if "'share'" in rule] == [1]
+    assert result.sources["body"] == "trafilatura on the pruned page"  # (the guard had no reason to look)
+
 def _streamed(fragment: str) -> str:
     """A Next.js page's payload scripts: a text row `<id>:T<byte length>,<text>`, pushed in two chunks
     as the framework writes them (JSON strings, «<» escaped)."""
