@@ -111,16 +111,19 @@ def extract_body(page: Page, layout: Layout, lead: str | None, title: str | None
             result.pruned.append((f"{furniture.rule} (elements)", removed))
     classes = None  # the copy's class tokens, read once for every ClassRule
     for rule in layout.PRUNE:
-        removed = 0
+        removed, dropped = 0, set()
         if isinstance(rule, ClassRule):
             classes = ClassRule.classes(doc) if classes is None else classes
         for node in rule.select(doc, classes) if isinstance(rule, ClassRule) else doc.xpath(rule):
+            if _inside(node, dropped):
+                continue
             running = _running_words(node)
             if _holds_content(node, protected, running):
                 kept += 1
                 continue
             result.removed_words += running
             _drop(node)
+            dropped.add(node)
             removed += 1
         if removed:
             result.pruned.append((rule, removed))
@@ -536,8 +539,10 @@ def _holds_content(node, protected: _Protected, running: int | None = None) -> b
 def _prune_link_lists(doc, protected, result: Body) -> int:
     """Lists whose whole text is links, or whose every item is a link with a short label
     («Kinderschutz als Vorwand? <a>…</a>»): teaser and «more on this» lists, not article text."""
-    removed = 0
+    removed, dropped = 0, set()
     for item in doc.xpath("//ul[.//a] | //ol[.//a]"):
+        if _inside(item, dropped):
+            continue
         words = len(" ".join(item.itertext()).split())
         linked = sum(len(" ".join(a.itertext()).split()) for a in item.xpath(".//a"))
         if words and (linked >= LINKED_SHARE * words or _labelled_links(item)) \
@@ -548,8 +553,15 @@ def _prune_link_lists(doc, protected, result: Body) -> int:
                 _drop(heading)  # the list's own label: «Related:», «Mehr zum Thema», «【関連記事】»
             result.removed_words += _running_words(item)
             _drop(item)
+            dropped.add(item)
             removed += 1
     return removed
+
+
+def _inside(node, dropped: set) -> bool:
+    """Whether the element went with one dropped before it (a match inside a match): its words were
+    counted with it, and reading it again made pruning cost its size times its depth."""
+    return bool(dropped) and any(a in dropped for a in node.iterancestors())
 
 
 def _labelled_links(list_element) -> bool:
