@@ -1025,6 +1025,26 @@ def test_text_continued_in_containers_like_its_own_is_read_from_all_of_them():
     assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 2) in result.pruned
 
 
+
+def test_a_container_like_the_texts_whose_heading_is_a_link_is_a_teaser_not_its_continuation():
+    # a theme that gives its article and the teasers of other articles below it the same box
+    # (achgut.com's teaser_blog_text): the text continues in the second box, a teaser leads with a linked headline
+    text = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд в автобусах "
+            "и ремонт дорог в центре." for n in range(1, 7)]
+
+    def box(inner: str) -> str:
+        return f"<div class='grid'><div class='article-body text'>{inner}</div></div>"
+
+    ad = "<div class='card'><p>Реклама: скидки на шины до конца месяца во всех магазинах сети по городу.</p></div>"
+    teaser = box("<h3><a href='/news/metro-800123/'>В Астане открыли новую линию лёгкого метро</a></h3><p>Первые "
+                 "поезда пойдут уже весной, а к концу года на линии откроют ещё четыре станции у вокзала и рынка, "
+                 "обещают в акимате.</p>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + box("".join(f"<p>{p}</p>" for p in text[:3]))
+                 + ad + box("".join(f"<p>{p}</p>" for p in text[3:])) + ad + teaser + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == text
+    assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 1) in result.pruned
+
 def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
     linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
