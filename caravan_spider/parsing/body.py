@@ -319,7 +319,7 @@ def _merge_twins(doc, text: str) -> int:
         twin = next((a for a in p.iterancestors() if a.tag == container.tag and a.get("class")
                      and _twin_classes(set(a.get("class").split()), tokens)), None)
         if twin is not None and twin not in twins and [a.tag for a in twin.iterancestors()] == place \
-                and twin not in container.iterancestors():
+                and twin not in container.iterancestors() and not twin.xpath(_LINKED_HEADING):
             twins.append(twin)
     for twin in twins:
         if (twin.text or "").strip():
@@ -329,6 +329,10 @@ def _merge_twins(doc, text: str) -> int:
                 container.text = _settable((container.text or "") + twin.text)
         container.extend(list(twin))
     return len(twins)
+
+
+# A container whose heading is a link is a teaser of another article, however like the text's own it is.
+_LINKED_HEADING = "boolean((.//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6)//a[@href])"
 
 
 def _twin_classes(one: set[str], other: set[str]) -> bool:
