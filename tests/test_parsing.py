@@ -1101,11 +1101,12 @@ def _lines_run(html: bytes):
         return line
 
     forget()  # (each page measured as the first of its site)
+    previous = sys.gettrace()  # (a coverage run's or a debugger's, put back after)
     sys.settrace(tracer)
     try:
         result = explain(html, URL)
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return result, count
 
 
