@@ -22,6 +22,10 @@ status is 0 when every corpus meets every target (TARGETS).
 
     python scripts/evaluate.py
     python scripts/evaluate.py --real ../fundus/tests/resources/parser/test_data --real ../article-extraction-benchmark
+
+With --scale it prints the parse CPU per 100 KB of synthetic pages of several shapes (a long article,
+a paragraph of thousands of links, a grid of teasers, nested boxes pruning removes) at several sizes:
+the cost should stay flat per KB as the page grows.
 """
 
 from __future__ import annotations
@@ -491,6 +495,63 @@ def print_real(rows: list[dict], every_page: bool = False) -> dict[str, dict]:
     return summaries
 
 
+# --- cost by page size -----------------------------------------------------------------------------------
+# Issue 21 wants a page's parse cost linear in its size: synthetic pages of shapes real pages have, each at
+# several sizes, their parse CPU (ours and trafilatura.extract(with_metadata=True)) per 100 KB side by side.
+SCALE_SIZES = (1, 2, 4, 8)
+_SENTENCE = ("Абзац {n}: в Алматы продолжают обсуждать новые правила парковки и цены на проезд в автобусах, "
+             "а акимат обещает ответить жителям до конца месяца.")
+SCALE_SHAPES = {
+    # a long article: paragraph after paragraph
+    "paragraphs": lambda size: "".join(f"<p>{_SENTENCE.format(n=n)}</p>" for n in range(250 * size)),
+    # a kudos line naming readers, each a link, in one paragraph (Archive of Our Own: 3,763 names)
+    "links in a paragraph": lambda size: "<p>" + _SENTENCE.format(n=0) + "</p><p class='kudos'>" + ", ".join(
+        f"<a href='/users/reader{n}'>reader{n}</a>" for n in range(1000 * size)) + " left kudos on this work!</p>",
+    # the article, then a grid of teasers with excerpts
+    "teaser grid": lambda size: "".join(f"<p>{_SENTENCE.format(n=n)}</p>" for n in range(10)) + "".join(
+        f"<div class='card'><a href='/news/novost-{n}-{800000 + n}/'>Новость номер {n} о парковке в Алматы</a>"
+        f"<p>Анонс {n}: сквер у реки откроют весной, в нём высадят липы и поставят скамейки.</p></div>"
+        for n in range(100 * size)),
+    # boxes a pruning rule removes, nested twenty deep
+    "nested boxes": lambda size: "".join(f"<p>{_SENTENCE.format(n=n)}</p>" for n in range(10)) + (
+        "<div class='share'>Поделиться новостью " * 20 + "</div>" * 20) * (25 * size),
+}
+
+
+def scale_page(shape: str, size: int) -> bytes:
+    return ("<!DOCTYPE html><html lang='ru'><head><meta charset='utf-8'><title>Новые правила парковки | Караван"
+            "</title></head><body><article><h1>Новые правила парковки</h1>" + SCALE_SHAPES[shape](size)
+            + "</article></body></html>").encode()
+
+
+def scale_rows(sizes=SCALE_SIZES, repeat: int = 1) -> list[dict]:
+    """Each shape at each size: its bytes, whether ours read an article, and the least CPU of `repeat` runs."""
+    rows = []
+    url = "https://www.caravan.kz/news/novye-pravila-parkovki-900001/"
+    for shape in SCALE_SHAPES:
+        for size in sizes:
+            html = scale_page(shape, size)
+            ours = plain = float("inf")
+            for _ in range(repeat):
+                _cold()
+                extraction, cpu = _cpu(lambda: explain(html, url))
+                ours = min(ours, cpu)
+                _cold()
+                plain = min(plain, _cpu(lambda: trafilatura.extract(html, url=url, with_metadata=True))[1])
+            rows.append({"shape": shape, "size": size, "bytes": len(html), "article": extraction.article is not None,
+                         "cpu_ours": ours, "cpu_plain": plain})
+    return rows
+
+
+def print_scale(rows: list[dict]) -> None:
+    print(f"{'shape':22} {'KB':>6} {'ours ms':>8} {'plain ms':>8} {'ours ms/100 KB':>15} {'plain ms/100 KB':>16}")
+    for r in rows:
+        per = 100_000 / r["bytes"]
+        print(f"{r['shape']:22} {r['bytes'] / 1000:6.0f} {r['cpu_ours'] * 1000:8.1f} {r['cpu_plain'] * 1000:8.1f} "
+              f"{r['cpu_ours'] * 1000 * per:15.1f} {r['cpu_plain'] * 1000 * per:16.1f}"
+              + ("" if r["article"] else "  (no article)"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--real", type=Path, metavar="PATH", action="append",
@@ -501,7 +562,12 @@ def main(argv: list[str] | None = None) -> int:
                              "version; CPU is always measured anew)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="measure each page's parse CPU N times, ours and trafilatura's in turns, and keep the least")
+    parser.add_argument("--scale", action="store_true",
+                        help="print parse CPU per 100 KB of synthetic pages of several shapes at several sizes")
     args = parser.parse_args(argv)
+    if args.scale:
+        print_scale(scale_rows(repeat=max(1, args.repeat)))
+        return 0
     if args.real:
         rows = []
         cache = json.loads(args.cache.read_text("utf-8")) if args.cache and args.cache.is_file() else {}

@@ -243,3 +243,15 @@ def test_real_evaluation_refuses_a_folder_without_a_corpus(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == [f"{tmp_path / 'missing'}: not a folder; give {evaluate.SHAPES}",
                    f"{tmp_path}: no pages of a known corpus found; give {evaluate.SHAPES}"]
+
+
+def test_scale_measures_each_shape_as_an_article_that_grows_with_its_size(capsys):
+    # --scale's pages: each shape an article at every size, twice the size about twice the bytes
+    rows = evaluate.scale_rows(sizes=(1, 2))
+    assert [(r["shape"], r["size"], r["article"]) for r in rows] == [
+        (shape, size, True) for shape in evaluate.SCALE_SHAPES for size in (1, 2)]
+    for small, large in zip(rows[::2], rows[1::2]):
+        assert 1.8 * small["bytes"] < large["bytes"] < 2.2 * small["bytes"]
+    evaluate.print_scale(rows)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["shape", "KB", "ours"] and len(lines) == 1 + len(rows)

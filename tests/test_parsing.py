@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import trafilatura
 
-from caravan_spider.parsing import FIELDS, Furniture, NotAnArticle, explain, parse
+from caravan_spider.parsing import FIELDS, Furniture, NotAnArticle, explain, forget, parse
 
 PAGES = Path(__file__).resolve().parent / "pages"
 CASES = sorted(p.name for p in PAGES.iterdir() if (p / "expected.json").exists())
@@ -672,6 +673,49 @@ def test_an_article_that_lists_related_articles_after_its_text_is_an_article():
     assert explain(html, URL).reason is None
 
 
+
+# An English blog post and a grid of twenty «more stories» teasers with excerpts after it, all of which
+# trafilatura reads: the text is mostly the teasers' words, but it opens with the post's own paragraphs.
+POST = ["The city council approved the new parking rules for the centre of the town on Tuesday, and the mayor said "
+        "that the fees will be paid from the first of March.",
+        "Residents of the old town have complained for years that there is no place to park their cars, and the "
+        "council has promised to build two new garages near the market.",
+        "The fees will be higher in the streets around the station, where the traffic is the heaviest, and lower in "
+        "the districts that are far from the centre of the city."]
+STORIES = [f"The {place} of the city will be closed for repairs in the spring, and the council says that the work "
+           "will take more than a year to finish." for place in ("bridge", "library", "museum", "theatre", "stadium",
+           "pool", "market", "station", "school", "park", "hospital", "zoo", "garage", "tunnel", "harbour", "square",
+           "church", "tower", "hall", "gallery")]
+
+
+def _english(body: str) -> bytes:
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>New parking rules in the centre | "
+            f"Town News</title></head><body>{body}</body></html>").encode()
+
+
+def _stories(teasers: list[str]) -> str:
+    return "".join(f"<div class='story'><a href='/news/story-{n}/'>News from the town: story number {n} today</a>"
+                   f"<p>{teaser}</p></div>" for n, teaser in enumerate(teasers))
+
+
+def test_an_article_whose_text_runs_on_into_a_grid_of_teasers_is_an_article():
+    html = _english("<article><h1>New parking rules in the centre</h1>" + "".join(f"<p>{p}</p>" for p in POST)
+                    + "</article><div class='more'>" + _stories(STORIES) + "</div>")
+    result = explain(html, URL)
+    assert result.reason is None
+    assert result.article.body.split("\n\n")[:3] == POST
+
+
+def test_a_listing_that_opens_with_a_long_teaser_of_an_article_its_slider_links_too_is_a_listing():
+    # the slider links the lead story first; its teaser's headline links it again: still a teaser
+    slider = "".join(f"<div class='slide'><a href='/news/story-{n}/'>News from the town: story number {n} today</a>"
+                     "</div>" for n in range(3))
+    lead = (f"<div class='lead'><h2><a href='/news/story-0/'>News from the town: story number 0 today</a></h2>"
+            f"<p>12.03.2025 | {' '.join(POST)} <a href='/news/story-0/'>more...</a></p></div>")
+    html = _english(f"<div class='slider'>{slider}</div><main><h1>New parking rules in the centre</h1>{lead}"
+                    + _stories(STORIES[1:]).replace("story-", "item-") + "</main>")
+    assert (explain(html, URL).article, explain(html, URL).reason) == (None, "listing page")
+
 @pytest.mark.parametrize("content_type", ["application/pdf", "image/jpeg", "application/json; charset=utf-8"])
 def test_an_answer_that_is_not_html_is_not_an_article(content_type):
     html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + "</article>")
@@ -783,6 +827,20 @@ def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
                               head=cut), URL)
     assert abbreviated.lead == PARAGRAPHS[0] and abbreviated.body.split("\n\n") == PARAGRAPHS[1:]
 
+
+def test_a_standfirst_box_is_read_without_its_style_sheet_and_a_box_running_a_script_is_none():
+    # a theme's lead box filled by a video player's script, or holding an ad slot: no standfirst
+    player = ("<script>!function(n){if(!window.cnx){window.cnx={},window.cnx.cmd=[];var t=n.createElement('iframe');"
+              "t.display='none'}}(document);</script>")
+    for box in (player, f"{player}Реклама: баннер 300x250 на главной странице сайта"):
+        article = parse(_page("<article><h1>Новые правила парковки в Алматы</h1>"
+                              f"<div class='ArticlePage-lead'>{box}</div>" + _text() + "</article>"), URL)
+        assert (article.lead, article.body.split("\n\n")) == (None, PARAGRAPHS)
+    # tagDiv prints a <style> in each block: the subtitle is the words beside it
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='tdb_single_subtitle'>"
+                 "<style>.tdi_83 { margin-top: -10px !important; }</style><p>С марта парковка в центре Алматы станет "
+                 "платной.</p></div>" + _text() + "</article>")
+    assert parse(html, URL).lead == "С марта парковка в центре Алматы станет платной."
 
 def test_tags_category_views_credit_and_date_from_what_the_page_shows():
     html = _page(
@@ -1033,6 +1091,26 @@ def test_text_continued_in_containers_like_its_own_is_read_from_all_of_them():
     assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 2) in result.pruned
 
 
+
+def test_a_container_like_the_texts_whose_heading_is_a_link_is_a_teaser_not_its_continuation():
+    # a theme that gives its article and the teasers of other articles below it the same box
+    # (achgut.com's teaser_blog_text): the text continues in the second box, a teaser leads with a linked headline
+    text = [f"Абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд в автобусах "
+            "и ремонт дорог в центре." for n in range(1, 7)]
+
+    def box(inner: str) -> str:
+        return f"<div class='grid'><div class='article-body text'>{inner}</div></div>"
+
+    ad = "<div class='card'><p>Реклама: скидки на шины до конца месяца во всех магазинах сети по городу.</p></div>"
+    teaser = box("<h3><a href='/news/metro-800123/'>В Астане открыли новую линию лёгкого метро</a></h3><p>Первые "
+                 "поезда пойдут уже весной, а к концу года на линии откроют ещё четыре станции у вокзала и рынка, "
+                 "обещают в акимате.</p>")
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>" + box("".join(f"<p>{p}</p>" for p in text[:3]))
+                 + ad + box("".join(f"<p>{p}</p>" for p in text[3:])) + ad + teaser + "</article>")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == text
+    assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 1) in result.pruned
+
 def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
     linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
@@ -1081,12 +1159,12 @@ def _unwrapped_as_before(doc) -> int:
 
 def _linked_paragraph(rng, links: int) -> str:
     """A paragraph of words, links (some after a label such as «Читайте:», the last perhaps in <b>),
-    <em> words and comments, ending a sentence or not. (An element with children before a link is
-    where the oracle read the text out of order.)"""
+    <em> words, ending a sentence or not. (An element with children before a link is where the oracle
+    read the text out of order; a comment's text, which it read as words, is no longer read: below.)"""
     parts = []
     for n in range(links):
         parts.append(rng.choice(["", "Акимат сообщил,", "в Алматы", "Читайте также:", "Подробнее |", " ", "—", "и"]))
-        parts.append(rng.choice(["<em>новые</em> правила", "", "<!-- реклама -->", "<br>"]))
+        parts.append(rng.choice(["<em>новые</em> правила", "", "<br>"]))
         link = f"<a href='/news/{rng.randrange(10 ** 6)}/'>{rng.choice(['карту зон', 'тарифы', 'Новости дня'])}</a>"
         parts.append(f"<b>{link}</b>" if n == links - 1 and rng.random() < 0.5 else link)
     parts.append(rng.choice(["и цены на проезд в автобусах выросли с понедельника.", "и так далее", "."]))
@@ -1131,6 +1209,75 @@ def test_the_text_before_a_link_is_read_in_document_order():
     result = explain(html, URL)
     assert ("kept: links inside a sentence read as text", 1) in result.pruned  # «книгу <a>Мечта</a>» only
 
+
+def test_a_link_after_a_label_or_a_comment_is_not_inside_a_sentence():
+    # the label's words are read in reading order: «Источник Vlast.kz:» ends with its colon (the <em>'s
+    # tail comes after the words inside it); a comment's text is no word before the link
+    labelled = ("Источник <em><strong>Vlast.kz</strong></em>: <a href='/news/parkovka-3/'>Парковка в центре</a>. "
+                "Акимат обещает пересмотреть тарифы на платную парковку к весне следующего года.")
+    commented = ("<!-- баннер: реклама --><a href='/news/parkovka-4/'>Акимат</a> опубликовал карту платных зон "
+                 "и тарифы на каждую улицу центра города.")
+    linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
+    html = _page("<article><h1>Новые правила парковки в Алматы</h1>"
+                 + "".join(f"<p>{p}</p>" for p in [*PARAGRAPHS[:3], labelled, commented, linked, *PARAGRAPHS[3:]])
+                 + "</article>")
+    result = explain(html, URL)
+    assert ("kept: links inside a sentence read as text", 1) in result.pruned
+
+
+def _kudos_page(size: int) -> bytes:
+    """An article of 10·size paragraphs closed by a kudos line that names 100·size readers, each a link
+    (Archive of Our Own prints 3,700 in one <p>)."""
+    names = ", ".join(f"<a href='/users/reader{n}'>reader{n}</a>" for n in range(100 * size))
+    text = "".join(f"<p>{PARAGRAPHS[n % len(PARAGRAPHS)]}</p>" for n in range(10 * size))
+    return _page(f"<article><h1>Новые правила парковки в Алматы</h1>{text}"
+                 f"<p class='kudos'>{names} and 12 guests left kudos on this work!</p></article>")
+
+
+def _lines_run(html: bytes):
+    """explain() of a page, and how many lines of the parser's own code it ran: its cost as a count of
+    operations, which a shared machine's load does not change (trafilatura's lines are not counted)."""
+    package = str(Path(parse.__code__.co_filename).parent)
+    count = 0
+
+    def tracer(frame, event, arg):
+        if not frame.f_code.co_filename.startswith(package):
+            return None
+
+        def line(frame, event, arg):
+            nonlocal count
+            count += event == "line"
+            return line
+        return line
+
+    forget()  # (each page measured as the first of its site)
+    previous = sys.gettrace()  # (a coverage run's or a debugger's, put back after)
+    sys.settrace(tracer)
+    try:
+        result = explain(html, URL)
+    finally:
+        sys.settrace(previous)
+    return result, count
+
+
+def test_parse_cost_grows_linearly_with_a_paragraph_of_many_links():
+    # every link of a kudos line made the parser read the whole line again: 16 s for 3,700 names
+    small, small_lines = _lines_run(_kudos_page(2))
+    large, large_lines = _lines_run(_kudos_page(4))
+    assert ("kept: links inside a sentence read as text", 199) in small.pruned  # (the first name follows no words)
+    assert ("kept: links inside a sentence read as text", 399) in large.pruned
+    assert large.article.body.count("reader") == 400
+    assert large_lines <= 2 * small_lines
+
+
+def test_a_box_inside_a_pruned_box_is_neither_read_nor_counted_again():
+    # share boxes nested twenty deep: the inner ones go with the outer one; reading each again cost the
+    # box's size times its depth, and counting its words again made the guard read the untouched page
+    boxes = "<div class='share'>Поделиться новостью " * 20 + "</div>" * 20
+    result = explain(_page("<article><h1>Новые правила парковки в Алматы</h1>" + _text() + boxes + "</article>"), URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert [n for rule, n in result.pruned if "'share'" in rule] == [1]
+    assert result.sources["body"] == "trafilatura on the pruned page"  # (the guard had no reason to look)
 
 def _streamed(fragment: str) -> str:
     """A Next.js page's payload scripts: a text row `<id>:T<byte length>,<text>`, pushed in two chunks

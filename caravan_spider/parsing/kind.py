@@ -38,6 +38,12 @@ LISTING_LINKS = 8
 HEADLINE_WORDS = 4
 KICKER_WORDS = 4
 LISTING_SHARE = 0.5
+# ... unless the text opens with an article's worth of words in no card: an article's paragraphs under its
+# headline, with a grid of teasers after them that trafilatura read too. A listing opens with its teasers,
+# after a heading and a sentence or two of introduction at most.
+OPENING_WORDS = 50
+# A line of the text is a card's when at least half its runs of this many words are in a card's text.
+RUN_WORDS = 3
 _FURNITURE = "header | nav | footer | aside | script | style | noscript | template"
 
 # What a page's markup says it is (WordPress body classes, then the address), used only to name a
@@ -77,7 +83,27 @@ def listing(page: Page, text: str, enough: int) -> str | None:
         teasers = Counter(w.casefold() for card in found for w in words(" ".join(card.itertext())))
         if sum((read & teasers).values()) < LISTING_SHARE * sum(read.values()):
             return None
+        if opening_words(text, cards(page, repeated=True)) >= OPENING_WORDS:
+            return None
     return label(page) or "listing page"
+
+
+def opening_words(text: str, found: list) -> int:
+    """Words of the text's lines before its first line that is a card's (RUN_WORDS); counted up to
+    OPENING_WORDS only, so that an article's long text is not read against every card."""
+    runs = {run for card in found for run in _runs(words(" ".join(card.itertext())))}
+    count = 0
+    for line in text.split("\n"):
+        own = _runs(words(line))
+        if (own and 2 * len(own & runs) >= len(own)) or count >= OPENING_WORDS:
+            break
+        count += word_count(line)
+    return count
+
+
+def _runs(found: list[str]) -> set[tuple[str, ...]]:
+    folded = [w.casefold() for w in found]
+    return {tuple(folded[i:i + RUN_WORDS]) for i in range(len(folded) - RUN_WORDS + 1)}
 
 
 def says_not_found(page: Page) -> bool:
@@ -93,8 +119,9 @@ def declares_article(page: Page) -> bool:
         page.meta_first("article:published_time"))
 
 
-def cards(page: Page) -> list:
-    """The teaser cards of the page (see LISTING_LINKS), in document order."""
+def cards(page: Page, repeated: bool = False) -> list:
+    """The teaser cards of the page (see LISTING_LINKS), in document order. `repeated`: a story linked
+    again has a card there too (a slider links the lead story, its teaser below links it again)."""
     body = page.doc.find("body")
     if body is None:
         return []
@@ -102,20 +129,22 @@ def cards(page: Page) -> list:
     links, targets = [], set()
     for link in body.iter("a"):
         href = (link.get("href") or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:")) or href in targets \
+        if not href or href.startswith(("#", "javascript:", "mailto:")) or (href in targets and not repeated) \
                 or any(a in furniture for a in link.iterancestors()):
             continue
         if sum(1 for w in words(link.text_content()) if not any(ch.isdigit() for ch in w)) >= HEADLINE_WORDS:
-            links.append(link)
+            links.append((href, link))
             targets.add(href)
-    around = Counter(a for link in links for a in link.iterancestors())  # how many such links each element holds
-    found = []
-    for link in links:
+    # how many stories (link targets) each element holds
+    around = Counter(a for a, _ in {(a, href) for href, link in links for a in link.iterancestors()})
+    found, seen = [], set()
+    for _, link in links:
         card = link
         while card.getparent() is not None and around[card.getparent()] == 1:
             card = card.getparent()
-        if word_count(_text_before(card, link)) <= KICKER_WORDS and card not in found:
+        if word_count(_text_before(card, link)) <= KICKER_WORDS and card not in seen:
             found.append(card)
+            seen.add(card)
     return found
 
 

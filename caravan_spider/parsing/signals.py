@@ -179,8 +179,33 @@ def _class_index(page: Page) -> dict[str, list[int]]:
 
 
 def text(node) -> str:
-    """Visible text as one line: line breaks inside an element are layout, not content."""
-    return " ".join(clean_line(node.text_content() if not isinstance(node, str) else node).split())
+    """Visible text as one line: line breaks inside an element are layout, not content, and the code of
+    a script or style sheet inside it is no text (a theme's lead box filled by a player's script)."""
+    if isinstance(node, str):
+        raw = node
+    elif node.tag in _CODE or next(node.iter(*_CODE), None) is None:
+        raw = node.text_content()
+    else:
+        raw = _without_code(node)
+    return " ".join(clean_line(raw).split())
+
+
+_CODE = ("script", "style")
+
+
+def _without_code(node) -> str:
+    """An element's text_content() without the text of the scripts and style sheets inside it."""
+    parts = []
+    stack = [node]  # elements to read, and (as strings) the tails that follow them
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item.tag, str) and item.tag not in _CODE:
+            parts.append(item.text or "")
+            for child in reversed(item):
+                stack += [child.tail or "", child]
+    return "".join(parts)
 
 
 def headline(page: Page):
@@ -365,11 +390,11 @@ def standfirst(page: Page) -> str | None:
     for node in by_class(page, _LEAD_CLASS):
         if following is not None and node not in following:
             continue
-        # a standfirst is a sentence or two: not a headline, link, picture or player (nor its caption),
-        # not the whole text
+        # a standfirst is a sentence or two: not a headline, link, picture or player (nor its caption, nor
+        # a box running a script: a player, an ad slot), not the whole text
         if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
                 ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
-                " | .//button | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2:
+                " | .//button | .//script | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2:
             continue
         value = text(node)
         # (a comment form's or paywall's own «intro» is not the article's)
