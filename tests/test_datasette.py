@@ -555,3 +555,37 @@ def test_an_archive_made_before_the_linked_index_gets_it(crawled, tmp_path):
         assert {m["article_id"] for m in archive.search("миротворцы")} == {845713, 846328}
     finally:
         archive.close()
+
+
+@pytest.mark.parametrize("name", ["a", "архив.2026"])
+def test_the_reading_room_is_the_same_whatever_the_archive_file_is_named(crawled, tmp_path, name):
+    """`datasette a.db`: the list, the article page and the search page, as for caravan.db (the
+    templates were chosen by the database's name, so any other name showed raw tables)."""
+    db = tmp_path / f"{name}.db"
+    shutil.copy(crawled["db"], db)
+    newest = crawled["site"].newest_first()[0]
+    ds = Client(files=[db])
+    try:
+        route = ds.datasette.urls.database(name)  # архив.2026 is /~D0~B0…~2E2026
+        listing = ds.html(f"{route}/articles")
+        assert [text(a) for a in listing.cssselect("ol.caravan-list a.headline")][:1] == [newest.title]
+        assert listing.cssselect("form.caravan-search")[0].get("action") == f"{route}/search"
+        article = ds.html(f"{route}/articles/ru,{newest.article_id}")
+        assert text(article.cssselect("article.caravan-article h1")[0]) == newest.title
+        found = ds.html(f"{route}/search?q=фестивалей")
+        assert [m.text for m in found.cssselect("ol.caravan-list p.snippet mark")] == ["Фестиваль", "фестиваля"]
+    finally:
+        ds.close()
+    # A database that is not an archive keeps Datasette's own pages, whatever its tables are named.
+    other = tmp_path / "caravan.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.execute("INSERT INTO articles VALUES (1, 'not an archive')")
+    conn.commit()
+    conn.close()
+    ds = Client(files=[other])
+    try:
+        assert not ds.html("/caravan/articles").cssselect("ol.caravan-list")
+        assert not ds.html("/caravan/articles/1").cssselect("article.caravan-article")
+    finally:
+        ds.close()
