@@ -430,7 +430,8 @@ def test_what_changed_is_read_from_the_archive_the_article_is_in(crawled, tmp_pa
     conn.close()
     ds = Client(files=[first, second])
     try:
-        links = {db: ds.html(f"/{db}/articles/ru,{article_id}").xpath("//a[text()='what changed']/@href")
+        links = {db: ds.html(f"/{db}/articles/ru,{article_id}").xpath(
+            "//div[@class='provenance']//a[text()='what changed']/@href")
                  for db in ("a", "b")}
         assert links == {"a": [f"/-/changes/ru/{article_id}"], "b": [f"/-/changes/ru/{article_id}?database=b"]}
         assert "Заголовок второго архива" in ds.get(links["b"][0]).text

@@ -25,8 +25,9 @@ import sqlite_utils
 import yaml
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.utils import await_me_maybe, tilde_decode
+from datasette.utils import await_me_maybe, tilde_decode, to_css_class
 from datasette.utils.asgi import NotFound, Response
+from jinja2 import BaseLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
 from caravan_spider.archive import migrations
@@ -183,6 +184,48 @@ def old_article_address(datasette, path: str) -> str | None:
             return datasette.urls.row(name, "articles", f"ru,{match['article_id']}",
                                       format=match["format"][1:] if match["format"] else None)
     return None
+
+
+# The names Datasette asks for a page's template (row-<database>-<table>.html, with the database's
+# CSS class), and the reading room's template each stands for when the database is an archive.
+ARCHIVE_TEMPLATES = {
+    "table-{database}-articles.html": "archive-table-articles.html",
+    "row-{database}-articles.html": "archive-row-articles.html",
+    "query-{database}-search.html": "archive-query-search.html",
+}
+
+
+class ArchiveTemplates(BaseLoader):
+    """Datasette chooses a page's template by the database's name: for every archive, whatever its
+    file is called (caravan.db, a.db), those names are the reading room's templates; a database
+    that is not an archive keeps Datasette's pages. A template of that name in a template
+    directory (archive/templates/) still wins."""
+
+    def __init__(self, loader, datasette):
+        self.loader, self.datasette = loader, datasette
+
+    def archive_template(self, name: str) -> str | None:
+        for database in _archive_names(self.datasette):
+            for pattern, own in ARCHIVE_TEMPLATES.items():
+                if name == pattern.format(database=to_css_class(database)):
+                    return own
+        return None
+
+    def get_source(self, environment, template):
+        try:
+            return self.loader.get_source(environment, template)
+        except TemplateNotFound:
+            own = self.archive_template(template)
+            if own is None:
+                raise
+        source, filename, uptodate = self.loader.get_source(environment, own)
+        # Reloaded when the database stops being an archive (or the file changes).
+        return source, filename, lambda: self.archive_template(template) == own and (uptodate is None or uptodate())
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.loader = ArchiveTemplates(env.loader, datasette)
 
 
 @hookimpl
@@ -361,7 +404,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if current and view_name == "table" and table == "articles" and request is not None and not query.strip() and (
                 request.args.get("_next") and request.args.get("_nofacet")):
             context["caravan_first_page_url"] = _address_without(request, ("_nofacet", "_next"))
-        if current and (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
+        if current and template == f"query-{to_css_class(database)}-search.html" and query.strip():
             # The search page (the canned query `search`): how many articles match, up to the cap.
             try:
                 context["caravan_search_count"] = await search_count(datasette, database, query)
