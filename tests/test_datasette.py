@@ -590,3 +590,49 @@ def test_the_reading_room_is_the_same_whatever_the_archive_file_is_named(crawled
         assert not ds.html("/caravan/articles/1").cssselect("article.caravan-article")
     finally:
         ds.close()
+
+
+def _store_versions(db, versions: list[tuple[str, str, str | None]], article_id: int = 999999) -> None:
+    """An article archived in several versions: (fetched_at, body, modified_at) each."""
+    archive = Archive(db)
+    try:
+        for fetched_at, body, modified_at in versions:
+            record = {"url": f"https://www.caravan.kz/news/x-{article_id}/", "article_id": article_id, "edition": "ru",
+                      "language": "ru", "title": "Статья в восемь абзацев", "lead": None, "body": body,
+                      "published_at": "2026-01-01", "modified_at": modified_at, "category": None, "tags": None,
+                      "authors": None, "image_url": None, "image_credit": None, "views": 1,
+                      "word_count": len(body.split()), "status": "live"}
+            archive.store(Capture(article_id=article_id, url=record["url"], status=200, fetched_at=fetched_at,
+                                  body=b"<html></html>"), record, "today", PARSER_VERSION, None)
+    finally:
+        archive.close()
+
+
+def test_what_changed_shows_the_changed_paragraphs_with_one_around_and_says_when(datasette_dir):
+    """A one-paragraph edit of an eight-paragraph article: the changed paragraph, the one before and
+    after, the rest counted, not the whole unchanged body; when it was archived and when the site
+    says it was modified; the title leads to the archived article."""
+    before = [f"Абзац номер {n} остаётся прежним." for n in range(1, 9)]
+    after = before[:4] + ["Абзац номер 5 теперь исправлен редакцией."] + before[5:]
+    _store_versions(datasette_dir / "caravan.db", [
+        ("2026-01-01T00:00:00+00:00", "\n\n".join(before), "2026-01-01T09:00:00+05:00"),
+        ("2026-01-02T06:30:00+00:00", "\n\n".join(after), "2026-01-02T10:15:00+05:00")])
+    ds = Client(datasette_dir)
+    try:
+        page = ds.html("/-/changes/ru/999999")
+    finally:
+        ds.close()
+    [title] = page.cssselect("h1 a")
+    assert (text(title), title.get("href")) == ("Статья в восемь абзацев", "/caravan/articles/ru,999999")
+    [heading] = page.cssselect("h2.revision")
+    assert text(heading) == "Revision 2: archived 2026-01-02 06:30 UTC; the site says modified 2026-01-02 10:15 (+05:00)"
+    [body] = page.xpath("//tr[td[1]='body']/td[2]")
+    assert [(p.get("class"), text(p)) for p in body.cssselect("p")] == [
+        ("unchanged", "3 unchanged paragraphs"),
+        (None, "Абзац номер 4 остаётся прежним."),
+        (None, "Абзац номер 5 остаётся прежним. теперь исправлен редакцией."),
+        (None, "Абзац номер 6 остаётся прежним."),
+        ("unchanged", "2 unchanged paragraphs")]
+    [changed] = body.xpath("p[del]")
+    assert [d.text for d in changed.cssselect("del")] == ["остаётся прежним."]
+    assert [i.text for i in changed.cssselect("ins")] == ["теперь исправлен редакцией."]
