@@ -372,6 +372,16 @@ def first_line(text: str | None, words: int = 40) -> str:
     return " ".join(cut[:words]) + ("…" if more else "")
 
 
+def moment(value: str | None) -> str:
+    """An ISO 8601 time as a reader reads it: 2026-01-02 06:30 UTC, 2026-01-02 10:15 (+05:00); a
+    bare date as it is."""
+    if not value or "T" not in value:
+        return value or ""
+    day, _, rest = value.partition("T")
+    offset = rest[8:].lstrip(".0123456789")
+    return f"{day} {rest[:5]}" + (" UTC" if offset in ("+00:00", "Z") else f" ({offset})" if offset else "")
+
+
 def body_html(text: str | None) -> Markup:
     return Markup("".join(f"<p>{escape(p)}</p>" for p in paragraphs(text or "")))
 
@@ -487,12 +497,13 @@ async def article_changes(datasette, request):
     # Compared in Datasette's SQL threads, not on the event loop (a long body takes up to a second).
     steps = await db.execute_fn(lambda conn: [
         {"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
+         "modified_at": newer["modified_at"] if newer["modified_at"] != older["modified_at"] else None,
          "changes": changes(older, newer)} for n, (older, newer) in enumerate(zip(revisions, revisions[1:]), start=2)])
     html = await datasette.render_template("article_changes.html", {
         "database": database, "row_path": f"{edition},{article_id}", "edition": edition, "article_id": article_id,
         "title": article["title"], "status": article["status"], "unpublished_at": article["unpublished_at"],
         "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
-        "events": events}, request=request)
+        "events": events, "moment": moment}, request=request)
     return Response.html(html)
 
 
