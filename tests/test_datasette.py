@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -636,3 +637,45 @@ def test_what_changed_shows_the_changed_paragraphs_with_one_around_and_says_when
     [changed] = body.xpath("p[del]")
     assert [d.text for d in changed.cssselect("del")] == ["остаётся прежним."]
     assert [i.text for i in changed.cssselect("ins")] == ["теперь исправлен редакцией."]
+
+
+def test_canned_queries_open_on_their_answer_and_recent_changes_on_a_list_of_archived_articles(datasette_dir):
+    """A reader opening a canned query sees its answer, not a wall of SQL (one click shows it);
+    recent_changes is a list (what, when, the title leading to the archived copy, what changed)
+    without the feed's atom_* columns, which the feed still gets; the feed links the archived copy
+    too, which an unpublished article's live address no longer is."""
+    from caravan_spider.reading_room import METADATA
+
+    db = datasette_dir / "caravan.db"
+    _store_versions(db, [("2026-01-01T00:00:00+00:00", "Первая версия.", None),
+                         ("2026-01-02T06:30:00+00:00", "Вторая версия.", None)])
+    archive = Archive(db)
+    try:
+        archive.unpublish(None, ("ru", 999999), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+    ds = Client(datasette_dir)
+    try:
+        for name in METADATA["databases"]["caravan"]["queries"]:
+            page = ds.html(f"/caravan/{name}")
+            assert not page.cssselect("#sql-editor, #sql-query"), name
+            assert [a.text for a in page.cssselect("span.show-hide-sql a")] in ([], ["show"]), name
+        assert ds.html("/caravan/most_viewed?_show_sql=1").cssselect("#sql-query, #sql-editor")
+        page = ds.html("/caravan/recent_changes")
+        assert "atom_" not in page.text_content()
+        items = page.cssselect("ol.caravan-changes > li")
+        assert [(text(li.cssselect(".what")[0]), text(li.cssselect("time")[0]), text(li.cssselect("a.headline")[0]),
+                 li.cssselect("a.headline")[0].get("href"), li.xpath("a[text()='what changed']/@href"))
+                for li in items] == [
+            ("Unpublished (http_410)", "2026-02-01 00:00 UTC", "Статья в восемь абзацев", "/caravan/articles/ru,999999",
+             ["/-/changes/ru/999999"]),
+            ("Edited", "2026-01-02 06:30 UTC", "Статья в восемь абзацев", "/caravan/articles/ru,999999",
+             ["/-/changes/ru/999999"])]
+        data = get_json(ds, "/caravan/recent_changes.json?_shape=objects")
+        assert [r["atom_title"] for r in data["rows"]] == ["Unpublished: Статья в восемь абзацев",
+                                                           "Edited: Статья в восемь абзацев"]
+        feed = ds.get("/caravan/recent_changes.atom")
+        assert feed.status_code == 200
+        assert re.findall(r'<link href="([^"]*)"', feed.text)[1:] == ["articles/ru,999999", "articles/ru,999999"]
+    finally:
+        ds.close()
