@@ -192,6 +192,7 @@ ARCHIVE_TEMPLATES = {
     "table-{database}-articles.html": "archive-table-articles.html",
     "row-{database}-articles.html": "archive-row-articles.html",
     "query-{database}-search.html": "archive-query-search.html",
+    "query-{database}-recent_changes.html": "archive-query-recent-changes.html",
 }
 
 
@@ -398,7 +399,10 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
 
         context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
-                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url}
+                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url,
+                   "caravan_moment": moment,
+                   "caravan_changes_path": lambda edition, article_id: changes_path(datasette, database, edition,
+                                                                                    article_id)}
         current = database in _archive_names(datasette)
         if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
