@@ -679,3 +679,54 @@ def test_canned_queries_open_on_their_answer_and_recent_changes_on_a_list_of_arc
         assert re.findall(r'<link href="([^"]*)"', feed.text)[1:] == ["articles/ru,999999", "articles/ru,999999"]
     finally:
         ds.close()
+
+
+def test_ids_in_revisions_and_status_changes_lead_to_their_article(datasette_dir, crawled):
+    article_id = crawled["site"].newest_first()[2].article_id
+    archive = Archive(datasette_dir / "caravan.db")
+    try:
+        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+    ds = Client(datasette_dir)
+    try:
+        for table in ("revisions", "status_changes"):
+            page = ds.html(f"/caravan/{table}?article_id={article_id}")
+            cells = page.cssselect("td.col-article_id")
+            assert cells and [(text(c), c.cssselect("a")[0].get("href")) for c in cells] == [
+                (str(article_id), f"/caravan/articles/ru,{article_id}")] * len(cells), table
+    finally:
+        ds.close()
+
+
+def test_subheadings_read_as_headings(ds, crawled):
+    """Every subheading of every sample article is a heading on its page; its paragraphs, list
+    items and quotes stay paragraphs."""
+    for article in crawled["site"].articles.values():
+        page = ds.html(f"/caravan/articles/ru,{article.article_id}")
+        body = page.cssselect("article.caravan-article div.body")[0]
+        assert [text(h) for h in body.cssselect("h2")] == [c for kind, c in article.blocks if kind == "h2"]
+        assert [(el.tag, text(el)) for el in body] == [
+            ("h2" if kind == "h2" else "p", " ".join(p.split()))
+            for kind, p in zip([k for k, c in article.blocks for _ in (c if k == "ul" else [c])],
+                               article.body_paragraphs())]
+
+
+def test_an_unpublished_article_says_so_plainly(datasette_dir, crawled):
+    article_id = crawled["site"].newest_first()[2].article_id
+    archive = Archive(datasette_dir / "caravan.db")
+    try:
+        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+    notice = ("Unpublished: the site has not shown this article since 2026-02-01 00:00 UTC (http_410). "
+              "This is the archived copy.")
+    ds = Client(datasette_dir)
+    try:
+        page = ds.html(f"/caravan/articles/ru,{article_id}")
+        assert [text(p) for p in page.cssselect("article.caravan-article > p.caravan-notice")] == [notice]
+        assert "unpublished" not in text(page.cssselect("article.caravan-article > .meta")[0])
+        changes = ds.html(f"/-/changes/ru/{article_id}")
+        assert [text(p) for p in changes.cssselect("p.caravan-notice")] == [notice]
+    finally:
+        ds.close()
