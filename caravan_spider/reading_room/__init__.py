@@ -38,6 +38,8 @@ from caravan_spider.urls import web_url
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
 LIST_WORDS = 12  # words of a body shown in a table cell before "more"
+# Tables whose rows are about one archived article each: their article_id cell links to it.
+ARTICLE_ID_TABLES = ("revisions", "status_changes", "views")
 SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then says "more than"
 # Arguments after which Datasette's own count and facets of a search are left alone.
 EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
@@ -455,7 +457,12 @@ def _address_without(request, names: tuple[str, ...], added: list[tuple[str, str
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Bodies in tables: the first words, the whole text one click away, always escaped. An
-    article's content_hash links to what changed between its revisions."""
+    article's content_hash links to what changed between its revisions; an article id in a table
+    about articles links to the article."""
+    if column == "article_id" and table in ARTICLE_ID_TABLES and isinstance(value, int) and "edition" in row.keys() \
+            and database in _archive_names(datasette):
+        href = datasette.urls.row(database, "articles", f"{row['edition']},{value}")
+        return Markup(f'<a href="{escape(href)}">{value}</a>')
     if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
         href = changes_path(datasette, database, row["edition"], int(row["article_id"]))
         return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
