@@ -389,6 +389,26 @@ def body_html(text: str | None) -> Markup:
     return Markup("".join(f"<p>{escape(p)}</p>" for p in paragraphs(text or "")))
 
 
+# A body is plain text: a subheading is known by its shape. At most this many words, no sentence
+# punctuation at its end, not a list item ("- "), and followed by more text.
+SUBHEADING_WORDS = 10
+SENTENCE_ENDS = ".!?…:;,"
+CLOSING_MARKS = "»\"')”“"
+
+
+def is_subheading(paragraph: str, last: bool) -> bool:
+    words = paragraph.split()
+    return (not last and 0 < len(words) <= SUBHEADING_WORDS and not paragraph.startswith("- ")
+            and not paragraph.rstrip(CLOSING_MARKS + " ").endswith(tuple(SENTENCE_ENDS)))
+
+
+def article_html(text: str | None) -> Markup:
+    """An article's body as a reader reads it: paragraphs, and its subheadings as headings."""
+    parts = paragraphs(text or "")
+    return Markup("".join(f"<h2>{escape(p)}</h2>" if is_subheading(p, n == len(parts) - 1) else f"<p>{escape(p)}</p>"
+                          for n, p in enumerate(parts)))
+
+
 @hookimpl
 def extra_template_vars(template, database, table, columns, view_name, request, datasette):
     async def inner():
@@ -401,7 +421,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
 
         context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
-                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url,
+                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_article": article_html, "caravan_web_url": web_url,
                    "caravan_moment": moment,
                    "caravan_changes_path": lambda edition, article_id: changes_path(datasette, database, edition,
                                                                                     article_id)}
