@@ -534,7 +534,7 @@ async def article_changes(datasette, request):
         "database": database, "row_path": f"{edition},{article_id}", "edition": edition, "article_id": article_id,
         "title": article["title"], "status": article["status"], "unpublished_at": article["unpublished_at"],
         "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
-        "events": events, "moment": moment}, request=request)
+        "events": events, "caravan_moment": moment}, request=request)
     return Response.html(html)
 
 
