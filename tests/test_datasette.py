@@ -730,3 +730,25 @@ def test_an_unpublished_article_says_so_plainly(datasette_dir, crawled):
         assert [text(p) for p in changes.cssselect("p.caravan-notice")] == [notice]
     finally:
         ds.close()
+
+
+def test_a_match_in_the_title_alone_is_marked_there_and_shows_the_lead(ds, crawled):
+    """«автобусы» is in titles only: the title shows why the article matched, and the lead is shown
+    (on the search page, the searched list and in the CLI) rather than a snippet that looks unrelated."""
+    from conftest import cli
+
+    matching = {a.title: a.expected_record()["lead"] for a in crawled["site"].articles.values()
+                if "автобусы" in a.title}
+    assert len(matching) >= 2 and not any("автобус" in (a.expected_record()["lead"] + a.expected_record()["body"]).lower()
+                                          for a in crawled["site"].articles.values())
+    for path in ("/caravan/search?q=автобусы", "/caravan/articles?_search=автобусы"):
+        items = ds.html(path).cssselect("ol.caravan-list > li")
+        assert len(items) == len(matching), path
+        for li in items:
+            headline = li.cssselect("a.headline")[0]
+            assert [m.text for m in headline.cssselect("mark")] == ["автобусы"], path
+            assert text(li.cssselect("p.snippet")[0]) == matching[text(headline)], path
+    found = cli("search", "автобусы", "--db", str(crawled["db"]))
+    assert found.returncode == 0
+    titles = [line.split("  ", 2)[2] for line in found.stdout.splitlines() if line[:1].isdigit()]
+    assert sorted(titles) == sorted(t.replace("автобусы", "[автобусы]") for t in matching)
