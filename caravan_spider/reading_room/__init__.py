@@ -420,7 +420,12 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             # In Datasette's SQL threads, not on the event loop: every other request goes on meanwhile.
             return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
 
+        async def caravan_marked(query: str, text: str | None) -> Markup:
+            # A title with the matched word forms marked, also off the event loop.
+            return await datasette.get_database(database).execute_fn(lambda conn: highlight_html(query, text))
+
         context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
+                   "caravan_marked": caravan_marked,
                    "caravan_first_line": first_line, "caravan_body": body_html, "caravan_article": article_html, "caravan_web_url": web_url,
                    "caravan_moment": moment,
                    "caravan_changes_path": lambda edition, article_id: changes_path(datasette, database, edition,
