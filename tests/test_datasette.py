@@ -752,3 +752,36 @@ def test_a_match_in_the_title_alone_is_marked_there_and_shows_the_lead(ds, crawl
     assert found.returncode == 0
     titles = [line.split("  ", 2)[2] for line in found.stdout.splitlines() if line[:1].isdigit()]
     assert sorted(titles) == sorted(t.replace("автобусы", "[автобусы]") for t in matching)
+
+
+def test_datasette_serves_the_reading_room_as_run_from_the_command_line(crawled, tmp_path):
+    """`datasette a.db` makes its app after the plugins' startup (the test client, before it):
+    the reading room's template loader must list templates too, or the server never starts."""
+    import socket
+    import time
+    import urllib.request
+
+    db = tmp_path / "a.db"
+    shutil.copy(crawled["db"], db)
+    newest = crawled["site"].newest_first()[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "datasette", str(db), "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/a/articles/ru,{newest.article_id}",
+                                            timeout=10) as response:
+                    page = lxml.html.fromstring(response.read().decode())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()[-2000:]
+                assert time.monotonic() < deadline, "datasette did not answer in 60 s"
+                time.sleep(0.2)
+        assert text(page.cssselect("article.caravan-article h1")[0]) == newest.title
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)  # and closes its stderr
