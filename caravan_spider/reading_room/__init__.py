@@ -225,6 +225,10 @@ class ArchiveTemplates(BaseLoader):
         # Reloaded when the database stops being an archive (or the file changes).
         return source, filename, lambda: self.archive_template(template) == own and (uptodate is None or uptodate())
 
+    def list_templates(self):
+        """Datasette lists the templates when it makes its app (for pages/ routes)."""
+        return self.loader.list_templates()
+
 
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
