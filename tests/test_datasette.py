@@ -785,3 +785,16 @@ def test_datasette_serves_the_reading_room_as_run_from_the_command_line(crawled,
     finally:
         server.terminate()
         server.communicate(timeout=30)  # and closes its stderr
+
+
+def test_titles_in_canned_queries_lead_to_the_archived_article(ds, crawled):
+    """most_viewed and articles_of_a_day list titles: each leads to the article in the archive
+    (which outlives the site's page); the url column still gives the site's address."""
+    top = max(crawled["site"].articles.values(), key=lambda a: a.views)
+    page = ds.html("/caravan/most_viewed?since=")
+    first = page.cssselect("tbody tr")[0]
+    title = first.cssselect("td.col-title a")[0]
+    assert (text(title), title.get("href")) == (top.title, f"/caravan/articles/ru,{top.article_id}")
+    assert text(first.cssselect("td.col-url")[0]) == top.expected_record()["url"]
+    day = ds.html("/caravan/articles_of_a_day?day=2025-07-24")
+    assert [a.get("href") for a in day.cssselect("td.col-title a")] == ["/caravan/articles/ru,845713"]
