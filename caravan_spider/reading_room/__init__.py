@@ -487,11 +487,16 @@ def _address_without(request, names: tuple[str, ...], added: list[tuple[str, str
 def render_cell(row, value, column, table, database, datasette):
     """Bodies in tables: the first words, the whole text one click away, always escaped. An
     article's content_hash links to what changed between its revisions; an article id in a table
-    about articles links to the article."""
+    about articles, and a title in a canned query, link to the article."""
     if column == "article_id" and table in ARTICLE_ID_TABLES and isinstance(value, int) and "edition" in row.keys() \
             and database in _archive_names(datasette):
         href = datasette.urls.row(database, "articles", f"{row['edition']},{value}")
         return Markup(f'<a href="{escape(href)}">{value}</a>')
+    if column == "title" and table is None and isinstance(value, str) and {"edition", "article_id"} <= set(row.keys()) \
+            and database in _archive_names(datasette):
+        # A canned query's title (most_viewed, articles_of_a_day): the archived article, which outlives the site's page.
+        href = datasette.urls.row(database, "articles", f"{row['edition']},{row['article_id']}")
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
         href = changes_path(datasette, database, row["edition"], int(row["article_id"]))
         return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
