@@ -609,6 +609,15 @@ def _store_versions(db, versions: list[tuple[str, str, str | None]], article_id:
         archive.close()
 
 
+def _unpublish(db, article_id: int) -> None:
+    """The site answered 410 for an archived Russian article on 2026-02-01."""
+    archive = Archive(db)
+    try:
+        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+
+
 def test_what_changed_shows_the_changed_paragraphs_with_one_around_and_says_when(datasette_dir):
     """A one-paragraph edit of an eight-paragraph article: the changed paragraph, the one before and
     after, the rest counted, not the whole unchanged body; when it was archived and when the site
@@ -649,11 +658,7 @@ def test_canned_queries_open_on_their_answer_and_recent_changes_on_a_list_of_arc
     db = datasette_dir / "caravan.db"
     _store_versions(db, [("2026-01-01T00:00:00+00:00", "Первая версия.", None),
                          ("2026-01-02T06:30:00+00:00", "Вторая версия.", None)])
-    archive = Archive(db)
-    try:
-        archive.unpublish(None, ("ru", 999999), "http_410", "2026-02-01T00:00:00+00:00", None)
-    finally:
-        archive.close()
+    _unpublish(db, 999999)
     ds = Client(datasette_dir)
     try:
         for name in METADATA["databases"]["caravan"]["queries"]:
@@ -683,11 +688,7 @@ def test_canned_queries_open_on_their_answer_and_recent_changes_on_a_list_of_arc
 
 def test_ids_in_revisions_and_status_changes_lead_to_their_article(datasette_dir, crawled):
     article_id = crawled["site"].newest_first()[2].article_id
-    archive = Archive(datasette_dir / "caravan.db")
-    try:
-        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
-    finally:
-        archive.close()
+    _unpublish(datasette_dir / "caravan.db", article_id)
     ds = Client(datasette_dir)
     try:
         for table in ("revisions", "status_changes"):
@@ -714,11 +715,7 @@ def test_subheadings_read_as_headings(ds, crawled):
 
 def test_an_unpublished_article_says_so_plainly(datasette_dir, crawled):
     article_id = crawled["site"].newest_first()[2].article_id
-    archive = Archive(datasette_dir / "caravan.db")
-    try:
-        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
-    finally:
-        archive.close()
+    _unpublish(datasette_dir / "caravan.db", article_id)
     notice = ("Unpublished: the site has not shown this article since 2026-02-01 00:00 UTC (http_410). "
               "This is the archived copy.")
     ds = Client(datasette_dir)
