@@ -601,8 +601,8 @@ def search(query, db, limit, edition, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).
 
     Words are all required; OR, NOT, "a phrase" and prefix* work as in SQLite FTS5.
-    Each match shows a snippet with the matched words in bold (in [brackets] when not
-    on a terminal, and in --json and --csv). Best matches first, ranked among the newest
+    Each match shows its title and a snippet, the matched words in bold (in [brackets] when not
+    on a terminal; --json and --csv mark the snippet's so). Best matches first, ranked among the newest
     1,000 articles that match, so that a common word answers as fast as a rare one in an
     archive of a million articles.
 
@@ -612,7 +612,7 @@ def search(query, db, limit, edition, as_json, as_csv):
       caravan-archive search "школа OR больница" --json
       caravan-archive search "миротвор*" --csv > matches.csv
     """
-    from .search import check_query, plain
+    from .search import check_query, highlight, plain
 
     output_format(as_json, as_csv)
     try:
@@ -630,11 +630,15 @@ def search(query, db, limit, edition, as_json, as_csv):
     if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
         return
     tty = sys.stdout.isatty()
+
+    def marked(segments) -> str:
+        return "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
+                       for text, hit in segments)
+
     for m in matches:
-        snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
-                          for text, hit in m["snippet"])
-        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['edition']}  {m['title']}\n            {snippet}\n"
-                   f"            {m['url']}")
+        # The title's matched words too: a match in the title alone shows why the article is here.
+        click.echo(f"{(m['published_at'] or '')[:10]:10}  {m['edition']}  {marked(highlight(query, m['title']))}\n"
+                   f"            {marked(m['snippet'])}\n            {m['url']}")
 
 
 @cli.command()

@@ -23,6 +23,9 @@ _TOKENS = re.compile(r"\s+|[^\s]+")
 # beyond it is shown deleted and inserted whole (every word is still shown).
 PAIRS = 4_000_000
 
+# Fields of several paragraphs: shown by paragraph, only those that changed and one around each.
+PARAGRAPH_FIELDS = ("body",)
+
 Opcode = tuple[str, int, int, int, int]  # as SequenceMatcher.get_opcodes() gives them
 
 
@@ -52,6 +55,55 @@ def word_diff(old: str | None, new: str | None) -> Markup:
             inner = "".join((_space(gaps[j]) if j > b0 else "") + str(escape(new_words[j])) for j in range(b0, b1))
             out.append(_space(gaps[b0]) if out else "")
             out.append(inner if op == "equal" else f"<ins>{inner}</ins>")
+    return Markup("".join(out))
+
+
+def paragraph_diff(old: str | None, new: str | None, context: int = 1) -> Markup:
+    """The new text's paragraphs (<p>) with deleted words in <del> and inserted words in <ins>:
+    only those that changed and `context` on either side; a longer run of unchanged paragraphs
+    is one line that counts them. Compared as word_diff compares (the same bounded cost)."""
+    old_words, old_gaps = _words(old)
+    new_words, gaps = _words(new)
+    starts = set(_starts(gaps))
+    paras: list[list[str]] = [[]]
+    changed = [False]
+
+    def add(piece: str, change: bool, opens: bool = False) -> None:
+        if opens and paras[-1]:
+            paras.append([])
+            changed.append(False)
+        paras[-1].append((" " if paras[-1] else "") + piece)
+        changed[-1] = changed[-1] or change
+
+    for op, a0, a1, b0, b1 in _opcodes(old_words, new_words, old_gaps, gaps):
+        if op in ("delete", "replace"):
+            # Deleted words join the paragraph their replacement is in, else the one they followed.
+            add(f"<del>{escape(' '.join(old_words[a0:a1]))}</del>", True, opens=op == "replace" and b0 in starts)
+        j = b0
+        while j < b1:  # the new words, cut where paragraphs begin
+            k = next((i for i in range(j + 1, b1) if i in starts), b1)
+            inner = "".join((_space(gaps[i]) if i > j else "") + str(escape(new_words[i])) for i in range(j, k))
+            if paras[-1] and j not in starts and _space(gaps[j]) != " ":
+                paras[-1].append(_space(gaps[j]))  # a line break within the paragraph
+                inner = inner if op == "equal" else f"<ins>{inner}</ins>"
+                paras[-1][-1] += inner
+                changed[-1] = changed[-1] or op != "equal"
+            else:
+                add(inner if op == "equal" else f"<ins>{inner}</ins>", op != "equal", opens=j in starts)
+            j = k
+    shown = [any(changed[max(0, n - context):n + context + 1]) for n in range(len(paras))]
+    out, n = [], 0
+    while n < len(paras):
+        if shown[n]:
+            out.append(f"<p>{''.join(paras[n])}</p>")
+            n += 1
+            continue
+        run = next((m for m in range(n, len(paras)) if shown[m]), len(paras)) - n
+        if run == 1:  # counting one paragraph would take its place
+            out.append(f"<p>{''.join(paras[n])}</p>")
+        else:
+            out.append(f'<p class="unchanged">{run} unchanged paragraphs</p>')
+        n += run
     return Markup("".join(out))
 
 
@@ -166,5 +218,6 @@ def changes(older: dict, newer: dict) -> list[FieldChange]:
     for field in REVISION_FIELDS:
         old, new = _text(field, older.get(field)), _text(field, newer.get(field))
         if " ".join(old.split()) != " ".join(new.split()):
-            out.append(FieldChange(field, old, new, word_diff(old, new)))
+            diff = paragraph_diff(old, new) if field in PARAGRAPH_FIELDS else word_diff(old, new)
+            out.append(FieldChange(field, old, new, diff))
     return out

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -353,7 +354,7 @@ def test_an_article_page_reads_like_an_article(ds, crawled):
     article = page.cssselect("article.caravan-article")[0]
     assert text(article.cssselect("h1")[0]) == record["title"]
     assert text(article.cssselect("p.lead")[0]) == " ".join(record["lead"].split())
-    assert [text(p) for p in article.cssselect("div.body > p")] == [" ".join(p.split())
+    assert [text(p) for p in article.cssselect("div.body > *")] == [" ".join(p.split())
                                                                     for p in record["body"].split("\n\n")]
     published = record["published_at"][:16].replace("T", " ")
     assert text(article.cssselect(".meta")[0]) == f"{published} · {record['category']} · {record['views']:,} views · ru"
@@ -430,7 +431,8 @@ def test_what_changed_is_read_from_the_archive_the_article_is_in(crawled, tmp_pa
     conn.close()
     ds = Client(files=[first, second])
     try:
-        links = {db: ds.html(f"/{db}/articles/ru,{article_id}").xpath("//a[text()='what changed']/@href")
+        links = {db: ds.html(f"/{db}/articles/ru,{article_id}").xpath(
+            "//div[@class='provenance']//a[text()='what changed']/@href")
                  for db in ("a", "b")}
         assert links == {"a": [f"/-/changes/ru/{article_id}"], "b": [f"/-/changes/ru/{article_id}?database=b"]}
         assert "Заголовок второго архива" in ds.get(links["b"][0]).text
@@ -555,3 +557,241 @@ def test_an_archive_made_before_the_linked_index_gets_it(crawled, tmp_path):
         assert {m["article_id"] for m in archive.search("миротворцы")} == {845713, 846328}
     finally:
         archive.close()
+
+
+@pytest.mark.parametrize("name", ["a", "архив.2026"])
+def test_the_reading_room_is_the_same_whatever_the_archive_file_is_named(crawled, tmp_path, name):
+    """`datasette a.db`: the list, the article page and the search page, as for caravan.db (the
+    templates were chosen by the database's name, so any other name showed raw tables)."""
+    db = tmp_path / f"{name}.db"
+    shutil.copy(crawled["db"], db)
+    newest = crawled["site"].newest_first()[0]
+    ds = Client(files=[db])
+    try:
+        route = ds.datasette.urls.database(name)  # архив.2026 is /~D0~B0…~2E2026
+        listing = ds.html(f"{route}/articles")
+        assert [text(a) for a in listing.cssselect("ol.caravan-list a.headline")][:1] == [newest.title]
+        assert listing.cssselect("form.caravan-search")[0].get("action") == f"{route}/search"
+        article = ds.html(f"{route}/articles/ru,{newest.article_id}")
+        assert text(article.cssselect("article.caravan-article h1")[0]) == newest.title
+        found = ds.html(f"{route}/search?q=фестивалей")
+        assert [m.text for m in found.cssselect("ol.caravan-list p.snippet mark")] == ["Фестиваль", "фестиваля"]
+    finally:
+        ds.close()
+    # A database that is not an archive keeps Datasette's own pages, whatever its tables are named.
+    other = tmp_path / "caravan.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY, title TEXT)")
+    conn.execute("INSERT INTO articles VALUES (1, 'not an archive')")
+    conn.commit()
+    conn.close()
+    ds = Client(files=[other])
+    try:
+        assert not ds.html("/caravan/articles").cssselect("ol.caravan-list")
+        assert not ds.html("/caravan/articles/1").cssselect("article.caravan-article")
+    finally:
+        ds.close()
+
+
+def _store_versions(db, versions: list[tuple[str, str, str | None]], article_id: int = 999999) -> None:
+    """An article archived in several versions: (fetched_at, body, modified_at) each."""
+    archive = Archive(db)
+    try:
+        for fetched_at, body, modified_at in versions:
+            record = {"url": f"https://www.caravan.kz/news/x-{article_id}/", "article_id": article_id, "edition": "ru",
+                      "language": "ru", "title": "Статья в восемь абзацев", "lead": None, "body": body,
+                      "published_at": "2026-01-01", "modified_at": modified_at, "category": None, "tags": None,
+                      "authors": None, "image_url": None, "image_credit": None, "views": 1,
+                      "word_count": len(body.split()), "status": "live"}
+            archive.store(Capture(article_id=article_id, url=record["url"], status=200, fetched_at=fetched_at,
+                                  body=b"<html></html>"), record, "today", PARSER_VERSION, None)
+    finally:
+        archive.close()
+
+
+def _unpublish(db, article_id: int) -> None:
+    """The site answered 410 for an archived Russian article on 2026-02-01."""
+    archive = Archive(db)
+    try:
+        archive.unpublish(None, ("ru", article_id), "http_410", "2026-02-01T00:00:00+00:00", None)
+    finally:
+        archive.close()
+
+
+def test_what_changed_shows_the_changed_paragraphs_with_one_around_and_says_when(datasette_dir):
+    """A one-paragraph edit of an eight-paragraph article: the changed paragraph, the one before and
+    after, the rest counted, not the whole unchanged body; when it was archived and when the site
+    says it was modified; the title leads to the archived article."""
+    before = [f"Абзац номер {n} остаётся прежним." for n in range(1, 9)]
+    after = before[:4] + ["Абзац номер 5 теперь исправлен редакцией."] + before[5:]
+    _store_versions(datasette_dir / "caravan.db", [
+        ("2026-01-01T00:00:00+00:00", "\n\n".join(before), "2026-01-01T09:00:00+05:00"),
+        ("2026-01-02T06:30:00+00:00", "\n\n".join(after), "2026-01-02T10:15:00+05:00")])
+    ds = Client(datasette_dir)
+    try:
+        page = ds.html("/-/changes/ru/999999")
+    finally:
+        ds.close()
+    [title] = page.cssselect("h1 a")
+    assert (text(title), title.get("href")) == ("Статья в восемь абзацев", "/caravan/articles/ru,999999")
+    [heading] = page.cssselect("h2.revision")
+    assert text(heading) == "Revision 2: archived 2026-01-02 06:30 UTC; the site says modified 2026-01-02 10:15 (+05:00)"
+    [body] = page.xpath("//tr[td[1]='body']/td[2]")
+    assert [(p.get("class"), text(p)) for p in body.cssselect("p")] == [
+        ("unchanged", "3 unchanged paragraphs"),
+        (None, "Абзац номер 4 остаётся прежним."),
+        (None, "Абзац номер 5 остаётся прежним. теперь исправлен редакцией."),
+        (None, "Абзац номер 6 остаётся прежним."),
+        ("unchanged", "2 unchanged paragraphs")]
+    [changed] = body.xpath("p[del]")
+    assert [d.text for d in changed.cssselect("del")] == ["остаётся прежним."]
+    assert [i.text for i in changed.cssselect("ins")] == ["теперь исправлен редакцией."]
+
+
+def test_canned_queries_open_on_their_answer_and_recent_changes_on_a_list_of_archived_articles(datasette_dir):
+    """A reader opening a canned query sees its answer, not a wall of SQL (one click shows it);
+    recent_changes is a list (what, when, the title leading to the archived copy, what changed)
+    without the feed's atom_* columns, which the feed still gets; the feed links the archived copy
+    too, which an unpublished article's live address no longer is."""
+    from caravan_spider.reading_room import METADATA
+
+    db = datasette_dir / "caravan.db"
+    _store_versions(db, [("2026-01-01T00:00:00+00:00", "Первая версия.", None),
+                         ("2026-01-02T06:30:00+00:00", "Вторая версия.", None)])
+    _unpublish(db, 999999)
+    ds = Client(datasette_dir)
+    try:
+        for name in METADATA["databases"]["caravan"]["queries"]:
+            page = ds.html(f"/caravan/{name}")
+            assert not page.cssselect("#sql-editor, #sql-query"), name
+            assert [a.text for a in page.cssselect("span.show-hide-sql a")] in ([], ["show"]), name
+        assert ds.html("/caravan/most_viewed?_show_sql=1").cssselect("#sql-query, #sql-editor")
+        page = ds.html("/caravan/recent_changes")
+        assert "atom_" not in page.text_content()
+        items = page.cssselect("ol.caravan-changes > li")
+        assert [(text(li.cssselect(".what")[0]), text(li.cssselect("time")[0]), text(li.cssselect("a.headline")[0]),
+                 li.cssselect("a.headline")[0].get("href"), li.xpath("a[text()='what changed']/@href"))
+                for li in items] == [
+            ("Unpublished (http_410)", "2026-02-01 00:00 UTC", "Статья в восемь абзацев", "/caravan/articles/ru,999999",
+             ["/-/changes/ru/999999"]),
+            ("Edited", "2026-01-02 06:30 UTC", "Статья в восемь абзацев", "/caravan/articles/ru,999999",
+             ["/-/changes/ru/999999"])]
+        data = get_json(ds, "/caravan/recent_changes.json?_shape=objects")
+        assert [r["atom_title"] for r in data["rows"]] == ["Unpublished: Статья в восемь абзацев",
+                                                           "Edited: Статья в восемь абзацев"]
+        feed = ds.get("/caravan/recent_changes.atom")
+        assert feed.status_code == 200
+        assert re.findall(r'<link href="([^"]*)"', feed.text)[1:] == ["articles/ru,999999", "articles/ru,999999"]
+    finally:
+        ds.close()
+
+
+def test_ids_in_revisions_and_status_changes_lead_to_their_article(datasette_dir, crawled):
+    article_id = crawled["site"].newest_first()[2].article_id
+    _unpublish(datasette_dir / "caravan.db", article_id)
+    ds = Client(datasette_dir)
+    try:
+        for table in ("revisions", "status_changes"):
+            page = ds.html(f"/caravan/{table}?article_id={article_id}")
+            cells = page.cssselect("td.col-article_id")
+            assert cells and [(text(c), c.cssselect("a")[0].get("href")) for c in cells] == [
+                (str(article_id), f"/caravan/articles/ru,{article_id}")] * len(cells), table
+    finally:
+        ds.close()
+
+
+def test_subheadings_read_as_headings(ds, crawled):
+    """Every subheading of every sample article is a heading on its page; its paragraphs, list
+    items and quotes stay paragraphs."""
+    for article in crawled["site"].articles.values():
+        page = ds.html(f"/caravan/articles/ru,{article.article_id}")
+        body = page.cssselect("article.caravan-article div.body")[0]
+        assert [text(h) for h in body.cssselect("h2")] == [c for kind, c in article.blocks if kind == "h2"]
+        assert [(el.tag, text(el)) for el in body] == [
+            ("h2" if kind == "h2" else "p", " ".join(p.split()))
+            for kind, p in zip([k for k, c in article.blocks for _ in (c if k == "ul" else [c])],
+                               article.body_paragraphs())]
+
+
+def test_an_unpublished_article_says_so_plainly(datasette_dir, crawled):
+    article_id = crawled["site"].newest_first()[2].article_id
+    _unpublish(datasette_dir / "caravan.db", article_id)
+    notice = ("Unpublished: the site has not shown this article since 2026-02-01 00:00 UTC (http_410). "
+              "This is the archived copy.")
+    ds = Client(datasette_dir)
+    try:
+        page = ds.html(f"/caravan/articles/ru,{article_id}")
+        assert [text(p) for p in page.cssselect("article.caravan-article > p.caravan-notice")] == [notice]
+        assert "unpublished" not in text(page.cssselect("article.caravan-article > .meta")[0])
+        changes = ds.html(f"/-/changes/ru/{article_id}")
+        assert [text(p) for p in changes.cssselect("p.caravan-notice")] == [notice]
+    finally:
+        ds.close()
+
+
+def test_a_match_in_the_title_alone_is_marked_there_and_shows_the_lead(ds, crawled):
+    """«автобусы» is in titles only: the title shows why the article matched, and the lead is shown
+    (on the search page, the searched list and in the CLI) rather than a snippet that looks unrelated."""
+    from conftest import cli
+
+    matching = {a.title: a.expected_record()["lead"] for a in crawled["site"].articles.values()
+                if "автобусы" in a.title}
+    assert len(matching) >= 2 and not any("автобус" in (a.expected_record()["lead"] + a.expected_record()["body"]).lower()
+                                          for a in crawled["site"].articles.values())
+    for path in ("/caravan/search?q=автобусы", "/caravan/articles?_search=автобусы"):
+        items = ds.html(path).cssselect("ol.caravan-list > li")
+        assert len(items) == len(matching), path
+        for li in items:
+            headline = li.cssselect("a.headline")[0]
+            assert [m.text for m in headline.cssselect("mark")] == ["автобусы"], path
+            assert text(li.cssselect("p.snippet")[0]) == matching[text(headline)], path
+    found = cli("search", "автобусы", "--db", str(crawled["db"]))
+    assert found.returncode == 0
+    titles = [line.split("  ", 2)[2] for line in found.stdout.splitlines() if line[:1].isdigit()]
+    assert sorted(titles) == sorted(t.replace("автобусы", "[автобусы]") for t in matching)
+
+
+def test_datasette_serves_the_reading_room_as_run_from_the_command_line(crawled, tmp_path):
+    """`datasette a.db` makes its app after the plugins' startup (the test client, before it):
+    the reading room's template loader must list templates too, or the server never starts."""
+    import socket
+    import time
+    import urllib.request
+
+    db = tmp_path / "a.db"
+    shutil.copy(crawled["db"], db)
+    newest = crawled["site"].newest_first()[0]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "datasette", str(db), "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/a/articles/ru,{newest.article_id}",
+                                            timeout=10) as response:
+                    page = lxml.html.fromstring(response.read().decode())
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()[-2000:]
+                assert time.monotonic() < deadline, "datasette did not answer in 60 s"
+                time.sleep(0.2)
+        assert text(page.cssselect("article.caravan-article h1")[0]) == newest.title
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)  # and closes its stderr
+
+
+def test_titles_in_canned_queries_lead_to_the_archived_article(ds, crawled):
+    """most_viewed and articles_of_a_day list titles: each leads to the article in the archive
+    (which outlives the site's page); the url column still gives the site's address."""
+    top = max(crawled["site"].articles.values(), key=lambda a: a.views)
+    page = ds.html("/caravan/most_viewed?since=")
+    first = page.cssselect("tbody tr")[0]
+    title = first.cssselect("td.col-title a")[0]
+    assert (text(title), title.get("href")) == (top.title, f"/caravan/articles/ru,{top.article_id}")
+    assert text(first.cssselect("td.col-url")[0]) == top.expected_record()["url"]
+    day = ds.html("/caravan/articles_of_a_day?day=2025-07-24")
+    assert [a.get("href") for a in day.cssselect("td.col-title a")] == ["/caravan/articles/ru,845713"]

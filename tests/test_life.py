@@ -213,6 +213,20 @@ def test_the_word_diff_marks_words_and_escapes_everything():
     assert [(c.field, c.old, c.new, str(c.diff)) for c in found] == [("tags", "x", "x · y", "x <ins>· y</ins>")]
 
 
+def test_the_body_diff_shows_changed_paragraphs_with_one_around_and_counts_the_rest():
+    from caravan_spider.diff import paragraph_diff
+
+    old = "\n\n".join(f"p{n}" for n in range(1, 8))
+    assert paragraph_diff(old, old.replace("p4", "p4 x")) == (
+        '<p class="unchanged">2 unchanged paragraphs</p><p>p3</p><p>p4 <ins>x</ins></p><p>p5</p>'
+        '<p class="unchanged">2 unchanged paragraphs</p>')
+    # A paragraph appended, two removed, the first edited; a lone unchanged paragraph is shown, not counted.
+    assert paragraph_diff("a\n\nb", "a\n\nb\n\nc") == "<p>a</p><p>b</p><p><ins>c</ins></p>"
+    assert paragraph_diff("a\n\nb\n\nc\n\nd", "a\n\nd") == "<p>a <del>b c</del></p><p>d</p>"
+    assert paragraph_diff("a <b>\n\nb\n\nc", "a\n\nb\n\nc") == (
+        "<p>a <del>&lt;b&gt;</del></p><p>b</p><p>c</p>")
+
+
 # --- views over time ------------------------------------------------------------------------------
 def test_views_are_recorded_across_three_runs(fresh_site, tmp_path):
     site, base_url = fresh_site

@@ -186,15 +186,15 @@ def test_the_changes_page_compares_revisions_off_the_event_loop(datasette_dir, m
     finally:
         archive.close()
     threads = set()
-    word_diff = diff.word_diff
+    opcodes = diff._opcodes  # what every diff of a field runs (word_diff, paragraph_diff)
 
-    def watched(old, new):
+    def watched(*args):
         threads.add(threading.get_ident())
-        return word_diff(old, new)
+        return opcodes(*args)
 
-    monkeypatch.setattr(diff, "word_diff", watched)
+    monkeypatch.setattr(diff, "_opcodes", watched)
     ds = Client(datasette_dir)
     page = ds.get("/-/changes/ru/999999")
     ds.close()
-    assert page.status_code == 200 and "<del>Первая</del> <ins>Вторая</ins> версия текста." in page.text
+    assert page.status_code == 200 and "<p><del>Первая</del> <ins>Вторая</ins> версия текста.</p>" in page.text
     assert threads and threading.get_ident() not in threads

@@ -99,8 +99,8 @@ def test_the_article_page_links_only_http_urls_whatever_was_stored(datasette_dir
 
 
 def test_the_feed_links_only_http_urls_whatever_was_stored(datasette_dir):
-    """An entry's link is the article's address when it is a web address, else its page in the
-    reading room (relative to the feed)."""
+    """An entry's link is the article's page in the reading room (relative to the feed), never
+    what the archive stored as its address."""
     db = datasette_dir / "caravan.db"
     _store(db, url="javascript:alert(1)")
     archive = Archive(db)

@@ -25,8 +25,9 @@ import sqlite_utils
 import yaml
 from datasette import hookimpl
 from datasette.database import QueryInterrupted
-from datasette.utils import await_me_maybe, tilde_decode
+from datasette.utils import await_me_maybe, tilde_decode, to_css_class
 from datasette.utils.asgi import NotFound, Response
+from jinja2 import BaseLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
 from caravan_spider.archive import migrations
@@ -37,6 +38,8 @@ from caravan_spider.urls import web_url
 
 METADATA = yaml.safe_load((Path(__file__).parent / "metadata.yml").read_text("utf-8"))
 LIST_WORDS = 12  # words of a body shown in a table cell before "more"
+# Tables whose rows are about one archived article each: their article_id cell links to it.
+ARTICLE_ID_TABLES = ("revisions", "status_changes", "views")
 SEARCH_COUNT_CAP = 1000  # a search page counts its matches up to this, then says "more than"
 # Arguments after which Datasette's own count and facets of a search are left alone.
 EXACT_ARGS = ("_exact", "_nocount", "_nofacet", "_facet")
@@ -185,6 +188,53 @@ def old_article_address(datasette, path: str) -> str | None:
     return None
 
 
+# The names Datasette asks for a page's template (row-<database>-<table>.html, with the database's
+# CSS class), and the reading room's template each stands for when the database is an archive.
+ARCHIVE_TEMPLATES = {
+    "table-{database}-articles.html": "archive-table-articles.html",
+    "row-{database}-articles.html": "archive-row-articles.html",
+    "query-{database}-search.html": "archive-query-search.html",
+    "query-{database}-recent_changes.html": "archive-query-recent-changes.html",
+}
+
+
+class ArchiveTemplates(BaseLoader):
+    """Datasette chooses a page's template by the database's name: for every archive, whatever its
+    file is called (caravan.db, a.db), those names are the reading room's templates; a database
+    that is not an archive keeps Datasette's pages. A template of that name in a template
+    directory (archive/templates/) still wins."""
+
+    def __init__(self, loader, datasette):
+        self.loader, self.datasette = loader, datasette
+
+    def archive_template(self, name: str) -> str | None:
+        for database in _archive_names(self.datasette):
+            for pattern, own in ARCHIVE_TEMPLATES.items():
+                if name == pattern.format(database=to_css_class(database)):
+                    return own
+        return None
+
+    def get_source(self, environment, template):
+        try:
+            return self.loader.get_source(environment, template)
+        except TemplateNotFound:
+            own = self.archive_template(template)
+            if own is None:
+                raise
+        source, filename, uptodate = self.loader.get_source(environment, own)
+        # Reloaded when the database stops being an archive (or the file changes).
+        return source, filename, lambda: self.archive_template(template) == own and (uptodate is None or uptodate())
+
+    def list_templates(self):
+        """Datasette lists the templates when it makes its app (for pages/ routes)."""
+        return self.loader.list_templates()
+
+
+@hookimpl
+def prepare_jinja2_environment(env, datasette):
+    env.loader = ArchiveTemplates(env.loader, datasette)
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     """Searches of the articles table without a full count and facets (see lean_search),
@@ -329,8 +379,38 @@ def first_line(text: str | None, words: int = 40) -> str:
     return " ".join(cut[:words]) + ("…" if more else "")
 
 
+def moment(value: str | None) -> str:
+    """An ISO 8601 time as a reader reads it: 2026-01-02 06:30 UTC, 2026-01-02 10:15 (+05:00); a
+    bare date as it is."""
+    if not value or "T" not in value:
+        return value or ""
+    day, _, rest = value.partition("T")
+    offset = rest[8:].lstrip(".0123456789")
+    return f"{day} {rest[:5]}" + (" UTC" if offset in ("+00:00", "Z") else f" ({offset})" if offset else "")
+
+
 def body_html(text: str | None) -> Markup:
     return Markup("".join(f"<p>{escape(p)}</p>" for p in paragraphs(text or "")))
+
+
+# A body is plain text: a subheading is known by its shape. At most this many words, no sentence
+# punctuation at its end, not a list item ("- "), and followed by more text.
+SUBHEADING_WORDS = 10
+SENTENCE_ENDS = ".!?…:;,"
+CLOSING_MARKS = "»\"')”“"
+
+
+def is_subheading(paragraph: str, last: bool) -> bool:
+    words = paragraph.split()
+    return (not last and 0 < len(words) <= SUBHEADING_WORDS and not paragraph.startswith("- ")
+            and not paragraph.rstrip(CLOSING_MARKS + " ").endswith(tuple(SENTENCE_ENDS)))
+
+
+def article_html(text: str | None) -> Markup:
+    """An article's body as a reader reads it: paragraphs, and its subheadings as headings."""
+    parts = paragraphs(text or "")
+    return Markup("".join(f"<h2>{escape(p)}</h2>" if is_subheading(p, n == len(parts) - 1) else f"<p>{escape(p)}</p>"
+                          for n, p in enumerate(parts)))
 
 
 @hookimpl
@@ -344,8 +424,16 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
             # In Datasette's SQL threads, not on the event loop: every other request goes on meanwhile.
             return await datasette.get_database(database).execute_fn(lambda conn: snippet_html(query, *texts))
 
+        async def caravan_marked(query: str, text: str | None) -> Markup:
+            # A title with the matched word forms marked, also off the event loop.
+            return await datasette.get_database(database).execute_fn(lambda conn: highlight_html(query, text))
+
         context = {"caravan_query": query, "caravan_snippet": caravan_snippet, "caravan_highlight": highlight_html,
-                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_web_url": web_url}
+                   "caravan_marked": caravan_marked,
+                   "caravan_first_line": first_line, "caravan_body": body_html, "caravan_article": article_html, "caravan_web_url": web_url,
+                   "caravan_moment": moment,
+                   "caravan_changes_path": lambda edition, article_id: changes_path(datasette, database, edition,
+                                                                                    article_id)}
         current = database in _archive_names(datasette)
         if current and view_name == "table" and table == "articles" and request is not None and query.strip() and (
                 request.args.get("_nocount") or request.args.get("_nofacet")):
@@ -361,7 +449,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if current and view_name == "table" and table == "articles" and request is not None and not query.strip() and (
                 request.args.get("_next") and request.args.get("_nofacet")):
             context["caravan_first_page_url"] = _address_without(request, ("_nofacet", "_next"))
-        if current and (template or "").startswith("query-") and template.endswith("-search.html") and query.strip():
+        if current and template == f"query-{to_css_class(database)}-search.html" and query.strip():
             # The search page (the canned query `search`): how many articles match, up to the cap.
             try:
                 context["caravan_search_count"] = await search_count(datasette, database, query)
@@ -398,7 +486,17 @@ def _address_without(request, names: tuple[str, ...], added: list[tuple[str, str
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Bodies in tables: the first words, the whole text one click away, always escaped. An
-    article's content_hash links to what changed between its revisions."""
+    article's content_hash links to what changed between its revisions; an article id in a table
+    about articles, and a title in a canned query, link to the article."""
+    if column == "article_id" and table in ARTICLE_ID_TABLES and isinstance(value, int) and "edition" in row.keys() \
+            and database in _archive_names(datasette):
+        href = datasette.urls.row(database, "articles", f"{row['edition']},{value}")
+        return Markup(f'<a href="{escape(href)}">{value}</a>')
+    if column == "title" and table is None and isinstance(value, str) and {"edition", "article_id"} <= set(row.keys()) \
+            and database in _archive_names(datasette):
+        # A canned query's title (most_viewed, articles_of_a_day): the archived article, which outlives the site's page.
+        href = datasette.urls.row(database, "articles", f"{row['edition']},{row['article_id']}")
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     if column == "content_hash" and table == "articles" and isinstance(value, str) and "edition" in row.keys():
         href = changes_path(datasette, database, row["edition"], int(row["article_id"]))
         return Markup(f'<a href="{href}">what changed</a> <small>{escape(value[:12])}</small>')
@@ -444,12 +542,13 @@ async def article_changes(datasette, request):
     # Compared in Datasette's SQL threads, not on the event loop (a long body takes up to a second).
     steps = await db.execute_fn(lambda conn: [
         {"number": n, "fetched_at": newer["fetched_at"], "before_at": older["fetched_at"],
+         "modified_at": newer["modified_at"] if newer["modified_at"] != older["modified_at"] else None,
          "changes": changes(older, newer)} for n, (older, newer) in enumerate(zip(revisions, revisions[1:]), start=2)])
     html = await datasette.render_template("article_changes.html", {
         "database": database, "row_path": f"{edition},{article_id}", "edition": edition, "article_id": article_id,
         "title": article["title"], "status": article["status"], "unpublished_at": article["unpublished_at"],
         "unpublished_reason": article["unpublished_reason"], "revisions": revisions, "steps": steps,
-        "events": events}, request=request)
+        "events": events, "caravan_moment": moment}, request=request)
     return Response.html(html)
 
 
