@@ -1,0 +1,25 @@
+"""What the read commands print for programs (--json, --csv) and for people (colour, warnings), run in
+process on the crawled sample archive."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from caravan_spider.cli import cli as group
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner().invoke(group, list(args), env=env)
+
+
+def test_search_json_with_no_match_prints_an_empty_array(crawled):
+    """As sqlite-utils does: a program reading the JSON gets a list, empty; the note stays on stderr."""
+    result = run("search", "квазар", "--db", str(crawled["db"]), "--json")
+    assert result.exit_code == 1  # no match, as in text
+    assert json.loads(result.stdout) == []
+    assert result.stderr == "No article matches 'квазар'.\n"
+    table = run("search", "квазар", "--db", str(crawled["db"]), "--csv")
+    assert table.exit_code == 1
+    assert table.stdout == "edition,article_id,published_at,title,url,snippet\n"
