@@ -543,14 +543,15 @@ def output_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("--json and --csv exclude each other")
 
 
-def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
-    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+def emit(rows: list[dict], as_json: bool, as_csv: bool, columns: tuple[str, ...] = ()) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text. No rows: `[]`, or
+    the CSV header of `columns`, as sqlite-utils prints them."""
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif as_csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else list(columns), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return as_json or as_csv
@@ -591,6 +592,9 @@ def runs(db, limit, as_json, as_csv):
             click.echo(f"      ... and {len(problems[r['run_id']]) - 20} more (table crawl_problems)")
 
 
+SEARCH_COLUMNS = ("edition", "article_id", "published_at", "title", "url", "snippet")
+
+
 @cli.command()
 @click.argument("query")
 @db_option(must_exist=True)
@@ -625,6 +629,7 @@ def search(query, db, limit, edition, as_json, as_csv):
     finally:
         archive.close()
     if not matches:
+        emit([], as_json, as_csv, SEARCH_COLUMNS)
         click.echo(f"No article matches {query!r}.", err=True)
         sys.exit(1)
     if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
