@@ -644,6 +644,9 @@ class Archive:
             raise KeyError(f"no crawl run {run_id} in {self.path}")
         return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
 
+    # crawl_runs columns that hold JSON objects (finish_run writes them), decoded for --json output.
+    RUN_JSON_COLUMNS = ("responses_by_status", "errors_by_kind", "coverage")
+
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 

@@ -576,6 +576,9 @@ def runs(db, limit, as_json, as_csv):
         problems = {r["run_id"]: archive.problems(r["run_id"]) for r in rows}
     finally:
         archive.close()
+    if as_json:  # a column holding JSON is a JSON value, not a string of JSON
+        rows = [{k: json.loads(v) if k in Archive.RUN_JSON_COLUMNS and v is not None else v for k, v in r.items()}
+                for r in rows]
     if emit(rows, as_json, as_csv):
         return
     header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
