@@ -557,6 +557,16 @@ def emit(rows: list[dict], as_json: bool, as_csv: bool, columns: tuple[str, ...]
     return as_json or as_csv
 
 
+def emit_array(rows) -> None:
+    """Print rows as emit's --json does, one at a time: a million listed posts in constant memory."""
+    opened = False
+    for row in rows:
+        click.echo(("," if opened else "[") + "\n  " + json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  "),
+                   nl=False)
+        opened = True
+    click.echo("\n]" if opened else "[]")
+
+
 @cli.command()
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, type=SQLITE_INTEGERS, help="How many runs, newest first.")
@@ -647,7 +657,7 @@ def search(query, db, limit, edition, as_json, as_csv):
 
 @cli.command()
 @db_option(must_exist=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per listed post (JSON Lines) instead of a summary.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of the listed posts instead of a summary.")
 def coverage(db, as_json):
     """Account for every post the site listed (sitemaps, feed, listings), by edition.
 
@@ -657,16 +667,15 @@ def coverage(db, as_json):
     \b
     Examples:
       caravan-archive coverage
-      caravan-archive coverage --json | grep '"state": "failed"'
+      caravan-archive coverage --json | jq '.[] | select(.state == "failed")'
     """
     from .archive import STATES
 
     archive = _open(db)
     try:
         if as_json:
-            for row in archive.coverage():
-                click.echo(json.dumps({k: row[k] for k in ("article_id", "edition", "url", "state", "reason",
-                                                           "sources", "last_listed_at")}, ensure_ascii=False))
+            emit_array({k: row[k] for k in ("article_id", "edition", "url", "state", "reason", "sources",
+                                            "last_listed_at")} for row in archive.coverage())
             return
         counts = {(r["edition"], r["state"]): r["posts"] for r in archive.coverage_summary()}
     finally:
