@@ -4,7 +4,11 @@ process on the crawled sample archive."""
 from __future__ import annotations
 
 import json
+import os
+import pty
 import sqlite3
+import subprocess
+import sys
 
 from click.testing import CliRunner
 
@@ -58,3 +62,38 @@ def test_coverage_json_is_an_array_as_the_other_commands_print(crawled, tmp_path
     Archive(tmp_path / "empty.db").close()
     empty = run("coverage", "--db", str(tmp_path / "empty.db"), "--json")
     assert (empty.exit_code, empty.stdout) == (0, "[]\n")
+
+
+def on_a_terminal(*args: str, env: dict) -> str:
+    """What a command prints to a terminal (a pseudo-terminal), stdout and stderr together."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", *args], stdin=subprocess.DEVNULL,
+                               stdout=secondary, stderr=secondary, env={**os.environ, **env})
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    assert process.wait(timeout=60) == 0
+    return output.decode("utf-8")
+
+
+def test_no_color_turns_the_terminal_s_styling_off(crawled):
+    """https://no-color.org: NO_COLOR of any non-empty value means no ANSI styling, on a terminal too;
+    search marks the matched words with [brackets] then, as in a pipe. Empty, it changes nothing."""
+    search = ("search", "миротворцы", "--db", str(crawled["db"]))
+    assert "\x1b[1mмиротворцем\x1b[0m" in on_a_terminal(*search, env={"NO_COLOR": ""})
+    plain = on_a_terminal(*search, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and "[миротворцем]" in plain
+    # Scrapy colours its log on a terminal when colorlog is installed: not under NO_COLOR.
+    ask = [sys.executable, "-c", "from scrapy.utils.project import get_project_settings as s; "
+                                 "print(s().getbool('LOG_COLOR'))"]
+    for value, colour in (("", "True"), ("1", "False"), ("no", "False")):
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "caravan_spider.settings", "NO_COLOR": value}
+        assert subprocess.run(ask, env=env, capture_output=True, text=True, check=True).stdout.strip() == colour
