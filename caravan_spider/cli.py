@@ -647,7 +647,7 @@ def search(query, db, limit, edition, as_json, as_csv):
         sys.exit(1)
     if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
         return
-    tty = sys.stdout.isatty()
+    tty = sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # https://no-color.org: brackets then
     for m in matches:
         snippet = "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
                           for text, hit in m["snippet"])
