@@ -14,6 +14,7 @@ import struct
 import subprocess
 import sys
 import termios
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -32,7 +33,11 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", lines[0])
+    # A cron log says when: the first line opens with the run's end, ISO 8601 with the offset.
+    stamp, first = lines[0].split(" ", 1)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamp)
+    assert abs(datetime.now(timezone.utc) - datetime.fromisoformat(stamp)) < timedelta(minutes=5)
+    assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", first)
     assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored zstd in 0\.\d\d MB \(compression ratio \d+\.\d\)\.",
                         lines[1])
     # The hints open what the user crawled into, not archive/; a page that is not an article is counted.
@@ -41,9 +46,22 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
                         f"Export: {sibling('caravan-archive')} export --db {db}")
     again = crawl(db, base_url)
     assert again.returncode == 0 and again.stderr == ""
-    first = again.stdout.splitlines()[0]
+    first = again.stdout.splitlines()[0].split(" ", 1)[1]
     assert re.fullmatch(r"Crawl run 2 finished in \d+\.\d s: (nothing new|\d+ unchanged); \d+ requests\.", first)
     assert " 0 " not in first
+    # The hints are said once, by the run that first filled the archive: a cron log does not repeat them.
+    assert again.stdout.splitlines()[-1] == f"{db} holds 24 articles."
+
+
+def test_a_failed_run_gives_no_hint_to_browse(tmp_path):
+    """A run that failed with nothing archived points at nothing to browse; its summary is stamped too."""
+    db = tmp_path / "caravan.db"
+    result = crawl(db, "http://127.0.0.1:9", "--set", "RETRY_TIMES=0")  # the discard port: refused
+    assert result.returncode == 3
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"\S+T\S+ Crawl run 1 failed in \d+\.\d s: nothing new; \d+ requests\.", lines[0])
+    assert lines[-1] == f"{db} holds 0 articles."
+    assert "Browse" not in result.stdout
 
 
 def test_warnings_still_reach_a_quiet_crawl(fresh_site, tmp_path):
