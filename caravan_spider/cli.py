@@ -338,7 +338,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         click.echo(f"Crawl run {start.run_id}: its end could not be recorded in {db}; the next run marks it "
                    "killed.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, start.run_id, time.monotonic() - started):
+    for line in summary(db, start.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
         click.echo(line)
     sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
 

@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
@@ -107,7 +108,7 @@ class Progress:
         if not self.print_summary or self.run_id is None:
             return
         db = self.crawler.settings.get("CARAVAN_DB")
-        for line in summary(db, self.run_id, time.monotonic() - self.started):
+        for line in summary(db, self.run_id, time.monotonic() - self.started, stamped=not sys.stderr.isatty()):
             print(line, file=sys.stderr)
 
 
@@ -161,8 +162,10 @@ def _counted(run: CrawlRun) -> str:
     return ", ".join(parts) or "nothing new"
 
 
-def summary(db: str, run_id: int, elapsed: float) -> list[str]:
-    """The few lines a run ends with: what it did, what it stored, where to look."""
+def summary(db: str, run_id: int, elapsed: float, stamped: bool = False) -> list[str]:
+    """The few lines a run ends with: what it did, what it stored, where to look. Stamped (for a
+    log: cron's mail, a file) the first opens with the run's end, ISO 8601 with its offset. Where to
+    look is said by the run that first filled the archive, not by every run of a cron log after it."""
     archive = Archive(db, create=False)
     try:
         run = archive.run(run_id)
@@ -171,11 +174,13 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
     finally:
         archive.close()
     requests = f"; {run.requests} requests" if run.requests is not None else ""  # None: its end not recorded
-    lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}{requests}."]
+    stamp = f"{run.finished_at or datetime.now(timezone.utc).isoformat(timespec='seconds')} " if stamped else ""
+    lines = [f"{stamp}Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}{requests}."]
     if stored:
         lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
     if run.status != "finished" or run.articles_failed:
         lines.append(f"  {run.message}")
-    lines.append(f"{db} holds {total} articles. {hints(db)}")
+    first_filled = run.status != "failed" and total and total == (run.articles_new or 0)
+    lines.append(f"{db} holds {total} articles." + (f" {hints(db)}" if first_filled else ""))
     return lines
