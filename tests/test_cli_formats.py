@@ -97,3 +97,23 @@ def test_no_color_turns_the_terminal_s_styling_off(crawled):
     for value, colour in (("", "True"), ("1", "False"), ("no", "False")):
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "caravan_spider.settings", "NO_COLOR": value}
         assert subprocess.run(ask, env=env, capture_output=True, text=True, check=True).stdout.strip() == colour
+
+
+def test_export_category_ignores_case_and_names_an_unknown_one(crawled, tmp_path):
+    """«политика» is «Политика»; a category no article has is bad input: one line naming it and the
+    closest the archive knows, exit 64, and no file written (an empty export would look like a quiet day)."""
+    db = str(crawled["db"])
+    politics = run("export", "--db", db, "--category", "Политика")
+    assert politics.exit_code == 0 and len(politics.stdout.splitlines()) == 11
+    for spelled in ("политика", "ПОЛИТИКА", "полиТИКА"):
+        lower = run("export", "--db", db, "--category", spelled)
+        assert (lower.exit_code, lower.stdout, lower.stderr) == (0, politics.stdout, "")
+    out = tmp_path / "x.jsonl"
+    unknown = run("export", "--db", db, "--category", "Политик", "-o", str(out))
+    assert unknown.exit_code == 64 and unknown.stdout == "" and not out.exists()
+    assert unknown.stderr == (f"Error: --category 'Политик': no article in {db} has that category; "
+                              "the closest it has: Политика\n")
+    far = run("export", "--db", db, "--category", "Astronomy")
+    assert far.exit_code == 64
+    assert far.stderr == (f"Error: --category 'Astronomy': no article in {db} has that category; it has: "
+                          "В мире, Культура, Общество, Политика, Происшествия, Спорт, Экономика\n")
