@@ -479,7 +479,7 @@ def fixture(article_id, case, edition, db, pages_dir):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (.gz compresses); default stdout.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
-@click.option("--category", help="Only this category.")
+@click.option("--category", help="Only this category (any case); one the archive lacks is refused.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
@@ -508,6 +508,8 @@ def export(db, output, since, until, category, language, edition, updated_since,
                "updated_since": updated_since, "edition": edition}
     archive = _open(db)
     try:
+        if category:
+            filters["category"] = _category(archive, category, db)
         if warc:
             from .warc import write_warc
 
@@ -530,6 +532,21 @@ def export(db, output, since, until, category, language, edition, updated_since,
             click.echo(f"Wrote {count} articles to {output}", err=True)
     finally:
         archive.close()
+
+
+def _category(archive: Archive, given: str, db: str) -> tuple[str, ...]:
+    """The archive's spellings of a category, whatever the case given (SQLite's own lower() and
+    NOCASE know ASCII only, not «Политика»); a category no article has is refused in one line."""
+    known = archive.categories()
+    same = tuple(c for c in known if c.casefold() == given.casefold())
+    if same:
+        return same
+    import difflib
+
+    closest = difflib.get_close_matches(given.casefold(), [c.casefold() for c in known], n=3, cutoff=0.6)
+    named = [c for c in known if c.casefold() in closest]
+    raise BadInput(f"--category {given!r}: no article in {db} has that category; "
+                   + (f"the closest it has: {', '.join(named)}" if named else f"it has: {', '.join(known) or 'none'}"))
 
 
 def output_options(command):
