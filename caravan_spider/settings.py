@@ -120,6 +120,7 @@ CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-a
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
+COMMANDS_MODULE = "caravan_spider.commands"  # `scrapy crawl` exits with the run's outcome, as `crawl` does
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
 LOG_COLOR = not os.environ.get("NO_COLOR")  # https://no-color.org: any non-empty value turns colour off
