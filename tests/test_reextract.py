@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 
@@ -203,3 +204,41 @@ def test_reextract_keeps_articles_that_learned_furniture_empties_and_names_them(
                              for a in notices)]
     assert {sql: rows(db, sql, [json.dumps(ids)]) for sql in stored} == stored
     assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 36}]
+
+
+def test_reextract_on_a_terminal_shows_its_progress_and_elsewhere_nothing(archive_copy):
+    """A big archive takes a minute: a terminal sees articles done of all, on stderr, cleared at the end;
+    a pipe or cron sees the report only."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
+    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "reextract", "--db", str(archive_copy),
+                                "--jobs", "1"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary)
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    with process.stdout:
+        report = process.stdout.read().decode()
+    assert process.wait(timeout=120) == 0
+    bars = [part.strip() for part in shown.decode().split("\r") if part.strip()]
+    assert bars and all(re.fullmatch(r"Re-extracting .* \d+/51 articles \[\d\d:\d\d<(\d\d:\d\d|\?)\]", bar)
+                        for bar in bars), bars
+    assert any(" 51/51 articles " in bar for bar in bars) and any(" 16/51 articles " in bar for bar in bars)
+    assert report.startswith("Re-extracted 50 articles: 0 changed, 0 added.")
+    quiet = cli("reextract", "--db", str(archive_copy))
+    assert quiet.returncode == 0 and quiet.stderr == ""
