@@ -728,13 +728,27 @@ def reextract(db, jobs):
     from .workers import cores
 
     archive = _open(db, read_only=False)
+    bar = None
+
+    def shown(done: int, total: int) -> None:  # a terminal sees the articles done, not 50 s of silence
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc="Re-extracting", file=sys.stderr, dynamic_ncols=True, leave=False,
+                       bar_format="{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]")
+        bar.n = done
+        bar.refresh()
+
     try:
         archive.acquire()
-        report = run(archive, jobs or cores())
+        report = run(archive, jobs or cores(), progress=shown if sys.stderr.isatty() else None)
     except ArchiveLocked as error:
         click.echo(str(error), err=True)
         sys.exit(2)
     finally:
+        if bar is not None:
+            bar.close()
         archive.close()
     click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, {len(report.added)} added"
                + (f"; {len(report.kept)} kept as they were (a capture of theirs no longer parses as an article):"
