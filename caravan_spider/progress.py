@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 DONE = ("caravan/articles/new", "caravan/articles/updated", "caravan/articles/unchanged", "caravan/articles/failed",
         "caravan/not_articles")
 BAR_INTERVAL = 0.5  # seconds between redraws of the bar
+PLANNED = "{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]"
+DISCOVERING = "{desc} {bar} {n_fmt}/? articles [{elapsed}<?]"  # the plan still grows: no total, no ETA
 
 
 class Progress:
@@ -76,8 +78,8 @@ class Progress:
         if self.tty:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=0, unit=" articles", desc="Crawling", file=sys.stderr, dynamic_ncols=True,
-                            leave=False, bar_format="{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]")
+            self.bar = tqdm(total=None, unit=" articles", desc="Crawling", file=sys.stderr, dynamic_ncols=True,
+                            leave=False, bar_format=DISCOVERING)
             # Log lines (warnings by default) print above the bar instead of through it; the
             # handlers keep their levels and filters.
             self.redirect = [(h, h.setStream(_AboveTheBar(tqdm))) for h in logging.getLogger().handlers
@@ -85,10 +87,18 @@ class Progress:
         self.task = create_looping_call(self.report)
         self.task.start(BAR_INTERVAL if self.tty else self.interval, now=False)
 
+    def discovering(self) -> bool:
+        """True while sitemaps, feed or listing pages are pending: the plan is still growing."""
+        spider = self.crawler.spider
+        return not getattr(spider, "discovered", True) or getattr(spider, "discovery_pending", 0) > 0
+
     def report(self):
         if self.bar is not None:
             done, planned = self.counts()
-            self.bar.total = max(planned, done)
+            if self.discovering():  # a total that grows makes a meaningless ETA: neither is shown yet
+                self.bar.total, self.bar.bar_format = None, DISCOVERING
+            else:
+                self.bar.total, self.bar.bar_format = max(planned, done), PLANNED
             self.bar.n = done
             self.bar.refresh()
         else:
