@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from click.testing import CliRunner
 
 from caravan_spider.archive import Archive
 from caravan_spider.cli import cli as group
+
+from conftest import on_a_terminal
 
 
 def run(*args: str, env: dict | None = None):
@@ -64,33 +65,14 @@ def test_coverage_json_is_an_array_as_the_other_commands_print(crawled, tmp_path
     assert (empty.exit_code, empty.stdout) == (0, "[]\n")
 
 
-def on_a_terminal(*args: str, env: dict) -> str:
-    """What a command prints to a terminal (a pseudo-terminal), stdout and stderr together."""
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", *args], stdin=subprocess.DEVNULL,
-                               stdout=secondary, stderr=secondary, env={**os.environ, **env})
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    assert process.wait(timeout=60) == 0
-    return output.decode("utf-8")
-
-
 def test_no_color_turns_the_terminal_s_styling_off(crawled):
     """https://no-color.org: NO_COLOR of any non-empty value means no ANSI styling, on a terminal too;
     search marks the matched words with [brackets] then, as in a pipe. Empty, it changes nothing."""
     search = ("search", "миротворцы", "--db", str(crawled["db"]))
-    assert "\x1b[1mмиротворцем\x1b[0m" in on_a_terminal(*search, env={"NO_COLOR": ""})
-    plain = on_a_terminal(*search, env={"NO_COLOR": "1"})
-    assert "\x1b[" not in plain and "[миротворцем]" in plain
+    status, styled, _ = on_a_terminal(*search, env={"NO_COLOR": ""})
+    assert status == 0 and "\x1b[1mмиротворцем\x1b[0m" in styled
+    status, plain, _ = on_a_terminal(*search, env={"NO_COLOR": "1"})
+    assert status == 0 and "\x1b[" not in plain and "[миротворцем]" in plain
     # Scrapy colours its log on a terminal when colorlog is installed: not under NO_COLOR.
     ask = [sys.executable, "-c", "from scrapy.utils.project import get_project_settings as s; "
                                  "print(s().getbool('LOG_COLOR'))"]

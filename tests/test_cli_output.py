@@ -4,23 +4,18 @@ and the sqlite-utils-like --json/--csv of `runs` and `search`; `extract` of seve
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
-import os
-import pty
 import re
-import struct
 import subprocess
 import sys
-import termios
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from caravan_spider.progress import sibling
 
-from conftest import PAGES, cli, crawl
+from conftest import PAGES, cli, crawl, on_a_terminal
 
 
 def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path, monkeypatch):
@@ -96,25 +91,9 @@ def test_verbose_and_log_file_give_scrapys_log_without_page_bytes(fresh_site, tm
 
 def test_a_terminal_gets_a_progress_bar_with_total_and_eta(fresh_site, tmp_path):
     _, base_url = fresh_site
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
-    process = subprocess.Popen(
-        [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(tmp_path / "caravan.db"), "--base-url",
-         base_url, "--edition", "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
-        stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary, cwd=tmp_path)
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    text = output.decode("utf-8", "replace")
+    status, text, _ = on_a_terminal("crawl", "--db", str(tmp_path / "caravan.db"), "--base-url", base_url, "--edition",
+                                    "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1", cwd=tmp_path)
+    assert status == 0
     bars = [part for part in text.split("\r") if part.startswith("Crawling ")]
     assert bars, text[-500:]
     assert all(re.fullmatch(r"Crawling .* \d+/(\d+ articles \[\d\d:\d\d<(\d\d:\d\d|\?)|\? articles \[\d\d:\d\d<\?)\]\s*",

@@ -11,7 +11,7 @@ from caravan_spider.archive import Archive, index_entry
 from caravan_spider.parsing.layouts.today import Today
 from caravan_spider.reextract import reextract
 
-from conftest import article_records, cli, crawl, rows
+from conftest import article_records, cli, crawl, on_a_terminal, rows
 
 
 def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
@@ -209,33 +209,9 @@ def test_reextract_keeps_articles_that_learned_furniture_empties_and_names_them(
 def test_reextract_on_a_terminal_shows_its_progress_and_elsewhere_nothing(archive_copy):
     """A big archive takes a minute: a terminal sees articles done of all, on stderr, cleared at the end;
     a pipe or cron sees the report only."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import subprocess
-    import sys
-    import termios
-
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
-    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "reextract", "--db", str(archive_copy),
-                                "--jobs", "1"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=secondary)
-    os.close(secondary)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(primary)
-    with process.stdout:
-        report = process.stdout.read().decode()
-    assert process.wait(timeout=120) == 0
-    bars = [part.strip() for part in shown.decode().split("\r") if part.strip()]
+    status, shown, report = on_a_terminal("reextract", "--db", str(archive_copy), "--jobs", "1", piped_stdout=True)
+    assert status == 0
+    bars = [part.strip() for part in shown.split("\r") if part.strip()]
     assert bars and all(re.fullmatch(r"Re-extracting .* \d+/51 articles \[\d\d:\d\d<(\d\d:\d\d|\?)\]", bar)
                         for bar in bars), bars
     assert any(" 51/51 articles " in bar for bar in bars) and any(" 16/51 articles " in bar for bar in bars)
