@@ -1168,7 +1168,7 @@ class Archive:
                 return f"substr({{t}}.{column}, 1, 10) {op} ?"
             return f"julianday({{t}}.{column}) {op} julianday(?)"
 
-        if isinstance(category, (tuple, list)):  # the spellings of one category (Archive.categories_like)
+        if isinstance(category, (tuple, list)):  # the spellings of one category (cli._category)
             where.append(f"{table}.category IN ({', '.join('?' * len(category))})")
             params.extend(category)
             category = None
