@@ -644,6 +644,9 @@ class Archive:
             raise KeyError(f"no crawl run {run_id} in {self.path}")
         return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
 
+    # crawl_runs columns that hold JSON objects (finish_run writes them), decoded for --json output.
+    RUN_JSON_COLUMNS = ("responses_by_status", "errors_by_kind", "coverage")
+
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))
 
@@ -1165,6 +1168,10 @@ class Archive:
                 return f"substr({{t}}.{column}, 1, 10) {op} ?"
             return f"julianday({{t}}.{column}) {op} julianday(?)"
 
+        if isinstance(category, (tuple, list)):  # the spellings of one category (cli._category)
+            where.append(f"{table}.category IN ({', '.join('?' * len(category))})")
+            params.extend(category)
+            category = None
         for clause, value in ((bound("published_at", ">=", since), since),
                               (bound("published_at", "<=", until), until),
                               ("{t}.category = ?", category), ("{t}.language = ?", language),
@@ -1174,6 +1181,11 @@ class Archive:
                 where.append(clause.format(t=table))
                 params.append(value)
         return " AND ".join(where), params
+
+    def categories(self) -> list[str]:
+        """Every category an article has, sorted (read from the facet index m5b made)."""
+        return [row["category"] for row in self.db.query(
+            "SELECT DISTINCT category FROM articles WHERE category IS NOT NULL ORDER BY category")]
 
     def iter_article_json(self, since: str | None = None, until: str | None = None, category: str | None = None,
                           language: str | None = None, updated_since: str | None = None,

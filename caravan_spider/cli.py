@@ -338,7 +338,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
         click.echo(f"Crawl run {start.run_id}: its end could not be recorded in {db}; the next run marks it "
                    "killed.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, start.run_id, time.monotonic() - started):
+    for line in summary(db, start.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
         click.echo(line)
     sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
 
@@ -479,7 +479,7 @@ def fixture(article_id, case, edition, db, pages_dir):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here (.gz compresses); default stdout.")
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
-@click.option("--category", help="Only this category.")
+@click.option("--category", help="Only this category (any case); one the archive lacks is refused.")
 @click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
 @click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
@@ -508,6 +508,8 @@ def export(db, output, since, until, category, language, edition, updated_since,
                "updated_since": updated_since, "edition": edition}
     archive = _open(db)
     try:
+        if category:
+            filters["category"] = _category(archive, category, db)
         if warc:
             from .warc import write_warc
 
@@ -532,6 +534,21 @@ def export(db, output, since, until, category, language, edition, updated_since,
         archive.close()
 
 
+def _category(archive: Archive, given: str, db: str) -> tuple[str, ...]:
+    """The archive's spellings of a category, whatever the case given (SQLite's own lower() and
+    NOCASE know ASCII only, not «Политика»); a category no article has is refused in one line."""
+    known = archive.categories()
+    same = tuple(c for c in known if c.casefold() == given.casefold())
+    if same:
+        return same
+    import difflib
+
+    closest = difflib.get_close_matches(given.casefold(), [c.casefold() for c in known], n=3, cutoff=0.6)
+    named = [c for c in known if c.casefold() in closest]
+    raise BadInput(f"--category {given!r}: no article in {db} has that category; "
+                   + (f"the closest it has: {', '.join(named)}" if named else f"it has: {', '.join(known) or 'none'}"))
+
+
 def output_options(command):
     """--json and --csv, as sqlite-utils has them; plain text for people otherwise."""
     command = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(command)
@@ -543,17 +560,28 @@ def output_format(as_json: bool, as_csv: bool) -> None:
         raise click.UsageError("--json and --csv exclude each other")
 
 
-def emit(rows: list[dict], as_json: bool, as_csv: bool) -> bool:
-    """Print rows as JSON or CSV when asked; False when the caller prints text."""
+def emit(rows: list[dict], as_json: bool, as_csv: bool, columns: tuple[str, ...] = ()) -> bool:
+    """Print rows as JSON or CSV when asked; False when the caller prints text. No rows: `[]`, or
+    the CSV header of `columns`, as sqlite-utils prints them."""
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif as_csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else list(columns), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     return as_json or as_csv
+
+
+def emit_array(rows) -> None:
+    """Print rows as emit's --json does, one at a time: a million listed posts in constant memory."""
+    opened = False
+    for row in rows:
+        click.echo(("," if opened else "[") + "\n  " + json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  "),
+                   nl=False)
+        opened = True
+    click.echo("\n]" if opened else "[]")
 
 
 @cli.command()
@@ -575,6 +603,9 @@ def runs(db, limit, as_json, as_csv):
         problems = {r["run_id"]: archive.problems(r["run_id"]) for r in rows}
     finally:
         archive.close()
+    if as_json:  # a column holding JSON is a JSON value, not a string of JSON
+        rows = [{k: json.loads(v) if k in Archive.RUN_JSON_COLUMNS and v is not None else v for k, v in r.items()}
+                for r in rows]
     if emit(rows, as_json, as_csv):
         return
     header = f"{'run':>4}  {'started (UTC)':19}  {'status':9} {'new':>5} {'upd':>5} {'same':>5} {'fail':>5} {'reqs':>6}  {'MB':>6}"
@@ -589,6 +620,9 @@ def runs(db, limit, as_json, as_csv):
             click.echo(f"      {problem['kind']:20} {problem['url']}")
         if len(problems[r["run_id"]]) > 20:
             click.echo(f"      ... and {len(problems[r['run_id']]) - 20} more (table crawl_problems)")
+
+
+SEARCH_COLUMNS = ("edition", "article_id", "published_at", "title", "url", "snippet")
 
 
 @cli.command()
@@ -625,11 +659,12 @@ def search(query, db, limit, edition, as_json, as_csv):
     finally:
         archive.close()
     if not matches:
+        emit([], as_json, as_csv, SEARCH_COLUMNS)
         click.echo(f"No article matches {query!r}.", err=True)
         sys.exit(1)
     if emit([{**m, "snippet": plain(m["snippet"], "[", "]")} for m in matches], as_json, as_csv):
         return
-    tty = sys.stdout.isatty()
+    tty = sys.stdout.isatty() and not os.environ.get("NO_COLOR")  # https://no-color.org: brackets then
 
     def marked(segments) -> str:
         return "".join(click.style(text, bold=True) if hit and tty else f"[{text}]" if hit else text
@@ -643,7 +678,7 @@ def search(query, db, limit, edition, as_json, as_csv):
 
 @cli.command()
 @db_option(must_exist=True)
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per listed post (JSON Lines) instead of a summary.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON array of the listed posts instead of a summary.")
 def coverage(db, as_json):
     """Account for every post the site listed (sitemaps, feed, listings), by edition.
 
@@ -653,16 +688,15 @@ def coverage(db, as_json):
     \b
     Examples:
       caravan-archive coverage
-      caravan-archive coverage --json | grep '"state": "failed"'
+      caravan-archive coverage --json | jq '.[] | select(.state == "failed")'
     """
     from .archive import STATES
 
     archive = _open(db)
     try:
         if as_json:
-            for row in archive.coverage():
-                click.echo(json.dumps({k: row[k] for k in ("article_id", "edition", "url", "state", "reason",
-                                                           "sources", "last_listed_at")}, ensure_ascii=False))
+            emit_array({k: row[k] for k in ("article_id", "edition", "url", "state", "reason", "sources",
+                                            "last_listed_at")} for row in archive.coverage())
             return
         counts = {(r["edition"], r["state"]): r["posts"] for r in archive.coverage_summary()}
     finally:
@@ -698,13 +732,27 @@ def reextract(db, jobs):
     from .workers import cores
 
     archive = _open(db, read_only=False)
+    bar = None
+
+    def shown(done: int, total: int) -> None:  # a terminal sees the articles done, not 50 s of silence
+        nonlocal bar
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc="Re-extracting", file=sys.stderr, dynamic_ncols=True, leave=False,
+                       bar_format="{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]")
+        bar.n = done
+        bar.refresh()
+
     try:
         archive.acquire()
-        report = run(archive, jobs or cores())
+        report = run(archive, jobs or cores(), progress=shown if sys.stderr.isatty() else None)
     except ArchiveLocked as error:
         click.echo(str(error), err=True)
         sys.exit(2)
     finally:
+        if bar is not None:
+            bar.close()
         archive.close()
     click.echo(f"Re-extracted {report.articles} articles: {len(report.changed)} changed, {len(report.added)} added"
                + (f"; {len(report.kept)} kept as they were (a capture of theirs no longer parses as an article):"

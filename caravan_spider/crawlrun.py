@@ -96,3 +96,20 @@ class RunStart:
 
     def _refused(self, reason: str, message: str) -> None:
         self.refused, self.message = reason, message
+
+
+def exit_status(start: RunStart, db: str) -> int:
+    """The exit status of a run that was started (README: Run outcomes), from its crawl_runs row."""
+    from .archive import Archive
+    from .outcomes import EXIT_STATUS
+
+    if start.refused == "archive_locked":
+        return EXIT_STATUS["locked"]
+    if start.run_id is None:
+        return EXIT_STATUS["failed"]
+    archive = Archive(db, create=False, read_only=True)
+    try:
+        status = archive.run(start.run_id).status
+    finally:
+        archive.close()
+    return EXIT_STATUS.get(status, EXIT_STATUS["failed"])  # "running": its end could not be recorded

@@ -93,8 +93,9 @@ class ArchivePipeline:
 
     def _refuse(self, reason: str, message: str) -> None:
         """The run cannot begin: the spider's start() closes with `reason` before the first request.
-        `caravan-archive crawl` (no summary of ours) prints the message itself: logged for -v only."""
-        logger.log(logging.ERROR if self.crawler.settings.getbool("CARAVAN_SUMMARY") else logging.INFO, "%s", message)
+        `caravan-archive crawl` (no summary of ours) prints the message itself, so it is logged at DEBUG
+        only then: with -v an INFO line said it twice."""
+        logger.log(logging.ERROR if self.crawler.settings.getbool("CARAVAN_SUMMARY") else logging.DEBUG, "%s", message)
         self.crawler.signals.send_catch_log(run_refused, reason=reason, message=message)
 
     def record_listed(self, listed: Listed) -> None:

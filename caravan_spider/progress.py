@@ -14,6 +14,7 @@ import shlex
 import shutil
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 DONE = ("caravan/articles/new", "caravan/articles/updated", "caravan/articles/unchanged", "caravan/articles/failed",
         "caravan/not_articles")
 BAR_INTERVAL = 0.5  # seconds between redraws of the bar
+PLANNED = "{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]"
+DISCOVERING = "{desc} {bar} {n_fmt}/? articles [{elapsed}<?]"  # the plan still grows: no total, no ETA
 
 
 class Progress:
@@ -75,8 +78,8 @@ class Progress:
         if self.tty:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=0, unit=" articles", desc="Crawling", file=sys.stderr, dynamic_ncols=True,
-                            leave=False, bar_format="{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]")
+            self.bar = tqdm(total=None, unit=" articles", desc="Crawling", file=sys.stderr, dynamic_ncols=True,
+                            leave=False, bar_format=DISCOVERING)
             # Log lines (warnings by default) print above the bar instead of through it; the
             # handlers keep their levels and filters.
             self.redirect = [(h, h.setStream(_AboveTheBar(tqdm))) for h in logging.getLogger().handlers
@@ -84,10 +87,18 @@ class Progress:
         self.task = create_looping_call(self.report)
         self.task.start(BAR_INTERVAL if self.tty else self.interval, now=False)
 
+    def discovering(self) -> bool:
+        """True while sitemaps, feed or listing pages are pending: the plan is still growing."""
+        spider = self.crawler.spider
+        return not getattr(spider, "discovered", True) or getattr(spider, "discovery_pending", 0) > 0
+
     def report(self):
         if self.bar is not None:
             done, planned = self.counts()
-            self.bar.total = max(planned, done)
+            if self.discovering():  # a total that grows makes a meaningless ETA: neither is shown yet
+                self.bar.total, self.bar.bar_format = None, DISCOVERING
+            else:
+                self.bar.total, self.bar.bar_format = max(planned, done), PLANNED
             self.bar.n = done
             self.bar.refresh()
         else:
@@ -107,7 +118,7 @@ class Progress:
         if not self.print_summary or self.run_id is None:
             return
         db = self.crawler.settings.get("CARAVAN_DB")
-        for line in summary(db, self.run_id, time.monotonic() - self.started):
+        for line in summary(db, self.run_id, time.monotonic() - self.started, stamped=not sys.stderr.isatty()):
             print(line, file=sys.stderr)
 
 
@@ -161,8 +172,10 @@ def _counted(run: CrawlRun) -> str:
     return ", ".join(parts) or "nothing new"
 
 
-def summary(db: str, run_id: int, elapsed: float) -> list[str]:
-    """The few lines a run ends with: what it did, what it stored, where to look."""
+def summary(db: str, run_id: int, elapsed: float, stamped: bool = False) -> list[str]:
+    """The few lines a run ends with: what it did, what it stored, where to look. Stamped (for a
+    log: cron's mail, a file) the first opens with the run's end, ISO 8601 with its offset. Where to
+    look is said by the run that first filled the archive, not by every run of a cron log after it."""
     archive = Archive(db, create=False)
     try:
         run = archive.run(run_id)
@@ -171,11 +184,13 @@ def summary(db: str, run_id: int, elapsed: float) -> list[str]:
     finally:
         archive.close()
     requests = f"; {run.requests} requests" if run.requests is not None else ""  # None: its end not recorded
-    lines = [f"Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}{requests}."]
+    stamp = f"{run.finished_at or datetime.now(timezone.utc).isoformat(timespec='seconds')} " if stamped else ""
+    lines = [f"{stamp}Crawl run {run_id} {run.status} in {elapsed:.1f} s: {_counted(run)}{requests}."]
     if stored:
         lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
     if run.status != "finished" or run.articles_failed:
         lines.append(f"  {run.message}")
-    lines.append(f"{db} holds {total} articles. {hints(db)}")
+    first_filled = run.status != "failed" and total and total == (run.articles_new or 0)
+    lines.append(f"{db} holds {total} articles." + (f" {hints(db)}" if first_filled else ""))
     return lines

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
@@ -94,9 +94,10 @@ def _batches(keys: list[Key]) -> Iterator[list[Key]]:
         yield batch
 
 
-def _rebuilt(archive: Archive, executor, jobs: int, furniture: dict, layouts: str) -> Iterator[list[tuple[Rebuilt, Outcome]]]:
+def _rebuilt(archive: Archive, executor, jobs: int, furniture: dict, layouts: str,
+             keys: list[Key] | None = None) -> Iterator[list[tuple[Rebuilt, Outcome]]]:
     """Batches of rebuilt articles in the archive's order, made in this process or by the pool."""
-    batches = _batches(archive.captured_articles())
+    batches = _batches(archive.captured_articles() if keys is None else keys)
     with contextlib.closing(Archive(archive.path, read_only=True)) as reading:
         if executor is None:
             for keys in batches:
@@ -122,15 +123,24 @@ def _settled(result) -> Future:
     return future
 
 
-def reextract(archive: Archive, jobs: int = 1, layouts: str = "all") -> Report:
+def reextract(archive: Archive, jobs: int = 1, layouts: str = "all",
+              progress: Callable[[int, int], None] | None = None) -> Report:
     """Re-extract every article; the furniture is learned afresh from the captures first
-    (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too."""
+    (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too.
+    progress(done, total) is told the articles written of those captured, from 0 on."""
     report = Report()
+    keys = archive.captured_articles()
+    done = 0
+    if progress:
+        progress(done, len(keys))
     with (workers.pool(jobs) if jobs > 1 else contextlib.nullcontext()) as executor:
         boilerplate.learn(archive, executor=executor)
         furniture = boilerplate.load(archive)
-        for batch in _rebuilt(archive, executor, jobs, furniture, layouts):
+        for batch in _rebuilt(archive, executor, jobs, furniture, layouts, keys):
             archive.write_rebuilt([rebuilt for rebuilt, _ in batch])
             for rebuilt, outcome in batch:
                 report.add(rebuilt.key, rebuilt, outcome)
+            done += len(batch)
+            if progress:
+                progress(done, len(keys))
     return report

@@ -1,6 +1,8 @@
 """Scrapy settings for caravan-archive. Every one can be overridden with `-s NAME=VALUE`
 (or `caravan-archive crawl --set NAME=VALUE`). The defaults are for the live site: polite."""
 
+import os
+
 BOT_NAME = "caravan_spider"
 SPIDER_MODULES = ["caravan_spider.spiders"]
 NEWSPIDER_MODULE = "caravan_spider.spiders"
@@ -118,8 +120,10 @@ CARAVAN_SUMMARY = True  # print the run's summary when the crawl ends (caravan-a
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
 
 # --- Plumbing -------------------------------------------------------------------------------------
+COMMANDS_MODULE = "caravan_spider.commands"  # `scrapy crawl` exits with the run's outcome, as `crawl` does
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "caravan_spider.logformatter.LogFormatter"  # items named, never dumped (page bytes)
+LOG_COLOR = not os.environ.get("NO_COLOR")  # https://no-color.org: any non-empty value turns colour off
 DEFAULT_DROPITEM_LOG_LEVEL = "INFO"  # a page that is not an article is counted in the summary, not a warning
 LOGSTATS_INTERVAL = 0  # progress.py reports instead
 FEED_EXPORT_ENCODING = "utf-8"  # `scrapy crawl caravan -O x.jsonl`: UTF-8 text like `export`, not \u escapes

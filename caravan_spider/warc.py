@@ -42,7 +42,8 @@ def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, *
         "software": f"caravan-archive/{__version__} (warcio)",
         "format": "WARC File Format 1.0",
         "description": "Raw responses of Caravan.kz article pages, as archived by caravan-archive",
-        "x-caravan-filters": ", ".join(f"{k}={v}" for k, v in filters.items() if v) or "none",
+        "x-caravan-filters": ", ".join(f"{k}={'|'.join(v) if isinstance(v, tuple) else v}"
+                                       for k, v in filters.items() if v) or "none",
     }))
     count = 0
     for capture in archive.iter_captures(**filters):

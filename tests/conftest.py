@@ -36,6 +36,40 @@ def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess
                           timeout=timeout, cwd=cwd)
 
 
+def on_a_terminal(*args: str, cwd: Path | None = None, env: dict | None = None, piped_stdout: bool = False,
+                  timeout: float = 120) -> tuple[int, str, str]:
+    """Run the real `caravan-archive` with a terminal 100 columns wide (a pseudo-terminal) as its stderr, and
+    as its stdout unless piped_stdout (then a pipe; a few lines only: it is read after the terminal).
+    Returns the exit status, what the terminal showed, and what the pipe got."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", *args], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE if piped_stdout else secondary, stderr=secondary, cwd=cwd,
+                               env={**os.environ, **(env or {})})
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the last writer closed it (Linux says EIO)
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(primary)
+    piped = b""
+    if piped_stdout:
+        with process.stdout:
+            piped = process.stdout.read()
+    return process.wait(timeout=timeout), shown.decode("utf-8", "replace"), piped.decode("utf-8")
+
+
 def clean_checkout(dest: Path) -> None:
     """The repository as a fresh clone has it (every tracked file, nothing else), committed in a git
     repository of its own at `dest`, so that `git status` there shows what a command left behind."""

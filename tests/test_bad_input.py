@@ -313,3 +313,35 @@ def test_a_crawl_while_another_run_holds_the_archive_says_so_in_one_line(tmp_pat
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"{db} is locked by crawl run 42 (pid {__import__('os').getpid()}); "
                                           "wait for it to finish or stop it"]
+
+
+# `crawl` with its check of the lock before Scrapy starts skipped: what a run sees when another took the
+# lock in between (two runs started at the same moment), where the pipeline is first to meet it.
+RACE = """import sys
+from caravan_spider import cli
+cli._crawl_db = lambda db, option='--db': None
+sys.argv = ['caravan-archive', *sys.argv[1:]]
+cli.main()
+"""
+
+
+@pytest.mark.parametrize("verbose", [(), ("-v",)])
+def test_a_run_the_lock_is_taken_from_in_between_says_so_once(tmp_path, verbose):
+    import os
+    import subprocess
+    import sys
+
+    from caravan_spider.archive import Archive
+
+    db = tmp_path / "c.db"
+    holder = Archive(db)
+    holder.acquire(run_id=42)
+    try:
+        result = subprocess.run([sys.executable, "-c", RACE, "crawl", "--db", str(db), "--edition", "ru",
+                                 "--base-url", CLOSED, *verbose], capture_output=True, text=True, timeout=120)
+    finally:
+        holder.close()
+    assert result.returncode == 2
+    message = f"{db} is locked by crawl run 42 (pid {os.getpid()}); wait for it to finish or stop it"
+    assert result.stderr.count(message) == 1, result.stderr[-2000:]
+    assert result.stderr.splitlines()[-1] == message

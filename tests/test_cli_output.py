@@ -4,22 +4,18 @@ and the sqlite-utils-like --json/--csv of `runs` and `search`; `extract` of seve
 from __future__ import annotations
 
 import csv
-import fcntl
 import io
 import json
-import os
-import pty
 import re
-import struct
 import subprocess
 import sys
-import termios
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from caravan_spider.progress import sibling
 
-from conftest import PAGES, cli, crawl
+from conftest import PAGES, cli, crawl, on_a_terminal
 
 
 def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path, monkeypatch):
@@ -32,7 +28,11 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", lines[0])
+    # A cron log says when: the first line opens with the run's end, ISO 8601 with the offset.
+    stamp, first = lines[0].split(" ", 1)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", stamp)
+    assert abs(datetime.now(timezone.utc) - datetime.fromisoformat(stamp)) < timedelta(minutes=5)
+    assert re.fullmatch(r"Crawl run 1 finished in \d+\.\d s: 24 new, 1 not article; \d+ requests\.", first)
     assert re.fullmatch(r"Captures: 0\.\d\d MB fetched, stored zstd in 0\.\d\d MB \(compression ratio \d+\.\d\)\.",
                         lines[1])
     # The hints open what the user crawled into, not archive/; a page that is not an article is counted.
@@ -41,9 +41,22 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
                         f"Export: {sibling('caravan-archive')} export --db {db}")
     again = crawl(db, base_url)
     assert again.returncode == 0 and again.stderr == ""
-    first = again.stdout.splitlines()[0]
+    first = again.stdout.splitlines()[0].split(" ", 1)[1]
     assert re.fullmatch(r"Crawl run 2 finished in \d+\.\d s: (nothing new|\d+ unchanged); \d+ requests\.", first)
     assert " 0 " not in first
+    # The hints are said once, by the run that first filled the archive: a cron log does not repeat them.
+    assert again.stdout.splitlines()[-1] == f"{db} holds 24 articles."
+
+
+def test_a_failed_run_gives_no_hint_to_browse(tmp_path):
+    """A run that failed with nothing archived points at nothing to browse; its summary is stamped too."""
+    db = tmp_path / "caravan.db"
+    result = crawl(db, "http://127.0.0.1:9", "--set", "RETRY_TIMES=0")  # the discard port: refused
+    assert result.returncode == 3
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"\S+T\S+ Crawl run 1 failed in \d+\.\d s: nothing new; \d+ requests\.", lines[0])
+    assert lines[-1] == f"{db} holds 0 articles."
+    assert "Browse" not in result.stdout
 
 
 def test_warnings_still_reach_a_quiet_crawl(fresh_site, tmp_path):
@@ -78,29 +91,17 @@ def test_verbose_and_log_file_give_scrapys_log_without_page_bytes(fresh_site, tm
 
 def test_a_terminal_gets_a_progress_bar_with_total_and_eta(fresh_site, tmp_path):
     _, base_url = fresh_site
-    primary, secondary = pty.openpty()
-    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
-    process = subprocess.Popen(
-        [sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(tmp_path / "caravan.db"), "--base-url",
-         base_url, "--edition", "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1"],
-        stdin=subprocess.DEVNULL, stdout=secondary, stderr=secondary, cwd=tmp_path)
-    os.close(secondary)
-    output = b""
-    while True:
-        try:
-            chunk = os.read(primary, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(primary)
-    assert process.wait(timeout=120) == 0
-    text = output.decode("utf-8", "replace")
+    status, text, _ = on_a_terminal("crawl", "--db", str(tmp_path / "caravan.db"), "--base-url", base_url, "--edition",
+                                    "ru", "--set", "DOWNLOAD_DELAY=0.05", "--set", "CONCURRENT_REQUESTS=1", cwd=tmp_path)
+    assert status == 0
     bars = [part for part in text.split("\r") if part.startswith("Crawling ")]
     assert bars, text[-500:]
-    assert all(re.fullmatch(r"Crawling .* \d+/\d+ articles \[\d\d:\d\d<(\d\d:\d\d|\?)\]\s*", bar) for bar in bars)
+    assert all(re.fullmatch(r"Crawling .* \d+/(\d+ articles \[\d\d:\d\d<(\d\d:\d\d|\?)|\? articles \[\d\d:\d\d<\?)\]\s*",
+                            bar) for bar in bars), bars
     assert re.search(r" ([1-9]|1\d|2[0-4])/25 articles \[\d\d:\d\d<\d\d:\d\d\]", text)  # a total, and an ETA
+    # While sitemaps, feed and listings are read the total is unknown (no ETA); once known it never grows.
+    totals = [re.search(r" \d+/(\d+|\?) articles", bar).group(1) for bar in bars]
+    assert set(totals[totals.index("25"):]) == {"25"} and set(totals[:totals.index("25")]) <= {"?"}
     # The bar is cleared, then the summary: three lines, nothing else.
     after = text.rsplit("\r", 4)[-4:]
     shown = [line.split("\r")[-1].strip() for line in text.split("\r\n") if line.split("\r")[-1].strip()]

@@ -129,6 +129,34 @@ def test_scrapy_crawl_runs_the_same_spider(sample, tmp_path):
     assert "caravan-archive/0.1.0 (+https://github.com/caravan-archive/caravan-archive)" in site.user_agents
 
 
+def scrapy_crawl(db, base_url: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scrapy", "crawl", "caravan", "-a", f"base_url={base_url}", "-a",
+                           "edition=ru", "-s", f"CARAVAN_DB={db}", "-s", "LOG_LEVEL=WARNING", "-s", "RETRY_TIMES=0"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_scrapy_crawl_exits_with_the_run_s_outcome(tmp_path):
+    """Scrapy itself exits 0 whatever the run did; cron and systemd see what `caravan-archive crawl` gives:
+    3 for a failed run (the site unreachable), 2 for an archive another run holds."""
+    import os
+
+    from caravan_spider.archive import Archive
+
+    db = tmp_path / "caravan.db"
+    failed = scrapy_crawl(db, "http://127.0.0.1:9")  # the discard port: nothing answers
+    assert failed.returncode == 3, failed.stderr[-2000:]
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs")] == ["failed"]
+    assert "Crawl run 1 failed in " in failed.stderr
+    holder = Archive(db)
+    holder.acquire(run_id=42)
+    try:
+        locked = scrapy_crawl(db, "http://127.0.0.1:9")
+    finally:
+        holder.close()
+    assert locked.returncode == 2
+    assert locked.stderr.count(f"{db} is locked by crawl run 42 (pid {os.getpid()})") == 1
+
+
 def test_the_user_agent_names_the_contact_url_setting(fresh_site, tmp_path):
     site, base_url = fresh_site
     assert crawl(tmp_path / "caravan.db", base_url, "--set", "CARAVAN_CONTACT_URL=https://example.org/archive").returncode == 0

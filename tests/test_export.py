@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -175,7 +176,7 @@ def test_scrapy_crawl_feed_export_writes_the_export_records(sample, tmp_path):
     exported = {r["article_id"]: r for r in export(db)}
     assert len(lines) == 50 and {r["article_id"]: r for r in lines} == exported
     summary = result.stderr.splitlines()
-    assert summary[0].startswith("Crawl run 1 finished in ") and summary[0].endswith(
+    assert re.match(r"\S+T\S+ Crawl run 1 finished in ", summary[0]) and summary[0].endswith(
         ": 50 new, 1 not article; 59 requests.")
     assert summary[-1] == f"{db} holds 50 articles. " + hints(str(db))
     [run] = rows(db, "SELECT started_at, finished_at FROM crawl_runs")

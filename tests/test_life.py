@@ -271,7 +271,7 @@ def test_coverage_accounts_for_every_listed_post_in_every_state(tmp_path):
 
     out = cli("coverage", "--db", str(db), "--json")
     assert out.returncode == 0, out.stderr
-    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    lines = json.loads(out.stdout)
     by_id = {line["article_id"]: line for line in lines}
     assert {"article_id", "edition", "url", "state", "reason"} <= set(lines[0])
     assert {line["state"] for line in lines} == {"archived", "not_article", "failed", "pending", "unpublished"}
@@ -358,7 +358,7 @@ def test_export_search_and_coverage_know_the_edition(both):
     russian = cli("search", "миротворцы", "--db", str(db), "--edition", "ru")
     assert russian.returncode == 0 and f"-{SEED_ID}/" in russian.stdout
     assert cli("search", "ауруханасы", "--db", str(db), "--edition", "ru").returncode == 1
-    coverage = [json.loads(line) for line in cli("coverage", "--db", str(db), "--json").stdout.splitlines()]
+    coverage = json.loads(cli("coverage", "--db", str(db), "--json").stdout)
     assert {(c["edition"], c["state"]) for c in coverage if c["article_id"] == KAZAKH_COLLIDING_ID} == {
         ("ru", "archived"), ("kk", "archived")}
 

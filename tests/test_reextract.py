@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 
@@ -10,7 +11,7 @@ from caravan_spider.archive import Archive, index_entry
 from caravan_spider.parsing.layouts.today import Today
 from caravan_spider.reextract import reextract
 
-from conftest import article_records, cli, crawl, rows
+from conftest import article_records, cli, crawl, on_a_terminal, rows
 
 
 def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
@@ -203,3 +204,17 @@ def test_reextract_keeps_articles_that_learned_furniture_empties_and_names_them(
                              for a in notices)]
     assert {sql: rows(db, sql, [json.dumps(ids)]) for sql in stored} == stored
     assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 36}]
+
+
+def test_reextract_on_a_terminal_shows_its_progress_and_elsewhere_nothing(archive_copy):
+    """A big archive takes a minute: a terminal sees articles done of all, on stderr, cleared at the end;
+    a pipe or cron sees the report only."""
+    status, shown, report = on_a_terminal("reextract", "--db", str(archive_copy), "--jobs", "1", piped_stdout=True)
+    assert status == 0
+    bars = [part.strip() for part in shown.split("\r") if part.strip()]
+    assert bars and all(re.fullmatch(r"Re-extracting .* \d+/51 articles \[\d\d:\d\d<(\d\d:\d\d|\?)\]", bar)
+                        for bar in bars), bars
+    assert any(" 51/51 articles " in bar for bar in bars) and any(" 16/51 articles " in bar for bar in bars)
+    assert report.startswith("Re-extracted 50 articles: 0 changed, 0 added.")
+    quiet = cli("reextract", "--db", str(archive_copy))
+    assert quiet.returncode == 0 and quiet.stderr == ""

@@ -23,6 +23,7 @@ the run's spec (crawlrun.py).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -100,6 +101,18 @@ def why_fetch(known: Known | None, lastmod: str | None, *, now: datetime, since:
     return None
 
 
+def discovery_step(method):
+    """A discovery page's callback or errback: the page is done when what it yields is (its sitemaps and
+    listing pages asked for). Discovery is over when no page is pending; then the plan is whole."""
+    @functools.wraps(method)
+    def step(self, *args, **kwargs):
+        try:
+            yield from method(self, *args, **kwargs) or ()
+        finally:
+            self.discovery_pending -= 1
+    return step
+
+
 class CaravanSpider(scrapy.Spider):
     name = "caravan"
 
@@ -123,6 +136,7 @@ class CaravanSpider(scrapy.Spider):
         self.listing_linked: set[tuple[str, int]] = set()
         self.listing_missing: dict[tuple[str, int], Failure] = {}
         self.discovered: set[str] = set()  # discovery URLs asked for this run: a sitemap loop ends
+        self.discovery_pending = 0  # discovery pages asked for whose callback or errback has not ended
 
     @classmethod
     def update_settings(cls, settings):
@@ -261,6 +275,7 @@ class CaravanSpider(scrapy.Spider):
             self.crawler.stats.inc_value("caravan/skipped/discovery_repeat")
             return None
         self.discovered.add(url)
+        self.discovery_pending += 1
         meta = {"discovery": True, "source": source, "guess": guess, "edition": edition}
         if source == "sitemap":
             meta["download_maxsize"] = self.sitemap_maxsize
@@ -298,6 +313,7 @@ class CaravanSpider(scrapy.Spider):
             self.listing_fallback.add(edition)
             yield self._listing(edition, self.listing_pages + 1, follow=True)
 
+    @discovery_step
     def parse_robots(self, response):
         yield from self._sitemaps_from_robots(response, response.meta["edition"])
 
@@ -314,11 +330,13 @@ class CaravanSpider(scrapy.Spider):
         for url in sitemaps:
             yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
+    @discovery_step
     def no_sitemaps(self, failure):
         self.logger.warning("robots.txt could not be read (%s); following listing pages instead",
                             failure.getErrorMessage())
         yield from self._follow_listings(failure.request.meta["edition"])
 
+    @discovery_step
     def sitemap_failed(self, failure):
         request = failure.request
         if failure.check(AlreadyFetched):
@@ -349,6 +367,7 @@ class CaravanSpider(scrapy.Spider):
                 signal=listed, listed=Listed(edition, source, list(entries.values()),
                                              datetime.now(timezone.utc).isoformat(timespec="seconds")))
 
+    @discovery_step
     def parse_sitemap(self, response):
         edition = response.meta["edition"]
         body = response.body
@@ -398,6 +417,7 @@ class CaravanSpider(scrapy.Spider):
             if request:
                 yield request
 
+    @discovery_step
     def parse_feed(self, response):
         edition = response.meta["edition"]
         self.crawler.stats.inc_value("caravan/discovery/read")
@@ -411,6 +431,7 @@ class CaravanSpider(scrapy.Spider):
                               self.discovery_failed, priority=5, source="listing", guess=follow or page > 1,
                               cb_kwargs={"page": page, "follow": follow})
 
+    @discovery_step
     def parse_listing(self, response, page: int, follow: bool):
         edition = response.meta["edition"]
         self.crawler.stats.inc_value("caravan/discovery/read")
@@ -428,6 +449,7 @@ class CaravanSpider(scrapy.Spider):
             if request:
                 yield request
 
+    @discovery_step
     def discovery_failed(self, failure):
         request = failure.request
         if failure.check(AlreadyFetched):
