@@ -3,6 +3,7 @@ articles, plus the template a real WordPress news page carries (inline CSS and s
 menu, a footer) and a per-page nonce. Served from its own process, as a mirror would be.
 
     python benchmarks/mirror.py --articles 2000     # prints the base URL, serves until killed
+    python benchmarks/mirror.py --generic           # the same pages in markup no known layout matches
 """
 
 from __future__ import annotations
@@ -58,11 +59,18 @@ def render_slug(section: str) -> str:
     return slugify(section)
 
 
-def heavy(page_renderer):
+# The class names our known layouts look for, renamed so none of them matches (a redesign, another
+# site): the crawl then reads every article through the generic path.
+UNKNOWN_MARKUP = (("FullArticle", "StoryView"), ("full-article", "story-view"), ("full-breadcrumb", "story-crumbs"))
+
+
+def heavy(page_renderer, generic: bool = False):
     head, top, bottom = _template()
 
     def render_page(article, *args):
         html = page_renderer(article, *args)
+        for known, unknown in UNKNOWN_MARKUP if generic else ():
+            html = html.replace(known, unknown)
         nonce = f"<meta name=\"csrf-token\" content=\"{random.Random(article.article_id).randrange(16 ** 32):032x}\">"
         html = html.replace("</head>", f"{nonce}{head}</head>", 1)
         body_at = html.index(">", html.index("<body")) + 1
@@ -73,10 +81,10 @@ def heavy(page_renderer):
 
 
 @contextlib.contextmanager
-def serving_mirror(articles: int):
+def serving_mirror(articles: int, generic: bool = False):
     """Start the heavy mirror in its own process; yields its base URL."""
-    process = subprocess.Popen([sys.executable, __file__, "--articles", str(articles)], stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen([sys.executable, __file__, "--articles", str(articles)] + ["--generic"] * generic,
+                               stdout=subprocess.PIPE, text=True)
     try:
         yield process.stdout.readline().strip()
     finally:
@@ -87,13 +95,14 @@ def serving_mirror(articles: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--generic", action="store_true", help="rename the markup our known layouts match")
     args = parser.parse_args()
     from caravan_spider.sample_site.model import SampleSite
     from caravan_spider.sample_site.server import make_server
 
     # This process serves the mirror only: its render functions are the heavy ones.
-    render.article_today = heavy(render.article_today)
-    render.article_legacy = heavy(render.article_legacy)
+    render.article_today = heavy(render.article_today, args.generic)
+    render.article_legacy = heavy(render.article_legacy, args.generic)
     server = make_server(SampleSite(articles=args.articles), 0)
     # Headers and body leave in two writes; without TCP_NODELAY a client that waits for each
     # response (trafilatura's CLI fetches one page of a host at a time) stalls 40 ms on delayed ACKs.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import shutil
 import sqlite3
 import statistics
@@ -84,54 +85,112 @@ def bench_lemmas(site: SampleSite) -> None:
     print(f"lemmas:       {cold:6.2f} ms per article cold cache, {warm:.2f} ms warm ({words:.0f} words each)")
 
 
-def bench_crawl(articles: int, workdir: Path) -> None:
-    """Our crawl (parse pool on and off) against trafilatura's own CLI on the same ~81 KB-page mirror,
-    side by side in one run, and the CPU of trafilatura.extract alone on the same pages."""
+def spread(values: list[float], unit: str = "", digits: int = 1) -> str:
+    """A median with the smallest and largest of the runs beside it, as noise shows."""
+    return (f"{statistics.median(values):.{digits}f}{unit} (min {min(values):.{digits}f}, "
+            f"max {max(values):.{digits}f})")
+
+
+def extracted(folder: Path) -> int:
+    """Documents trafilatura's CLI wrote (from 1,000 on, it writes them into numbered subfolders)."""
+    return sum(path.is_file() for path in folder.rglob("*"))
+
+
+def verdict(value: float, target: float, at_least: bool) -> str:
+    met = value >= target if at_least else value <= target
+    return f"target {'≥' if at_least else '≤'} {target}×: {'met' if met else 'NOT met'}"
+
+
+def bench_crawl(articles: int, workdir: Path, repeat: int = 3) -> None:
+    """Our whole crawl (every process it starts) against trafilatura given the same work: metadata on,
+    the same ~81 KB pages, the same two processes. Each round runs ours and the baselines one after
+    the other, so that a change in the machine's load falls on both; medians of `repeat` rounds."""
     import urllib.request
 
     import trafilatura
+    import trafilatura.settings
 
+    from launcher import measure
     from mirror import serving_mirror
 
     site = SampleSite(articles=articles)
-    with serving_mirror(articles) as base_url:
+    paths = [a.path for a in site.articles.values()]
+    # trafilatura's defaults sleep 5 s between requests to a host and refuse loopback addresses.
+    config = (Path(trafilatura.settings.__file__).parent / "settings.cfg").read_text()
+    config = config.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0").replace("SSRF_PROTECTION = on",
+                                                                          "SSRF_PROTECTION = off")
+    (workdir / "trafilatura.cfg").write_text(config)
+    tool = str(Path(sys.executable).parent / "trafilatura")
+    with serving_mirror(articles) as known_url, serving_mirror(articles, generic=True) as generic_url:
+        variants = {"known layouts": known_url, "generic path": generic_url}
+        pages: dict[str, list[bytes]] = {}
+        for variant, base_url in variants.items():
+            folder = workdir / f"pages-{variant.split()[0]}"
+            folder.mkdir()
+            pages[variant] = [urllib.request.urlopen(f"{base_url}{path}").read() for path in paths]
+            for n, page in enumerate(pages[variant]):
+                (folder / f"{n:06d}.html").write_bytes(page)
         urls = workdir / "urls.txt"
-        urls.write_text("".join(f"{base_url}{a.path}\n" for a in site.articles.values()))
-        pages = [urllib.request.urlopen(f"{base_url}{a.path}").read() for a in site.articles.values()]
-        started = time.process_time()
-        for page in pages:
-            trafilatura.extract(page)
-        extract_cpu = (time.process_time() - started) / len(pages) * 1000
-        size = statistics.mean(map(len, pages)) / 1000
-        # trafilatura's defaults sleep 5 s between requests to a host and refuse loopback addresses.
-        import trafilatura.settings
-
-        config = (Path(trafilatura.settings.__file__).parent / "settings.cfg").read_text()
-        config = config.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0").replace("SSRF_PROTECTION = on",
-                                                                              "SSRF_PROTECTION = off")
-        (workdir / "trafilatura.cfg").write_text(config)
-        tool = Path(sys.executable).parent / "trafilatura"
-        t_seconds, _, t_cpu, t_out = run([str(tool), "-i", str(urls), "--parallel", "2",
-                                          "--config-file", str(workdir / "trafilatura.cfg")])
-        extracted = t_out.count("\n\n")
-        t_rate = len(pages) / t_seconds
-        print(f"crawl:        {len(pages)} pages of {size:.0f} KB; trafilatura.extract alone: {extract_cpu:.1f} ms CPU "
-              f"per page")
-        print(f"trafilatura:  CLI -i urls --parallel 2 (no sleep): {t_seconds:5.1f} s = {t_rate:4.0f} pages/s, "
-              f"{t_cpu / len(pages) * 1000:.1f} ms CPU per page")
+        urls.write_text("".join(f"{known_url}{path}\n" for path in paths))
+        size = statistics.mean(map(len, pages["known layouts"])) / 1000
+        print(f"crawl:        {articles} article pages of {size:.0f} KB, {repeat} interleaved rounds; CPU counts every "
+              f"process a run starts; PSS is summed over its process tree (sampled every 50 ms)")
         print(f"machine:      {machine()}")
-        for label, workers in (("pool on ", "auto"), ("pool off", "0")):
-            db = workdir / f"crawl-{workers}.db"
-            seconds, rss, cpu, _ = run([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
-                                        "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=ERROR",
-                                        "--set", f"CARAVAN_PARSE_WORKERS={workers}"])
-            archive = Archive(db)
-            stored = archive.count()
-            archive.close()
-            per_article = cpu / stored * 1000
-            print(f"crawl {label}: {stored} articles in {seconds:5.1f} s = {stored / seconds:4.0f} articles/s = "
-                  f"{stored / seconds / t_rate:.2f}× trafilatura CLI (target ≥ 1.2×); {per_article:.1f} ms CPU per "
-                  f"article = {per_article / extract_cpu:.2f}× extract alone (target ≤ 1.3×); peak {rss:.0f} MiB")
+        figures: dict[str, dict[str, list[float]]] = {}
+
+        def note(label: str, **values: float) -> None:
+            for name, value in values.items():
+                figures.setdefault(label, {}).setdefault(name, []).append(value)
+
+        for _ in range(repeat):
+            for variant, base_url in variants.items():
+                kind = variant.split()[0]
+                db = workdir / f"crawl-{kind}.db"
+                db.unlink(missing_ok=True)
+                ours = measure([sys.executable, "-m", "caravan_spider.cli", "crawl", "--db", str(db),
+                                "--base-url", base_url, "--edition", "ru", "--set", "LOG_LEVEL=ERROR"])
+                archive = Archive(db)
+                stored = archive.count()
+                archive.close()
+                note(f"ours {variant}", rate=stored / ours.seconds, cpu=ours.cpu / stored * 1000, rss=ours.rss,
+                     pss=ours.tree_pss, stored=stored)
+                out = workdir / f"out-{kind}"
+                shutil.rmtree(out, ignore_errors=True)
+                cli = measure([tool, "--input-dir", str(workdir / f"pages-{kind}"), "--parallel", "2",
+                               "--with-metadata", "-o", str(out)])
+                done = extracted(out)
+                note(f"dir {variant}", rate=done / cli.seconds, cpu=cli.cpu / done * 1000, pss=cli.tree_pss, done=done)
+                started = time.process_time()
+                for page in pages[variant]:
+                    trafilatura.extract(page, with_metadata=True)
+                note(f"extract {variant}", cpu=(time.process_time() - started) / len(paths) * 1000)
+            out = workdir / "out-crawl"
+            shutil.rmtree(out, ignore_errors=True)
+            crawl = measure([tool, "-i", str(urls), "--parallel", "2", "--with-metadata", "-o", str(out),
+                             "--config-file", str(workdir / "trafilatura.cfg")])
+            done = extracted(out)
+            note("cli crawl", rate=done / crawl.seconds, cpu=crawl.cpu / done * 1000, pss=crawl.tree_pss, done=done)
+        print(f"machine:      load average {os.getloadavg()[0]:.2f} after the rounds")
+        for variant in variants:
+            extract, parallel = figures[f"extract {variant}"], figures[f"dir {variant}"]
+            print(f"trafilatura:  {variant}: extract(with_metadata=True) alone: {spread(extract['cpu'], ' ms')} CPU per "
+                  f"page; --input-dir --parallel 2 --with-metadata over the prefetched pages: "
+                  f"{spread(parallel['rate'], ' pages/s', 0)}, {spread(parallel['cpu'], ' ms')} CPU per page, "
+                  f"tree PSS {spread(parallel['pss'], ' MiB', 0)} ({min(parallel['done']):.0f} extracted)")
+        cli = figures["cli crawl"]
+        print(f"trafilatura:  CLI crawl -i urls --parallel 2 --with-metadata (no sleep, known layouts): "
+              f"{spread(cli['rate'], ' pages/s', 0)}, {spread(cli['cpu'], ' ms')} CPU per page, tree PSS "
+              f"{spread(cli['pss'], ' MiB', 0)} ({min(cli['done']):.0f} extracted)")
+        for variant in variants:
+            ours = figures[f"ours {variant}"]
+            cpu = statistics.median(ours["cpu"]) / statistics.median(figures[f"extract {variant}"]["cpu"])
+            rate = statistics.median(ours["rate"]) / statistics.median(figures[f"dir {variant}"]["rate"])
+            print(f"crawl:        {variant}: {min(ours['stored']):.0f} articles stored; {spread(ours['rate'], ' articles/s', 0)}"
+                  f" = {rate:.2f}× trafilatura --input-dir --parallel 2 ({verdict(rate, 1.2, True)}), "
+                  f"{statistics.median(ours['rate']) / statistics.median(cli['rate']):.2f}× its CLI crawl; "
+                  f"whole-crawl CPU {spread(ours['cpu'], ' ms')} per article = {cpu:.2f}× extract(with_metadata=True) "
+                  f"({verdict(cpu, 1.3, False)}); peak PSS of the process tree {spread(ours['pss'], ' MiB', 0)}, "
+                  f"RSS of the main process {spread(ours['rss'], ' MiB', 0)}")
 
 
 def build_archive(path: Path, articles: int) -> None:
@@ -216,6 +275,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=PARTS, action="append", help="run only this part (repeatable)")
     parser.add_argument("--articles", type=int, default=2000, help="sample site size for the crawl figures")
+    parser.add_argument("--repeat", type=int, default=3, help="interleaved rounds of the crawl figures")
     parser.add_argument("--scale", type=int, default=300_000, help="articles in the synthetic archive")
     args = parser.parse_args()
     parts = args.only or PARTS
@@ -226,7 +286,7 @@ def main() -> None:
         bench_lemmas(site)
     with tempfile.TemporaryDirectory() as tmp:
         if "crawl" in parts:
-            bench_crawl(args.articles, Path(tmp))
+            bench_crawl(args.articles, Path(tmp), args.repeat)
         if "captures" in parts:
             bench_captures(Path(tmp))
         if "reextract" in parts:
