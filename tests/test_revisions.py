@@ -120,3 +120,49 @@ def test_a_second_holder_of_the_run_lock_is_refused_by_name(tmp_path):
     second.acquire(7)
     assert (tmp_path / "caravan.db.lock").read_text() == f"7 {os.getpid()}\n"
     second.release()
+
+
+UNDATED = {**RECORD, "published_at": None}
+
+
+def _article_rows(archive: Archive) -> list[dict]:
+    """The articles table, less updated_at: a rebuild changes what a reader sees when it runs (now),
+    a crawl when it fetched."""
+    return [{k: v for k, v in row.items() if k != "updated_at"} for row in rows(archive.path, "SELECT * FROM articles")]
+
+
+def _rebuild_from_captures(archive: Archive, records: list[dict]) -> None:
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures "
+                                     "ORDER BY capture_id"))
+    archive.rebuild_article(("ru", RECORD["article_id"]), [(c, r, "today") for c, r in zip(captures, records)], "v1")
+
+
+def test_a_rebuild_makes_the_row_a_crawl_makes_of_the_same_captures(tmp_path):
+    # A page that gives no date, fetched twice two days apart: its age counts from when it was first
+    # seen. Crawled, it is due a day after the second fetch; rebuilt from the same two captures (they
+    # were no articles to the parser of their day), it was due an hour after it: the rebuild ignored
+    # first_seen_at where published_at is missing.
+    fetched = ["2026-01-01T00:00:00+00:00", "2026-01-03T00:00:00+00:00"]
+    crawled, rebuilt = Archive(tmp_path / "crawled.db"), Archive(tmp_path / "rebuilt.db")
+    for at in fetched:
+        crawled.store(_capture(at), UNDATED, "today", "v1", None)
+        rebuilt.store(_capture(at), None, None, "v0", None)
+    _rebuild_from_captures(rebuilt, [UNDATED, UNDATED])
+    assert _article_rows(rebuilt) == _article_rows(crawled)
+    assert _article_rows(crawled)[0]["next_check_at"] == "2026-01-04T00:00:00+00:00"
+    crawled.close(), rebuilt.close()
+
+
+def test_a_rebuild_that_finds_the_date_schedules_the_article_as_a_crawl_would(tmp_path):
+    # The parser of the crawl found no date; today's finds it, ten days before the fetch. A crawl of
+    # that capture with today's parser schedules the article by its age (a week on); the rebuild kept
+    # the schedule made for an article first seen at the fetch (an hour on).
+    at = "2026-01-11T00:00:00+00:00"
+    crawled, rebuilt = Archive(tmp_path / "crawled.db"), Archive(tmp_path / "rebuilt.db")
+    dated = {**RECORD, "published_at": "2026-01-01T05:00:00+05:00"}
+    crawled.store(_capture(at), dated, "today", "v1", None)
+    rebuilt.store(_capture(at), UNDATED, "today", "v0", None)
+    _rebuild_from_captures(rebuilt, [dated])
+    assert _article_rows(rebuilt) == _article_rows(crawled)
+    assert _article_rows(crawled)[0]["next_check_at"] == "2026-01-18T00:00:00+00:00"
+    crawled.close(), rebuilt.close()
