@@ -18,6 +18,7 @@ from itertools import islice
 
 from . import boilerplate, workers
 from .archive import Archive, Key, Rebuilt, plan_rebuild
+from .archive.rows import as_record
 from .parsing import FIELDS, PARSER_VERSION
 
 ARTICLES_PER_TASK = 16  # articles per worker task, and per write transaction
@@ -70,7 +71,7 @@ def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[
         kept = f"capture {lost[0]}: {failed[lost[0]]}"
         return Rebuilt(key, [], None, base["doc_id"], base["status"], False, None, None, kept=kept), "kept"
     rebuilt = plan_rebuild(key, versions, base, PARSER_VERSION)
-    before = Archive._record({name: base[name] for name in FIELDS}) if base else None
+    before = as_record({name: base[name] for name in FIELDS}) if base else None
     after = versions[-1][1] if versions else None
     if rebuilt.kept:
         outcome = "kept"
