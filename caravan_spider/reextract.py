@@ -70,7 +70,7 @@ def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[
     if lost:
         kept = f"capture {lost[0]}: {failed[lost[0]]}"
         return Rebuilt(key, [], None, base["doc_id"], base["status"], False, None, None, kept=kept), "kept"
-    rebuilt = plan_rebuild(key, versions, base, PARSER_VERSION)
+    rebuilt = plan_rebuild(key, versions, base, PARSER_VERSION, archive.schedule)
     before = as_record({name: base[name] for name in FIELDS}) if base else None
     after = versions[-1][1] if versions else None
     if rebuilt.kept:

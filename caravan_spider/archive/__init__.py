@@ -7,7 +7,7 @@ Datasette's configuration for serving it (`datasette archive/`). One thing, seen
     database.py       opening the file (create, migrate, read-only), the run lock; `Archive`
     schema.py         the migrations (history: a change is a new one at the end)
     tables.py         the article key, the clock, one article's row read and updated
-    rows.py           a record as the article and revision rows hold it, and back
+    rows.py           the article and revision rows, built once for the crawl and for re-extraction
     articles.py       the crawl's answers: store, 304 (mark_unchanged), unpublish, restore
     rebuild.py        re-extraction's writes (plan_rebuild in workers, write_rebuilt in the writer)
     capture_store.py  captures: stored zstd with trained dictionaries, compacted, read back

@@ -7,7 +7,7 @@ from ..revisions import Stored, judge
 from ..schedule import next_check
 from . import search_index
 from .capture_store import Capture
-from .rows import as_stored, revision_row
+from .rows import FETCH_COLUMNS, article_row, revision_row
 from .search_index import index_entry
 from .tables import Key, Tables, insert_sql
 
@@ -53,16 +53,15 @@ class ArticleStore(Tables):
                         parser_version: str, lastmod: str | None, lemmas: tuple | None = None) -> str:
         fetched_at = capture.fetched_at
         key = (record["edition"], record["article_id"])
-        row = as_stored(record)
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
                                           "unpublished_reason, url, lastmod")
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
-        first_seen = existing["first_seen_at"] if existing else fetched_at
-        lastmod = self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
-        bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
-                       "etag": capture.etag, "last_modified": capture.last_modified,
-                       "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
-                       "next_check_at": self._next_check(fetched_at, record.get("published_at") or first_seen)}
+        row = article_row(record, fetched_at=fetched_at, capture_id=capture_id, etag=capture.etag,
+                          last_modified=capture.last_modified, content_hash=change.content_hash, layout=layout,
+                          parser_version=parser_version,
+                          first_seen_at=existing["first_seen_at"] if existing else fetched_at,
+                          checked_at=fetched_at, steps=self.schedule)
+        row["lastmod"] = self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
         if record.get("views") is not None:
             self.db.conn.execute(*insert_sql("views", {"edition": key[0], "article_id": key[1],
                                                        "checked_at": fetched_at, "views": record["views"],
@@ -71,7 +70,7 @@ class ArticleStore(Tables):
         if existing and existing["status"] == "unpublished":
             self._restore(key, existing, fetched_at, capture.run_id, capture_id)
         if not change.new_revision:
-            changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
+            changes = {name: row[name] for name in (*FETCH_COLUMNS, "lastmod", "views", "modified_at")}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
             self._update_article(key, changes)
@@ -79,8 +78,7 @@ class ArticleStore(Tables):
         doc_id = existing["doc_id"] if existing else self._new_doc_id()
         if lemmas is None:  # the index entry to replace is read before the row changes
             lemmas = self._index_entries(record)
-        article = {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
-                   "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"}
+        article = {**row, "updated_at": fetched_at, "doc_id": doc_id, "status": "live"}
         if existing:
             self._update_article(key, article)
         else:

@@ -1,15 +1,16 @@
 """Re-extraction's writes: an article's row and revisions made again from its captures with the
-current parser (`reextract`); what the crawl learned of the article's life (first seen, last
-checked, lastmod, status) is kept."""
+current parser (`reextract`). The row is built as the crawl's store builds it (rows.article_row);
+what the crawl learned of the article's life (first seen, last checked, lastmod, status) is kept."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from ..record import FIELDS
 from ..revisions import Stored, judge
 from . import search_index
-from .rows import as_stored, revision_row
+from .rows import article_row, revision_row
 from .search_index import index_entry
 from .tables import Key, Tables, insert_sql, utcnow
 
@@ -33,11 +34,12 @@ class Rebuilt:
 
 
 def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | None,
-                 parser_version: str) -> Rebuilt:
+                 parser_version: str, steps: tuple[timedelta, ...]) -> Rebuilt:
     """What re-extracting an article changes, without SQL (so a worker process makes it): its
     revisions (each version against the one before, as a crawl judges them), its row, and its
     search index entry, lemmatised only when title, lead or body changed. `versions` are
-    (capture, record, layout), oldest first; `base` is Archive.rebuild_base(key)."""
+    (capture, record, layout), oldest first; `base` is Archive.rebuild_base(key); `steps` the
+    recheck schedule a new article is scheduled by (and a held one whose date changed)."""
     revisions, stored = [], None
     for capture, record, _ in versions:
         change = judge(stored, record)
@@ -52,11 +54,15 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
                        kept="no capture of it parses as an article" if held else None)
     capture, record, layout = versions[-1]
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
-    row = {**as_stored(record), "content_hash": change.content_hash, "layout": layout,
-           "parser_version": parser_version, "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"]}
-    if not held:
-        row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
-                   etag=capture["etag"], last_modified=capture["last_modified"])
+    row = article_row(record, fetched_at=capture["fetched_at"], capture_id=capture["capture_id"],
+                      etag=capture["etag"], last_modified=capture["last_modified"],
+                      content_hash=change.content_hash, layout=layout, parser_version=parser_version,
+                      first_seen_at=base["first_seen_at"] if held else versions[0][0]["fetched_at"],
+                      checked_at=base["checked_at"] if held else capture["fetched_at"], steps=steps)
+    if held and base["published_at"] == record["published_at"]:
+        # The schedule the crawl set stands (it may have used another CARAVAN_RECHECK_SCHEDULE);
+        # a date found or changed moves it, as a crawl of this capture would.
+        del row["next_check_at"]
     if held and all(base[name] == record[name] for name in ("title", "lead", "body")):
         unindex = index = None  # the same text: the same lemmas are indexed already
     else:
@@ -68,13 +74,14 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
 class Rebuild(Tables):
     def rebuild_article(self, key: Key, versions: list[tuple[dict, dict, str]], parser_version: str) -> None:
         """Replace an article's row and revisions with those re-extracted from its captures
-        (oldest first); bookkeeping from the crawl (first seen, lastmod, validators, status,
-        schedule) is kept. `reextract` does the same in batches (plan_rebuild + write_rebuilt)."""
-        self.write_rebuilt([plan_rebuild(key, versions, self.rebuild_base(key), parser_version)])
+        (oldest first), built as the crawl builds it from the newest; what the crawl learned (first
+        seen, last checked, lastmod, status, and the schedule unless the date changed) is kept.
+        `reextract` does the same in batches (plan_rebuild + write_rebuilt)."""
+        self.write_rebuilt([plan_rebuild(key, versions, self.rebuild_base(key), parser_version, self.schedule)])
 
     def rebuild_base(self, key: Key) -> dict | None:
         """What plan_rebuild compares a re-extraction with: the article's row as it stands."""
-        return self._article_row(key, f"{', '.join(FIELDS)}, doc_id, content_hash")
+        return self._article_row(key, f"{', '.join(FIELDS)}, doc_id, content_hash, first_seen_at, checked_at")
 
     def stored_captures(self, key: Key) -> set[int]:
         """The captures an article's row and its revisions were made from."""
@@ -104,8 +111,7 @@ class Rebuild(Tables):
                     execute(*insert_sql("revisions", revision))
                 row = dict(rebuilt.row)
                 if rebuilt.doc_id is None:
-                    row.update(updated_at=utcnow(), doc_id=self._new_doc_id(),
-                               next_check_at=self._next_check(row["checked_at"], row["published_at"]))
+                    row.update(updated_at=utcnow(), doc_id=self._new_doc_id())
                     execute(*insert_sql("articles", {"rowid": row["doc_id"], **row}))
                 else:
                     row.update(doc_id=rebuilt.doc_id, status=rebuilt.status)

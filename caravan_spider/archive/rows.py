@@ -1,10 +1,14 @@
-"""A record as the archive's rows hold it, and back (articles.py, rebuild.py, reading.py)."""
+"""An article's row and its revisions' rows, built in one place for both paths that write them: the
+crawl's store (articles.py) and re-extraction from the captures (rebuild.py). What a row holds
+follows from the record, the capture it came from and the schedule, whichever path writes it."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from ..record import JSON_FIELDS
+from ..schedule import next_check
 
 
 def as_stored(record: dict) -> dict:
@@ -28,3 +32,22 @@ def revision_row(record: dict, fetched_at: str, digest: str, capture_id: int, pa
     return {**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
             "capture_id": capture_id, "parser_version": parser_version}
 
+
+# The columns a fetch sets whatever it found (article_row()), as the crawl's store writes them when
+# the content is unchanged; the record's content columns change only with a new revision.
+FETCH_COLUMNS = ("fetched_at", "checked_at", "etag", "last_modified", "capture_id", "layout", "parser_version",
+                 "next_check_at")
+
+
+def article_row(record: dict, *, fetched_at: str, capture_id: int, etag: str | None, last_modified: str | None,
+                content_hash: str, layout: str | None, parser_version: str, first_seen_at: str, checked_at: str,
+                steps: tuple[timedelta, ...]) -> dict:
+    """The columns of an `articles` row that a parsed capture decides: the record as stored, its
+    content hash, the capture it came from and its validators, when the article was first seen and
+    last checked, and when the schedule wants it checked again: counted from its date, or from when
+    it was first seen when the page gives none. The article's life (doc_id, status, updated_at,
+    lastmod) is the writer's."""
+    return {**as_stored(record), "content_hash": content_hash, "layout": layout, "parser_version": parser_version,
+            "fetched_at": fetched_at, "capture_id": capture_id, "etag": etag, "last_modified": last_modified,
+            "first_seen_at": first_seen_at, "checked_at": checked_at,
+            "next_check_at": next_check(checked_at, record.get("published_at") or first_seen_at, steps)}
