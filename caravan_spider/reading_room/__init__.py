@@ -30,7 +30,7 @@ from datasette.utils.asgi import NotFound, Response
 from jinja2 import BaseLoader, TemplateNotFound
 from markupsafe import Markup, escape
 
-from caravan_spider.archive import migrations
+from caravan_spider.archive import migrations, search_index
 from caravan_spider.diff import changes
 from caravan_spider.search import QUERY_MAX_CHARS, SCAN_CHARS, check_query, fts_query, highlight, plain, snippet
 from caravan_spider.text import paragraphs
@@ -278,8 +278,8 @@ async def search_count(datasette, database: str, query: str) -> tuple[int, bool]
     more says there are more than that. The index drives (its rows are the articles' doc_ids),
     so the count stops at the cap instead of listing every match first."""
     row = (await datasette.get_database(database).execute(
-        "SELECT count(*) FROM (SELECT 1 FROM articles_fts JOIN articles ON articles.doc_id = articles_fts.rowid "
-        "WHERE articles_fts MATCH ru_fts_query(:q) LIMIT :limit)", {"q": query, "limit": SEARCH_COUNT_CAP + 1})).first()
+        search_index.count_sql("ru_fts_query(:q)", ":limit", articles=True),
+        {"q": query, "limit": SEARCH_COUNT_CAP + 1})).first()
     return min(row[0], SEARCH_COUNT_CAP), row[0] > SEARCH_COUNT_CAP
 
 
@@ -298,11 +298,6 @@ def get_metadata(datasette, key, database, table):
     return {**top, "databases": databases}
 
 
-# Datasette's clause for `?_search=` on the articles table (datasette/filters.py, fts_pk doc_id),
-# with and without `_searchmode=raw`, and the same search as a walk down the dates.
-DATASETTE_SEARCH = "doc_id in (select rowid from articles_fts where articles_fts match {match})"
-WALK_SEARCH = ("exists (select 1 from articles_fts where articles_fts.rowid = articles.doc_id "
-               "and articles_fts match {match})")
 COMMON_SEARCH = 5000  # matches from which a search walks the dates instead of sorting every match
 SQLITE_MAX_INTEGER = 2 ** 63 - 1
 
@@ -324,10 +319,11 @@ def filters_from_request(request, database, table, datasette):
         async def inner():
             arguments = await await_me_maybe(result)
             for match in ("escape_fts(:search)", ":search"):
-                clause = DATASETTE_SEARCH.format(match=match)
+                clause = search_index.DATASETTE_SEARCH.format(match=match)
                 if arguments and clause in arguments.where_clauses and await _common(datasette, database, match,
                                                                                     arguments.params):
-                    arguments.where_clauses[arguments.where_clauses.index(clause)] = WALK_SEARCH.format(match=match)
+                    walk = search_index.WALK_SEARCH.format(match=match)
+                    arguments.where_clauses[arguments.where_clauses.index(clause)] = walk
             return arguments
         return inner
 
@@ -338,8 +334,7 @@ async def _common(datasette, database: str, match: str, params: dict) -> bool:
     """Whether a search matches at least COMMON_SEARCH articles (read from the index, ~1 ms)."""
     try:
         count = (await datasette.get_database(database).execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH {match} "
-            f"LIMIT {COMMON_SEARCH})", {"search": params.get("search", "")})).first()[0]
+            search_index.count_sql(match, str(COMMON_SEARCH)), {"search": params.get("search", "")})).first()[0]
     except (sqlite3.Error, QueryInterrupted):
         return False  # a query FTS5 rejects: Datasette's own clause shows the error
     return count >= COMMON_SEARCH
