@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .archive import CaptureLines
+from .archive import Capture
 
 
-@dataclass
-class ArticlePage:
-    """One response to an article URL, with what the parser made of it."""
+@dataclass(frozen=True, kw_only=True)
+class ArticlePage(Capture):
+    """One response to an article URL (the Capture the archive keeps: url, status, headers, body,
+    article_id from the requested URL, edition asked, ...), with what the parser made of it. A
+    record of another post than the one asked is a Failure, never an ArticlePage."""
 
-    url: str  # as fetched
-    status: int
-    content_type: str | None
-    etag: str | None
-    last_modified: str | None
-    fetched_at: str  # UTC, ISO 8601
-    # As Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware. Never in a
-    # repr, so no log line can hold page bytes.
-    body: bytes = field(repr=False)
-    article_id: int  # from the requested URL; a page whose canonical names another post is a Failure
     lastmod: str | None  # the sitemap's <lastmod>, when the URL came from a sitemap
     record: dict | None  # the article record, or None when the page is not an article
     reason: str | None  # why it is not an article
     layout: str | None
-    edition: str = "ru"  # which edition was asked (a record of another post is a Failure)
     gone: str | None = None  # the site says the article is gone: http_404, http_410, not found page, redirect to …
     index_entry: list | None = None  # the record's search index entry (archive.index_entry), when a parse worker made it
-    sha256: str | None = None  # of the body, when a parse worker computed it
-    # The page's lines as furniture learning counts them (boilerplate.capture_lines: hashes), when a
-    # parse worker read them; stored beside the capture.
-    lines: CaptureLines | None = field(default=None, repr=False)
-    location: str | None = None  # a redirect's Location header, as received
 
 
 @dataclass

@@ -31,3 +31,24 @@ def test_the_search_index_is_asked_and_written_in_one_module():
                      if re.search(r"(?i)(from|into|match|join)\s+articles_fts|articles_fts\s+match",
                                   path.read_text(encoding="utf-8")))
     assert writers == ["caravan_spider/archive/schema.py", "caravan_spider/archive/search_index.py"]
+
+
+def test_an_article_page_is_the_capture_the_archive_keeps_with_the_parse_added(tmp_path):
+    from dataclasses import fields
+
+    from caravan_spider.archive import Archive, Capture
+    from caravan_spider.items import ArticlePage
+
+    capture = [field.name for field in fields(Capture)]
+    assert [field.name for field in fields(ArticlePage)] == [*capture, "lastmod", "record", "reason", "layout",
+                                                              "gone", "index_entry"]
+    page = ArticlePage(url="https://www.caravan.kz/news/x-7/", status=200, fetched_at="2026-01-01T00:00:00+00:00",
+                       body=b"<html>not an article</html>", edition="ru", article_id=7, content_type="text/html",
+                       lastmod=None, record=None, reason="no article text", layout=None)
+    assert "not an article" not in repr(page)  # logs hold no page bytes
+    archive = Archive(tmp_path / "caravan.db")
+    assert archive.store(page, page.record, page.layout, "v", page.lastmod) == "not-article"
+    stored = next(archive.db.query("SELECT edition, article_id, url, status, content_type, size FROM captures"))
+    assert stored == {"edition": "ru", "article_id": 7, "url": "https://www.caravan.kz/news/x-7/", "status": 200,
+                      "content_type": "text/html", "size": 27}
+    archive.close()

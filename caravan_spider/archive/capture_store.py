@@ -17,21 +17,26 @@ from .tables import Tables, insert_sql, utcnow
 
 @dataclass(frozen=True)
 class Capture:
-    """One response to an article URL as the archive keeps it, whatever the parser made of it."""
+    """One response to an article URL as the archive keeps it, whatever the parser made of it; the
+    spider's items.ArticlePage is one, with the parse's results."""
 
-    url: str
+    url: str  # as fetched
     status: int
     fetched_at: str  # UTC, ISO 8601
-    body: bytes = field(repr=False)  # decoded from gzip/br by Scrapy; never in a repr (logs hold no page bytes)
-    article_id: int | None = None
-    edition: str = "ru"  # the edition the article belongs to (post ids are per edition)
+    # As Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware. Never in a
+    # repr, so no log line can hold page bytes.
+    body: bytes = field(repr=False)
+    article_id: int | None = None  # from the requested URL
+    edition: str = "ru"  # the edition asked, which the article belongs to (post ids are per edition)
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     sha256: str | None = None  # of body, when the parse worker has made it already
     run_id: int | None = None
     note: str | None = None
-    lines: CaptureLines | None = None  # the page's lines as learning counts them, when the parse made them
+    # The page's lines as furniture learning counts them (boilerplate.capture_lines: hashes), when a
+    # parse worker read them; stored beside the capture.
+    lines: CaptureLines | None = field(default=None, repr=False)
     location: str | None = None  # a redirect's Location header, as received
 
 
