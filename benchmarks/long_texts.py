@@ -43,7 +43,7 @@ def long_article(db: Path, words: int) -> None:
               "image_url": None, "image_credit": None, "views": 1, "word_count": words, "status": "live"}
     archive = Archive(db)
     try:
-        archive.store(Capture(article_id=900001, url=record["url"], status=200,
+        archive.store(Capture(edition="ru", article_id=900001, url=record["url"], status=200,
                               fetched_at="2026-01-01T00:00:00+00:00", body=b"<html></html>"),
                       record, "today", PARSER_VERSION, None)
     finally:

@@ -201,7 +201,7 @@ def build_archive(path: Path, articles: int) -> None:
     for article in site.articles.values():
         html = render.article_today(article, site.anchor) if article.layout == "today" else render.article_legacy(article)
         body = html.encode(article.encoding)
-        capture = Capture(article_id=article.article_id, url=article.url, status=200,
+        capture = Capture(edition="ru", article_id=article.article_id, url=article.url, status=200,
                           content_type="text/html; charset=UTF-8", fetched_at="2026-01-21T07:00:00+00:00",
                           body=body, lines=capture_lines(Page(body, article.url, content_type="text/html; charset=UTF-8")))
         archive.store(capture, article.expected_record(), article.layout, PARSER_VERSION, None)

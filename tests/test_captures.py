@@ -26,7 +26,7 @@ def pages(count: int) -> list[tuple[int, str, bytes]]:
 
 
 def capture(article_id: int, url: str, body: bytes) -> Capture:
-    return Capture(article_id=article_id, url=url, status=200, content_type="text/html; charset=UTF-8",
+    return Capture(edition="ru", article_id=article_id, url=url, status=200, content_type="text/html; charset=UTF-8",
                    fetched_at="2026-01-21T07:00:00+00:00", body=body)
 
 

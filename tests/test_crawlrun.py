@@ -73,7 +73,7 @@ def test_a_run_is_read_back_typed_and_a_capture_is_stored_as_given(tmp_path):
     archive = Archive(tmp_path / "caravan.db")
     try:
         run_id = archive.begin_run("http://127.0.0.1:8000", "full")
-        archive.store(Capture(url="http://127.0.0.1:8000/news/x-845713/", status=404, body=b"gone",
+        archive.store(Capture(edition="ru", url="http://127.0.0.1:8000/news/x-845713/", status=404, body=b"gone",
                               fetched_at="2026-01-01T00:00:00+00:00", article_id=845713, run_id=run_id),
                       None, None, "v1", None)
         archive.finish_run(run_id, "finished", {"requests": 3, "articles_new": 0, "message": "finish reason: finished"})
@@ -86,7 +86,7 @@ def test_a_run_is_read_back_typed_and_a_capture_is_stored_as_given(tmp_path):
             archive.run(run_id + 1)
     finally:
         archive.close()
-    assert "b'gone'" not in repr(Capture(url="u", status=200, body=b"gone", fetched_at="t"))
+    assert "b'gone'" not in repr(Capture(edition="ru", url="u", status=200, body=b"gone", fetched_at="t"))
 
 
 def test_both_editions_each_from_its_own_origin(tmp_path):

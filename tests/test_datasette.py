@@ -278,7 +278,7 @@ def test_bodies_are_paragraphs_and_always_escaped(datasette_dir):
               "published_at": "2026-01-01", "modified_at": None, "category": None, "tags": None,
               "authors": None, "image_url": None, "image_credit": None, "views": 1, "word_count": 6,
               "status": "live"}
-    capture = Capture(article_id=999999, url=record["url"], status=200, fetched_at="2026-01-01T00:00:00+00:00",
+    capture = Capture(edition="ru", article_id=999999, url=record["url"], status=200, fetched_at="2026-01-01T00:00:00+00:00",
                       body=b"<html></html>")
     archive.store(capture, record, "today", PARSER_VERSION, None)
     archive.close()
@@ -526,7 +526,7 @@ def test_an_edited_article_leaves_no_trace_of_its_old_words_in_the_index(archive
         record = archive.article_record(("ru", 845713))
         assert [m["article_id"] for m in archive.search("KAZBAT")] == [845713]
         edited = {**record, "body": record["body"].replace("KAZBAT", "КАЗБАТ")}
-        capture = Capture(article_id=845713, url=record["url"], status=200,
+        capture = Capture(edition="ru", article_id=845713, url=record["url"], status=200,
                           fetched_at="2030-01-01T00:00:00+00:00", body=b"<html>edited</html>")
         assert archive.store(capture, edited, "today", PARSER_VERSION, None) == "updated"
         assert archive.search("KAZBAT") == []
@@ -603,7 +603,7 @@ def _store_versions(db, versions: list[tuple[str, str, str | None]], article_id:
                       "published_at": "2026-01-01", "modified_at": modified_at, "category": None, "tags": None,
                       "authors": None, "image_url": None, "image_credit": None, "views": 1,
                       "word_count": len(body.split()), "status": "live"}
-            archive.store(Capture(article_id=article_id, url=record["url"], status=200, fetched_at=fetched_at,
+            archive.store(Capture(edition="ru", article_id=article_id, url=record["url"], status=200, fetched_at=fetched_at,
                                   body=b"<html></html>"), record, "today", PARSER_VERSION, None)
     finally:
         archive.close()

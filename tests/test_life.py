@@ -560,7 +560,7 @@ def test_what_the_archive_knows_reads_back_every_column_of_each_article(tmp_path
         archive.db.execute("INSERT INTO articles (rowid, doc_id, edition, article_id, url, status) "
                            "VALUES (2, 2, 'ru', 7, 'https://www.caravan.kz/news/y-7/', 'live')")
         for fetched_at, status in (("2026-02-01T00:00:00+00:00", 200), ("2026-02-03T00:00:00+00:00", 404)):
-            archive.store(Capture(url="https://www.caravan.kz/news/z-9/", status=status, fetched_at=fetched_at,
+            archive.store(Capture(edition="ru", url="https://www.caravan.kz/news/z-9/", status=status, fetched_at=fetched_at,
                                   body=b"<html></html>", article_id=9), None, None, "v", None)
         known = archive.known(urls_due_by="2026-03-02T00:00:00+00:00")
         assert known[("kk", 7)] == Known("2026-02-01T10:00:00+05:00", '"v1"', "Mon, 20 Jan 2025 05:00:00 GMT",

@@ -175,11 +175,11 @@ def test_coverage_follows_what_reextraction_adds_and_keeps_what_no_longer_parses
     try:
         archive.record_listed([("ru", added, meta["url"], None), ("ru", removed, removed_url, None)], "sitemap", at)
         # An older parser rejected the seed page, and took an empty page for an article.
-        archive.store(Capture(url=meta["url"], status=200, fetched_at=at, body=page, article_id=added,
+        archive.store(Capture(edition="ru", url=meta["url"], status=200, fetched_at=at, body=page, article_id=added,
                               content_type=meta["content_type"]), None, None, "old", None)
         archive.listing_state("ru", added, "not_article", "no article text", at)
         record = {**expected, "url": removed_url, "article_id": removed, "tags": None, "authors": None}
-        archive.store(Capture(url=removed_url, status=200, fetched_at=at, body=b"<html><body></body></html>",
+        archive.store(Capture(edition="ru", url=removed_url, status=200, fetched_at=at, body=b"<html><body></body></html>",
                               article_id=removed, content_type="text/html; charset=UTF-8"), record, "today", "old", None)
         assert [(r["article_id"], r["state"]) for r in archive.coverage()] == [(added, "not_article"),
                                                                               (removed, "archived")]

@@ -180,7 +180,7 @@ def test_the_changes_page_compares_revisions_off_the_event_loop(datasette_dir, m
                       "language": "ru", "title": "Статья", "lead": None, "body": body, "published_at": "2026-01-01",
                       "modified_at": None, "category": None, "tags": None, "authors": None, "image_url": None,
                       "image_credit": None, "views": 1, "word_count": 3, "status": "live"}
-            archive.store(Capture(article_id=999999, url=record["url"], status=200,
+            archive.store(Capture(edition="ru", article_id=999999, url=record["url"], status=200,
                                   fetched_at=f"2026-01-0{day}T00:00:00+00:00", body=b"<html></html>"),
                           record, "today", PARSER_VERSION, None)
     finally:

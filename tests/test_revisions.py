@@ -55,7 +55,7 @@ def test_a_content_edit_is_a_new_revision(edit):
 
 
 def _capture(fetched_at: str) -> Capture:
-    return Capture(article_id=RECORD["article_id"], url=RECORD["url"], status=200, content_type="text/html",
+    return Capture(edition="ru", article_id=RECORD["article_id"], url=RECORD["url"], status=200, content_type="text/html",
                    etag=None, last_modified=None, fetched_at=fetched_at, body=b"<html></html>")
 
 

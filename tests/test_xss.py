@@ -70,7 +70,7 @@ def _store(db, **fields) -> None:
               **fields}
     archive = Archive(db)
     try:
-        archive.store(Capture(article_id=999999, url="https://www.caravan.kz/news/x-999999/", status=200,
+        archive.store(Capture(edition="ru", article_id=999999, url="https://www.caravan.kz/news/x-999999/", status=200,
                               fetched_at="2026-01-01T00:00:00+00:00", body=b"<html></html>"),
                       record, "today", PARSER_VERSION, None)
     finally:

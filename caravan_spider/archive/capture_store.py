@@ -26,8 +26,8 @@ class Capture:
     # As Scrapy hands it: already decoded from gzip/br by HttpCompressionMiddleware. Never in a
     # repr, so no log line can hold page bytes.
     body: bytes = field(repr=False)
+    edition: str  # the edition asked, which the article belongs to (post ids are per edition)
     article_id: int | None = None  # from the requested URL
-    edition: str = "ru"  # the edition asked, which the article belongs to (post ids are per edition)
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None

@@ -110,7 +110,7 @@ class Reading(Tables):
     def count(self, table: str = "articles") -> int:
         return self.db[table].count
 
-    def latest_capture(self, article_id: int, edition: str = "ru") -> dict | None:
+    def latest_capture(self, article_id: int, edition: str) -> dict | None:
         """The newest successful capture of an article (what `fixture` turns into a test page)."""
         return next(self.db.query("SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
                                   "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [edition, article_id]), None)

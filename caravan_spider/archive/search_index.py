@@ -37,7 +37,7 @@ WALK_SEARCH = ("exists (select 1 from articles_fts where articles_fts.rowid = ar
 def index_entry(row: dict) -> list:
     """What the index holds for an article: its doc_id (its article_id before m6a) and the lemmas
     of title, lead and body (Kazakh ones as written, see search.py)."""
-    edition = row.get("edition") or "ru"
+    edition = row.get("edition") or "ru"  # rows m4a indexed, before editions, were all Russian
     return [row.get("doc_id", row["article_id"]), *(lemmas_of(row.get(k), edition) if row.get(k) is not None else None
                                                    for k in ("title", "lead", "body"))]
 
