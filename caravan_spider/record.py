@@ -6,7 +6,7 @@ the JSON Schema of `export` (`schema/article.schema.json`), the record columns o
 README's table. `python scripts/sync_record.py` rewrites the three files from this definition.
 
 Adding a field: add it here with its description (and its JSON Schema constraints), add a migration
-in archive.py that adds the column to `articles` and `revisions`, run `scripts/sync_record.py`,
+in archive/schema.py that adds the column to `articles` and `revisions`, run `scripts/sync_record.py`,
 and teach the parser to fill it.
 
 Both the parser (which makes records) and the archive (which stores them) import this module;
