@@ -45,7 +45,6 @@ class Edition:
     """One edition of a site: the archive keys its articles by (code, post id)."""
 
     code: str  # "ru", "kk": in the archive, the CLI (--edition) and the reading room's addresses
-    name: str  # how help texts name it
     origin: str  # the public origin: canonical URLs are on it whatever the crawl fetches from
     hosts: frozenset[str]  # host names that are this edition (links on them are rebased onto a mirror)
     article_path: ArticlePath
@@ -142,14 +141,14 @@ _WORDPRESS_SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml")
 
 CARAVAN = Site("Caravan.kz", (
     Edition(
-        "ru", "www.caravan.kz", origin="https://www.caravan.kz",
+        "ru", origin="https://www.caravan.kz",
         hosts=frozenset({"caravan.kz", "www.caravan.kz", "m.caravan.kz"}),
         article_path=_caravan_articles("news", "sport"), listing="/news/", feed="/feed/",
         sitemaps=_WORDPRESS_SITEMAPS, language="ru", language_tags=("ru",),
         not_found=("страница не найдена", "ошибка 404", "упс"),
         layouts=(f"{_LAYOUTS}.amp:Amp", f"{_LAYOUTS}.today:Today", f"{_LAYOUTS}.legacy2015:Legacy2015")),
     Edition(
-        "kk", "kaz.caravan.kz, «Керуен»", origin="https://kaz.caravan.kz", hosts=frozenset({"kaz.caravan.kz"}),
+        "kk", origin="https://kaz.caravan.kz", hosts=frozenset({"kaz.caravan.kz"}),
         article_path=_caravan_articles("art"), listing="/art/", feed="/feed/",
         sitemaps=_WORDPRESS_SITEMAPS, language="kk", language_tags=("kk", "kz"), not_found=("бет табылмады",),
         layouts=(f"{_LAYOUTS}.amp:Amp", f"{_LAYOUTS}.kazakh:Kazakh")),

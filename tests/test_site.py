@@ -43,16 +43,16 @@ BROADSHEET, JOURNAL = Broadsheet(), Journal()
 STORIES = ArticlePath(r"^/stories/(?P<id>\d+)(?:/(?P<slug>[a-z0-9-]+))?/?$",
                       canonical="/stories/{id}/{slug}/", canonical_without_slug="/stories/{id}/")
 GAZETTE = Site("Gazette", (
-    Edition("en", "www.gazette.test", origin="https://www.gazette.test",
+    Edition("en", origin="https://www.gazette.test",
             hosts=frozenset({"gazette.test", "www.gazette.test"}), article_path=STORIES, listing="/latest/",
             feed="/rss.xml", sitemaps=("/sitemap.xml",), language="en", language_tags=("en",),
             not_found=("story not found",), layouts=(BROADSHEET,)),
-    Edition("fr", "fr.gazette.test", origin="https://fr.gazette.test", hosts=frozenset({"fr.gazette.test"}),
+    Edition("fr", origin="https://fr.gazette.test", hosts=frozenset({"fr.gazette.test"}),
             article_path=ArticlePath(r"^/articles/(?P<slug>[a-z0-9-]+)-(?P<id>\d+)\.html$",
                                      canonical="/articles/{slug}-{id}.html", canonical_without_slug="/articles/{id}.html"),
             listing="/dernieres/", feed="/flux.xml", sitemaps=("/plan.xml",), language="fr", language_tags=("fr",),
             not_found=("article introuvable",), layouts=(JOURNAL,)),
-    Edition("de", "de.gazette.test", origin="https://de.gazette.test", hosts=frozenset({"de.gazette.test"}),
+    Edition("de", origin="https://de.gazette.test", hosts=frozenset({"de.gazette.test"}),
             article_path=STORIES, listing="/neu/", feed="/rss.xml", sitemaps=(), language="de",
             language_tags=("de",), not_found=(), layouts=()),  # no layout of its own: the generic one reads it
 ))
@@ -144,7 +144,7 @@ THIRD_EDITION = textwrap.dedent("""
 
     import caravan_spider.site as site
 
-    uz = replace(site.CARAVAN.edition("kk"), code="uz", name="uz.caravan.kz", origin="https://uz.caravan.kz",
+    uz = replace(site.CARAVAN.edition("kk"), code="uz", origin="https://uz.caravan.kz",
                  hosts=frozenset({"uz.caravan.kz"}), language="uz", language_tags=("uz",), listing="/uz/")
     site.CARAVAN = replace(site.CARAVAN, editions=(*site.CARAVAN.editions, uz))
 
