@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from .archive import Archive, CaptureLines, utcnow
 from .parsing.furniture import LINES_MADE_BY, Furniture, hashes_of, line_hash, line_hashes
 from .parsing.page import Page
-from .urls import KAZAKH_ORIGIN, article_ref
+from .urls import edition_of  # each edition has its own furniture
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +39,6 @@ class Learned:
     edition: str
     pages: int  # pages of the edition in the window
     lines: int  # lines learned
-
-
-def edition_of(url: str) -> str:
-    """ru for www.caravan.kz, kk for kaz.caravan.kz: each edition has its own furniture."""
-    ref = article_ref(url)
-    return "kk" if ref and ref.url.startswith(KAZAKH_ORIGIN) else "ru"
 
 
 def capture_lines(page: Page) -> CaptureLines:

@@ -21,6 +21,7 @@ from . import __version__
 from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
 from .captures import CaptureFormatError
 from .outcomes import EXIT_STATUS
+from .site import CARAVAN
 
 EXIT_NOT_ARTICLE = 3
 EXIT_BAD_INPUT = 64  # sysexits' EX_USAGE: the command line or a file it names is wrong
@@ -204,7 +205,7 @@ def _log_file(path: str, db: str) -> None:
 
 @cli.command()
 @db_option()
-@click.option("--edition", type=click.Choice(["ru", "kk", "all"]), default="all", show_default=True,
+@click.option("--edition", type=click.Choice([*CARAVAN.codes, "all"]), default="all", show_default=True,
               help="Which edition: ru (www.caravan.kz), kk (kaz.caravan.kz, «Керуен») or both.")
 @click.option("--base-url", "base_urls", multiple=True, metavar="[ru=|kk=]URL",
               help="Fetch the chosen edition from this origin instead (a mirror, the sample site); with "
@@ -430,7 +431,7 @@ def _short_rule(rule: str) -> str:
 @click.argument("article_id", type=SQLITE_INTEGERS)
 @click.option("--case", help="Folder name under tests/pages/ (default: article-ARTICLE_ID, or kk-article-… "
               "for the Kazakh edition): letters, digits, '.', '_' and '-'.")
-@click.option("--edition", type=click.Choice(["ru", "kk"]), default="ru", show_default=True,
+@click.option("--edition", type=click.Choice(CARAVAN.codes), default=CARAVAN.main.code, show_default=True,
               help="The article's edition: post ids of the two editions may collide.")
 @db_option(must_exist=True)
 @click.option("--pages", "pages_dir", default="tests/pages", show_default=True,
@@ -480,8 +481,8 @@ def fixture(article_id, case, edition, db, pages_dir):
 @click.option("--since", metavar="DATE", help="Only articles published on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only articles published on or before DATE.")
 @click.option("--category", help="Only this category (any case); one the archive lacks is refused.")
-@click.option("--language", type=click.Choice(["ru", "kk"]), help="Only this language.")
-@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
+@click.option("--language", type=click.Choice(CARAVAN.languages), help="Only this language.")
+@click.option("--edition", type=click.Choice(CARAVAN.codes), help="Only this edition.")
 @click.option("--updated-since", metavar="ISO", help="Only articles whose row changed since then (a date-time "
               "with an offset; UTC without one).")
 @click.option("--warc", is_flag=True,
@@ -629,7 +630,7 @@ SEARCH_COLUMNS = ("edition", "article_id", "published_at", "title", "url", "snip
 @click.argument("query")
 @db_option(must_exist=True)
 @click.option("--limit", default=10, show_default=True, type=SQLITE_INTEGERS, help="How many matches.")
-@click.option("--edition", type=click.Choice(["ru", "kk"]), help="Only this edition.")
+@click.option("--edition", type=click.Choice(CARAVAN.codes), help="Only this edition.")
 @output_options
 def search(query, db, limit, edition, as_json, as_csv):
     """Search the archive; any word form finds the others («фестивалей» finds «фестиваль»).

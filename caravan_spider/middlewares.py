@@ -257,7 +257,7 @@ class OncePerRun:
         if request.meta.get("retry_times") or request.meta.get("redirect_times"):
             return None
         article_id = request.meta.get("article_id")
-        key = ("article", request.meta.get("edition", "ru"), article_id) if article_id is not None \
+        key = ("article", request.meta["edition"], article_id) if article_id is not None \
             else ("url", request.url)
         if article_id is None and not request.meta.get("discovery"):
             return None

@@ -20,10 +20,15 @@ import typing
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
+from .site import CARAVAN
+
 SCHEMA_ID = "https://github.com/caravan-archive/caravan-archive/blob/main/caravan_spider/schema/article.schema.json"
 SCHEMA_TITLE = "Caravan.kz article record"
 SCHEMA_DESCRIPTION = ("One line of `caravan-archive export`: an article as archived. "
                       "Unknown values are null, never guessed.")
+# The values of `edition` and `language`: the site's editions' codes and languages (site.py).
+EditionCode = Literal[CARAVAN.codes]
+Language = Literal[CARAVAN.languages]
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$"
 
 
@@ -43,9 +48,9 @@ class Article:
     article_id: int = described("WordPress post id; identifies the article within its edition", revision=False,
                                 minimum=1)
     # The two editions number their posts independently: an article is (edition, article_id).
-    edition: Literal["ru", "kk"] = described("Edition the article belongs to: ru (www.caravan.kz) or kk "
-                                             "(kaz.caravan.kz)", revision=False)
-    language: Literal["ru", "kk"] | None = described("ru (www.caravan.kz) or kk (kaz.caravan.kz)")
+    edition: EditionCode = described("Edition the article belongs to: ru (www.caravan.kz) or kk "
+                                     "(kaz.caravan.kz)", revision=False)
+    language: Language | None = described("ru (www.caravan.kz) or kk (kaz.caravan.kz)")
     title: str = described("Headline, without « - Караван»", minLength=1)
     lead: str | None = described("The standfirst, not repeated in body")
     body: str = described("Plain text; paragraphs, subheadings and list items separated by a blank line",

@@ -71,7 +71,7 @@ def lemmas(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys([word, *(_fold(p.normal_form) for p in _analyzer().parse(word))]))
 
 
-def lemmas_of(text: str | None, edition: str = "ru") -> str:
+def lemmas_of(text: str | None, edition: str) -> str:
     """The text as a sequence of lemmas: what the index holds for each column; Kazakh text
     (edition kk) as its words, folded."""
     if edition == "kk":

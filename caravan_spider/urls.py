@@ -3,7 +3,8 @@
 An article is reachable as `/news/<slug>-<id>/`, its AMP copy `/amp/news/<slug>-<id>`,
 with or without `www.`, `utm_*` parameters or the trailing slash. The numeric WordPress
 post id identifies it; the canonical URL is always on the public origin, even when the
-crawl fetches from a mirror or the bundled sample site.
+crawl fetches from a mirror or the bundled sample site. Each edition's rules (its article path,
+origin, hosts, listing) are data in site.py; this module applies them.
 """
 
 from __future__ import annotations
@@ -12,36 +13,14 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-PUBLIC_ORIGIN = "https://www.caravan.kz"
-KAZAKH_ORIGIN = "https://kaz.caravan.kz"
-# Hosts that are the Russian edition under another name.
-RUSSIAN_HOSTS = frozenset({"caravan.kz", "www.caravan.kz", "m.caravan.kz"})
-KAZAKH_HOSTS = frozenset({"kaz.caravan.kz"})
+from .site import CARAVAN, Edition, Site, either
+
 # The archive keys an article by its post id, an SQLite INTEGER: a larger one (a broken sitemap) is
 # no post of the site, and is skipped where it is met.
 MAX_POST_ID = 2 ** 63 - 1
 
-# Russian edition: /news/<slug>-<id>/ (sport news under /sport/); AMP copies under /amp/.
-# Kazakh edition: /art/<slug>-<id>/.
-_ARTICLE_PATH = re.compile(
-    r"^/(?:amp/)?(?P<section>news|sport|art)/(?P<slug>[^/?#]*?)-?(?P<id>\d{2,})/?(?:amp/?)?$"
-)
-
-
-@dataclass(frozen=True)
-class Edition:
-    """One edition of the site: its code, public origin, other names, and where its listings are."""
-
-    code: str  # "ru" or "kk": the archive keys articles by (edition, article_id)
-    origin: str
-    hosts: frozenset[str]
-    listing: str  # first listing page; further pages at listing + "page/<n>/"
-
-
-EDITIONS = {
-    "ru": Edition("ru", PUBLIC_ORIGIN, RUSSIAN_HOSTS, "/news/"),
-    "kk": Edition("kk", KAZAKH_ORIGIN, KAZAKH_HOSTS, "/art/"),
-}
+# The editions by code, as site.py specifies them.
+EDITIONS: dict[str, Edition] = {edition.code: edition for edition in CARAVAN.editions}
 
 
 @dataclass(frozen=True)
@@ -49,10 +28,7 @@ class ArticleRef:
     article_id: int
     url: str  # canonical, on the public origin
     path: str  # canonical path, e.g. /news/<slug>-<id>/
-
-    @property
-    def edition(self) -> str:
-        return "kk" if self.url.startswith(KAZAKH_ORIGIN) else "ru"
+    edition: str  # code of the edition the article belongs to
 
     @property
     def key(self) -> tuple[str, int]:
@@ -69,19 +45,26 @@ def splittable(url: str) -> bool:
     return True
 
 
-def article_ref(url: str) -> ArticleRef | None:
-    """The article a URL points to, or None when it is not an article URL."""
+def article_ref(url: str, site: Site = CARAVAN) -> ArticleRef | None:
+    """The article a URL points to, or None when it is not an article URL of the site."""
     if not splittable(url):
         return None
     parts = urlsplit(url)
-    match = _ARTICLE_PATH.match(parts.path)
-    if not match:
+    for edition in site.editions:
+        match = edition.article_path.compiled.match(parts.path)
+        if match:
+            break
+    else:
         return None
-    section, slug, post_id = match["section"], match["slug"], match["id"]
-    path = f"/{section}/{slug}-{post_id}/" if slug else f"/{section}/{post_id}/"
-    host = (parts.hostname or "").lower()
-    origin = KAZAKH_ORIGIN if section == "art" or host in KAZAKH_HOSTS else PUBLIC_ORIGIN
-    return ArticleRef(int(post_id), origin + path, path)
+    path = edition.article_path.canonical_path(match)
+    owner = site.owner(edition, (parts.hostname or "").lower())
+    return ArticleRef(int(match["id"]), owner.origin + path, path, owner.code)
+
+
+def edition_of(url: str, site: Site = CARAVAN) -> str:
+    """The edition an article URL belongs to; the main edition for any other URL."""
+    ref = article_ref(url, site)
+    return ref.edition if ref else site.main.code
 
 
 # What a browser opens as an http(s) address whatever surrounds it: the scheme written first,
@@ -109,8 +92,8 @@ class Origin:
     never wanders off to the live site, and anything on other hosts is dropped.
     """
 
-    def __init__(self, base_url: str | None = None, edition: str = "ru"):
-        self.edition = EDITIONS[edition]
+    def __init__(self, base_url: str | None, edition: str, site: Site = CARAVAN):
+        self.edition = site.edition(edition)
         base_url = base_url or self.edition.origin
         try:
             parts = urlsplit(base_url)
@@ -143,9 +126,6 @@ class Origin:
         rebased = self.base + (parts.path or "/")
         return rebased + (f"?{parts.query}" if parts.query else "")
 
-    def is_russian_edition(self) -> bool:
-        return self.edition.code == "ru"
-
     def listing_url(self, page: int) -> str:
         path = self.edition.listing if page == 1 else f"{self.edition.listing}page/{page}/"
         return self.base + path
@@ -155,20 +135,20 @@ class Origin:
         return self.base + ref.path
 
 
-def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, str | None]:
+def base_urls(values: tuple[str, ...] | list[str], edition: str, site: Site = CARAVAN) -> dict[str, str | None]:
     """Where each crawled edition is fetched from: `--base-url URL` for the one chosen edition,
     or `ru=URL` / `kk=URL`; editions without one are fetched from their public origin."""
-    editions = list(EDITIONS) if edition == "all" else [edition]
-    if edition not in ("all", *EDITIONS):
-        raise ValueError(f"edition {edition!r} is not ru, kk or all")
+    editions = list(site.codes) if edition == "all" else [edition]
+    if edition not in ("all", *site.codes):
+        raise ValueError(f"edition {edition!r} is not {either([*site.codes, 'all'])}")
     chosen: dict[str, str | None] = dict.fromkeys(editions)
     given: dict[str, str] = {}  # edition -> the value that named its URL
     for value in values:
         name, sep, url = value.partition("=")
-        named = bool(sep) and name in EDITIONS
+        named = bool(sep) and name in site.codes
         if not (url if named else value).strip():  # e.g. kk=$MIRROR with $MIRROR unset: not the live site
             raise ValueError(f"{value!r} names no URL")
-        Origin(url if named else value, name if named else editions[0])  # raises unless it is an origin
+        Origin(url if named else value, name if named else editions[0], site)  # raises unless it is an origin
         if named:
             if name not in chosen:
                 raise ValueError(f"{value} names edition {name}, which this crawl (--edition {edition}) "
@@ -176,8 +156,8 @@ def base_urls(values: tuple[str, ...] | list[str], edition: str) -> dict[str, st
         elif len(editions) == 1:
             name, url = editions[0], value
         else:
-            raise ValueError(f"{value} is ambiguous with --edition all: add --edition ru or kk, or "
-                             f"write ru={value} or kk={value}")
+            raise ValueError(f"{value} is ambiguous with --edition all: add --edition {either(site.codes)}, or "
+                             f"write {either(f'{code}={value}' for code in site.codes)}")
         if name in given:  # which one was meant? Not the last by accident.
             raise ValueError(f"{given[name]} and {value} both name where edition {name} is fetched from: give one")
         given[name], chosen[name] = value, url

@@ -78,13 +78,13 @@ def test_kazakh_edition_and_sport():
 
 
 def test_a_mirror_keeps_the_crawl_on_its_own_host():
-    origin = Origin("http://127.0.0.1:8000")
+    origin = Origin("http://127.0.0.1:8000", "ru")
     assert origin.rebase("https://caravan.kz/news/x-1234/") == "http://127.0.0.1:8000/news/x-1234/"
     assert origin.rebase("/tag/almaty/", "http://127.0.0.1:8000/news/") == "http://127.0.0.1:8000/tag/almaty/"
     assert origin.rebase("https://example.com/news/x-1234/") is None
     assert origin.rebase("mailto:editor@caravan.kz") is None
     with pytest.raises(ValueError, match="is not an http"):
-        Origin("caravan.kz")
+        Origin("caravan.kz", "ru")
 
 
 def test_a_header_is_text_or_none():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..record import FIELDS, Article  # the record is defined once, in record.py; re-exported here
+from ..site import CARAVAN, Site
 from ..text import word_count
 from ..urls import article_ref, web_url
 from .body import MIN_WORDS, extract_body
@@ -45,13 +46,13 @@ class Extraction:
 
 
 def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
-          content_type: str | None = None, furniture: Furniture | None = None) -> Article:
+          content_type: str | None = None, furniture: Furniture | None = None, site: Site = CARAVAN) -> Article:
     """The article on a page; raises NotAnArticle with the reason when there is none. The short
     form of `explain` for scripts and tests.
 
     `furniture`: lines the site repeats on many pages, learned from the archive (see boilerplate.py).
     """
-    result = explain(html, url, fetched_at, content_type, furniture)
+    result = explain(html, url, fetched_at, content_type, furniture, site=site)
     if result.article is None:
         raise NotAnArticle(result.reason)
     return result.article
@@ -59,31 +60,36 @@ def parse(html: str | bytes, url: str, fetched_at: datetime | None = None,
 
 def explain(html: str | bytes, url: str, fetched_at: datetime | None = None,
             content_type: str | None = None, furniture: Furniture | None = None,
-            layouts: str | None = None) -> Extraction:
+            layouts: str | None = None, site: Site = CARAVAN) -> Extraction:
     """The entry the spider, `extract` and `reextract` use: the record or the reason there is none,
     the layout that read the page and the source of each field.
 
     `layouts="generic"` switches the known layouts off (as CARAVAN_LAYOUTS=generic does)."""
-    return explain_page(Page(html, url, fetched_at, content_type), furniture, layouts)
+    return explain_page(Page(html, url, fetched_at, content_type), furniture, layouts, site)
 
 
-def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | None = None) -> Extraction:
+def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | None = None,
+                 site: Site = CARAVAN) -> Extraction:
     """explain() of a page parsed already: the crawl also counts the lines of its tree for learning
     (workers.parse_page), so that learning need not parse the page again. `page` is not changed."""
     url = page.url
-    layout = pick(page, generic_only=layouts == "generic")
+    # The article the page is (its canonical link, og:url or address says): its edition's layouts
+    # are tried, every edition's when none says.
+    ref = (article_ref(page.canonical or "", site) or article_ref(page.meta_first("og:url") or "", site)
+           or article_ref(url, site))
+    candidates = site.edition(ref.edition).generations if ref else site.layouts
+    layout = pick(page, candidates, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
     reason = kind.refusal(page)
     if reason:
         extraction.reason = reason
         return extraction
 
-    ref = article_ref(page.canonical or "") or article_ref(page.meta_first("og:url") or "") or article_ref(url)
     post_id = ref.article_id if ref else _post_id_from_markup(page)
     if post_id is None:
         extraction.reason = kind.label(page) or "no post id in the URL, canonical link or markup"
         return extraction
-    extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "") else "page URL"
+    extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "", site) else "page URL"
     # A page's own address for itself is taken only when it is a web address (never javascript:).
     canonical = ref.url if ref else (web_url(page.canonical) or url)
 
@@ -92,7 +98,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
                          ("modified_at", layout.modified), ("category", layout.category), ("tags", layout.tags),
                          ("authors", layout.authors), ("image_url", layout.image_url),
                          ("image_credit", layout.image_credit), ("views", layout.views),
-                         ("language", layout.language)):
+                         ("language", lambda p: layout.language(p, site))):
         found = method(page)
         values[name], extraction.sources[name] = found if found else (None, "not found")
     if not values["title"]:
@@ -121,7 +127,8 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
             extraction.sources["image_url"] = f"dropped: not an http(s) URL ({extraction.sources['image_url']})"
 
     extraction.article = Article(
-        url=canonical, article_id=post_id, edition=ref.edition if ref else _edition(values["language"]),
+        url=canonical, article_id=post_id,
+        edition=ref.edition if ref else site.edition_of_language(values["language"]).code,
         language=values["language"], title=values["title"],
         lead=values["lead"], body=body.text, published_at=to_iso(values["published_at"]),
         modified_at=to_iso(values["modified_at"]), category=values["category"], tags=values["tags"],
@@ -136,11 +143,6 @@ def forget() -> None:
     tokens), so that a measurement of a page's parse counts it as the first page of its site."""
     body_module._furniture_line.cache_clear()
     signals._furniture_class.cache_clear()
-
-
-def _edition(language: str | None) -> str:
-    """Without an article URL, the page's language says which edition it is."""
-    return "kk" if language == "kk" else "ru"
 
 
 def _post_id_from_markup(page: Page) -> int | None:

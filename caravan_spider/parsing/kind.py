@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..site import CARAVAN
 from ..text import word_count, words
 from .page import Page
 from .signals import strip_site_name
@@ -20,8 +21,7 @@ NOT_FOUND = "not found page («Страница не найдена»)"
 # A not-found page says so with its whole heading, or its whole <title> but the site's name: these
 # phrases, «404», «Oops» and punctuation. A headline that quotes one («Страница не найдена»: сайты
 # акиматов не открываются) says more: it is an article about a broken site.
-NOT_FOUND_PHRASES = ("страница не найдена", "бет табылмады", "page not found", "not found", "ошибка 404",
-                     "error 404", "404", "oops", "упс")
+NOT_FOUND_PHRASES = (*CARAVAN.not_found, "page not found", "not found", "error 404", "404", "oops")  # editions' own first
 NOT_FOUND_HEADING = re.compile(rf"(?:[\W_]*(?:{'|'.join(NOT_FOUND_PHRASES)}))+[\W_]*", re.I)
 NOT_FOUND_BODY_CLASS = "error404"  # WordPress' not-found template
 

@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 from caravan_spider.archive import migrations, search_index
 from caravan_spider.diff import changes
 from caravan_spider.search import QUERY_MAX_CHARS, SCAN_CHARS, check_query, fts_query, highlight, plain, snippet
+from caravan_spider.site import CARAVAN
 from caravan_spider.text import paragraphs
 from caravan_spider.urls import web_url
 
@@ -453,7 +454,7 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         if current and view_name == "row" and table == "articles" and request is not None:
             # An article is (edition, article_id): its row is /<db>/articles/<edition>,<article_id>.
             edition, _, article_id = request.url_vars.get("pks", "").rpartition(",")
-            key = {"edition": edition or "ru", "id": article_id}
+            key = {"edition": edition or CARAVAN.main.code, "id": article_id}
             db = datasette.get_database(database)
             counts = (await db.execute(
                 "SELECT (SELECT count(*) FROM captures WHERE edition = :edition AND article_id = :id) AS captures, "
@@ -571,4 +572,5 @@ def register_output_renderer(datasette):
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/changes/(?P<edition>ru|kk)/(?P<article_id>\d+)$", article_changes)]
+    editions = "|".join(re.escape(code) for code in CARAVAN.codes)
+    return [(rf"^/-/changes/(?P<edition>{editions})/(?P<article_id>\d+)$", article_changes)]

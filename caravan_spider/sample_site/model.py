@@ -18,7 +18,8 @@ from importlib import resources
 
 from ..almaty import ALMATY, iso, now
 from ..text import slugify, word_count
-from ..urls import KAZAKH_ORIGIN, PUBLIC_ORIGIN, article_ref
+from ..site import CARAVAN
+from ..urls import article_ref
 
 SEED_ID = 845713
 NOT_FOUND_ID = 845001  # listed in the sitemap, answers 200 with «Страница не найдена»
@@ -119,15 +120,20 @@ class SampleArticle:
     encoding: str = "utf-8"
     with_metadata: bool = True  # meta tags and JSON-LD (today's layout)
     edition: int = 1
-    language: str = "ru"  # which edition of the site: ru (www.caravan.kz) or kk (kaz.caravan.kz, layout "kazakh")
+    language: str = CARAVAN.main.language  # which edition of the site: ru (www.caravan.kz) or kk (kaz.caravan.kz, layout "kazakh")
 
     @property
     def path(self) -> str:
         return f"/{self.section}/{self.slug}-{self.article_id}/"
 
     @property
+    def origin(self) -> str:
+        """The public origin of its edition."""
+        return CARAVAN.edition_of_language(self.language).origin
+
+    @property
     def url(self) -> str:
-        return (KAZAKH_ORIGIN if self.language == "kk" else PUBLIC_ORIGIN) + self.path
+        return self.origin + self.path
 
     @property
     def amp_path(self) -> str:
@@ -135,11 +141,9 @@ class SampleArticle:
 
     @property
     def image_url(self) -> str:
-        if self.language == "kk":
-            return f"{KAZAKH_ORIGIN}/wp-content/uploads/{self.published:%Y/%m}/{self.image_id}.jpg"
-        if self.layout == "legacy":
-            return f"{PUBLIC_ORIGIN}/wp-content/uploads/{self.published:%Y/%m}/{self.image_id}.jpg"
-        return f"{PUBLIC_ORIGIN}/wp-content/uploads/images/{self.image_id}.jpg"
+        if self.language == "kk" or self.layout == "legacy":
+            return f"{self.origin}/wp-content/uploads/{self.published:%Y/%m}/{self.image_id}.jpg"
+        return f"{self.origin}/wp-content/uploads/images/{self.image_id}.jpg"
 
     def body_paragraphs(self) -> list[str]:
         out = []
@@ -183,7 +187,7 @@ class SampleSite:
     """The articles of the sample site and the ways it can change while served."""
 
     def __init__(self, articles: int = 50, anchor: datetime | None = None, sitemap_size: int = 1000,
-                 edition: str = "ru"):
+                 edition: str = CARAVAN.main.code):
         if articles < 8:
             raise ValueError("the sample site needs at least 8 articles to hold every kind of page")
         self.edition = edition  # "ru": www.caravan.kz; "kk": kaz.caravan.kz («Керуен»), served on its own port

@@ -13,7 +13,6 @@ from html import escape
 from xml.sax.saxutils import escape as xml_escape
 
 from ..almaty import ALMATY, iso
-from ..urls import KAZAKH_ORIGIN, PUBLIC_ORIGIN
 from .model import SampleArticle, SampleSite
 
 MONTHS_GENITIVE = ["Января", "Февраля", "Марта", "Апреля", "Мая", "Июня", "Июля", "Августа", "Сентября",
@@ -175,7 +174,7 @@ def article_today(article: SampleArticle, today: datetime) -> str:
 <title>{title} - Караван</title>
 <link rel="canonical" href="{article.url}">
 <link rel="amphtml" href="https://caravan.kz{article.amp_path}">
-<link rel="shortlink" href="{PUBLIC_ORIGIN}/?p={article.article_id}">
+<link rel="shortlink" href="{article.origin}/?p={article.article_id}">
 {meta}
 </head>
 <body class="post-template-default single single-post postid-{article.article_id}">
@@ -279,7 +278,7 @@ def article_amp(article: SampleArticle) -> str:
 <style amp-custom>body{{font-family:sans-serif}}</style>
 </head>
 <body>
-<header class="amp-header"><a href="{PUBLIC_ORIGIN}/">Караван</a></header>
+<header class="amp-header"><a href="{article.origin}/">Караван</a></header>
 <article class="amp-article">
 <h1 class="amp-article__title">{title}</h1>
 <div class="amp-article__meta"><time datetime="{iso(article.published)}">{_visible_date(article.published)}</time>
@@ -413,7 +412,7 @@ def tag_sitemap(site: SampleSite, base: str) -> str:
 def feed(site: SampleSite, base: str) -> str:
     items = "".join(
         f"<item><title>{xml_escape(a.title)}</title><link>{base}{a.path}?utm_source=rss&amp;utm_medium=rss</link>"
-        f"<guid isPermaLink=\"false\">{KAZAKH_ORIGIN if a.language == 'kk' else PUBLIC_ORIGIN}/?p={a.article_id}</guid>"
+        f"<guid isPermaLink=\"false\">{a.origin}/?p={a.article_id}</guid>"
         f"<pubDate>{a.published.astimezone(ALMATY):%a, %d %b %Y %H:%M:%S %z}</pubDate></item>"
         for a in site.newest_first()[:20]
     )

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+from ..site import CARAVAN
 from . import render
 from .model import NOT_FOUND_ID, SampleSite, etag
 
@@ -65,9 +66,10 @@ class _Handler(BaseHTTPRequestHandler):
             return ok(render.page_sitemap(base), xml)
         if path == "/post_tag-sitemap.xml":
             return ok(render.tag_sitemap(site, base), xml)
-        if path == "/feed/":
+        edition = CARAVAN.edition(site.edition)
+        if path == edition.feed:
             return ok(render.feed(site, base), "application/rss+xml; charset=UTF-8")
-        listing = "/art/" if site.edition == "kk" else "/news/"
+        listing = edition.listing
         if path in ("/", listing):
             return ok(render.listing(site, 1, today))
         if m := re.fullmatch(listing + r"page/(\d+)/", path):
@@ -102,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         if gone == "soft404":  # the page still answers 200, with «Страница не найдена»
             return 200, {"Content-Type": "text/html; charset=UTF-8"}, self._not_found()[2]
         if gone == "redirect":  # WordPress plugins send removed posts to the section
-            return 301, {"Location": "/art/" if site.edition == "kk" else "/news/", "Content-Type": "text/html"}, b""
+            return 301, {"Location": CARAVAN.edition(site.edition).listing, "Content-Type": "text/html"}, b""
         if article.language == "kk":
             if path != article.path:
                 return 301, {"Location": article.path, "Content-Type": "text/html"}, b""

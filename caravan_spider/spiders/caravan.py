@@ -53,9 +53,6 @@ REDIRECTS = (301, 302, 303, 307, 308)
 MAX_REDIRECTS = 5  # to the same article (a new slug); more is a loop
 
 
-# Where a WordPress site keeps its sitemap index when robots.txt names none (Yoast SEO, then core).
-FALLBACK_SITEMAPS = ("/sitemap_index.xml", "/wp-sitemap.xml")
-
 FULL_SPEED = {"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "DOWNLOAD_DELAY_JITTER": 0,
               "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16}
 
@@ -249,8 +246,8 @@ class CaravanSpider(scrapy.Spider):
         for edition in self.origins:
             if not self.settings.getbool("ROBOTSTXT_OBEY"):
                 yield self._discover(edition, "/robots.txt", self.parse_robots, self.no_sitemaps, priority=30)
-            yield self._discover(edition, "/feed/", self.parse_feed, self.discovery_failed, priority=20,
-                                 source="feed")
+            yield self._discover(edition, self.origins[edition].edition.feed, self.parse_feed, self.discovery_failed,
+                                 priority=20, source="feed")
             for page in range(1, self.listing_pages + 1):
                 yield self._listing(edition, page, follow=False)
 
@@ -304,7 +301,7 @@ class CaravanSpider(scrapy.Spider):
         if edition not in self.robots_seen:
             self.robots_seen.add(edition)
             self.logger.warning("robots.txt did not answer; looking for sitemaps at the usual places")
-            for url in FALLBACK_SITEMAPS:
+            for url in self.origins[edition].edition.sitemaps:
                 yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=True)
 
     def _follow_listings(self, edition: str):
@@ -326,7 +323,7 @@ class CaravanSpider(scrapy.Spider):
         guess = not sitemaps
         if guess:
             self.logger.info("robots.txt names no sitemap; trying the usual WordPress addresses")
-            sitemaps = [origin.url(path) for path in FALLBACK_SITEMAPS]
+            sitemaps = [origin.url(path) for path in origin.edition.sitemaps]
         for url in sitemaps:
             yield self._discover(edition, url, self.parse_sitemap, self.sitemap_failed, priority=10, guess=guess)
 
@@ -651,7 +648,7 @@ class CaravanSpider(scrapy.Spider):
         kind = failure_kind(failure)
         yield Failure(request.url, kind, f"article {request.meta.get('article_id')} failed: {kind} ({request.url}); "
                                          "the next run tries again", request.meta.get("article_id"),
-                      edition=request.meta.get("edition", "ru"))
+                      edition=request.meta["edition"])
 
 
 @dataclass

@@ -1,22 +1,18 @@
-"""Layout generations of the site, most specific first; the generic layout comes last.
+"""Layout generations of the site; the generic layout comes last.
 
-Adding a generation is adding one module here and its class to LAYOUTS.
+Each edition names the generations its pages may have, most specific first (site.py). Adding a
+generation is adding one module here and naming its class in its edition's spec.
 """
 
-from .amp import Amp
 from .base import Layout
-from .kazakh import Kazakh
-from .legacy2015 import Legacy2015
-from .today import Today
 
-LAYOUTS: tuple[Layout, ...] = (Amp(), Kazakh(), Today(), Legacy2015())
 GENERIC = Layout()
 
 
-def pick(page, generic_only: bool = False) -> Layout:
-    """The first known layout whose markers the page has; the generic one when none (or when
-    the known layouts are switched off, to see what the generic path alone makes of a page)."""
-    for layout in () if generic_only else LAYOUTS:
+def pick(page, layouts, generic_only: bool = False) -> Layout:
+    """The first of `layouts` (an edition's) whose markers the page has; the generic one when none
+    (or when the known layouts are switched off, to see what the generic path alone makes of a page)."""
+    for layout in () if generic_only else layouts:
         if layout.matches(page):
             return layout
     return GENERIC

@@ -8,13 +8,16 @@ returns (value, source) so `--explain` can say where a value came from.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..dates import parse_machine, parse_visible
 from .. import signals
 from ..page import Page, strip_site_suffix
 from ..phrases import CREDIT_PREFIX
 from ..signals import class_ends, class_ends_rule, class_rule, has_class
+
+if TYPE_CHECKING:
+    from ...site import Site
 
 Found = tuple[Any, str]
 
@@ -118,7 +121,6 @@ class Layout:
                               # the first picture after the headline that is not site furniture
                               "//h1/following::img[not(ancestor::header or ancestor::nav or ancestor::footer"
                               " or ancestor::aside)][1]/@src")
-    LANGUAGE = "ru"  # the edition's language when the page does not declare one
 
     def matches(self, page: Page) -> bool:
         return any(page.xpath(marker) for marker in self.MARKERS)
@@ -222,9 +224,11 @@ class Layout:
             ("view count near the headline", lambda: signals.views(p)),
         )
 
-    def language(self, p: Page) -> Found | None:
+    def language(self, p: Page, site: Site) -> Found | None:
         def declared():
             lang = (p.doc.get("lang") or p.jsonld_article.get("inLanguage") or "").lower()
-            return "kk" if lang.startswith(("kk", "kz")) else "ru" if lang.startswith("ru") else None
+            return next((edition.language for edition in site.editions if lang.startswith(edition.language_tags)),
+                        None)
 
-        return first(("html lang / json-ld inLanguage", declared), ("edition", lambda: self.LANGUAGE))
+        return first(("html lang / json-ld inLanguage", declared),
+                     ("edition", lambda: site.language_of(self)))

@@ -1,4 +1,4 @@
-"""The Kazakh edition, kaz.caravan.kz («Керуен»): /art/<slug>-<id>/, Kazakh month names."""
+"""The Kazakh edition's generation, kaz.caravan.kz («Керуен»): /art/<slug>-<id>/, Kazakh month names."""
 
 from .base import COMMON_PRUNE, Layout
 
@@ -22,4 +22,3 @@ class Kazakh(Layout):
     TAGS = ("//div[contains(@class,'kz-article__tags')]//a",)
     CATEGORY = ("//a[contains(@class,'kz-article__rubric')]",)
     IMAGE = ("//div[contains(@class,'kz-article__photo')]//img/@src",)
-    LANGUAGE = "kk"
