@@ -11,10 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .parsing.phrases import BOILERPLATE_MARKERS  # text that only ever comes from page furniture
+from .parsing.rejections import Rejected
 
 REQUIRED = ("title", "body", "published_at")
-# Rejections that mean "the parser did not understand the page", not "this is no article".
-FAILED_PARSE_REASONS = ("no headline", "no article text", "no post id")
 
 
 @dataclass
@@ -40,8 +39,11 @@ class Coverage:
             if marker in text:
                 self.markers[marker] += 1
 
-    def add_rejection(self, reason: str | None) -> None:
-        if reason and reason.startswith(FAILED_PARSE_REASONS):
+    def add_rejection(self, reason: Rejected | str | None) -> None:
+        """An article URL's page that is no article: counted against coverage when the parser did not
+        understand it (Rejection.failed_parse), not when it is something else. A str: the site's
+        own word that the article is gone (a redirect elsewhere), no parse."""
+        if isinstance(reason, Rejected) and reason.rejection.failed_parse:
             self.unparsed += 1
 
     def shares(self) -> dict[str, float]:

@@ -21,6 +21,7 @@ from .closing import schedule_close
 from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
 from .drift import Coverage
 from .items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
+from .outcomes import Outcome, counted
 from .parsing import PARSER_VERSION
 from .workers import jobs_from
 from .schedule import parse_schedule
@@ -123,7 +124,7 @@ class ArchivePipeline:
     def _failure(self, item: Failure):
         self.stats.inc_value(f"caravan/errors/{item.kind}" if item.source == "article"
                              else f"caravan/errors/{item.source}:{item.kind}")
-        self.stats.inc_value("caravan/articles/failed" if item.source == "article" else "caravan/discovery/failed")
+        self.stats.inc_value(Outcome.FAILED.stat if item.source == "article" else "caravan/discovery/failed")
         (logger.error if item.source == "article" else logger.warning)("%s", item.detail)
         self.archive.record_problem(self.run_id, item.source, item.kind, item.url, item.article_id, item.detail,
                                     edition=item.edition)
@@ -149,8 +150,8 @@ class ArchivePipeline:
         if isinstance(item, NotModified):
             key = (item.edition, item.article_id)
             self.archive.mark_unchanged(key, item.fetched_at, self.run_id, item.lastmod)
-            self.stats.inc_value("caravan/articles/unchanged")
-            self.stats.inc_value("caravan/articles/not_modified")
+            self.stats.inc_value(Outcome.UNCHANGED.stat)
+            self.stats.inc_value(Outcome.NOT_MODIFIED.stat)
             return self.archive.article_record(key)
         if isinstance(item, Gone):
             if self._unpublished(item, f"http_{item.status}"):
@@ -159,7 +160,7 @@ class ArchivePipeline:
             self.archive.store(self._capture(item), None, None, PARSER_VERSION, None)
             self.archive.listing_state(item.edition, item.article_id, "not_article", f"http_{item.status}",
                                        item.fetched_at)
-            self.stats.inc_value("caravan/articles/gone")
+            self.stats.inc_value(Outcome.GONE.stat)
             raise DropItem(f"article {item.article_id} answered {item.status}")
         if not isinstance(item, ArticlePage):
             raise DropItem(f"unknown item {type(item).__name__}")
@@ -174,11 +175,11 @@ class ArchivePipeline:
         if item.record is None:
             self.archive.listing_state(item.edition, item.article_id, "not_article", item.reason, item.fetched_at)
             self.coverage.add_rejection(item.reason)
-            self.stats.inc_value("caravan/not_articles")
-            self.stats.inc_value(f"caravan/not_articles/{item.reason}")
+            self.stats.inc_value(Outcome.NOT_ARTICLE.stat)
+            self.stats.inc_value(f"{Outcome.NOT_ARTICLE.stat}/{item.reason}")
             raise DropItem(f"not an article: {item.url} ({item.reason})")
         self.coverage.add(item.record, item.layout)
-        self.stats.inc_value(f"caravan/articles/{outcome}")
+        self.stats.inc_value(outcome.stat)
         # What goes on to feed exports (`scrapy crawl caravan -O x.jsonl`): the article record,
         # as `caravan-archive export` writes it; the page's bytes stay in the archive.
         return item.record
@@ -200,7 +201,7 @@ class ArchivePipeline:
                                          self.run_id)
         if outcome is None:
             return False
-        self.stats.inc_value("caravan/articles/unpublished")
+        self.stats.inc_value(Outcome.UNPUBLISHED.stat)
         # Warned once, when it happens; each later recheck that finds it still gone is routine
         # (under cron a warning is mailed).
         (logger.warning if outcome == "unpublished" else logger.info)(
@@ -223,7 +224,7 @@ class ArchivePipeline:
         self.archive.record_problem(self.run_id, "article", "much_shorter", item.url, item.article_id, detail,
                                     digest, edition=item.edition)
         self.stats.inc_value("caravan/errors/much_shorter")
-        self.stats.inc_value("caravan/articles/failed")
+        self.stats.inc_value(Outcome.FAILED.stat)
         logger.error("%s", detail)
         return True
 
@@ -231,7 +232,7 @@ class ArchivePipeline:
         """The run's status and the message that explains it."""
         get = self.stats.get_value
         planned = sum(v for k, v in self.stats.get_stats().items() if k.startswith("caravan/planned/"))
-        failed = get("caravan/articles/failed", 0)
+        failed = get(Outcome.FAILED.stat, 0)
         if reason == "shutdown":
             return "interrupted", "interrupted (Ctrl-C or SIGTERM); the next run continues"
         if self.unreachable:
@@ -292,11 +293,7 @@ class ArchivePipeline:
         return {
             "requests": stats.get("downloader/request_count", 0),
             "responses_by_status": {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix)},
-            "articles_new": stats.get("caravan/articles/new", 0),
-            "articles_updated": stats.get("caravan/articles/updated", 0),
-            "articles_unchanged": stats.get("caravan/articles/unchanged", 0),
-            "articles_failed": stats.get("caravan/articles/failed", 0),
-            "not_articles": stats.get("caravan/not_articles", 0),
+            **counted(stats),
             "bytes_downloaded": stats.get("downloader/response_bytes", 0),
             "errors_by_kind": errors,
             "coverage": self.coverage.as_dict(),

@@ -22,11 +22,11 @@ from scrapy.utils.asyncio import create_looping_call
 
 from .archive import DEFAULT_DB, Archive, CrawlRun
 from .crawlrun import run_begun
+from .outcomes import COUNTED, Outcome, RunStatus
 
 logger = logging.getLogger(__name__)
 
-DONE = ("caravan/articles/new", "caravan/articles/updated", "caravan/articles/unchanged", "caravan/articles/failed",
-        "caravan/not_articles")
+DONE = tuple(outcome.stat for outcome in COUNTED)
 BAR_INTERVAL = 0.5  # seconds between redraws of the bar
 PLANNED = "{desc} {bar} {n_fmt}/{total_fmt} articles [{elapsed}<{remaining}]"
 DISCOVERING = "{desc} {bar} {n_fmt}/? articles [{elapsed}<?]"  # the plan still grows: no total, no ETA
@@ -69,8 +69,8 @@ class Progress:
         done, planned = self.counts()
         pages = get("response_received_count", 0)
         rate = pages / max(time.monotonic() - self.started, 1e-6)
-        return (f"{done} of {planned} articles done (new {get('caravan/articles/new', 0)}, updated "
-                f"{get('caravan/articles/updated', 0)}, failed {get('caravan/articles/failed', 0)}), "
+        return (f"{done} of {planned} articles done (new {get(Outcome.NEW.stat, 0)}, updated "
+                f"{get(Outcome.UPDATED.stat, 0)}, failed {get(Outcome.FAILED.stat, 0)}), "
                 f"{pages} pages at {rate:.1f}/s")
 
     def opened(self, spider):
@@ -189,8 +189,8 @@ def summary(db: str, run_id: int, elapsed: float, stamped: bool = False) -> list
     if stored:
         lines.append(f"Captures: {raw / 1e6:.2f} MB fetched, stored zstd in {stored / 1e6:.2f} MB "
                      f"(compression ratio {raw / stored:.1f}).")
-    if run.status != "finished" or run.articles_failed:
+    if run.status != RunStatus.FINISHED or run.articles_failed:
         lines.append(f"  {run.message}")
-    first_filled = run.status != "failed" and total and total == (run.articles_new or 0)
+    first_filled = run.status != RunStatus.FAILED and total and total == (run.articles_new or 0)
     lines.append(f"{db} holds {total} articles." + (f" {hints(db)}" if first_filled else ""))
     return lines

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .outcomes import Outcome
 from .record import REVISION_FIELDS
 
 
@@ -33,14 +34,14 @@ class Stored:
 class Change:
     """What storing a record does to its article."""
 
-    outcome: str  # "new", "updated" or "unchanged"
+    outcome: Outcome  # NEW, UPDATED or UNCHANGED
     content_hash: str
     row_changed: bool  # a reader sees a difference (content or views): the row's updated_at moves
 
     @property
     def new_revision(self) -> bool:
         """New content: the record replaces the row's content and becomes a revision."""
-        return self.outcome != "unchanged"
+        return self.outcome is not Outcome.UNCHANGED
 
 
 def judge(stored: Stored | None, record: dict) -> Change:
@@ -48,7 +49,7 @@ def judge(stored: Stored | None, record: dict) -> Change:
     modified_at) alone does not, though views still update the row."""
     digest = content_hash(record)
     if stored is None:
-        return Change("new", digest, row_changed=True)
+        return Change(Outcome.NEW, digest, row_changed=True)
     if stored.content_hash == digest:
-        return Change("unchanged", digest, row_changed=stored.views != record.get("views"))
-    return Change("updated", digest, row_changed=True)
+        return Change(Outcome.UNCHANGED, digest, row_changed=stored.views != record.get("views"))
+    return Change(Outcome.UPDATED, digest, row_changed=True)

@@ -1,6 +1,7 @@
 """The drift alarm's judgement on a run's coverage."""
 
 from caravan_spider.drift import Coverage
+from caravan_spider.parsing import Rejection
 
 
 def record(**overrides):
@@ -18,7 +19,7 @@ def test_a_boilerplate_marker_in_stored_text_is_drift_whatever_the_run_size():
 def test_coverage_is_judged_only_on_enough_pages():
     coverage = Coverage()
     for _ in range(4):
-        coverage.add_rejection("no article text (0 words)")
+        coverage.add_rejection(Rejection.NO_TEXT.because("0 words"))
     assert coverage.problems(0.9, min_pages=5) == []
     coverage.add(record(), "generic")
     assert coverage.problems(0.9, min_pages=5) == [
@@ -32,8 +33,9 @@ def test_not_found_pages_do_not_count_against_coverage():
     coverage = Coverage()
     for _ in range(5):
         coverage.add(record(), "today")
-    coverage.add_rejection("not found page («Страница не найдена»)")
-    coverage.add_rejection("tag page")
+    coverage.add_rejection(Rejection.NOT_FOUND.because("«Страница не найдена»"))
+    coverage.add_rejection(Rejection.TAG_PAGE.because())
+    coverage.add_rejection("redirect to /")  # the site's word that an article is gone, no parse
     assert coverage.problems(0.9) == []
     assert coverage.as_dict()["fields"]["title"] == 1.0
     assert coverage.as_dict()["fields_by_layout"]["today"]["views"] == 1.0

@@ -26,12 +26,13 @@ from . import body as body_module
 from . import kind, signals
 from .layouts import pick
 from .page import Page
+from .rejections import Rejected, Rejection
 
 PARSER_VERSION = "2026.12.03.15"
 
 
 class NotAnArticle(Exception):
-    """The page is not an article; the message says why, in a few words."""
+    """The page is not an article; the message says why, in a few words (args[0]: the `Rejected`)."""
 
 
 @dataclass
@@ -39,7 +40,7 @@ class Extraction:
     """What `--explain` shows: the record (or the reason there is none) and how it was made."""
 
     article: Article | None
-    reason: str | None
+    reason: Rejected | None  # reads as the text: "no article text (12 words)"
     layout: str
     sources: dict[str, str] = field(default_factory=dict)
     pruned: list[tuple[str, int]] = field(default_factory=list)
@@ -87,7 +88,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
 
     post_id = ref.article_id if ref else _post_id_from_markup(page)
     if post_id is None:
-        extraction.reason = kind.label(page) or "no post id in the URL, canonical link or markup"
+        extraction.reason = kind.label(page) or Rejection.NO_POST_ID.because()
         return extraction
     extraction.sources["url"] = "canonical link" if article_ref(page.canonical or "", site) else "page URL"
     # A page's own address for itself is taken only when it is a web address (never javascript:).
@@ -102,7 +103,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
         found = method(page)
         values[name], extraction.sources[name] = found if found else (None, "not found")
     if not values["title"]:
-        extraction.reason = kind.label(page) or "no headline"
+        extraction.reason = kind.label(page) or Rejection.NO_HEADLINE.because()
         return extraction
 
     body = extract_body(page, layout, values["lead"], values["title"], furniture)
@@ -115,7 +116,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
         values["lead"] = None
     listing = kind.listing(page, "\n".join(filter(None, [values["lead"], body.text])), MIN_WORDS)
     if listing or word_count(body.text) < MIN_WORDS:
-        extraction.reason = listing or kind.label(page) or f"no article text ({word_count(body.text)} words)"
+        extraction.reason = listing or kind.label(page) or Rejection.NO_TEXT.because(f"{word_count(body.text)} words")
         return extraction
     if not values["image_credit"] and body.credits:
         values["image_credit"], extraction.sources["image_credit"] = body.credits[0], "«Фото:» line in the text"
@@ -155,5 +156,5 @@ def _post_id_from_markup(page: Page) -> int | None:
     return None
 
 
-__all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "Page", "explain",
-           "explain_page", "forget", "parse"]
+__all__ = ["Article", "Extraction", "FIELDS", "Furniture", "NotAnArticle", "PARSER_VERSION", "Page", "Rejected",
+           "Rejection", "explain", "explain_page", "forget", "parse"]

@@ -15,6 +15,8 @@ from itertools import islice
 
 import lxml.etree
 
+from .rejections import Rejected, Rejection
+
 # Bytes (characters, of a page given as text) beyond which a page is not read; DOWNLOAD_MAXSIZE, the
 # crawl's own bound, is the same, and `extract` reads no more of a file or of its standard input.
 MAX_BYTES = 16 * 1024 * 1024
@@ -29,20 +31,20 @@ _MARKUP_BYTES = re.compile(rb"<[A-Za-z!?]")
 _NOT_TEXT = lxml.etree.XPath("//script/text() | //style/text()", smart_strings=False)
 
 
-def too_large(html: str | bytes) -> str | None:
+def too_large(html: str | bytes) -> Rejected | None:
     """Why a page is refused before it is decoded and parsed, or None."""
     if len(html) > MAX_BYTES:
-        return f"page too large (more than {MAX_BYTES // 1024 // 1024} MiB)"
+        return Rejection.TOO_LARGE.because(f"more than {MAX_BYTES // 1024 // 1024} MiB")
     if html.count("<" if isinstance(html, str) else b"<") <= MAX_TAGS:  # (fast: most pages stop here)
         return None
     markup = (_MARKUP if isinstance(html, str) else _MARKUP_BYTES).finditer(html)
     if sum(1 for _ in islice(markup, MAX_TAGS + 1)) > MAX_TAGS:
-        return f"markup too large (more than {MAX_TAGS:,} tags)"
+        return Rejection.TOO_MANY_TAGS.because(f"more than {MAX_TAGS:,} tags")
     return None
 
 
-def too_much_text(doc) -> str | None:
+def too_much_text(doc) -> Rejected | None:
     """Why a parsed page is refused for the length of its text, or None."""
     if doc.xpath("string-length(/)") - sum(map(len, _NOT_TEXT(doc))) > MAX_TEXT:
-        return f"text too long (more than {MAX_TEXT:,} characters)"
+        return Rejection.TEXT_TOO_LONG.because(f"more than {MAX_TEXT:,} characters")
     return None

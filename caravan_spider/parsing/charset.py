@@ -19,6 +19,8 @@ from collections import Counter
 
 import lxml.etree
 
+from .rejections import Rejection
+
 # Most likely first (the site's 2015 pages are windows-1251): a tie goes to the first. UTF-8 is one
 # too, for a UTF-8 page with a damaged byte, whose U+FFFD the model finds all but impossible.
 CANDIDATES = ("windows-1251", "utf-8", "koi8-r", "iso-8859-5", "ibm866", "mac-cyrillic")
@@ -38,7 +40,7 @@ MIN_CYRILLIC_SHARE = 0.5
 
 # The page's first 256 KiB are read (600 characters beyond ASCII were enough in every case measured).
 SAMPLE = 256 * 1024
-UNKNOWN = "encoding unknown (none declared, not UTF-8, and no Cyrillic encoding reads as Russian)"
+UNKNOWN = Rejection.ENCODING_UNKNOWN.because("none declared, not UTF-8, and no Cyrillic encoding reads as Russian")
 
 _TOTAL = sum(RUSSIAN_LETTERS.values())
 _LOG_PROBABILITY = {

@@ -15,9 +15,10 @@ from collections import Counter
 from ..site import CARAVAN
 from ..text import word_count, words
 from .page import Page
+from .rejections import Rejected, Rejection
 from .signals import strip_site_name
 
-NOT_FOUND = "not found page («Страница не найдена»)"
+NOT_FOUND = Rejection.NOT_FOUND.because("«Страница не найдена»")
 # A not-found page says so with its whole heading, or its whole <title> but the site's name: these
 # phrases, «404», «Oops» and punctuation. A headline that quotes one («Страница не найдена»: сайты
 # акиматов не открываются) says more: it is an article about a broken site.
@@ -48,16 +49,17 @@ _FURNITURE = "header | nav | footer | aside | script | style | noscript | templa
 
 # What a page's markup says it is (WordPress body classes, then the address), used only to name a
 # page that holds no article.
-BODY_CLASS_LABELS = {"tag": "tag page", "category": "listing page", "archive": "listing page",
-                     "search": "search page", "home": "listing page", "blog": "listing page", "page": "static page"}
+BODY_CLASS_LABELS = {"tag": Rejection.TAG_PAGE, "category": Rejection.LISTING_PAGE, "archive": Rejection.LISTING_PAGE,
+                     "search": Rejection.SEARCH_PAGE, "home": Rejection.LISTING_PAGE, "blog": Rejection.LISTING_PAGE,
+                     "page": Rejection.STATIC_PAGE}
 PATH_LABELS = (
-    (re.compile(r"/tag/"), "tag page"),
-    (re.compile(r"/(page/\d+/?$|category/)"), "listing page"),
-    (re.compile(r"/search/|[?&]s="), "search page"),
+    (re.compile(r"/tag/"), Rejection.TAG_PAGE),
+    (re.compile(r"/(page/\d+/?$|category/)"), Rejection.LISTING_PAGE),
+    (re.compile(r"/search/|[?&]s="), Rejection.SEARCH_PAGE),
 )
 
 
-def refusal(page: Page) -> str | None:
+def refusal(page: Page) -> Rejected | None:
     """Why the page is not an article, when it says so itself before its text is read; None when it
     may be one."""
     if page.refused:
@@ -66,11 +68,11 @@ def refusal(page: Page) -> str | None:
         return NOT_FOUND
     media_type = (page.content_type or "").split(";")[0].strip().lower()
     if media_type and media_type not in HTML_TYPES:
-        return f"not an HTML page ({media_type})"
+        return Rejection.NOT_HTML.because(media_type)
     return None
 
 
-def listing(page: Page, text: str, enough: int) -> str | None:
+def listing(page: Page, text: str, enough: int) -> Rejected | None:
     """Why the page is a listing, given the text read from it (fewer than `enough` words: no article
     text); None when it is not one."""
     if declares_article(page):
@@ -85,7 +87,7 @@ def listing(page: Page, text: str, enough: int) -> str | None:
             return None
         if opening_words(text, cards(page, repeated=True)) >= OPENING_WORDS:
             return None
-    return label(page) or "listing page"
+    return label(page) or Rejection.LISTING_PAGE.because()
 
 
 def opening_words(text: str, found: list) -> int:
@@ -161,12 +163,12 @@ def _text_before(card, link) -> str:
     return " ".join(parts)
 
 
-def label(page: Page) -> str | None:
+def label(page: Page) -> Rejected | None:
     """What the page's body class or address says it is (tag page, listing page, static page ...)."""
     for css_class, name in BODY_CLASS_LABELS.items():
         if css_class in page.body_classes:
-            return name
+            return name.because()
     for pattern, name in PATH_LABELS:
         if pattern.search(page.canonical or page.url):
-            return name
+            return name.because()
     return None

@@ -15,6 +15,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 from ..text import clean_line
 from . import bounds, charset
 from .furniture import body_texts, page_lines
+from .rejections import Rejected, Rejection
 
 # Control characters a reader never sees (a CMS's stray \x08 or U+FFFE in a paragraph), raw or as
 # a character reference (&#8;, which lxml turns into the character): trafilatura returned no text at
@@ -47,7 +48,7 @@ _HTML_CLASSES = lxml.etree.ElementDefaultClassLookup(
     entity=lxml.html.HtmlEntity)
 
 
-def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None]:
+def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, Rejected | None]:
     """An lxml tree of the whole page, and why it is not whole (None when it is).
 
     huge_tree: without it lxml silently stops at depth 256 or at a 10 MB text node (an inline
@@ -60,7 +61,7 @@ def parse_whole(html: str, **options) -> tuple[lxml.html.HtmlElement, str | None
     except lxml.etree.ParserError:  # "Document is empty": nothing, whitespace, a doctype, comments...
         # ...a 200 answer the crawl stores and learning reads again: an empty page, not an error
         doc = lxml.html.document_fromstring("<html></html>", parser=parser)
-    refused = next((f"markup not parsed whole ({e.message.strip()})" for e in parser.error_log
+    refused = next((Rejection.NOT_WHOLE.because(e.message.strip()) for e in parser.error_log
                     if e.level_name == "FATAL" or e.type_name == "ERR_RESOURCE_LIMIT"), None)
     return doc, refused
 

@@ -43,6 +43,7 @@ from ..headers import header
 from ..items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched, BadSettingsInOneLine, quiet_while_crawling
 from ..parsing.dates import as_datetime
+from ..parsing.rejections import Rejection
 from ..schedule import is_due, parse_clock, parse_schedule
 from ..urls import MAX_POST_ID, ArticleRef, Origin, article_ref, base_urls, splittable
 from ..workers import jobs_from, parse_page, stop_now
@@ -579,11 +580,11 @@ class CaravanSpider(scrapy.Spider):
                           f"({record['url']}); neither is changed", article_id, edition=edition)
             return
         gone = None
-        self._answered(response, None if record is not None else (reason or "?").split(" (")[0])
+        self._answered(response, None if record is not None else reason.rejection)
         if record is None:
             self.logger.info("not an article: %s (%s)", response.url, reason)
-            if reason and reason.startswith("not found page"):
-                gone = "not found page"  # for an archived article: it was unpublished
+            if reason.rejection is Rejection.NOT_FOUND:
+                gone = Rejection.NOT_FOUND.value  # for an archived article: it was unpublished
         yield ArticlePage(
             url=response.url, status=response.status, content_type=content_type,
             etag=header(response.headers, "ETag"),
@@ -593,9 +594,10 @@ class CaravanSpider(scrapy.Spider):
             index_entry=parsed["index_entry"], sha256=parsed["sha256"], lines=parsed["lines"],
         )
 
-    def _answered(self, response, no_article: str | None = None) -> None:
+    def _answered(self, response, no_article: Rejection | str | None = None) -> None:
         """Count an answer to an article URL the archive expected an article at (a new post, a live
-        article), and why it was none: the run fails when most are none (pipelines.outcome)."""
+        article), and why it was none (the parser's Rejection, or the site's answer: http_404, empty, redirect
+        elsewhere): the run fails when most are none (pipelines.outcome)."""
         if response.meta.get("expect_article"):
             self.crawler.stats.inc_value("caravan/answers")
             if no_article:
