@@ -645,3 +645,15 @@ def test_ctrl_c_ends_the_run_as_interrupted(tmp_path):
     assert run["status"] == "interrupted"
     assert 10 <= run["articles_new"] < 120
     assert "Crawl run 1 interrupted" in out
+
+
+def test_an_unreadable_sitemap_of_the_kazakh_edition_is_the_kazakh_editions_problem(tmp_path):
+    """Coverage and problems are told per edition: a kk sitemap that fails must not be counted as ru's."""
+    site = SampleSite(articles=8, edition="kk")
+    with serving_faults(site) as (base_url, faults):
+        faults["/post-sitemap.xml"] = status(500)
+        db = tmp_path / "caravan.db"
+        result = crawl(db, f"kk={base_url}", "--edition", "kk", *QUICK_RETRIES)
+    assert result.returncode == 4, result.stderr[-2000:]
+    assert rows(db, "SELECT source, kind, edition FROM crawl_problems WHERE run_id = 1") == [
+        {"source": "sitemap", "kind": "http_500", "edition": "kk"}]
