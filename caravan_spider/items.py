@@ -28,7 +28,7 @@ class NotModified:
     article_id: int
     url: str
     fetched_at: str
-    edition: str = "ru"
+    edition: str = field(kw_only=True)  # always said: a default of "ru" once filed a kk sitemap's failure under ru
     lastmod: str | None = None  # the sitemap's <lastmod> it was asked with: the copy answers it
 
 
@@ -57,7 +57,7 @@ class Gone:
     status: int
     fetched_at: str
     body: bytes = field(repr=False)
-    edition: str = "ru"
+    edition: str = field(kw_only=True)
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Failure:
     detail: str
     article_id: int | None = None
     source: str = "article"  # article, sitemap, feed or listing
-    edition: str = "ru"
+    edition: str = field(kw_only=True)
 
 
 @dataclass
@@ -86,7 +86,7 @@ class BadEntries:
     kind: str
     entries: list[str]  # each named: its loc, and for bad_lastmod the value
     source: str = "sitemap"
-    edition: str = "ru"
+    edition: str = field(kw_only=True)
 
     # What became of the entries of each kind, and why (one line each, singular and plural).
     WHAT = {"bad_loc": ("skipped", "skipped", "its address is no URL"),

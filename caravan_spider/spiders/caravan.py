@@ -345,13 +345,14 @@ class CaravanSpider(scrapy.Spider):
             self.logger.info("no sitemap at %s", request.url)
         else:
             yield Failure(request.url, kind, f"sitemap {request.url} could not be read ({failure.getErrorMessage()})",
-                          source="sitemap")
+                          source="sitemap", edition=request.meta["edition"])
         edition = request.meta["edition"]
         if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
             yield from self._follow_listings(edition)
 
     def _sitemap_unreadable(self, response, why: str):
-        yield Failure(response.url, "sitemap_unreadable", f"sitemap {response.url} {why}", source="sitemap")
+        yield Failure(response.url, "sitemap_unreadable", f"sitemap {response.url} {why}", source="sitemap",
+                      edition=response.meta["edition"])
         edition = response.meta["edition"]
         if not self.crawler.stats.get_value(f"caravan/sitemaps_read/{edition}"):
             yield from self._follow_listings(edition)
@@ -455,7 +456,7 @@ class CaravanSpider(scrapy.Spider):
         kind = failure_kind(failure)
         source = request.meta.get("source", "listing")
         problem = Failure(request.url, kind, f"{source} {request.url} could not be read ({failure.getErrorMessage()})",
-                          source=source)
+                          source=source, edition=request.meta["edition"])
         if request.meta.get("guess") and kind == "http_404":
             # The listing walk ran past its last page, unless the page before links to this one
             # (then, if that page is read later, parse_listing reports this one).
@@ -671,7 +672,7 @@ class BadKinds:
     def items(self, url: str, source: str, edition: str):
         for kind, entries in vars(self).items():
             if entries:
-                yield BadEntries(url, kind, entries, source, edition)
+                yield BadEntries(url, kind, entries, source, edition=edition)
 
 
 def failure_kind(failure) -> str:
