@@ -9,12 +9,15 @@ ifeq ($(PY_VERSION),)
 $(error No Python found: install Python 3.11, 3.12 or 3.13, or run make PYTHON=/path/to/python3)
 endif
 
-.PHONY: demo test bench
+.PHONY: demo test test-fast bench
 demo: $(VENV)/.installed  ## crawl the bundled sample site into archive/caravan.db
 	$(BIN)/caravan-archive crawl --sample
 
 test: $(VENV)/.installed  ## run the test suite
 	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed  ## the fast lane: every test not marked slow (no crawl of its own, no process)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(VENV)/.installed  ## print speed and memory figures
 	$(BIN)/python benchmarks/run.py
