@@ -45,7 +45,8 @@ def test_a_venv_of_another_interpreter_is_rebuilt(tmp_path):
     assert plan[:3] == ["rm -rf .venv", f"{sys.executable} -m venv .venv", f"touch .venv/.python-{version}"]
     (folder / f".venv/.python-{version}").touch()
     (folder / ".venv/.installed").touch()
-    assert make(folder, "-n", f"PYTHON={sys.executable}", "test").stdout.splitlines() == [".venv/bin/python -m pytest -q"]
+    assert make(folder, "-n", f"PYTHON={sys.executable}", "test").stdout.splitlines() == [
+        ".venv/bin/python -m pytest -q -n auto"]
 
 
 @pytest.mark.e2e
