@@ -9,12 +9,15 @@ ifeq ($(PY_VERSION),)
 $(error No Python found: install Python 3.11, 3.12 or 3.13, or run make PYTHON=/path/to/python3)
 endif
 
-.PHONY: demo test bench
+.PHONY: demo test test-fast bench
 demo: $(VENV)/.installed  ## crawl the bundled sample site into archive/caravan.db
 	$(BIN)/caravan-archive crawl --sample
 
-test: $(VENV)/.installed  ## run the test suite
-	$(BIN)/python -m pytest -q
+test: $(VENV)/.installed  ## run the test suite, one worker per core (pytest-xdist)
+	$(BIN)/python -m pytest -q -n auto
+
+test-fast: $(VENV)/.installed  ## the fast lane: every test not marked slow (no crawl of its own, no process)
+	$(BIN)/python -m pytest -q -m "not slow" -n auto
 
 bench: $(VENV)/.installed  ## print speed and memory figures
 	$(BIN)/python benchmarks/run.py

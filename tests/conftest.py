@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -11,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from caravan_spider.parsing import FIELDS
 from caravan_spider.sample_site.model import SampleSite
@@ -18,22 +22,63 @@ from caravan_spider.sample_site.server import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = Path(__file__).resolve().parent / "pages"
-# Slow end-to-end tests (real crawls, CLI processes, servers) carry the `e2e` mark, so that
-# `pytest -m "not e2e"` answers in seconds; `make test` and CI run everything. A test that uses
-# one of these fixtures is marked here; other end-to-end tests say @pytest.mark.e2e themselves.
-E2E_FIXTURES = {"sample", "crawled", "fresh_site", "archive_copy", "datasette_dir"}
-
-
+# End-to-end tests carry the `e2e` mark: a crawl of their own, another process (the CLI, scrapy,
+# datasette, a worker pool) or a server of their own. They, and in-process tests that take seconds, are
+# `slow`: `make test-fast` (pytest -m "not slow") runs the rest, in-process tests that read the session's
+# one crawl (`crawled`) included; `make test` and CI run everything. A test that crawls a sample site of
+# its own is marked here; the others say @pytest.mark.e2e or @pytest.mark.slow themselves.
 def pytest_collection_modifyitems(items):
     for item in items:
-        if E2E_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "fresh_site" in fixtures or ("sample" in fixtures and "crawled" not in fixtures):
             item.add_marker(pytest.mark.e2e)
+        if item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.slow)
 
 
 def cli(*args: str, timeout: float = 300, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the real `caravan-archive` command in a child process."""
     return subprocess.run([sys.executable, "-m", "caravan_spider.cli", *args], capture_output=True, text=True,
                           timeout=timeout, cwd=cwd)
+
+
+class _ConsoleScript:
+    """`caravan-archive` as its console script starts it (caravan_spider.cli:main reading sys.argv), in the
+    shape CliRunner.invoke drives, so the entry point's own one-line errors and exit statuses are what is run."""
+
+    name = "caravan-archive"
+
+    def main(self, args, prog_name, **_):
+        from caravan_spider.cli import main
+
+        saved, sys.argv = sys.argv, [prog_name, *args]
+        try:
+            main()
+        finally:
+            sys.argv = saved
+
+
+def in_process(*args: str, cwd: Path | None = None, env: dict | None = None,
+               input: bytes | str | None = None) -> subprocess.CompletedProcess:
+    """Run `caravan-archive` in this process (click's CliRunner) and answer as `cli` does, for a command
+    whose process proves nothing more: a one-line refusal before a crawl starts, what a reader prints.
+    An exception that escapes the entry point fails the test with its traceback (catch_exceptions=False).
+    The log goes where a fresh process sends it (stderr, warnings and up), not to pytest's capture; the
+    environment and the working directory are as they were afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    root.handlers, root.level = [], logging.WARNING  # logging's last resort then writes to sys.stderr
+    reactor = "twisted.internet.reactor" in sys.modules
+    try:
+        with contextlib.chdir(cwd or Path.cwd()):
+            result = CliRunner(catch_exceptions=False).invoke(
+                _ConsoleScript(), list(args), input=input, prog_name="caravan-archive",
+                env={"SCRAPY_SETTINGS_MODULE": os.environ.get("SCRAPY_SETTINGS_MODULE"), **(env or {})})
+    finally:
+        root.handlers, root.level = saved
+    # Scrapy's reactor cannot be started twice in one process: a command that started a crawl is a `cli` test.
+    assert reactor or "twisted.internet.reactor" not in sys.modules, f"{args} started a crawl: run it with cli()"
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)
 
 
 def on_a_terminal(*args: str, cwd: Path | None = None, env: dict | None = None, piped_stdout: bool = False,

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAGES, cli, rows
+from conftest import PAGES, cli, in_process, rows
 
 SEED = str(PAGES / "seed/page.html")
-pytestmark = pytest.mark.e2e
 
 
 def one_line_error(result, expected: str) -> None:
@@ -56,12 +55,12 @@ def text_file(tmp_path) -> Path:
     (["extract", SEED, "--url", "http://[::1"], "Error: --url 'http://[::1' is not a URL (Invalid IPv6 URL)"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else "")
 def test_bad_command_lines_get_one_line(args, expected):
-    one_line_error(cli(*args, timeout=60), expected)
+    one_line_error(in_process(*args), expected)
     assert not Path("/nonexistent").exists()  # nothing was created on the way
 
 
 def test_crawl_refuses_a_file_that_is_not_an_archive(text_file):
-    one_line_error(cli("crawl", "--db", str(text_file), timeout=60),
+    one_line_error(in_process("crawl", "--db", str(text_file)),
                    f"Error: --db {text_file}: {text_file} is not a caravan-archive database (file is not a database)")
     assert text_file.read_text() == "not a database\n"
 
@@ -71,21 +70,21 @@ def test_sample_site_on_a_port_in_use(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        one_line_error(cli("sample-site", "--port", str(port), timeout=60),
+        one_line_error(in_process("sample-site", "--port", str(port)),
                        f"Error: --port {port}: Address already in use; choose another port (0 picks a free one)")
 
 
 @pytest.mark.parametrize("command", [["export"], ["runs"], ["reextract"], ["search", "мир"],
                                      ["export", "--warc", "-o", "x.warc.gz"]])
 def test_readers_refuse_a_file_that_is_not_an_archive(text_file, command):
-    one_line_error(cli(*command, "--db", str(text_file), cwd=text_file.parent, timeout=60),
+    one_line_error(in_process(*command, "--db", str(text_file), cwd=text_file.parent),
                    f"Error: {text_file} is not a caravan-archive database (file is not a database)")
 
 
 def test_export_to_a_missing_directory(archive_copy):
-    one_line_error(cli("export", "--db", str(archive_copy), "-o", "/nonexistent/dir/a.jsonl"),
+    one_line_error(in_process("export", "--db", str(archive_copy), "-o", "/nonexistent/dir/a.jsonl"),
                    "Error: -o /nonexistent/dir/a.jsonl: directory /nonexistent/dir does not exist; create it first")
-    one_line_error(cli("export", "--db", str(archive_copy), "--warc", "-o", "/nonexistent/x.warc.gz"),
+    one_line_error(in_process("export", "--db", str(archive_copy), "--warc", "-o", "/nonexistent/x.warc.gz"),
                    "Error: -o /nonexistent/x.warc.gz: directory /nonexistent does not exist; create it first")
 
 
@@ -102,7 +101,7 @@ def test_readers_leave_a_foreign_sqlite_file_untouched(tmp_path, command):
     conn.commit()
     conn.close()
     before = _digest(db)
-    one_line_error(cli(*command, "--db", str(db)),
+    one_line_error(in_process(*command, "--db", str(db)),
                    f"Error: {db} is not a caravan-archive database (it has no articles, captures, crawl_runs, "
                    "revisions table)")
     assert _digest(db) == before
@@ -116,14 +115,14 @@ def test_readers_never_write_to_an_archive(archive_copy, command):
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.close()
     before = _digest(archive_copy)
-    result = cli(*command, "--db", str(archive_copy))
+    result = in_process(*command, "--db", str(archive_copy))
     assert result.returncode == 0, result.stderr
     assert _digest(archive_copy) == before
     assert rows(archive_copy, "PRAGMA journal_mode") == [{"journal_mode": "delete"}]
 
 
 def _export(db, *args) -> list[dict]:
-    result = cli("export", "--db", str(db), *args)
+    result = in_process("export", "--db", str(db), *args)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -152,7 +151,7 @@ def test_export_dates_are_iso_and_compared_as_instants(archive_copy):
 @pytest.mark.parametrize("option, value", [("--since", "garbage"), ("--until", "2025"), ("--since", "01.01.2025"),
                                            ("--updated-since", "yesterday")])
 def test_export_rejects_what_is_not_a_date(archive_copy, option, value):
-    one_line_error(cli("export", "--db", str(archive_copy), option, value),
+    one_line_error(in_process("export", "--db", str(archive_copy), option, value),
                    f"Error: {option} {value!r} is not a date such as 2025-01-31 or a date-time such as "
                    "2025-01-31T10:00:00+05:00")
 
@@ -188,14 +187,14 @@ CLOSED = "http://127.0.0.1:9"  # nothing listens: a crawl that started would fai
 def test_a_crawl_with_a_bad_setting_or_option_is_refused_in_one_line_before_it_starts(tmp_path, args, expected):
     db = tmp_path / "c.db"
     args = [arg.format(tmp=tmp_path) for arg in args]  # nothing may be created outside tmp_path, even before a fix
-    one_line_error(cli("crawl", "--db", str(db), "--edition", "ru", "--base-url", CLOSED, *args, cwd=tmp_path,
-                       timeout=60), expected.format(tmp=tmp_path))
+    one_line_error(in_process("crawl", "--db", str(db), "--edition", "ru", "--base-url", CLOSED, *args, cwd=tmp_path),
+                   expected.format(tmp=tmp_path))
     assert sorted(p.name for p in tmp_path.iterdir()) == [] and not Path("/nonexistent").exists()
 
 
 def test_the_archive_named_by_db_and_by_caravan_db_must_be_one(tmp_path):
-    one_line_error(cli("crawl", "--db", str(tmp_path / "a.db"), "--set", f"CARAVAN_DB={tmp_path / 'b.db'}",
-                       "--edition", "ru", "--base-url", CLOSED, timeout=60),
+    one_line_error(in_process("crawl", "--db", str(tmp_path / "a.db"), "--set", f"CARAVAN_DB={tmp_path / 'b.db'}",
+                              "--edition", "ru", "--base-url", CLOSED),
                    f"Error: --db {tmp_path / 'a.db'} and --set CARAVAN_DB={tmp_path / 'b.db'} name two archives: give one")
     assert list(tmp_path.iterdir()) == []
 
@@ -273,6 +272,7 @@ def test_addresses_beyond_the_archive_and_an_archive_without_changes_get_their_a
     assert root.findtext(f"{atom}updated") == "1970-01-01T00:00:00+00:00"
 
 
+@pytest.mark.e2e  # the lock is another process's
 def test_a_crawl_while_another_process_writes_the_archive_says_so_in_one_line(tmp_path):
     import subprocess
     import sys
@@ -300,6 +300,7 @@ def test_a_crawl_while_another_process_writes_the_archive_says_so_in_one_line(tm
     assert rows(db, "SELECT count(*) AS n FROM crawl_runs") == [{"n": 0}]
 
 
+@pytest.mark.e2e  # the lock is another process's
 def test_a_crawl_while_another_run_holds_the_archive_says_so_in_one_line(tmp_path):
     from caravan_spider.archive import Archive
 
@@ -325,6 +326,7 @@ cli.main()
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("verbose", [(), ("-v",)])
 def test_a_run_the_lock_is_taken_from_in_between_says_so_once(tmp_path, verbose):
     import os

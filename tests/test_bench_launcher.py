@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
 from launcher import descendants, measure, pss_kib, tree_pss_kib  # noqa: E402
@@ -27,6 +29,7 @@ grandchild.wait()
 """
 
 
+@pytest.mark.e2e
 def test_the_tree_below_a_process_is_found_and_its_pss_summed():
     parent = subprocess.Popen([sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -52,6 +55,7 @@ subprocess.Popen([sys.executable, "-c", "held = bytearray(48 << 20); sum(range(3
 """
 
 
+@pytest.mark.e2e
 def test_measure_counts_the_cpu_and_memory_of_a_descendant_that_outlives_the_command():
     figures = measure([sys.executable, "-c", ORPHANING])
     alone = measure([sys.executable, "-c", "pass"])

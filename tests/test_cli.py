@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from caravan_spider.cli import cli as group
 
-from conftest import PAGES, ROOT, cli
+from conftest import PAGES, ROOT, in_process
 
 README = (ROOT / "README.md").read_text("utf-8")
 
@@ -32,26 +32,23 @@ def test_readme_quick_start_is_two_commands():
     assert "make test" in ci
 
 
-@pytest.mark.e2e
 def test_extract_prints_the_record():
-    result = cli("extract", str(PAGES / "seed/page.html"))
+    result = in_process("extract", str(PAGES / "seed/page.html"))
     assert result.returncode == 0
     expected = json.loads((PAGES / "seed/expected.json").read_text("utf-8"))
     assert json.loads(result.stdout) == expected
 
 
-@pytest.mark.e2e
 def test_extract_of_a_page_that_is_not_an_article():
-    result = cli("extract", str(PAGES / "tag-page/page.html"), "--url", "https://www.caravan.kz/tag/almaty/")
+    result = in_process("extract", str(PAGES / "tag-page/page.html"), "--url", "https://www.caravan.kz/tag/almaty/")
     assert result.returncode == 3
     assert result.stdout == ""
     assert result.stderr.strip().endswith("not an article: tag page")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.e2e
 def test_extract_explain_names_sources_and_pruned_boilerplate():
-    result = cli("extract", str(PAGES / "seed/page.html"), "--explain")
+    result = in_process("extract", str(PAGES / "seed/page.html"), "--explain")
     assert result.returncode == 0
     assert "layout: today" in result.stderr
     assert re.search(r"published_at\s+json-ld datePublished\s+'2025-07-24T09:40:00\+05:00'", result.stderr)
@@ -60,17 +57,16 @@ def test_extract_explain_names_sources_and_pruned_boilerplate():
 
 def test_search_runs_and_export_on_the_crawled_archive(crawled):
     db = str(crawled["db"])
-    found = cli("search", "миротворцы", "--db", db)
+    found = in_process("search", "миротворцы", "--db", db)
     assert found.returncode == 0
     assert "Казахстанский офицер стал [миротворцем] года по версии ООН" in found.stdout  # matched words marked
     assert "посланник мира" in found.stdout
-    assert cli("search", "квазар", "--db", db).returncode == 1
-    runs = cli("runs", "--db", db)
+    assert in_process("search", "квазар", "--db", db).returncode == 1
+    runs = in_process("runs", "--db", db)
     assert runs.returncode == 0 and re.search(r"\n\s+1\s+\S+\s+finished\s+50\s+0\s+0\s+0", runs.stdout)
 
 
-@pytest.mark.e2e
 def test_commands_on_a_missing_archive_say_so(tmp_path):
-    result = cli("export", "--db", str(tmp_path / "none.db"))
+    result = in_process("export", "--db", str(tmp_path / "none.db"))
     assert result.returncode == 64  # bad input (EX_USAGE), one line
     assert "does not exist" in result.stderr

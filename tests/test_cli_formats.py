@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from caravan_spider.archive import Archive
@@ -65,6 +66,7 @@ def test_coverage_json_is_an_array_as_the_other_commands_print(crawled, tmp_path
     assert (empty.exit_code, empty.stdout) == (0, "[]\n")
 
 
+@pytest.mark.e2e
 def test_no_color_turns_the_terminal_s_styling_off(crawled):
     """https://no-color.org: NO_COLOR of any non-empty value means no ANSI styling, on a terminal too;
     search marks the matched words with [brackets] then, as in a pipe. Empty, it changes nothing."""

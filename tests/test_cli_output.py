@@ -7,15 +7,13 @@ import csv
 import io
 import json
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from caravan_spider.progress import sibling
 
-from conftest import PAGES, cli, crawl, on_a_terminal
+from conftest import PAGES, crawl, in_process, on_a_terminal
 
 
 def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path, monkeypatch):
@@ -48,6 +46,7 @@ def test_a_quiet_crawl_prints_the_summary_and_nothing_else(fresh_site, tmp_path,
     assert again.stdout.splitlines()[-1] == f"{db} holds 24 articles."
 
 
+@pytest.mark.e2e
 def test_a_failed_run_gives_no_hint_to_browse(tmp_path):
     """A run that failed with nothing archived points at nothing to browse; its summary is stamped too."""
     db = tmp_path / "caravan.db"
@@ -111,41 +110,38 @@ def test_a_terminal_gets_a_progress_bar_with_total_and_eta(fresh_site, tmp_path)
 
 def test_runs_and_search_as_json_and_csv(crawled):
     db = str(crawled["db"])
-    runs = json.loads(cli("runs", "--db", db, "--json").stdout)
+    runs = json.loads(in_process("runs", "--db", db, "--json").stdout)
     assert [(r["run_id"], r["status"], r["articles_new"]) for r in runs] == [(1, "finished", 50)]
-    table = list(csv.DictReader(io.StringIO(cli("runs", "--db", db, "--csv").stdout)))
+    table = list(csv.DictReader(io.StringIO(in_process("runs", "--db", db, "--csv").stdout)))
     assert [(r["run_id"], r["status"], r["articles_new"]) for r in table] == [("1", "finished", "50")]
-    found = json.loads(cli("search", "KAZBAT", "--db", db, "--json").stdout)
+    found = json.loads(in_process("search", "KAZBAT", "--db", db, "--json").stdout)
     assert [m["article_id"] for m in found] == [845713]
     assert "миротворческого батальона [KAZBAT] в 2000 году" in found[0]["snippet"]
     assert set(found[0]) == {"edition", "article_id", "published_at", "title", "url", "snippet"}
-    either = list(csv.DictReader(io.StringIO(cli("search", "школа OR больница", "--db", db, "--csv",
-                                                 "--limit", "50").stdout)))
+    either = list(csv.DictReader(io.StringIO(in_process("search", "школа OR больница", "--db", db, "--csv",
+                                                        "--limit", "50").stdout)))
     assert len(either) == 8
-    assert cli("search", "x", "--db", db, "--json", "--csv").returncode == 64  # bad input (EX_USAGE)
+    assert in_process("search", "x", "--db", db, "--json", "--csv").returncode == 64  # bad input (EX_USAGE)
 
 
 def test_search_text_marks_the_matched_word_forms(crawled):
-    result = cli("search", "миротворцы", "--db", str(crawled["db"]))
+    result = in_process("search", "миротворцы", "--db", str(crawled["db"]))
     assert result.returncode == 0
     snippets = result.stdout.splitlines()[1::3]
     assert any("[миротворцем]" in s for s in snippets) and any("[миротворца]" in s for s in snippets)
     assert "«" not in "".join(snippets).replace("«Караван»", "")
 
 
-@pytest.mark.e2e
 def test_extract_several_pages_and_stdin():
     seed, amp, tag = (str(PAGES / name / "page.html") for name in ("seed", "amp", "tag-page"))
-    both = cli("extract", seed, amp)
+    both = in_process("extract", seed, amp)
     assert both.returncode == 0 and both.stderr == ""
     records = [json.loads(line) for line in both.stdout.splitlines()]
     assert records[0] == json.loads((PAGES / "seed/expected.json").read_text("utf-8"))
     assert len(records) == 2
-    mixed = cli("extract", seed, tag)
+    mixed = in_process("extract", seed, tag)
     assert mixed.returncode == 3 and len(mixed.stdout.splitlines()) == 1
     assert mixed.stderr == f"{tag}: not an article: tag page\n"
-    with open(seed, "rb") as page:
-        piped = subprocess.run([sys.executable, "-m", "caravan_spider.cli", "extract", "-"], stdin=page,
-                               capture_output=True, timeout=120)
+    piped = in_process("extract", "-", input=(PAGES / "seed/page.html").read_bytes())
     assert piped.returncode == 0 and json.loads(piped.stdout) == records[0]
-    assert cli("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64  # bad input (EX_USAGE)
+    assert in_process("extract", seed, amp, "--url", "https://www.caravan.kz/x/").returncode == 64  # EX_USAGE

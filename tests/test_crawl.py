@@ -135,6 +135,7 @@ def scrapy_crawl(db, base_url: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.e2e
 def test_scrapy_crawl_exits_with_the_run_s_outcome(tmp_path):
     """Scrapy itself exits 0 whatever the run did; cron and systemd see what `caravan-archive crawl` gives:
     3 for a failed run (the site unreachable), 2 for an archive another run holds."""

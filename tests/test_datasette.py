@@ -514,6 +514,7 @@ def test_a_table_search_sorts_its_matches_without_reading_their_rows(ds, crawled
     conn.close()
 
 
+@pytest.mark.e2e
 def test_sqlite_utils_search_finds_the_index(crawled):
     result = subprocess.run([sys.executable, "-m", "sqlite_utils", "search", str(crawled["db"]), "articles",
                              "миротворец", "-c", "article_id", "--csv"], capture_output=True, text=True, check=True)
@@ -732,7 +733,7 @@ def test_an_unpublished_article_says_so_plainly(datasette_dir, crawled):
 def test_a_match_in_the_title_alone_is_marked_there_and_shows_the_lead(ds, crawled):
     """«автобусы» is in titles only: the title shows why the article matched, and the lead is shown
     (on the search page, the searched list and in the CLI) rather than a snippet that looks unrelated."""
-    from conftest import cli
+    from conftest import in_process
 
     matching = {a.title: a.expected_record()["lead"] for a in crawled["site"].articles.values()
                 if "автобусы" in a.title}
@@ -745,12 +746,13 @@ def test_a_match_in_the_title_alone_is_marked_there_and_shows_the_lead(ds, crawl
             headline = li.cssselect("a.headline")[0]
             assert [m.text for m in headline.cssselect("mark")] == ["автобусы"], path
             assert text(li.cssselect("p.snippet")[0]) == matching[text(headline)], path
-    found = cli("search", "автобусы", "--db", str(crawled["db"]))
+    found = in_process("search", "автобусы", "--db", str(crawled["db"]))
     assert found.returncode == 0
     titles = [line.split("  ", 2)[2] for line in found.stdout.splitlines() if line[:1].isdigit()]
     assert sorted(titles) == sorted(t.replace("автобусы", "[автобусы]") for t in matching)
 
 
+@pytest.mark.e2e
 def test_datasette_serves_the_reading_room_as_run_from_the_command_line(crawled, tmp_path):
     """`datasette a.db` makes its app after the plugins' startup (the test client, before it):
     the reading room's template loader must list templates too, or the server never starts."""

@@ -28,6 +28,7 @@ def test_the_unit_runs_as_a_user_of_its_own():
     assert user and user not in {"root", "0"}
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_systemd_accepts_the_unit_with_only_its_working_directory_adjusted(tmp_path):
     unit = UNIT.read_text().replace(_service()["WorkingDirectory"], str(tmp_path))

@@ -5,6 +5,8 @@ import json
 import shutil
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 spec = importlib.util.spec_from_file_location("evaluate", ROOT / "scripts/evaluate.py")
@@ -27,6 +29,7 @@ def test_the_evaluation_counts_a_wrong_field_and_a_wrong_verdict(tmp_path):
     assert [name for name, *_ in report["bodies"]] == ["legacy-2015", "seed"]
 
 
+@pytest.mark.slow
 def test_body_is_never_worse_than_plain_trafilatura():
     for name, _, ours, plain in evaluate.evaluate()["bodies"]:
         assert evaluate.f1(*ours) >= evaluate.f1(*plain), name
@@ -62,6 +65,7 @@ def _html(title, paragraphs, junk=""):
             + "".join(f"<p>{p}</p>" for p in paragraphs) + f"{junk}</article></body></html>")
 
 
+@pytest.mark.slow
 def test_real_pages_are_matched_to_versions_by_date_and_scored(tmp_path, capsys):
     _fundus_like(tmp_path, {
         # versions sort V1 < V1_1 < V2 and pages by date: the oldest page belongs to V1
@@ -122,6 +126,7 @@ def test_each_target_is_checked_on_every_corpus():
     assert evaluate.summarise_real(slow)["missed"] == ["parse CPU 1.21 x trafilatura's > 1.2"]
 
 
+@pytest.mark.slow
 def test_fundus_is_split_by_publisher_into_fixed_halves(tmp_path):
     record = {"html": _html("A title of the page", PARAS), "title": "A title of the page",
               "body": {"summary": [], "sections": [{"headline": [], "paragraphs": PARAS}]}}
@@ -140,6 +145,7 @@ def test_fundus_is_split_by_publisher_into_fixed_halves(tmp_path):
     assert list(grouped) == ["fundus tuning", "fundus validation", "fundus"]
 
 
+@pytest.mark.slow
 def test_scrapinghub_pages_are_scored_by_words_and_by_its_own_shingles(tmp_path):
     import gzip
 
@@ -163,6 +169,7 @@ def test_scrapinghub_pages_are_scored_by_words_and_by_its_own_shingles(tmp_path)
     assert summary["title_ours"] is None
 
 
+@pytest.mark.slow
 def test_trafilatura_pages_are_scored_by_the_passages_they_must_and_must_not_hold(tmp_path):
     for sub in ("eval", "cache"):
         (tmp_path / sub).mkdir()
@@ -187,6 +194,7 @@ def test_trafilatura_pages_are_scored_by_the_passages_they_must_and_must_not_hol
     assert summary["native"][1] == evaluate._pooled_f1([rows[0]["native_ours"], rows[1]["native_ours"]])
 
 
+@pytest.mark.slow
 def test_readability_pages_of_a_site_are_scored_and_its_unit_tests_left_out(tmp_path):
     big = _html("A title of the page", PARAS, "<!-- " + "x" * evaluate.READABILITY_REAL_BYTES + " -->")
     for name, source in (("site-page", big), ("001-tiny-test", _html("Tiny", PARAS[:1]))):
@@ -200,6 +208,7 @@ def test_readability_pages_of_a_site_are_scored_and_its_unit_tests_left_out(tmp_
     assert rows[0]["ours"] == (1.0, 1.0)
 
 
+@pytest.mark.slow
 def test_one_command_prints_a_row_per_corpus_and_fundus_half(tmp_path, capsys):
     record = {"html": _html("A title of the page", PARAS), "title": "A title of the page",
               "body": {"summary": [], "sections": [{"headline": [], "paragraphs": PARAS}]}}
@@ -245,6 +254,7 @@ def test_real_evaluation_refuses_a_folder_without_a_corpus(tmp_path, capsys):
                    f"{tmp_path}: no pages of a known corpus found; give {evaluate.SHAPES}"]
 
 
+@pytest.mark.slow
 def test_scale_measures_each_shape_as_an_article_that_grows_with_its_size(capsys):
     # --scale's pages: each shape an article at every size, twice the size about twice the bytes
     rows = evaluate.scale_rows(sizes=(1, 2))

@@ -14,19 +14,20 @@ import urllib.request
 from pathlib import Path
 
 import jsonschema
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from caravan_spider.archive import Archive
 from caravan_spider.parsing import FIELDS
 from caravan_spider.progress import hints
 
-from conftest import ROOT, cli, rows
+from conftest import ROOT, cli, in_process, rows
 
 SCHEMA = json.loads((ROOT / "caravan_spider/schema/article.schema.json").read_text("utf-8"))
 
 
 def export(db: Path, *args: str) -> list[dict]:
-    result = cli("export", "--db", str(db), *args)
+    result = in_process("export", "--db", str(db), *args)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
 
@@ -39,6 +40,7 @@ def test_export_is_every_article_newest_first(crawled):
     assert all(list(line) == list(FIELDS) for line in lines)
 
 
+@pytest.mark.e2e
 def test_export_bytes_are_json_dumps_of_each_record_whatever_the_chunking(crawled, tmp_path):
     """SQLite makes the lines and export writes them in chunks of bytes: the file is exactly the
     records as compact UTF-8 JSON, one per line, to stdout, a file or a .gz alike."""
@@ -54,7 +56,7 @@ def test_export_bytes_are_json_dumps_of_each_record_whatever_the_chunking(crawle
     assert subprocess.run([sys.executable, "-m", "caravan_spider.cli", "export", "--db", str(crawled["db"])],
                           capture_output=True, check=True).stdout == expected
     for name in ("out.jsonl", "out.jsonl.gz"):
-        result = cli("export", "--db", str(crawled["db"]), "-o", str(tmp_path / name))
+        result = in_process("export", "--db", str(crawled["db"]), "-o", str(tmp_path / name))
         assert result.returncode == 0 and result.stderr == f"Wrote 50 articles to {tmp_path / name}\n"
         written = (tmp_path / name).read_bytes()
         assert (gzip.decompress(written) if name.endswith(".gz") else written) == expected
@@ -85,15 +87,16 @@ def test_filters(crawled):
 
 def test_gzip_output(crawled, tmp_path):
     out = tmp_path / "articles.jsonl.gz"
-    result = cli("export", "--db", str(crawled["db"]), "-o", str(out))
+    result = in_process("export", "--db", str(crawled["db"]), "-o", str(out))
     assert result.returncode == 0 and "Wrote 50 articles" in result.stderr
     with gzip.open(out, "rt", encoding="utf-8") as f:
         assert len([json.loads(line) for line in f]) == 50
 
 
+@pytest.mark.e2e
 def test_export_reimported_with_sqlite_utils_gives_back_the_same_rows(crawled, tmp_path):
     out = tmp_path / "articles.jsonl"
-    assert cli("export", "--db", str(crawled["db"]), "-o", str(out)).returncode == 0
+    assert in_process("export", "--db", str(crawled["db"]), "-o", str(out)).returncode == 0
     copy = tmp_path / "copy.db"
     subprocess.run([sys.executable, "-m", "sqlite_utils", "insert", str(copy), "articles", str(out), "--nl",
                     "--pk", "article_id"], check=True, capture_output=True)
@@ -125,6 +128,7 @@ def read_warc(path: Path) -> list:
         return [(r.rec_type, r.rec_headers, r.content_stream().read()) for r in ArchiveIterator(f)]
 
 
+@pytest.mark.e2e
 def test_warc_has_warcinfo_canonical_target_uris_and_the_fetch_url(crawled, tmp_path):
     site, db = crawled["site"], crawled["db"]
     seed = site.articles[845713]
@@ -146,6 +150,7 @@ def test_warc_has_warcinfo_canonical_target_uris_and_the_fetch_url(crawled, tmp_
     assert all(uri.startswith("https://www.caravan.kz/") for uri in responses)
 
 
+@pytest.mark.e2e
 def test_warc_honours_the_filters_and_stdout(crawled, tmp_path):
     site, db = crawled["site"], crawled["db"]
     politics = {a.url for a in site.articles.values() if a.category == "Политика"}
@@ -184,6 +189,7 @@ def test_scrapy_crawl_feed_export_writes_the_export_records(sample, tmp_path):
     assert '"body": "\\u' not in feed.read_text("utf-8")  # no bytes, no escapes: UTF-8 text
 
 
+@pytest.mark.e2e
 def test_an_export_stopped_by_a_damaged_capture_leaves_no_partial_file(crawled, tmp_path):
     """The WARC is written beside its name and renamed when whole: a damaged capture halfway stops
     it with one line and exit 1, and what was at that name before is left as it was."""
@@ -208,7 +214,7 @@ def test_an_export_stopped_by_a_damaged_capture_leaves_no_partial_file(crawled, 
 
 def test_an_export_to_a_gzip_file_names_the_jsonl_inside_and_leaves_nothing_beside_it(crawled, tmp_path):
     out = tmp_path / "articles.jsonl.gz"
-    result = cli("export", "-o", str(out), "--db", str(crawled["db"]))
+    result = in_process("export", "-o", str(out), "--db", str(crawled["db"]))
     assert result.returncode == 0 and result.stderr == f"Wrote 50 articles to {out}\n"
     with gzip.open(out) as lines:
         assert len(lines.read().splitlines()) == 50
@@ -232,7 +238,7 @@ def test_an_export_to_a_fifo_or_a_symlink_is_written_where_it_leads_not_replaced
     reader = threading.Thread(target=lambda: read.append(b"".join(iter(lambda: os.read(reading, 65536), b""))))
     reader.start()
     try:
-        result = cli("export", "-o", str(fifo), "--db", str(crawled["db"]))
+        result = in_process("export", "-o", str(fifo), "--db", str(crawled["db"]))
     finally:
         os.close(holding)
         reader.join()
@@ -243,6 +249,6 @@ def test_an_export_to_a_fifo_or_a_symlink_is_written_where_it_leads_not_replaced
     target.parent.mkdir()
     target.write_bytes(b"last month's export")
     link.symlink_to(target)
-    result = cli("export", "-o", str(link), "--db", str(crawled["db"]))
+    result = in_process("export", "-o", str(link), "--db", str(crawled["db"]))
     assert result.returncode == 0 and link.is_symlink()
     assert len(target.read_bytes().splitlines()) == 50

@@ -5,18 +5,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import pytest
-
 from caravan_spider.archive import Archive
 from caravan_spider.parsing import explain
 
-from conftest import article_records, cli, rows
+from conftest import article_records, in_process, rows
 
 
-@pytest.mark.e2e
 def test_fixture_writes_page_meta_and_expected_record_from_the_capture(archive_copy, tmp_path):
     capture = rows(archive_copy, "SELECT * FROM captures WHERE article_id = 845713 ORDER BY capture_id DESC")[0]
-    result = cli("fixture", "845713", "--case", "seed-from-archive", "--db", str(archive_copy),
+    result = in_process("fixture", "845713", "--case", "seed-from-archive", "--db", str(archive_copy),
                  "--pages", str(tmp_path))
     assert result.returncode == 0, result.stderr
     folder = tmp_path / "seed-from-archive"
@@ -39,14 +36,13 @@ def test_fixture_writes_page_meta_and_expected_record_from_the_capture(archive_c
     assert "«Казахстан - посланник мира" in result.stdout and "Check expected.json" in result.stdout
 
 
-@pytest.mark.e2e
 def test_fixture_never_overwrites_and_names_a_missing_article(archive_copy, tmp_path):
     (tmp_path / "taken").mkdir()
-    taken = cli("fixture", "845713", "--case", "taken", "--db", str(archive_copy), "--pages", str(tmp_path))
+    taken = in_process("fixture", "845713", "--case", "taken", "--db", str(archive_copy), "--pages", str(tmp_path))
     assert taken.returncode == 1
     assert taken.stderr.strip() == f"{tmp_path / 'taken'} already exists: a fixture is never rewritten; choose another --case"
     assert list((tmp_path / "taken").iterdir()) == []
-    missing = cli("fixture", "1", "--db", str(archive_copy), "--pages", str(tmp_path))
+    missing = in_process("fixture", "1", "--db", str(archive_copy), "--pages", str(tmp_path))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.startswith(f"{archive_copy} holds no capture of article 1 of the ru edition")
     assert not (tmp_path / "article-1").exists()

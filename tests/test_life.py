@@ -21,7 +21,7 @@ from caravan_spider.schedule import DEFAULT_SCHEDULE, interval, is_due, next_che
 from caravan_spider.search import lemma, lemmas_of
 from caravan_spider.spiders.caravan import why_fetch
 
-from conftest import ROOT, article_fetches, article_records, cli, crawl, rows
+from conftest import ROOT, article_fetches, article_records, cli, crawl, in_process, rows
 from test_datasette import Client
 
 STEPS = parse_schedule(DEFAULT_SCHEDULE)
@@ -305,10 +305,10 @@ def test_coverage_accounts_for_every_listed_post_in_every_state(tmp_path):
 
 def test_coverage_is_read_only_and_names_a_missing_archive(crawled, tmp_path):
     before = crawled["db"].read_bytes()
-    assert cli("coverage", "--db", str(crawled["db"])).returncode == 0
-    assert cli("coverage", "--db", str(crawled["db"]), "--json").returncode == 0
+    assert in_process("coverage", "--db", str(crawled["db"])).returncode == 0
+    assert in_process("coverage", "--db", str(crawled["db"]), "--json").returncode == 0
     assert crawled["db"].read_bytes() == before
-    missing = cli("coverage", "--db", str(tmp_path / "none.db"))
+    missing = in_process("coverage", "--db", str(tmp_path / "none.db"))
     assert missing.returncode in (2, 64) and "does not exist" in missing.stderr and "Traceback" not in missing.stderr
 
 

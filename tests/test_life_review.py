@@ -19,7 +19,7 @@ from caravan_spider.sample_site.server import serving
 from caravan_spider.schedule import parse_clock, parse_schedule
 from caravan_spider.spiders.caravan import why_fetch
 
-from conftest import PAGES, ROOT, article_fetches, cli, crawl, rows
+from conftest import PAGES, ROOT, article_fetches, cli, crawl, in_process, rows
 from faultserver import serving_faults, transform
 from test_datasette import Client
 
@@ -39,7 +39,6 @@ def test_a_recheck_step_too_long_for_a_date_is_refused():
     assert parse_clock(None) is None
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("setting,message", [
     ("CARAVAN_RECHECK_SCHEDULE=99999999999d", "Error: CARAVAN_RECHECK_SCHEDULE: recheck schedule step "
                                               "'99999999999d' is longer than 36500d (a century)"),
@@ -50,11 +49,13 @@ def test_a_recheck_step_too_long_for_a_date_is_refused():
 ])
 def test_a_bad_schedule_setting_is_one_line_and_exit_64(tmp_path, setting, message):
     db = tmp_path / "caravan.db"
-    result = cli("crawl", "--db", str(db), "--edition", "kk", "--base-url", "http://127.0.0.1:9", "--set", setting)
+    result = in_process("crawl", "--db", str(db), "--edition", "kk", "--base-url", "http://127.0.0.1:9",
+                        "--set", setting)
     assert (result.returncode, result.stderr, result.stdout) == (64, message + "\n", "")
     assert not db.exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("args,message", [
     (("-s", "CARAVAN_RECHECK_SCHEDULE=1h,bad"), "recheck schedule step 'bad' is not a duration such as 6h, 3d or 30m "
                                                 "(e.g. CARAVAN_RECHECK_SCHEDULE=1h,6h,1d,3d,7d,30d,90d,365d)"),
@@ -80,16 +81,15 @@ def test_scrapy_crawl_with_a_bad_setting_says_so_in_one_line(tmp_path, args, mes
 ])
 def test_two_base_urls_for_one_edition_are_refused_not_the_last_taken(tmp_path, args, message):
     db = tmp_path / "caravan.db"
-    result = cli("crawl", "--db", str(db), *args)
+    result = in_process("crawl", "--db", str(db), *args)
     assert (result.returncode, result.stderr, result.stdout) == (64, f"Error: --base-url: {message}\n", "")
     assert not db.exists()
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("args", [("--base-url", "kk="), ("--edition", "kk", "--base-url", "")])
 def test_a_base_url_without_a_url_is_refused_not_the_live_site(tmp_path, args):
     db = tmp_path / "caravan.db"
-    result = cli("crawl", "--db", str(db), *args)
+    result = in_process("crawl", "--db", str(db), *args)
     assert result.returncode == 64
     assert result.stderr == f"Error: --base-url: {args[-1]!r} names no URL\n"
     assert not db.exists()

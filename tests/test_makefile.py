@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT
 
 # A stand-in interpreter: reports version 3.12 and makes a .venv whose pip always fails.
@@ -32,6 +34,7 @@ def project(tmp_path):
     return tmp_path
 
 
+@pytest.mark.e2e
 def test_a_venv_of_another_interpreter_is_rebuilt(tmp_path):
     folder = project(tmp_path)
     (folder / ".venv").mkdir()
@@ -42,9 +45,11 @@ def test_a_venv_of_another_interpreter_is_rebuilt(tmp_path):
     assert plan[:3] == ["rm -rf .venv", f"{sys.executable} -m venv .venv", f"touch .venv/.python-{version}"]
     (folder / f".venv/.python-{version}").touch()
     (folder / ".venv/.installed").touch()
-    assert make(folder, "-n", f"PYTHON={sys.executable}", "test").stdout.splitlines() == [".venv/bin/python -m pytest -q"]
+    assert make(folder, "-n", f"PYTHON={sys.executable}", "test").stdout.splitlines() == [
+        ".venv/bin/python -m pytest -q -n auto"]
 
 
+@pytest.mark.e2e
 def test_a_failed_install_leaves_no_venv_to_reuse(tmp_path):
     folder = project(tmp_path)
     fake = folder / "fakepython"

@@ -30,6 +30,7 @@ def run(case: str):
     return explain(html, meta["url"], datetime.fromisoformat(meta["fetched_at"]), meta.get("content_type"))
 
 
+@pytest.mark.slow
 def test_corpus_covers_every_layout_and_edge_page():
     layouts = {run(case).layout for case in CASES}
     assert layouts == {"today", "legacy-2015", "amp", "kazakh", "generic"}
@@ -225,6 +226,7 @@ def test_furniture_is_learned_per_edition_from_the_captures(archive_copy):
     assert furniture["ru"].rule.startswith("learned furniture (ru: on >30% of 51 pages fetched ")
 
 
+@pytest.mark.e2e
 def test_workers_learn_the_furniture_one_process_learns(archive_copy):
     from caravan_spider import boilerplate, workers
     from caravan_spider.archive import Archive
@@ -400,6 +402,7 @@ def test_learning_needs_enough_pages(archive_copy):
         archive.close()
 
 
+@pytest.mark.slow
 def test_generic_path_with_learned_furniture_gives_every_field_and_a_clean_body(archive_copy):
     """With the known layouts switched off (CARAVAN_LAYOUTS=generic), the generic path and the furniture
     learned from the crawl give the records the known layouts give, and no furniture in the text."""

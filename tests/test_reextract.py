@@ -7,6 +7,8 @@ import re
 import shutil
 import sqlite3
 
+import pytest
+
 from caravan_spider.archive import Archive, index_entry
 from caravan_spider.parsing.layouts.today import Today
 from caravan_spider.reextract import reextract
@@ -14,6 +16,7 @@ from caravan_spider.reextract import reextract
 from conftest import article_records, cli, crawl, on_a_terminal, rows
 
 
+@pytest.mark.e2e
 def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
     before = article_records(archive_copy)
     result = cli("reextract", "--db", str(archive_copy))
@@ -22,6 +25,7 @@ def test_reextract_with_the_same_parser_changes_nothing(archive_copy):
     assert article_records(archive_copy) == before
 
 
+@pytest.mark.slow
 def test_a_parser_change_updates_exactly_the_affected_articles(archive_copy, crawled, monkeypatch):
     site = crawled["site"]
     with_subheadings = {a.article_id for a in site.articles.values()
@@ -58,6 +62,7 @@ def indexed(db) -> list[tuple]:
         conn.close()
 
 
+@pytest.mark.e2e
 def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_path):
     # Workers start from a fresh interpreter, so a monkeypatched parser would not reach them:
     # instead both runs must repair the same damaged rows, revisions and index.
@@ -94,6 +99,7 @@ def test_parallel_reextraction_gives_the_sequential_result(archive_copy, tmp_pat
     assert not [term for term, *_ in index if term == "stale"]
 
 
+@pytest.mark.e2e
 def test_this_process_and_the_pool_rebuild_the_same_batches_in_the_same_order(archive_copy):
     """With --jobs N this process rebuilds batches itself while the workers start (workers.pool),
     then hands them to the pool: whichever made a batch, it is the same, in the archive's order."""
@@ -121,6 +127,7 @@ def test_this_process_and_the_pool_rebuild_the_same_batches_in_the_same_order(ar
     assert pooled == alone and mixed == alone
 
 
+@pytest.mark.e2e
 def test_workers_that_cannot_start_leave_their_pool_ready_and_raise_nothing_in_their_thread():
     """The thread that starts a pool's workers (workers.pool) never dies with a traceback on stderr: a
     pool shut down first (a crawl that ends at once) or broken is `ready`, and its users' own
@@ -136,6 +143,7 @@ def test_workers_that_cannot_start_leave_their_pool_ready_and_raise_nothing_in_t
     assert executor.ready.result(timeout=0) is None
 
 
+@pytest.mark.e2e
 def test_a_damaged_capture_stops_reextract_with_one_line_naming_it(archive_copy):
     conn = sqlite3.connect(archive_copy)
     conn.execute("DROP TRIGGER captures_never_altered")
@@ -150,6 +158,7 @@ def test_a_damaged_capture_stops_reextract_with_one_line_naming_it(archive_copy)
             "end-of-stream marker was reached); the archive is damaged: restore it from a backup"]
 
 
+@pytest.mark.e2e
 def test_a_damaged_capture_dictionary_stops_readers_with_one_line_naming_it(archive_copy, tmp_path):
     """A dictionary whose bytes are no zstd dictionary any more is damage like a cut capture: one
     line naming the capture, its dictionary and the archive, exit 1; it was a ValueError traceback."""
@@ -206,6 +215,7 @@ def test_reextract_keeps_articles_that_learned_furniture_empties_and_names_them(
     assert rows(db, "SELECT count(*) AS n FROM articles") == [{"n": 36}]
 
 
+@pytest.mark.e2e
 def test_reextract_on_a_terminal_shows_its_progress_and_elsewhere_nothing(archive_copy):
     """A big archive takes a minute: a terminal sees articles done of all, on stderr, cleared at the end;
     a pipe or cron sees the report only."""

@@ -33,6 +33,7 @@ def test_the_fork_server_warms_up_on_an_article():
     assert "правило" in warmup.WARMED["index_entry"][3].split()  # «правила», lemmatised
 
 
+@pytest.mark.e2e
 def test_a_worker_parses_with_the_learned_furniture_as_the_thread_does():
     meta = json.loads((CASE / "meta.json").read_text())
     html = (CASE / "page.html").read_bytes()

@@ -144,6 +144,7 @@ EXPECTED_POLICY = {"default-src": ["'self'"], "style-src": ["'self'", "'unsafe-i
                    "form-action": ["'self'"], "frame-ancestors": ["'none'"]}
 
 
+@pytest.mark.slow
 def test_every_response_carries_the_policy(ds, crawled):
     article_id = crawled["site"].newest_first()[0].article_id
     for path in ("/", "/caravan/articles", f"/caravan/articles/ru,{article_id}", "/caravan/articles.json",
@@ -156,6 +157,7 @@ def test_every_response_carries_the_policy(ds, crawled):
         assert len(response.headers.get_list("content-security-policy")) == 1
 
 
+@pytest.mark.slow
 def test_the_reading_rooms_pages_keep_to_the_policy(ds, crawled):
     """Inline scripts run only when the policy names their hash; none may be an attribute
     (onclick=) or a javascript: link, and every script file is the reading room's own."""
