@@ -144,6 +144,22 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     return settings
 
 
+def _config(settings, edition: str, since: str | None, full: bool, origins: dict[str, str | None], jobdir: str | None):
+    """The run's Config: the settings (project's and --set), the options on top; a value it cannot
+    use is one line naming the option or the setting it came from."""
+    from .config import Config, ConfigError
+    from .crawlrun import ORIGIN_SETTINGS
+
+    given = {ORIGIN_SETTINGS[code]: url for code, url in origins.items() if url}  # by --base-url
+    settings.setdict({**given, "CARAVAN_EDITION": edition, **({"CARAVAN_SINCE": since} if since else {}),
+                      **({"CARAVAN_FULL": True} if full else {}), **({"JOBDIR": jobdir} if jobdir else {})},
+                     priority="cmdline")
+    try:
+        return Config.from_settings(settings)
+    except ConfigError as error:
+        raise BadInput(f"{'--base-url' if error.setting in given else error.setting}: {error}") from None
+
+
 def _crawl_db(db: str, option: str = "--db") -> None:
     """Check the archive file before Scrapy starts; only the default folder is ever created. An
     archive another run or another writer holds is refused here, in one line (exit 2)."""
@@ -241,13 +257,10 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
     from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
 
-    from .crawlrun import RunSpec, RunStart
+    from .crawlrun import RunStart
     from .progress import summary
-    from .schedule import parse_clock, parse_schedule
     from .urls import base_urls as chosen_base_urls
-    from .urls import Origin
 
     if sample and base_urls:
         raise BadInput("--sample and --base-url exclude each other")
@@ -273,31 +286,11 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             raise BadInput(f"--db {db} and --set CARAVAN_DB={settings.get('CARAVAN_DB')} name two archives: give one")
         db, db_option = settings.get("CARAVAN_DB"), "CARAVAN_DB"
     _archive_folder(db, db_option)
-    defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
-    for code, url in origins.items():
-        try:
-            Origin(url or settings.get(defaults[code]), code)
-        except ValueError as error:
-            raise BadInput(f"--base-url: {error}" if url else f"{defaults[code]}: {error}") from None
-    try:
-        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
-    except ValueError as error:
-        raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
-    try:
-        parse_clock(settings.get("CARAVAN_CLOCK"))
-    except ValueError as error:
-        raise BadInput(f"CARAVAN_CLOCK: {error}") from None
-    if not since and settings.get("CARAVAN_SINCE"):
-        try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
-            RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
-        except ValueError as error:
-            raise BadInput(f"CARAVAN_SINCE: {error}") from None
-    if jobdir:
-        settings.set("JOBDIR", jobdir, priority="cmdline")
+    config = _config(settings, edition, since, full, origins, jobdir)
     if log_file:
         _log_file(log_file, db)
     try:  # what Scrapy raises while it builds the crawler comes from the settings it was given
-        process = CrawlerProcess(settings)
+        process = CrawlerProcess(config.to_settings(db))
         crawler = process.create_crawler("caravan")
     except Exception as error:  # noqa: BLE001 - named in the one line, whatever it is
         raise BadInput(f"could not start the crawl: {type(error).__name__}: {error}") from None
@@ -318,9 +311,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
             logging.getLogger().addHandler(console)
         start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
-        kwargs = {"since": since, "full": full, "edition": edition}
-        if any(origins.values()):
-            kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
+        kwargs = {"base_url": ",".join(f"{code}={url}" for code, url in origins.items())} if sample else {}
         process.crawl(crawler, **kwargs)
         process.start()
     if start.refused == "archive_locked":

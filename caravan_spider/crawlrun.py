@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .parsing.dates import as_datetime
-from .urls import EDITIONS, Origin
+from .urls import Origin
 
 # Sent by the pipeline once the archive is open and locked: run_id=int.
 run_begun = object()
@@ -65,17 +64,10 @@ class RunSpec:
     @classmethod
     def from_settings(cls, settings) -> RunSpec:
         """The run's spec from CARAVAN_EDITION, CARAVAN_BASE_URL, CARAVAN_KK_BASE_URL, CARAVAN_SINCE
-        and CARAVAN_FULL; ValueError names a bad one."""
-        edition = settings.get("CARAVAN_EDITION") or "all"
-        if edition not in ("all", *EDITIONS):
-            raise ValueError(f"edition {edition!r} is not ru, kk or all")
-        editions = list(EDITIONS) if edition == "all" else [edition]
-        since = settings.get("CARAVAN_SINCE")
-        since_at = as_datetime(since) if since else None
-        if since and since_at is None:
-            raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
-        origins = {code: Origin(settings.get(ORIGIN_SETTINGS[code]), code) for code in editions}
-        return cls(origins, since_at, settings.getbool("CARAVAN_FULL"))
+        and CARAVAN_FULL (config.Config reads and checks them); ValueError names a bad one."""
+        from .config import Config
+
+        return Config.from_settings(settings).spec
 
 
 @dataclass

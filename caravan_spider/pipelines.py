@@ -18,12 +18,11 @@ from . import boilerplate
 from .archive import DEFAULT_DB, Archive, ArchiveLocked, Capture, NotAnArchive, content_hash, utcnow
 from .captures import CaptureFormatError
 from .closing import schedule_close
-from .crawlrun import RunSpec, run_begun, run_refused, site_unreachable
+from .config import Config
+from .crawlrun import run_begun, run_refused, site_unreachable
 from .drift import Coverage
 from .items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
 from .parsing import PARSER_VERSION
-from .workers import jobs_from
-from .schedule import parse_schedule
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +31,15 @@ class ArchivePipeline:
     def __init__(self, crawler):
         self.crawler = crawler
         self.stats = crawler.stats
-        settings = crawler.settings
-        self.db_path = settings.get("CARAVAN_DB")
-        self.min_coverage = settings.getfloat("CARAVAN_DRIFT_MIN_COVERAGE")
-        self.min_pages = settings.getint("CARAVAN_DRIFT_MIN_PAGES")
-        self.max_failed_share = settings.getfloat("CARAVAN_MAX_FAILED_SHARE")
-        self.tolerated_failed_share = settings.getfloat("CARAVAN_TOLERATED_FAILED_SHARE")
-        self.shorter_ratio = settings.getfloat("CARAVAN_MUCH_SHORTER_RATIO")
-        self.schedule = parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
-        self.spec = RunSpec.from_settings(settings)
+        self.db_path = crawler.settings.get("CARAVAN_DB")
+        self.config = config = Config.of(crawler)
+        self.min_coverage = config.drift_min_coverage
+        self.min_pages = config.drift_min_pages
+        self.max_failed_share = config.max_failed_share
+        self.tolerated_failed_share = config.tolerated_failed_share
+        self.shorter_ratio = config.much_shorter_ratio
+        self.schedule = config.steps
+        self.spec = config.spec
         self.archive: Archive | None = None
         self.run_id: int | None = None
         self.coverage = Coverage()
@@ -346,15 +345,13 @@ class ArchivePipeline:
             self.archive = None
             return
         try:
-            settings = self.crawler.settings
+            learning = self.config.furniture
             # Learning counts the lines of every page of the window, stored with each capture by the
             # parse that stored it; pages stored without them (by an older version) are read again,
             # on every core, like parsing, unless CARAVAN_PARSE_WORKERS=0.
             try:
-                for learned in boilerplate.learn(self.archive, settings.getfloat("CARAVAN_FURNITURE_MIN_SHARE"),
-                                                 settings.getfloat("CARAVAN_FURNITURE_WINDOW_DAYS"),
-                                                 settings.getint("CARAVAN_FURNITURE_MIN_PAGES"),
-                                                 jobs=jobs_from(settings.get("CARAVAN_PARSE_WORKERS"))):
+                for learned in boilerplate.learn(self.archive, learning.min_share, learning.window_days,
+                                                 learning.min_pages, jobs=self.config.jobs):
                     logger.info("furniture: %d lines learned for the %s edition from %d pages", learned.lines,
                                 learned.edition, learned.pages)
             except CaptureFormatError as error:  # compaction still runs: it counts damaged captures itself
