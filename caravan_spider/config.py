@@ -263,6 +263,12 @@ class Config:
         return cls(**values, scrapy=given)
 
     @classmethod
+    def of_archive(cls, archive) -> Config:
+        """The config of the archive's latest crawl run: what an offline command does as the crawl did."""
+        latest = archive.runs(1)
+        return cls.from_json(latest[0].get("config") if latest else None)
+
+    @classmethod
     def of(cls, crawler) -> Config:
         """The crawler's config, read from its settings once (after the spider's arguments became
         settings: the spider asks first) and kept with it for the pipeline and the others."""

@@ -69,7 +69,7 @@ class ArchivePipeline:
             return
         try:
             archive.acquire()
-            run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions)
+            run_id = archive.begin_run(self.spec.base_url, self.spec.mode, self.spec.editions, self.config.to_json())
         except ArchiveLocked as error:
             archive.close()
             self._refuse("archive_locked", str(error))

@@ -9,6 +9,7 @@ from dataclasses import fields
 import pytest
 
 from caravan_spider import boilerplate
+from caravan_spider.archive import Archive
 from caravan_spider.config import Config, ConfigError, Learning
 from caravan_spider.schedule import DEFAULT_SCHEDULE
 
@@ -27,6 +28,8 @@ def test_reextract_learns_furniture_with_the_settings_the_crawl_used(fresh_site,
     assert done.returncode == 0, done.stderr[-2000:]
     learned = rows(db, FURNITURE)
     assert learned and {row["min_share"] for row in learned} == {0.9}
+    [stored] = rows(db, "SELECT config FROM crawl_runs")
+    assert Config.from_json(stored["config"]).furniture == Learning(min_share=0.9, min_pages=6)
     again = cli("reextract", "--db", str(db), "--jobs", "1")
     assert again.returncode == 0, again.stderr[-2000:]
     assert rows(db, FURNITURE) == learned
@@ -84,6 +87,19 @@ def test_a_value_a_crawl_cannot_use_is_refused_once_naming_its_setting(given, se
     with pytest.raises(ConfigError):  # made directly, the same checks
         Config(**{spec.name: value for spec in fields(Config) for name, value in given.items()
                   if spec.metadata.get("setting") == name} or {"furniture": {"min_share": "most"}})
+
+
+def test_an_archive_whose_runs_stored_no_config_is_read_with_the_defaults(tmp_path):
+    archive = Archive(tmp_path / "caravan.db")
+    try:
+        assert Config.of_archive(archive) == Config()  # no run yet
+        archive.begin_run("https://www.caravan.kz", "incremental", "ru")  # a run from before configs were stored
+        assert Config.of_archive(archive) == Config()
+        told = Config(furniture=Learning(min_share=0.9, min_pages=6), edition="ru")
+        archive.begin_run("https://www.caravan.kz", "incremental", "ru", told.to_json())
+        assert Config.of_archive(archive) == told
+    finally:
+        archive.close()
 
 
 def test_scrapy_crawl_with_s_gives_the_same_config(tmp_path):
