@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import logging
 import os
 import re
 import sqlite3
@@ -160,44 +159,10 @@ def _config(settings, edition: str, since: str | None, full: bool, origins: dict
         raise BadInput(f"{'--base-url' if error.setting in given else error.setting}: {error}") from None
 
 
-def _crawl_db(db: str, option: str = "--db") -> None:
-    """Check the archive file before Scrapy starts; only the default folder is ever created. An
-    archive another run or another writer holds is refused here, in one line (exit 2)."""
-    if not Path(db).parent.is_dir():
-        Path(db).parent.mkdir()  # the default folder (_archive_folder refused any other)
-    try:
-        archive = Archive(db)  # creates or upgrades it; refuses a file that is not an archive
-    except NotAnArchive as error:
-        raise BadInput(f"{option} {db}: {error}") from None
-    except OSError as error:
-        raise BadInput(f"{option} {db}: {error.strerror or error}") from None
-    except sqlite3.OperationalError as error:
-        _locked(db, error)
-        raise
-    try:
-        archive.acquire()
-        archive.check_writable()  # waits for another writer as long as any write would
-    except ArchiveLocked as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_LOCKED)
-    except sqlite3.OperationalError as error:
-        _locked(db, error)
-        raise
-    finally:
-        archive.close()
-
-
 def _archive_folder(db: str, option: str) -> None:
     """The archive's folder must exist, but for the default one (archive/), which the crawl creates."""
     if db != DEFAULT_DB and not Path(db).parent.is_dir():
         raise BadInput(f"{option} {db}: directory {Path(db).parent} does not exist; create it first")
-
-
-def _locked(db: str, error: sqlite3.OperationalError) -> None:
-    """Exit 2 with one line when another process keeps the archive's write lock."""
-    if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        click.echo(f"{db} is being written by another process ({error}); wait for it to finish", err=True)
-        sys.exit(EXIT_LOCKED)
 
 
 def _job_dir(path: str) -> None:
@@ -256,9 +221,7 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
       caravan-archive crawl --edition kk --base-url http://127.0.0.1:8002
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
-    from scrapy.crawler import CrawlerProcess
-
-    from .crawlrun import RunStart
+    from . import crawl as crawling
     from .progress import summary
     from .urls import base_urls as chosen_base_urls
 
@@ -289,49 +252,30 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
     config = _config(settings, edition, since, full, origins, jobdir)
     if log_file:
         _log_file(log_file, db)
-    try:  # what Scrapy raises while it builds the crawler comes from the settings it was given
-        process = CrawlerProcess(config.to_settings(db))
-        crawler = process.create_crawler("caravan")
-    except Exception as error:  # noqa: BLE001 - named in the one line, whatever it is
-        raise BadInput(f"could not start the crawl: {type(error).__name__}: {error}") from None
-    _crawl_db(db, db_option)  # the first write to the archive: everything above was checked
     started = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        if sample:
-            from .sample_site.model import SampleSite
-            from .sample_site.server import serving
-
-            for code in origins:
-                origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
-                if verbose:
-                    click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
-        if log_file:  # the log goes to the file; what needs attention still reaches the terminal
-            console = logging.StreamHandler()
-            console.setLevel(logging.WARNING)
-            console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-            logging.getLogger().addHandler(console)
-        start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
-        kwargs = {"base_url": ",".join(f"{code}={url}" for code, url in origins.items())} if sample else {}
-        process.crawl(crawler, **kwargs)
-        process.start()
-    if start.refused == "archive_locked":
-        click.echo(start.message, err=True)
-        sys.exit(EXIT_LOCKED)
-    if start.run_id is None:
-        click.echo(f"The crawl did not start: {start.message or 'run again with -v to see why'}.", err=True)
-        sys.exit(EXIT_STATUS["failed"])
-    archive = _open(db)  # the outcome as the run's crawl_runs row tells it
     try:
-        status = archive.run(start.run_id).status
-    finally:
-        archive.close()
-    if status == "running":  # its end could not be written at all (said above): no summary to make
-        click.echo(f"Crawl run {start.run_id}: its end could not be recorded in {db}; the next run marks it "
+        with crawling.sample_site(config, sample_articles) if sample else contextlib.nullcontext(config) as config:
+            if sample and verbose:
+                for code, origin in config.spec.origins.items():
+                    click.echo(f"Serving the sample site's {code} edition at {origin.base}", err=True)
+            run = crawling.run(config, db)
+    except crawling.ArchiveUnavailable as error:
+        raise BadInput(f"{db_option} {db}: {error}") from None
+    except crawling.BadSettings as error:
+        raise BadInput(str(error)) from None
+    except ArchiveLocked as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_LOCKED)
+    except crawling.CrawlNotStarted as error:
+        click.echo(f"The crawl did not start: {str(error) or 'run again with -v to see why'}.", err=True)
+        sys.exit(EXIT_STATUS["failed"])
+    if run.status == "running":  # its end could not be written at all (said above): no summary to make
+        click.echo(f"Crawl run {run.run_id}: its end could not be recorded in {db}; the next run marks it "
                    "killed.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, start.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
+    for line in summary(db, run.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
         click.echo(line)
-    sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
+    sys.exit(EXIT_STATUS.get(run.status, EXIT_STATUS["failed"]))
 
 
 @cli.command()
