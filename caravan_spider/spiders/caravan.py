@@ -164,7 +164,7 @@ class CaravanSpider(scrapy.Spider):
             for code, url in chosen.items():
                 if url:
                     settings.set(ORIGIN_SETTINGS[code], url, priority="cmdline")
-        spider.config = config = Config.of(crawler)  # read and checked once, here; the pipeline reads it too
+        spider.config = config = Config.of(crawler)  # read and checked once, here; the run keeper reads it too
         spider.spec = config.spec
         spider.origins = spider.spec.origins
         if spider.spec.on_loopback and not settings.frozen:
@@ -216,7 +216,7 @@ class CaravanSpider(scrapy.Spider):
         return self.spec.mode
 
     def _run_refused(self, reason: str, message: str) -> None:
-        self.refused = reason  # the pipeline could not open or lock the archive
+        self.refused = reason  # the run keeper could not open or lock the archive
 
     @property
     def origin(self) -> Origin:
@@ -234,7 +234,7 @@ class CaravanSpider(scrapy.Spider):
 
     async def start(self):
         if self.refused:
-            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
+            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see crawl.RunKeeper)
         if self.parse_pool is not None:  # pages being parsed are not waited for then
             self._when_stopped_at_once(lambda: stop_now(self.parse_pool))
         if self.settings.getbool("ROBOTSTXT_OBEY"):
@@ -598,7 +598,7 @@ class CaravanSpider(scrapy.Spider):
 
     def _answered(self, response, no_article: str | None = None) -> None:
         """Count an answer to an article URL the archive expected an article at (a new post, a live
-        article), and why it was none: the run fails when most are none (pipelines.outcome)."""
+        article), and why it was none: the run fails when most are none (crawl.RunKeeper.outcome)."""
         if response.meta.get("expect_article"):
             self.crawler.stats.inc_value("caravan/answers")
             if no_article:
