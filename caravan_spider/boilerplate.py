@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .archive import Archive, CaptureLines, utcnow
+from .config import Learning
 from .parsing.furniture import LINES_MADE_BY, Furniture, hashes_of, line_hash, line_hashes
 from .parsing.page import Page
 from .urls import edition_of  # each edition has its own furniture
 
 logger = logging.getLogger(__name__)
 
-# Defaults of the CARAVAN_FURNITURE_* settings (settings.py).
-MIN_SHARE = 0.3  # a line on more than this share of an edition's pages is furniture
-WINDOW_DAYS = 7.0  # ...of the pages fetched in this many days before the newest capture
-MIN_PAGES = 5  # ...and on at least this many pages (fewer pages teach nothing)
+# Defaults of the CARAVAN_FURNITURE_* settings (config.Learning): a line on more than MIN_SHARE of an
+# edition's pages fetched in WINDOW_DAYS before the newest capture, and on at least MIN_PAGES pages.
+MIN_SHARE, WINDOW_DAYS, MIN_PAGES = Learning.min_share, Learning.window_days, Learning.min_pages
 CHUNK = 64  # captures a worker reads per task
 POOL_FROM = 500  # pages to read from which learning starts worker processes (~0.5 s) of its own
 

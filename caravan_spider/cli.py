@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import logging
 import os
 import re
 import sqlite3
@@ -145,44 +144,26 @@ def _scrapy_settings(db: str, overrides: tuple[str, ...], verbose: bool, log_fil
     return settings
 
 
-def _crawl_db(db: str, option: str = "--db") -> None:
-    """Check the archive file before Scrapy starts; only the default folder is ever created. An
-    archive another run or another writer holds is refused here, in one line (exit 2)."""
-    if not Path(db).parent.is_dir():
-        Path(db).parent.mkdir()  # the default folder (_archive_folder refused any other)
+def _config(settings, edition: str, since: str | None, full: bool, origins: dict[str, str | None], jobdir: str | None):
+    """The run's Config: the settings (project's and --set), the options on top; a value it cannot
+    use is one line naming the option or the setting it came from."""
+    from .config import Config, ConfigError
+    from .crawlrun import ORIGIN_SETTINGS
+
+    given = {ORIGIN_SETTINGS[code]: url for code, url in origins.items() if url}  # by --base-url
+    settings.setdict({**given, "CARAVAN_EDITION": edition, **({"CARAVAN_SINCE": since} if since else {}),
+                      **({"CARAVAN_FULL": True} if full else {}), **({"JOBDIR": jobdir} if jobdir else {})},
+                     priority="cmdline")
     try:
-        archive = Archive(db)  # creates or upgrades it; refuses a file that is not an archive
-    except NotAnArchive as error:
-        raise BadInput(f"{option} {db}: {error}") from None
-    except OSError as error:
-        raise BadInput(f"{option} {db}: {error.strerror or error}") from None
-    except sqlite3.OperationalError as error:
-        _locked(db, error)
-        raise
-    try:
-        archive.acquire()
-        archive.check_writable()  # waits for another writer as long as any write would
-    except ArchiveLocked as error:
-        click.echo(str(error), err=True)
-        sys.exit(EXIT_LOCKED)
-    except sqlite3.OperationalError as error:
-        _locked(db, error)
-        raise
-    finally:
-        archive.close()
+        return Config.from_settings(settings)
+    except ConfigError as error:
+        raise BadInput(f"{'--base-url' if error.setting in given else error.setting}: {error}") from None
 
 
 def _archive_folder(db: str, option: str) -> None:
     """The archive's folder must exist, but for the default one (archive/), which the crawl creates."""
     if db != DEFAULT_DB and not Path(db).parent.is_dir():
         raise BadInput(f"{option} {db}: directory {Path(db).parent} does not exist; create it first")
-
-
-def _locked(db: str, error: sqlite3.OperationalError) -> None:
-    """Exit 2 with one line when another process keeps the archive's write lock."""
-    if getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        click.echo(f"{db} is being written by another process ({error}); wait for it to finish", err=True)
-        sys.exit(EXIT_LOCKED)
 
 
 def _job_dir(path: str) -> None:
@@ -241,14 +222,9 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
       caravan-archive crawl --edition kk --base-url http://127.0.0.1:8002
       caravan-archive crawl --log-file archive/scrapy.log   # Scrapy's log kept, the terminal quiet
     """
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.settings import Settings
-
-    from .crawlrun import RunSpec, RunStart
+    from . import crawl as crawling
     from .progress import summary
-    from .schedule import parse_clock, parse_schedule
     from .urls import base_urls as chosen_base_urls
-    from .urls import Origin
 
     if sample and base_urls:
         raise BadInput("--sample and --base-url exclude each other")
@@ -274,74 +250,33 @@ def crawl(db, edition, base_urls, sample, sample_articles, since, full, jobdir, 
             raise BadInput(f"--db {db} and --set CARAVAN_DB={settings.get('CARAVAN_DB')} name two archives: give one")
         db, db_option = settings.get("CARAVAN_DB"), "CARAVAN_DB"
     _archive_folder(db, db_option)
-    defaults = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
-    for code, url in origins.items():
-        try:
-            Origin(url or settings.get(defaults[code]), code)
-        except ValueError as error:
-            raise BadInput(f"--base-url: {error}" if url else f"{defaults[code]}: {error}") from None
-    try:
-        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))
-    except ValueError as error:
-        raise BadInput(f"CARAVAN_RECHECK_SCHEDULE: {error}") from None
-    try:
-        parse_clock(settings.get("CARAVAN_CLOCK"))
-    except ValueError as error:
-        raise BadInput(f"CARAVAN_CLOCK: {error}") from None
-    if not since and settings.get("CARAVAN_SINCE"):
-        try:  # --set CARAVAN_SINCE=... is the spider's since argument: a bad one is found now
-            RunSpec.from_settings(Settings({"CARAVAN_EDITION": edition, "CARAVAN_SINCE": settings.get("CARAVAN_SINCE")}))
-        except ValueError as error:
-            raise BadInput(f"CARAVAN_SINCE: {error}") from None
-    if jobdir:
-        settings.set("JOBDIR", jobdir, priority="cmdline")
+    config = _config(settings, edition, since, full, origins, jobdir)
     if log_file:
         _log_file(log_file, db)
-    try:  # what Scrapy raises while it builds the crawler comes from the settings it was given
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler("caravan")
-    except Exception as error:  # noqa: BLE001 - named in the one line, whatever it is
-        raise BadInput(f"could not start the crawl: {type(error).__name__}: {error}") from None
-    _crawl_db(db, db_option)  # the first write to the archive: everything above was checked
     started = time.monotonic()
-    with contextlib.ExitStack() as stack:
-        if sample:
-            from .sample_site.model import SampleSite
-            from .sample_site.server import serving
-
-            for code in origins:
-                origins[code] = stack.enter_context(serving(SampleSite(articles=sample_articles, edition=code)))
-                if verbose:
-                    click.echo(f"Serving the sample site's {code} edition at {origins[code]}", err=True)
-        if log_file:  # the log goes to the file; what needs attention still reaches the terminal
-            console = logging.StreamHandler()
-            console.setLevel(logging.WARNING)
-            console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-            logging.getLogger().addHandler(console)
-        start = RunStart().watch(crawler)  # the pipeline tells it the run's id, or why there is none
-        kwargs = {"since": since, "full": full, "edition": edition}
-        if any(origins.values()):
-            kwargs["base_url"] = ",".join(f"{code}={url}" for code, url in origins.items() if url)
-        process.crawl(crawler, **kwargs)
-        process.start()
-    if start.refused == "archive_locked":
-        click.echo(start.message, err=True)
-        sys.exit(EXIT_LOCKED)
-    if start.run_id is None:
-        click.echo(f"The crawl did not start: {start.message or 'run again with -v to see why'}.", err=True)
-        sys.exit(EXIT_STATUS["failed"])
-    archive = _open(db)  # the outcome as the run's crawl_runs row tells it
     try:
-        status = archive.run(start.run_id).status
-    finally:
-        archive.close()
-    if status == "running":  # its end could not be written at all (said above): no summary to make
-        click.echo(f"Crawl run {start.run_id}: its end could not be recorded in {db}; the next run marks it "
+        with crawling.sample_site(config, sample_articles) if sample else contextlib.nullcontext(config) as config:
+            if sample and verbose:
+                for code, origin in config.spec.origins.items():
+                    click.echo(f"Serving the sample site's {code} edition at {origin.base}", err=True)
+            run = crawling.run(config, db)
+    except crawling.ArchiveUnavailable as error:
+        raise BadInput(f"{db_option} {db}: {error}") from None
+    except crawling.BadSettings as error:
+        raise BadInput(str(error)) from None
+    except ArchiveLocked as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_LOCKED)
+    except crawling.CrawlNotStarted as error:
+        click.echo(f"The crawl did not start: {str(error) or 'run again with -v to see why'}.", err=True)
+        sys.exit(EXIT_STATUS["failed"])
+    if run.status == "running":  # its end could not be written at all (said above): no summary to make
+        click.echo(f"Crawl run {run.run_id}: its end could not be recorded in {db}; the next run marks it "
                    "killed.", err=True)
         sys.exit(EXIT_STATUS["failed"])
-    for line in summary(db, start.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
+    for line in summary(db, run.run_id, time.monotonic() - started, stamped=not sys.stdout.isatty()):
         click.echo(line)
-    sys.exit(EXIT_STATUS.get(status, EXIT_STATUS["failed"]))
+    sys.exit(EXIT_STATUS.get(run.status, EXIT_STATUS["failed"]))
 
 
 @cli.command()

@@ -1,10 +1,11 @@
 """What one crawl run is, and how its parts tell each other about it without side doors.
 
-`RunSpec` (editions, their origins and mode) is decided from the crawler's settings alone: the spider's arguments
-(`-a edition=... base_url=... since=... full=...`) become the settings CARAVAN_EDITION,
-CARAVAN_BASE_URL / CARAVAN_KK_BASE_URL, CARAVAN_SINCE and CARAVAN_FULL in the spider's from_crawler, so the spider, the pipeline and the middlewares each
-read the same answer from the one place. The pipeline says whether the run began (and its id)
-or was refused with the signals below; the run's outcome is read back from the archive's
+`RunSpec` (editions, their origins and mode) is part of the run's Config (config.py), read from the
+crawler's settings alone: the spider's arguments (`-a edition=... base_url=... since=... full=...`)
+become the settings CARAVAN_EDITION, CARAVAN_BASE_URL / CARAVAN_KK_BASE_URL, CARAVAN_SINCE and
+CARAVAN_FULL in the spider's from_crawler, so the spider, the run keeper and the middlewares each read
+the same answer from the one place. The run keeper (crawl.RunKeeper) says whether the run began (and
+its id) or was refused with the signals below; the run's outcome is read back from the archive's
 crawl_runs row (`Archive.run`). Stats are for counters.
 """
 
@@ -13,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .parsing.dates import as_datetime
-from .urls import EDITIONS, Origin
+from .urls import Origin
 
-# Sent by the pipeline once the archive is open and locked: run_id=int.
+# Sent by the run keeper once the archive is open and locked: run_id=int.
 run_begun = object()
-# Sent by the pipeline when the run cannot begin: reason (the spider's finish reason:
+# Sent by the run keeper when the run cannot begin: reason (the spider's finish reason:
 # "archive_locked" or "archive_unavailable") and message (one line for people).
 run_refused = object()
 # Sent by the retry middleware when nothing of the site answers: message.
@@ -65,17 +65,10 @@ class RunSpec:
     @classmethod
     def from_settings(cls, settings) -> RunSpec:
         """The run's spec from CARAVAN_EDITION, CARAVAN_BASE_URL, CARAVAN_KK_BASE_URL, CARAVAN_SINCE
-        and CARAVAN_FULL; ValueError names a bad one."""
-        edition = settings.get("CARAVAN_EDITION") or "all"
-        if edition not in ("all", *EDITIONS):
-            raise ValueError(f"edition {edition!r} is not ru, kk or all")
-        editions = list(EDITIONS) if edition == "all" else [edition]
-        since = settings.get("CARAVAN_SINCE")
-        since_at = as_datetime(since) if since else None
-        if since and since_at is None:
-            raise ValueError(f"since={since!r} is not a date such as 2025-01-31")
-        origins = {code: Origin(settings.get(ORIGIN_SETTINGS[code]), code) for code in editions}
-        return cls(origins, since_at, settings.getbool("CARAVAN_FULL"))
+        and CARAVAN_FULL (config.Config reads and checks them); ValueError names a bad one."""
+        from .config import Config
+
+        return Config.from_settings(settings).spec
 
 
 @dataclass

@@ -19,6 +19,7 @@ from itertools import islice
 from . import boilerplate, workers
 from .archive import Archive, Key, Rebuilt, plan_rebuild
 from .archive.rows import as_record
+from .config import Config
 from .parsing import FIELDS, PARSER_VERSION
 
 ARTICLES_PER_TASK = 16  # articles per worker task, and per write transaction
@@ -126,8 +127,9 @@ def _settled(result) -> Future:
 
 def reextract(archive: Archive, jobs: int = 1, layouts: str = "all",
               progress: Callable[[int, int], None] | None = None) -> Report:
-    """Re-extract every article; the furniture is learned afresh from the captures first
-    (with the default CARAVAN_FURNITURE_* values) so that an archive made by an older version learns it too.
+    """Re-extract every article; the furniture is learned afresh from the captures first, as the
+    latest crawl run learned it (its stored config; the defaults for runs that stored none), so that an
+    archive made by an older version learns it too and the table stays the crawl's.
     progress(done, total) is told the articles written of those captured, from 0 on."""
     report = Report()
     keys = archive.captured_articles()
@@ -135,7 +137,8 @@ def reextract(archive: Archive, jobs: int = 1, layouts: str = "all",
     if progress:
         progress(done, len(keys))
     with (workers.pool(jobs) if jobs > 1 else contextlib.nullcontext()) as executor:
-        boilerplate.learn(archive, executor=executor)
+        learning = Config.of_archive(archive).furniture
+        boilerplate.learn(archive, learning.min_share, learning.window_days, learning.min_pages, executor=executor)
         furniture = boilerplate.load(archive)
         for batch in _rebuilt(archive, executor, jobs, furniture, layouts, keys):
             archive.write_rebuilt([rebuilt for rebuilt, _ in batch])

@@ -32,7 +32,8 @@ class CrawlRun:
 
 
 class Runs(Tables):
-    def begin_run(self, base_url: str, mode: str, editions: str | None = None) -> int:
+    def begin_run(self, base_url: str, mode: str, editions: str | None = None, config: str | None = None) -> int:
+        """A new run, `running`; `config`: its configuration as JSON (config.Config.to_json)."""
         with self.db.atomic():
             # A run still marked running was killed: nobody holds the lock we now hold.
             self.db.execute(
@@ -41,7 +42,7 @@ class Runs(Tables):
             )
             table = self.db["crawl_runs"]
             table.insert({"started_at": utcnow(), "status": "running", "pid": os.getpid(), "base_url": base_url,
-                          "mode": mode, "editions": editions})
+                          "mode": mode, "editions": editions, "config": config})
             run_id = table.last_pk
         self.lock.name_run(run_id)
         return run_id
@@ -64,8 +65,8 @@ class Runs(Tables):
             raise KeyError(f"no crawl run {run_id} in {self.path}")
         return CrawlRun(**{name: row[name] for name in CrawlRun.__dataclass_fields__})
 
-    # crawl_runs columns that hold JSON objects (finish_run writes them), decoded for --json output.
-    RUN_JSON_COLUMNS = ("responses_by_status", "errors_by_kind", "coverage")
+    # crawl_runs columns that hold JSON objects (begin_run and finish_run write them), decoded for --json output.
+    RUN_JSON_COLUMNS = ("responses_by_status", "errors_by_kind", "coverage", "config")
 
     def runs(self, limit: int = 10) -> list[dict]:
         return list(self.db.query("SELECT * FROM crawl_runs ORDER BY run_id DESC LIMIT ?", [limit]))

@@ -313,3 +313,10 @@ def m20w_capture_location(db: sqlite_utils.Database) -> None:
                "OR NEW.compression IS NOT 'zstd' OR NEW.dictionary_id IS NULL "
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
+
+
+@migrations()
+def m22c_run_config(db: sqlite_utils.Database) -> None:
+    # The configuration each run was given (config.Config as the settings it amounts to, JSON): what
+    # `reextract` learns furniture with, as the crawl did. NULL for runs made before.
+    db["crawl_runs"].add_column("config", str)

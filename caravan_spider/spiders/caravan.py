@@ -38,15 +38,16 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from .. import __version__, boilerplate, lastmods
 from ..archive import Archive, Known, KnownArticles
-from ..crawlrun import ORIGIN_SETTINGS, RunSpec, run_refused
+from ..config import Config
+from ..crawlrun import ORIGIN_SETTINGS, run_refused
 from ..headers import header
 from ..items import ArticlePage, BadEntries, Failure, Gone, Listed, NotModified, listed
 from ..middlewares import AlreadyFetched, BadSettingsInOneLine, quiet_while_crawling
 from ..parsing.dates import as_datetime
 from ..parsing.rejections import Rejection
-from ..schedule import is_due, parse_clock, parse_schedule
+from ..schedule import is_due
 from ..urls import MAX_POST_ID, ArticleRef, Origin, article_ref, base_urls, splittable
-from ..workers import jobs_from, parse_page, stop_now
+from ..workers import parse_page, stop_now
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
 
@@ -161,7 +162,8 @@ class CaravanSpider(scrapy.Spider):
             for code, url in chosen.items():
                 if url:
                     settings.set(ORIGIN_SETTINGS[code], url, priority="cmdline")
-        spider.spec = RunSpec.from_settings(settings)
+        spider.config = config = Config.of(crawler)  # read and checked once, here; the run keeper reads it too
+        spider.spec = config.spec
         spider.origins = spider.spec.origins
         if spider.spec.on_loopback and not settings.frozen:
             # A server on loopback (the sample site, a local mirror) is ours: full speed,
@@ -170,11 +172,10 @@ class CaravanSpider(scrapy.Spider):
                 if settings.getpriority(name) <= SETTINGS_PRIORITIES["project"]:
                     settings.set(name, value, priority="spider")
         spider.allowed_domains = sorted({origin.host for origin in spider.origins.values()})
-        spider.listing_pages = settings.getint("CARAVAN_LISTING_PAGES")
-        spider.sitemap_maxsize = settings.getint("CARAVAN_SITEMAP_MAXSIZE")
-        spider.recheck_hours = settings.getfloat("CARAVAN_RECHECK_NOT_ARTICLE_HOURS")
-        spider.clock = parse_clock(settings.get("CARAVAN_CLOCK"))
-        parse_schedule(settings.get("CARAVAN_RECHECK_SCHEDULE"))  # the pipeline's, checked before the archive opens
+        spider.listing_pages = config.listing_pages
+        spider.sitemap_maxsize = config.sitemap_maxsize
+        spider.recheck_hours = config.recheck_not_article_hours
+        spider.clock = config.clock
         # The archive is the source of truth for what is already held: a killed run
         # re-derives its work from it on the next start.
         archive = Archive(settings.get("CARAVAN_DB"))
@@ -186,11 +187,10 @@ class CaravanSpider(scrapy.Spider):
             spider.furniture = boilerplate.load(archive)  # learned at the end of earlier runs
         finally:
             archive.close()
-        spider.layouts = settings.get("CARAVAN_LAYOUTS")
+        spider.layouts = config.layouts
         # Pages are parsed in worker processes while the reactor keeps downloading and the
         # pipeline keeps storing; CARAVAN_PARSE_WORKERS=0 parses in this thread instead.
-        parse_workers = settings.get("CARAVAN_PARSE_WORKERS")
-        jobs = jobs_from(parse_workers)
+        jobs = config.jobs
         spider.parse_pool = worker_pool(jobs) if jobs > 0 else None
         crawler.signals.connect(spider._run_refused, signal=run_refused)
         return spider
@@ -214,7 +214,7 @@ class CaravanSpider(scrapy.Spider):
         return self.spec.mode
 
     def _run_refused(self, reason: str, message: str) -> None:
-        self.refused = reason  # the pipeline could not open or lock the archive
+        self.refused = reason  # the run keeper could not open or lock the archive
 
     @property
     def origin(self) -> Origin:
@@ -232,7 +232,7 @@ class CaravanSpider(scrapy.Spider):
 
     async def start(self):
         if self.refused:
-            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see pipelines.py)
+            raise CloseSpider(self.refused)  # archive_locked or archive_unavailable (see crawl.RunKeeper)
         if self.parse_pool is not None:  # pages being parsed are not waited for then
             self._when_stopped_at_once(lambda: stop_now(self.parse_pool))
         if self.settings.getbool("ROBOTSTXT_OBEY"):
@@ -598,7 +598,7 @@ class CaravanSpider(scrapy.Spider):
     def _answered(self, response, no_article: Rejection | str | None = None) -> None:
         """Count an answer to an article URL the archive expected an article at (a new post, a live
         article), and why it was none (the parser's Rejection, or the site's answer: http_404, empty, redirect
-        elsewhere): the run fails when most are none (pipelines.outcome)."""
+        elsewhere): the run fails when most are none (crawl.RunKeeper.outcome)."""
         if response.meta.get("expect_article"):
             self.crawler.stats.inc_value("caravan/answers")
             if no_article:
