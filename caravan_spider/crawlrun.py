@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .site import CARAVAN
 from .urls import Origin
 
 # Sent by the run keeper once the archive is open and locked: run_id=int.
@@ -25,8 +26,10 @@ run_refused = object()
 site_unreachable = object()
 
 
-# The setting that holds each edition's origin (a spider argument base_url=ru=URL,kk=URL sets them).
-ORIGIN_SETTINGS = {"ru": "CARAVAN_BASE_URL", "kk": "CARAVAN_KK_BASE_URL"}
+# The setting that holds each edition's origin (a spider argument base_url=ru=URL,kk=URL sets them):
+# CARAVAN_BASE_URL for the main edition, CARAVAN_<CODE>_BASE_URL for each other one (site.py).
+ORIGIN_SETTINGS = {edition.code: "CARAVAN_BASE_URL" if edition is CARAVAN.main else
+                   f"CARAVAN_{edition.code.upper()}_BASE_URL" for edition in CARAVAN.editions}
 
 
 @dataclass(frozen=True)
