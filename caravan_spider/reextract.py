@@ -21,6 +21,7 @@ from .archive import Archive, Key, Rebuilt, plan_rebuild
 from .archive.rows import as_record
 from .config import Config
 from .parsing import FIELDS, PARSER_VERSION
+from .site import CARAVAN
 
 ARTICLES_PER_TASK = 16  # articles per worker task, and per write transaction
 TASKS_AHEAD = 4  # tasks queued per worker: keeps workers busy, memory bounded
@@ -42,7 +43,7 @@ class Report:
         return Counter(name for names in self.changed.values() for name in names)
 
     def add(self, key: Key, rebuilt: Rebuilt, outcome: Outcome) -> None:
-        article_id = key[1] if key[0] == "ru" else f"{key[0]}/{key[1]}"
+        article_id = key[1] if key[0] == CARAVAN.main.code else f"{key[0]}/{key[1]}"
         self.articles += rebuilt.row is not None
         if outcome == "added":
             self.added.append(article_id)
