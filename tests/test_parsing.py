@@ -1121,6 +1121,23 @@ def test_a_container_like_the_texts_whose_heading_is_a_link_is_a_teaser_not_its_
     assert result.article.body.split("\n\n") == text
     assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 1) in result.pruned
 
+def test_a_container_like_the_texts_in_another_article_is_not_its_continuation():
+    # a blog's page of several posts, each a WordPress `hentry` (or an <article>) with its own `entry-content`:
+    # the other posts' boxes are like the text's own, at the same place in the tree, and are other articles
+    posts = [[f"Пост {k}, абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд "
+              "в автобусах и ремонт дорог в центре." for n in range(1, 13 if k == 1 else 4)] for k in range(1, 4)]
+
+    def post(k: int, wrapper: str) -> str:
+        return (f"<{wrapper} class='post-{k} post type-post hentry' id='post-{k}'><h2>Заголовок поста {k}</h2>"
+                "<div class='entry-content'>" + "".join(f"<p>{p}</p>" for p in posts[k - 1]) + f"</div></{wrapper}>")
+
+    for wrapper in ("div", "article"):
+        html = _page("<h1>Новые правила парковки в Алматы</h1>" + "".join(post(k, wrapper) for k in (1, 2, 3)))
+        result = explain(html, URL)
+        assert result.article.body.split("\n\n") == posts[0], wrapper
+        assert not [rule for rule, _ in result.pruned if rule.startswith("kept: the text's continuation")], wrapper
+
+
 def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
     linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
