@@ -838,6 +838,16 @@ def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
     assert abbreviated.lead == PARAGRAPHS[0] and abbreviated.body.split("\n\n") == PARAGRAPHS[1:]
 
 
+def test_a_pictures_description_is_no_standfirst_whatever_its_class_ends_in():
+    # a theme's intro: the lead picture, then its description in a box of class `img_description`
+    for css in ("img_description", "image-desc", "photo-intro"):
+        html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='intro'>"
+                     "<img src='/uploads/parking.jpg' alt=''>"
+                     f"<div class='{css}'><p>Платная парковка на улице Панфилова в центре Алматы. © Акимат</p></div>"
+                     "</div>" + _text() + "</article>")
+        assert parse(html, URL).lead is None, css
+
+
 def test_a_standfirst_box_is_read_without_its_style_sheet_and_a_box_running_a_script_is_none():
     # a theme's lead box filled by a video player's script, or holding an ad slot: no standfirst
     player = ("<script>!function(n){if(!window.cnx){window.cnx={},window.cnx.cmd=[];var t=n.createElement('iframe');"
