@@ -26,7 +26,7 @@ from . import kind, signals
 from .layouts import pick
 from .page import Page
 
-PARSER_VERSION = "2026.12.03.18"
+PARSER_VERSION = "2026.12.03.19"
 
 
 class NotAnArticle(Exception):

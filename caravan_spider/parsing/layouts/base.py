@@ -58,14 +58,8 @@ def _keywords(value) -> list[str]:
 COMMON_PRUNE = (
     "//script | //style | //noscript | //iframe | //form",
     "//figcaption",  # image captions and photo credits
-    # embeds of a post that is a picture or a video (Instagram, TikTok, Telegram): what survives without
-    # their scripts is the embed's own words («View this post on Instagram», «A post shared by …»)
-    f"//blockquote[{has_class('instagram-media', 'tiktok-embed', 'telegram-post')}]",
-    # an embedded tweet (Twitter/X) that quotes no statement: only a link to it, or a paragraph of more links
-    # (hashtags, mentions, its picture) than runs of text between them, tags around a picture. One that
-    # quotes what was written (the embed code prints it in a <p>, then «— Name (@handle) date») stays
-    f"//blockquote[{has_class('twitter-tweet')}][not(.//p[normalize-space()])"
-    " or .//p[count(.//a) > count(text()[normalize-space()])]]",
+    # embed fallbacks that survive without their scripts (Instagram, Twitter/X, TikTok, Telegram)
+    f"//blockquote[{has_class('instagram-media', 'twitter-tweet', 'tiktok-embed', 'telegram-post')}]",
     f"//*[@id='comments' or {has_class('comments')}]",  # reader comments
 )
 
