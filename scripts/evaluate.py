@@ -7,11 +7,13 @@ on the same pages, side by side.
 With --real PATH (once per corpus) it evaluates on folders of real pages, each recognised by its shape
 (kept out of this repository):
 - Fundus' test data (`tests/resources/parser/test_data/` of github.com/flairNLP/fundus), split by
-  publisher into a tuning half and a validation half (FUNDUS_VALIDATION): rules are tuned on the first
+  publisher into a tuning half and a validation half (fundus_half): rules are tuned on the first
   only, and a rule stays only when it does not lower the second;
-- scrapinghub's article-extraction-benchmark (`html/*.html.gz` + `ground-truth.json`);
+- scrapinghub's article-extraction-benchmark (`html/*.html.gz` + `ground-truth.json`), split by page
+  into a tuning half and a held-out half (page_half), likewise;
 - trafilatura's evaluation set (its `tests/`: `evaldata.json`, `eval/`, `cache/`), scored by the
-  passages each page must hold and must not hold, as its own tests/evaluate.py scores them;
+  passages each page must hold and must not hold, as its own tests/evaluate.py scores them, split as
+  scrapinghub's;
 - Mozilla Readability's test pages (`test/test-pages/*/`: source.html, expected.html,
   expected-metadata.json): the pages of READABILITY_REAL_BYTES or more (the smaller ones are
   hand-made unit tests of readability's own code, not pages of a site).
@@ -113,6 +115,13 @@ def fundus_half(publisher: str) -> str:
     return "validation" if zlib.crc32(publisher.encode()) % 2 else "tuning"
 
 
+def page_half(name: str) -> str:
+    """The half of a corpus of pages from many sites (scrapinghub's, trafilatura's) a page is in, fixed by
+    the CRC-32 of its name: tuning when even, held-out when odd. A rule is designed on the failures of the
+    tuning half only, and stays only when it lowers no held-out half (nor Fundus' validation half)."""
+    return "held-out" if zlib.crc32(name.encode()) % 2 else "tuning"
+
+
 @dataclass
 class RealPage:
     """A page of a corpus and what a reader finds on it: its text (scored as a bag of words) or the
@@ -163,8 +172,8 @@ def scrapinghub_pages(root: Path):
     for key in sorted(truth):
         page = root / "html" / f"{key}.html.gz"
         if page.is_file():
-            yield RealPage("scrapinghub", "scrapinghub", key[:16], gzip.decompress(page.read_bytes()),
-                           text=truth[key].get("articleBody") or "")
+            yield RealPage("scrapinghub", f"scrapinghub {page_half(key[:16])}", key[:16],
+                           gzip.decompress(page.read_bytes()), text=truth[key].get("articleBody") or "")
 
 
 def trafilatura_pages(root: Path):
@@ -176,7 +185,7 @@ def trafilatura_pages(root: Path):
         page = next((root / sub / item["file"] for sub in ("cache", "eval") if (root / sub / item["file"]).is_file()),
                     None)
         if page is not None:
-            yield RealPage("trafilatura", "trafilatura", item["file"], page.read_bytes(),
+            yield RealPage("trafilatura", f"trafilatura {page_half(item['file'])}", item["file"], page.read_bytes(),
                            passages=(item["with"], item["without"]))
 
 
@@ -437,11 +446,11 @@ def summarise_real(rows: list[dict]) -> dict:
 
 
 def groups(rows: list[dict]) -> dict[str, list[dict]]:
-    """The rows of each table row: every corpus, each Fundus half before the whole corpus."""
+    """The rows of each table row: every corpus, each half (the tuning half first) before the whole corpus."""
     found: dict[str, list[dict]] = {}
     for kind in dict.fromkeys(r["kind"] for r in rows):
         members = [r for r in rows if r["kind"] == kind]
-        for group in sorted({r["group"] for r in members} - {kind}):
+        for group in sorted({r["group"] for r in members} - {kind}, key=lambda g: (not g.endswith(" tuning"), g)):
             found[group] = [r for r in members if r["group"] == group]
         found[kind] = members
     return found

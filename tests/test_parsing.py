@@ -831,6 +831,16 @@ def test_lead_is_a_visible_standfirst_never_the_meta_description_alone():
     assert abbreviated.lead == PARAGRAPHS[0] and abbreviated.body.split("\n\n") == PARAGRAPHS[1:]
 
 
+def test_a_pictures_description_is_no_standfirst_whatever_its_class_ends_in():
+    # a theme's intro: the lead picture, then its description in a box of class `img_description`
+    for css in ("img_description", "image-desc", "photo-intro"):
+        html = _page("<article><h1>Новые правила парковки в Алматы</h1><div class='intro'>"
+                     "<img src='/uploads/parking.jpg' alt=''>"
+                     f"<div class='{css}'><p>Платная парковка на улице Панфилова в центре Алматы. © Акимат</p></div>"
+                     "</div>" + _text() + "</article>")
+        assert parse(html, URL).lead is None, css
+
+
 def test_a_standfirst_box_is_read_without_its_style_sheet_and_a_box_running_a_script_is_none():
     # a theme's lead box filled by a video player's script, or holding an ad slot: no standfirst
     player = ("<script>!function(n){if(!window.cnx){window.cnx={},window.cnx.cmd=[];var t=n.createElement('iframe');"
@@ -1113,6 +1123,23 @@ def test_a_container_like_the_texts_whose_heading_is_a_link_is_a_teaser_not_its_
     result = explain(html, URL)
     assert result.article.body.split("\n\n") == text
     assert ("kept: the text's continuation in containers like its own (ads or teasers between)", 1) in result.pruned
+
+def test_a_container_like_the_texts_in_another_article_is_not_its_continuation():
+    # a blog's page of several posts, each a WordPress `hentry` (or an <article>) with its own `entry-content`:
+    # the other posts' boxes are like the text's own, at the same place in the tree, and are other articles
+    posts = [[f"Пост {k}, абзац {n}: в Алматы продолжают обсуждать новые правила парковки, цены на проезд "
+              "в автобусах и ремонт дорог в центре." for n in range(1, 13 if k == 1 else 4)] for k in range(1, 4)]
+
+    def post(k: int, wrapper: str) -> str:
+        return (f"<{wrapper} class='post-{k} post type-post hentry' id='post-{k}'><h2>Заголовок поста {k}</h2>"
+                "<div class='entry-content'>" + "".join(f"<p>{p}</p>" for p in posts[k - 1]) + f"</div></{wrapper}>")
+
+    for wrapper in ("div", "article"):
+        html = _page("<h1>Новые правила парковки в Алматы</h1>" + "".join(post(k, wrapper) for k in (1, 2, 3)))
+        result = explain(html, URL)
+        assert result.article.body.split("\n\n") == posts[0], wrapper
+        assert not [rule for rule, _ in result.pruned if rule.startswith("kept: the text's continuation")], wrapper
+
 
 def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link

@@ -299,7 +299,8 @@ def _after_words(paragraph, links: set) -> list:
 def _merge_twins(doc, text: str) -> int:
     """Text split into several containers of one kind with ads or teasers between them (a layout
     that closes the text's <div> around each in-story ad): trafilatura reads the first only. Its
-    twins (TWINS) that hold running text it left out are moved into it, so that all are read."""
+    twins (TWINS) that hold running text it left out, in the same article (_ARTICLE_OF), are moved
+    into it, so that all are read."""
     extracted = " ".join(text.split())
     running = [p for p in doc.xpath("//p") if len(_flat(p)) >= TWIN_PARAGRAPH]
     taken = [p for p in running if _flat(p) in extracted]
@@ -312,9 +313,10 @@ def _merge_twins(doc, text: str) -> int:
         return 0
     tokens = set(container.get("class").split())
     place = [a.tag for a in container.iterancestors()]
+    article = _ARTICLE_OF(container)
     twins: list = []
     for p in running:
-        if _flat(p) in extracted or container in p.iterancestors():
+        if _flat(p) in extracted or container in p.iterancestors() or article and article[0] not in p.iterancestors():
             continue
         twin = next((a for a in p.iterancestors() if a.tag == container.tag and a.get("class")
                      and _twin_classes(set(a.get("class").split()), tokens)), None)
@@ -333,6 +335,11 @@ def _merge_twins(doc, text: str) -> int:
 
 # A container whose heading is a link is a teaser of another article, however like the text's own it is.
 _LINKED_HEADING = "boolean((.//h1 | .//h2 | .//h3 | .//h4 | .//h5 | .//h6)//a[@href])"
+# The post a container belongs to: the nearest element WordPress marks as one (class `hentry`, id `post-<n>`).
+# A twin in another one is another post's text (a blog's page of posts). (<article> is no such mark:
+# themes make every card, box and section one.)
+_ARTICLE_OF = lxml.etree.XPath("ancestor::*[contains(concat(' ', normalize-space(@class), ' '), ' hentry ')"
+                               " or (starts-with(@id, 'post-') and number(substring(@id, 6)) >= 0)][1]")
 
 
 def _twin_classes(one: set[str], other: set[str]) -> bool:

@@ -383,6 +383,10 @@ _LEAD_CLASS = class_part("lead", "excerpt", "intro", "subtitle", "standfirst", "
                          "desc", "preface", "preamble", "strapline", "epigraph", "lead-text")
 
 
+# A class token naming a picture (`img_description`, `image-desc`, `photo-intro`): its description, not a standfirst.
+_PICTURE_WORD = re.compile(r"(?:^|[-_])(?:img|image|photo|foto|picture|pic)(?:[-_]|$)", re.I)
+
+
 def standfirst(page: Page) -> str | None:
     """The standfirst a reader sees right after the headline (classes such as lead, excerpt)."""
     head = headline(page)
@@ -394,7 +398,8 @@ def standfirst(page: Page) -> str | None:
         # a box running a script: a player, an ad slot), not the whole text
         if node.tag in ("h1", "a", "img", "time", "figure") or node.xpath(
                 ".//h1 | .//img | .//figure | .//audio | .//video | .//picture | .//ul | .//ol | .//time"
-                " | .//button | .//script | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2:
+                " | .//button | .//script | ancestor::figure | ancestor::figcaption") or len(node.xpath(".//p")) > 2 \
+                or any(_PICTURE_WORD.search(token) for token in (node.get("class") or "").split()):
             continue
         value = text(node)
         # (a comment form's or paywall's own «intro» is not the article's)
