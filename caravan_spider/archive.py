@@ -349,6 +349,32 @@ def m20w_capture_location(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
 
+@migrations()
+def m23i_the_archives_past(db: sqlite_utils.Database) -> None:
+    # Captures imported from web archives (issue 23: import-warc, import-wayback): every capture,
+    # revision and article row says where it came from (`source`: crawl, warc or wayback; what was
+    # there before is the crawl's), a capture also which file record or archive address
+    # (`source_ref`). m20w's trigger names every column that never changes: these too.
+    for table in ("captures", "revisions", "articles"):
+        db[table].add_column("source", str, not_null_default="crawl")
+    db["captures"].add_column("source_ref", str)
+    db.execute("DROP TRIGGER IF EXISTS captures_never_altered")
+    kept = ("capture_id", "edition", "article_id", "url", "status", "content_type", "etag", "last_modified",
+            "fetched_at", "sha256", "size", "note", "run_id", "location", "source", "source_ref")
+    changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in kept)
+    db.execute(f"CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures WHEN {changed} "
+               "OR NEW.compression IS NOT 'zstd' OR NEW.dictionary_id IS NULL "
+               "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+    # import-wayback's work list, kept in the archive so that a killed import resumes where it was:
+    # one row per capture the CDX server listed (by original URL and 14-digit timestamp).
+    db.execute("""CREATE TABLE wayback_captures (
+        url TEXT NOT NULL, timestamp TEXT NOT NULL, edition TEXT NOT NULL, article_id INTEGER NOT NULL,
+        digest TEXT, cdx TEXT NOT NULL, listed_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'imported', 'skipped', 'failed')), detail TEXT,
+        state_at TEXT NOT NULL, PRIMARY KEY (url, timestamp))""")
+    db["wayback_captures"].create_index(["state"])
+
+
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
 
 
@@ -448,6 +474,8 @@ class Capture:
     note: str | None = None
     lines: CaptureLines | None = None  # the page's lines as learning counts them, when the parse made them
     location: str | None = None  # a redirect's Location header, as received
+    source: str = "crawl"  # where it came from: crawl, warc or wayback (an import of the archive's past)
+    source_ref: str | None = None  # an import's record: file and offset, or the web archive's address
 
 
 class CaptureLines(NamedTuple):
@@ -524,7 +552,7 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
         change = judge(stored, record)
         if change.new_revision:
             revisions.append(Archive._revision(Archive._row(record), capture["fetched_at"], change.content_hash,
-                                               capture["capture_id"], parser_version))
+                                               capture["capture_id"], parser_version, capture.get("source", "crawl")))
         stored = Stored(change.content_hash, record["views"])
     held = base is not None
     doc_id, status = (base["doc_id"], base["status"]) if held else (None, None)
@@ -534,7 +562,8 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
     capture, record, layout = versions[-1]
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
     row = {**Archive._row(record), "content_hash": change.content_hash, "layout": layout,
-           "parser_version": parser_version, "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"]}
+           "parser_version": parser_version, "fetched_at": capture["fetched_at"], "capture_id": capture["capture_id"],
+           "source": capture.get("source", "crawl")}
     if not held:
         row.update(first_seen_at=versions[0][0]["fetched_at"], checked_at=capture["fetched_at"],
                    etag=capture["etag"], last_modified=capture["last_modified"])
@@ -705,9 +734,11 @@ class Archive:
                 """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
                                          state, reason, state_at)
                 SELECT :edition, :article_id, :url, :source, :at, :at, :lastmod,
-                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unpublished' THEN 'unpublished' END,
+                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unknown' THEN 'archived'
+                                              WHEN 'unpublished' THEN 'unpublished' END,
                                 CASE WHEN c.n THEN 'not_article' END, 'pending'),
-                       CASE WHEN a.status = 'live' THEN NULL WHEN a.status = 'unpublished' THEN a.unpublished_reason
+                       CASE WHEN a.status IN ('live', 'unknown') THEN NULL
+                            WHEN a.status = 'unpublished' THEN a.unpublished_reason
                             WHEN c.n THEN 'not an article when last fetched' ELSE 'listed; not fetched yet' END, :at
                 FROM (SELECT 1) LEFT JOIN articles AS a ON a.edition = :edition AND a.article_id = :article_id
                 LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c
@@ -766,6 +797,13 @@ class Archive:
             "AND content_hash = ?", [edition, article_id, digest]), None))
 
     # --- storing --------------------------------------------------------------------------------
+    def holds_capture(self, edition: str, article_id: int, fetched_at: str, sha256: str) -> bool:
+        """Whether the archive holds this very capture already (an import of it again is skipped)."""
+        return self.db.conn.execute(
+            "SELECT 1 FROM captures INDEXED BY idx_captures_edition_article_fetched WHERE edition = ? AND "
+            "article_id = ? AND fetched_at = ? AND sha256 = ?", [edition, article_id, fetched_at, sha256]).fetchone() \
+            is not None
+
     def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
               lastmod: str | None, entry: list | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
@@ -801,7 +839,8 @@ class Archive:
             "sha256": capture.sha256 or hashlib.sha256(body).hexdigest(), "size": len(body),
             "compression": "zstd", "dictionary_id": dictionary_id,
             "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
-            "run_id": capture.run_id, "location": capture.location,
+            "run_id": capture.run_id, "location": capture.location, "source": capture.source,
+            "source_ref": capture.source_ref,
         }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         if capture.lines is not None:
@@ -944,16 +983,18 @@ class Archive:
         row["year"] = int(record["published_at"][:4]) if record.get("published_at") else None
         return row
 
-    def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str):
+    def _insert_revision(self, row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str,
+                         source: str = "crawl"):
         self.db.conn.execute(*_insert_sql("revisions", self._revision(row, fetched_at, digest, capture_id,
-                                                                      parser_version)))
+                                                                      parser_version, source)))
 
     @staticmethod
-    def _revision(row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str) -> dict:
+    def _revision(row: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str,
+                  source: str = "crawl") -> dict:
         """A `revisions` row: an article row's record columns (no year) and where they came from."""
         revision = {k: v for k, v in row.items() if k != "year"}
         return {**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
-                "capture_id": capture_id, "parser_version": parser_version}
+                "capture_id": capture_id, "parser_version": parser_version, "source": source}
 
     def _article_row(self, key: Key, columns: str = "*") -> dict | None:
         return next(self.db.query(f"SELECT {columns} FROM articles WHERE edition = ? AND article_id = ?", list(key)),
@@ -977,10 +1018,13 @@ class Archive:
         key = (record["edition"], record["article_id"])
         row = self._row(record)
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
-                                          "unpublished_reason, url, lastmod")
+                                          "unpublished_reason, url, lastmod, fetched_at")
+        if existing and fetched_at < existing["fetched_at"]:  # an import of the archive's past
+            return self._store_older(key, record, capture, capture_id, parser_version)
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         first_seen = existing["first_seen_at"] if existing else fetched_at
-        lastmod = self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
+        lastmod = (self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
+                   if capture.source == "crawl" else existing and existing["lastmod"])  # an import answers no sitemap
         bookkeeping = {"fetched_at": fetched_at, "checked_at": fetched_at, "lastmod": lastmod,
                        "etag": capture.etag, "last_modified": capture.last_modified,
                        "capture_id": capture_id, "layout": layout, "parser_version": parser_version,
@@ -990,10 +1034,15 @@ class Archive:
                                                         "checked_at": fetched_at, "views": record["views"],
                                                         "run_id": capture.run_id}))
         self._listing_state(*key, "archived", None, fetched_at)
-        if existing and existing["status"] == "unpublished":
+        crawled = capture.source == "crawl"
+        if crawled and existing and existing["status"] == "unpublished":
             self._restore(key, existing, fetched_at, capture.run_id, capture_id)
+        # The site's own answer says live; an import says nothing of the site today (unknown until
+        # a crawl asks, see import-warc in the README), nor undoes what a crawl found.
+        status = "live" if crawled else (existing["status"] if existing else "unknown")
         if not change.new_revision:
-            changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"]}
+            changes = {**bookkeeping, "views": record["views"], "modified_at": record["modified_at"],
+                       "status": status}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
             self._update_article(key, changes)
@@ -1002,14 +1051,40 @@ class Archive:
         if lemmas is None:  # the index entry to replace is read before the row changes
             lemmas = self._index_entries(record)
         article = {**row, **bookkeeping, "content_hash": change.content_hash, "updated_at": fetched_at,
-                   "first_seen_at": first_seen, "doc_id": doc_id, "status": "live"}
+                   "first_seen_at": first_seen, "doc_id": doc_id, "status": status, "source": capture.source}
         if existing:
             self._update_article(key, article)
         else:
             self.db.conn.execute(*_insert_sql("articles", {"rowid": doc_id, **article}))
-        self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version)
+        self._insert_revision(row, fetched_at, change.content_hash, capture_id, parser_version, capture.source)
         self._index(doc_id, lemmas)
         return change.outcome
+
+    def _store_older(self, key: Key, record: dict, capture: Capture, capture_id: int, parser_version: str) -> str:
+        """A capture older than the one the article's row was made from (an import of the archive's
+        past): the row, made from newer evidence, stays; the capture's version takes its place in
+        time among the revisions, as a crawl then would have recorded it. Returns "older" when it
+        adds to the article's history, "unchanged" when the version before it is the same."""
+        at, digest = capture.fetched_at, content_hash(record)
+        self.db.conn.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) "
+                             "WHERE edition = ? AND article_id = ?", [at, *key])
+        if record.get("views") is not None:
+            self.db.conn.execute(*_insert_sql("views", {"edition": key[0], "article_id": key[1], "checked_at": at,
+                                                        "views": record["views"], "run_id": capture.run_id}))
+        neighbours = "SELECT revision_id, content_hash FROM revisions WHERE edition = ? AND article_id = ? AND "
+        before = self.db.conn.execute(neighbours + "fetched_at <= ? ORDER BY fetched_at DESC, revision_id DESC "
+                                      "LIMIT 1", [*key, at]).fetchone()
+        if before and before[1] == digest:
+            return "unchanged"  # that version was recorded already, as of an earlier capture
+        after = self.db.conn.execute(neighbours + "fetched_at > ? ORDER BY fetched_at, revision_id LIMIT 1",
+                                     [*key, at]).fetchone()
+        if after and after[1] == digest:
+            # The version recorded next was there already: it was first seen earlier, by this capture.
+            self.db.conn.execute("UPDATE revisions SET fetched_at = ?, capture_id = ?, source = ?, parser_version = ? "
+                                 "WHERE revision_id = ?", [at, capture_id, capture.source, parser_version, after[0]])
+        else:
+            self._insert_revision(self._row(record), at, digest, capture_id, parser_version, capture.source)
+        return "older"
 
     def _answered_lastmod(self, key: Key, asked_with: str | None, recorded: str | None) -> str | None:
         """The sitemap lastmod a copy fetched now answers: the one it was asked with, else the last
@@ -1048,7 +1123,12 @@ class Archive:
             capture_id = self._insert_capture(capture) if capture else None
             changes = {"checked_at": at,
                        "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
-            if existing["status"] != "unpublished":
+            if existing["status"] == "unknown":
+                # Known only from an import: the site never showed it to a crawl, so this is no removal
+                # witnessed (no status_changes event, no feed entry); the reason says so.
+                changes.update(status="unpublished", unpublished_at=at, updated_at=at,
+                               unpublished_reason=f"{reason} when first asked (archived from a web archive)")
+            elif existing["status"] != "unpublished":
                 changes.update(status="unpublished", unpublished_at=at, unpublished_reason=reason, updated_at=at)
                 self.db["status_changes"].insert({
                     "edition": key[0], "article_id": key[1], "event": "unpublished", "at": at, "reason": reason,
@@ -1139,6 +1219,8 @@ class Archive:
                 return
             if existing["status"] == "unpublished":
                 self._restore(key, existing, checked_at, run_id, None)
+            elif existing["status"] == "unknown":  # known only from an import: the site shows it
+                self.db["articles"].update(key, {"status": "live", "updated_at": checked_at})
             self.db["articles"].update(key, {
                 "checked_at": checked_at, "lastmod": self._answered_lastmod(key, lastmod, existing["lastmod"]),
                 "next_check_at": self._next_check(checked_at, existing["published_at"] or existing["first_seen_at"])})
@@ -1331,3 +1413,30 @@ class Archive:
         """The newest successful capture of an article (what `fixture` turns into a test page)."""
         return next(self.db.query("SELECT * FROM captures WHERE edition = ? AND article_id = ? AND status = 200 "
                                   "ORDER BY fetched_at DESC, capture_id DESC LIMIT 1", [edition, article_id]), None)
+
+    # --- import-wayback's list of captures (importing/wayback.py) --------------------------------------
+    def wayback_list(self, entries: list[dict], at: str) -> int:
+        """Captures a CDX server listed (url, timestamp, edition, article_id, digest, cdx, state, detail):
+        new ones join the list; one listed before keeps its state. Returns how many were new."""
+        with self.db.atomic():
+            before = self.db.conn.total_changes
+            self.db.conn.executemany(
+                "INSERT OR IGNORE INTO wayback_captures (url, timestamp, edition, article_id, digest, cdx, listed_at, "
+                "state, detail, state_at) VALUES (:url, :timestamp, :edition, :article_id, :digest, :cdx, :at, :state, "
+                ":detail, :at)", [{**entry, "at": at} for entry in entries])
+            return self.db.conn.total_changes - before
+
+    def wayback_to_fetch(self, max_attempts: int) -> list[dict]:
+        """The listed captures not imported yet (pending, and failed ones with attempts left), oldest first."""
+        return list(self.db.query(
+            "SELECT url, timestamp, edition, article_id, attempts FROM wayback_captures WHERE state = 'pending' OR "
+            "(state = 'failed' AND attempts < ?) ORDER BY timestamp, url", [max_attempts]))
+
+    def wayback_state(self, url: str, timestamp: str, state: str, detail: str | None, attempts: int = 0) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE wayback_captures SET state = ?, detail = ?, attempts = attempts + ?, state_at = ? "
+                            "WHERE url = ? AND timestamp = ?", [state, detail, attempts, utcnow(), url, timestamp])
+
+    def wayback_counts(self) -> dict[str, int]:
+        return {row["state"]: row["n"] for row in self.db.query(
+            "SELECT state, count(*) AS n FROM wayback_captures GROUP BY state")}

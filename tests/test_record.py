@@ -60,7 +60,7 @@ def test_the_json_schema_types_follow_the_annotations():
     assert properties["article_id"] == {"type": "integer", "minimum": 1,
                                         "description": "WordPress post id; identifies the article within its edition"}
     assert properties["language"]["enum"] == ["ru", "kk", None]
-    assert properties["edition"]["enum"] == ["ru", "kk"] and properties["status"]["enum"] == ["live", "unpublished"]
+    assert properties["edition"]["enum"] == ["ru", "kk"] and properties["status"]["enum"] == ["live", "unpublished", "unknown"]
     assert properties["tags"]["type"] == ["array", "null"] and properties["tags"]["items"] == {"type": "string"}
     assert properties["body"]["type"] == "string" and properties["lead"]["type"] == ["string", "null"]
 
