@@ -807,6 +807,10 @@ def sample_site(port, kk_port, articles):
             server.server_close()
 
 
+from .importing.commands import register as register_imports  # noqa: E402  import-warc, import-wayback
+register_imports(cli)
+
+
 def main():
     """Every error a user can cause ends as one line and a non-zero exit, never a traceback."""
     try:
