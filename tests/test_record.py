@@ -20,9 +20,9 @@ from conftest import ROOT
 ARTICLE_BOOKKEEPING = {"year": int, "layout": str, "parser_version": str, "content_hash": str, "first_seen_at": str,
                        "fetched_at": str, "checked_at": str, "updated_at": str, "lastmod": str, "etag": str,
                        "last_modified": str, "capture_id": int, "unpublished_at": str, "unpublished_reason": str,
-                       "next_check_at": str, "doc_id": int}
+                       "next_check_at": str, "doc_id": int, "source": str}
 REVISION_BOOKKEEPING = {"revision_id": int, "fetched_at": str, "content_hash": str, "capture_id": int,
-                        "parser_version": str}
+                        "parser_version": str, "source": str}
 spec = importlib.util.spec_from_file_location("sync_record", ROOT / "scripts/sync_record.py")
 sync = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sync)
