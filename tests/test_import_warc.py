@@ -179,3 +179,37 @@ def test_a_warc_written_by_wget_imports_every_article_it_holds(tmp_path):
     assert {r["source"] for r in rows(db, "SELECT source FROM captures")} == {"warc"}
     fetched = rows(db, "SELECT min(fetched_at) AS first FROM captures")[0]["first"]
     assert abs(datetime.fromisoformat(fetched) - datetime.now(timezone.utc)).total_seconds() < 600
+
+
+def test_the_reading_room_says_an_imported_article_is_known_only_from_a_web_archive(crawled, archive_copy, tmp_path):
+    import asyncio
+
+    from datasette.app import Datasette
+
+    assert cli("import-warc", str(_past(crawled["site"], tmp_path / "past.warc.gz")), "--db",
+               str(archive_copy)).returncode == 0
+    today, _ = _articles(crawled["site"])
+    served = Datasette(files=[str(archive_copy)])
+
+    def text(path: str) -> str:
+        response = asyncio.run(served.client.get(path))
+        assert response.status_code == 200, path
+        return " ".join(response.text.split())
+
+    try:
+        asyncio.run(served.invoke_startup())
+        page = text(f"/caravan/articles/ru,{NOT_FOUND_ID}")
+        assert ("<strong>From a web archive:</strong> this article is known only from an import of the site's past "
+                "(warc, captured 2019-05-14T08:30:00+00:00); whether the site still shows it is not known until a "
+                "crawl asks.") in page
+        assert "this version from an import (warc)" in page and "Unpublished:" not in page
+        crawled_page = text(f"/caravan/articles/ru,{today.article_id}")
+        assert "From a web archive" not in crawled_page and "from an import" not in crawled_page
+        assert "· from a web archive" in text("/caravan/articles")
+        # The feed: the 2019 version is no edit (nothing before it); the crawl's version is one, at its time.
+        feed = asyncio.run(served.client.get("/caravan/recent_changes.json?_shape=array")).json()
+        crawled_at = rows(archive_copy, "SELECT fetched_at FROM articles WHERE article_id = ?", [today.article_id])
+        assert [(e["article_id"], e["what"], e["atom_updated"]) for e in feed] == [
+            (today.article_id, "edited", crawled_at[0]["fetched_at"])]
+    finally:
+        served.close() if hasattr(served, "close") else None  # Datasette 0.65 has no close()
