@@ -213,3 +213,19 @@ def test_the_reading_room_says_an_imported_article_is_known_only_from_a_web_arch
             (today.article_id, "edited", crawled_at[0]["fetched_at"])]
     finally:
         served.close() if hasattr(served, "close") else None  # Datasette 0.65 has no close()
+
+
+def test_an_arc_file_of_the_internet_archives_old_format_is_imported_with_its_dates(tmp_path):
+    from webarchive import write_arc
+
+    site = SampleSite(articles=8)
+    _, legacy = _articles(site)
+    arc = write_arc(tmp_path / "old.arc.gz", [(legacy.url, OLD, *page(legacy, site)),
+                                              (removed(site).url, OLD, *page(removed(site), site))])
+    db = tmp_path / "caravan.db"
+    result = cli("import-warc", str(arc), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("2 captures of articles imported (2 new); 3 records read")
+    assert article_records(db) == {legacy.article_id: {**legacy.expected_record(), "status": "unknown"},
+                                   NOT_FOUND_ID: {**removed(site).expected_record(), "status": "unknown"}}
+    assert {r["fetched_at"] for r in rows(db, "SELECT fetched_at FROM captures")} == {"2019-05-14T08:30:00+00:00"}

@@ -105,3 +105,21 @@ class Pywb:
             self.process.kill()
             self.process.wait()
         self.process.stderr.close()
+
+
+def write_arc(path: Path, captures: list[tuple[str, datetime, bytes, str]]) -> Path:
+    """An ARC file (version 1, the Internet Archive's format before WARC; gzip'd per record when the name
+    ends in .gz) of (url, when, body, content type) 200 responses, written by hand: warcio only reads ARC."""
+    import gzip
+
+    def block(header: str, content: bytes) -> bytes:
+        data = f"{header} {len(content)}\n".encode() + content + b"\n"
+        return gzip.compress(data) if str(path).endswith(".gz") else data
+
+    version = b"1 0 caravan-archive tests\nURL IP-address Archive-date Content-type Archive-length\n"
+    out = [block(f"filedesc://{path.name} 0.0.0.0 {OLD:%Y%m%d%H%M%S} text/plain", version)]
+    for url, when, body, content_type in captures:
+        http = (f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+        out.append(block(f"{url} 127.0.0.1 {when:%Y%m%d%H%M%S} {content_type.split(';')[0]}", http))
+    path.write_bytes(b"".join(out))
+    return path
