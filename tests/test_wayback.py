@@ -4,6 +4,7 @@ the Kazakh edition, a capture of unchanged content, and pages that are no articl
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -13,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from caravan_spider import __version__
 from caravan_spider.sample_site.model import NOT_FOUND_ID, SampleSite
+from caravan_spider.settings import CARAVAN_CONTACT_URL
 from conftest import article_records, cli, rows
 from webarchive import OLD, Pywb, earlier, page, removed, write_warc
 
@@ -135,3 +138,56 @@ def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
     assert result.stderr.startswith("Error: the CDX server http://127.0.0.1:9/caravan/cdx cannot be reached (")
     assert result.stderr.count("\n") == 1
     assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
+
+
+def test_the_wayback_machines_cdx_format_retries_after_a_5xx_and_waits_between_requests(tmp_path):
+    """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header
+    row; /web/TIMESTAMPid_/URL: the raw page), whose first answer to a capture is a 503."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    site = SampleSite(articles=8)
+    legacy = next(a for a in sorted(site.articles.values(), key=lambda a: a.article_id) if a.layout == "legacy")
+    body, content_type = page(legacy, site)
+    asked: list[tuple[float, str, str]] = []
+
+    class WaybackMachine(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            asked.append((time.monotonic(), self.path, self.headers["User-Agent"]))
+            if self.path.startswith("/cdx/search/cdx?"):
+                rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
+                if "www.caravan.kz%2Fnews%2F" in self.path:
+                    rows.append(["kz,caravan)/news/x", "20190514083000", legacy.url, "text/html", "200", "ABC", "1"])
+                answer, status, kind = json.dumps(rows).encode(), 200, "application/json"
+            elif self.path == f"/web/20190514083000id_/{legacy.url}":
+                first = sum(1 for _, path, _ in asked if path == self.path) == 1
+                answer, status, kind = (b"busy", 503, "text/plain") if first else (body, 200, content_type)
+            else:
+                answer, status, kind = b"no", 404, "text/plain"
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), WaybackMachine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    db = tmp_path / "caravan.db"
+    try:
+        cdx = f"http://127.0.0.1:{server.server_address[1]}/cdx/search/cdx"
+        result = cli("import-wayback", "--db", str(db), "--cdx", cdx, "--delay", "0.3", "--edition", "ru")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("1 captures of articles imported (1 new); 1 new captures listed")
+    paths = [path.split("?")[0] for _, path, _ in asked]
+    assert paths == ["/cdx/search/cdx", "/cdx/search/cdx", f"/web/20190514083000id_/{legacy.url}",
+                     f"/web/20190514083000id_/{legacy.url}"]
+    gaps = [later - earlier for (earlier, _, _), (later, _, _) in zip(asked, asked[1:])]
+    assert min(gaps[:2]) >= 0.3 and gaps[2] >= 0.6  # the delay; after the 503, twice the delay
+    assert {agent for _, _, agent in asked} == {f"caravan-archive/{__version__} (+{CARAVAN_CONTACT_URL})"}
+    assert article_records(db)[legacy.article_id]["title"] == legacy.title
