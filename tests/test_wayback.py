@@ -140,48 +140,61 @@ def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
     assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
 
 
+class _WaybackMachine:
+    """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header row;
+    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503."""
+
+    def __init__(self, busy: int):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = SampleSite(articles=8)
+        self.article = next(a for a in sorted(site.articles.values(), key=lambda a: a.article_id)
+                            if a.layout == "legacy")
+        body, content_type = page(self.article, site)
+        self.asked: list[tuple[float, str, str]] = []
+        machine = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                machine.asked.append((time.monotonic(), self.path, self.headers["User-Agent"]))
+                if self.path.startswith("/cdx/search/cdx?"):
+                    rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
+                    if "www.caravan.kz%2Fnews%2F" in self.path:
+                        rows.append(["kz,caravan)/news/x", "20190514083000", machine.article.url, "text/html", "200",
+                                     "ABC", "1"])
+                    answer, status, kind = json.dumps(rows).encode(), 200, "application/json"
+                elif self.path == f"/web/20190514083000id_/{machine.article.url}":
+                    tries = sum(1 for _, path, _ in machine.asked if path == self.path)
+                    answer, status, kind = (b"busy", 503, "text/plain") if tries <= busy else (body, 200, content_type)
+                else:
+                    answer, status, kind = b"no", 404, "text/plain"
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.cdx = f"http://127.0.0.1:{self.server.server_address[1]}/cdx/search/cdx"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def test_the_wayback_machines_cdx_format_retries_after_a_5xx_and_waits_between_requests(tmp_path):
-    """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header
-    row; /web/TIMESTAMPid_/URL: the raw page), whose first answer to a capture is a 503."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    site = SampleSite(articles=8)
-    legacy = next(a for a in sorted(site.articles.values(), key=lambda a: a.article_id) if a.layout == "legacy")
-    body, content_type = page(legacy, site)
-    asked: list[tuple[float, str, str]] = []
-
-    class WaybackMachine(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            asked.append((time.monotonic(), self.path, self.headers["User-Agent"]))
-            if self.path.startswith("/cdx/search/cdx?"):
-                rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
-                if "www.caravan.kz%2Fnews%2F" in self.path:
-                    rows.append(["kz,caravan)/news/x", "20190514083000", legacy.url, "text/html", "200", "ABC", "1"])
-                answer, status, kind = json.dumps(rows).encode(), 200, "application/json"
-            elif self.path == f"/web/20190514083000id_/{legacy.url}":
-                first = sum(1 for _, path, _ in asked if path == self.path) == 1
-                answer, status, kind = (b"busy", 503, "text/plain") if first else (body, 200, content_type)
-            else:
-                answer, status, kind = b"no", 404, "text/plain"
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), WaybackMachine)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    machine = _WaybackMachine(busy=1)
+    legacy, asked = machine.article, machine.asked
     db = tmp_path / "caravan.db"
     try:
-        cdx = f"http://127.0.0.1:{server.server_address[1]}/cdx/search/cdx"
-        result = cli("import-wayback", "--db", str(db), "--cdx", cdx, "--delay", "0.3", "--edition", "ru")
+        result = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0.3", "--edition", "ru")
     finally:
-        server.shutdown()
-        server.server_close()
+        machine.stop()
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("1 captures of articles imported (1 new); 1 new captures listed")
     paths = [path.split("?")[0] for _, path, _ in asked]
@@ -191,3 +204,21 @@ def test_the_wayback_machines_cdx_format_retries_after_a_5xx_and_waits_between_r
     assert min(gaps[:2]) >= 0.3 and gaps[2] >= 0.6  # the delay; after the 503, twice the delay
     assert {agent for _, _, agent in asked} == {f"caravan-archive/{__version__} (+{CARAVAN_CONTACT_URL})"}
     assert article_records(db)[legacy.article_id]["title"] == legacy.title
+
+
+def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(tmp_path):
+    machine = _WaybackMachine(busy=2)
+    db = tmp_path / "caravan.db"
+    try:
+        first = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "1")
+        assert first.returncode == 4
+        assert first.stdout == (f"0 captures of articles imported (nothing stored); 1 new captures listed by "
+                                f"{machine.cdx}; 1 failed and are asked again next run; into {db}.\n")
+        assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
+            {"state": "failed", "detail": "answered 503", "attempts": 1}]
+        second = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "1")
+    finally:
+        machine.stop()
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("1 captures of articles imported (1 new); 0 new captures listed")
+    assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 2}]
