@@ -809,7 +809,8 @@ class Archive:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, the views seen, and the search index.
 
-        Returns what happened: "new", "updated", "unchanged" or "not-article". The record's
+        Returns what happened: "new", "updated", "unchanged", "older" (a capture older than the row, an
+        import's: placed among the revisions, see _store_older) or "not-article". The record's
         search index `entry` (see index_entry()) may come precomputed by a parse worker.
         """
         lemmas = None
