@@ -1020,7 +1020,7 @@ class Archive:
         row = self._row(record)
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
                                           "unpublished_reason, url, lastmod, fetched_at")
-        if existing and fetched_at < existing["fetched_at"]:  # an import of the archive's past
+        if existing and capture.source != "crawl" and fetched_at < existing["fetched_at"]:  # an import of the past
             return self._store_older(key, record, capture, capture_id, parser_version)
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
         first_seen = existing["first_seen_at"] if existing else fetched_at

@@ -28,7 +28,8 @@ def _past(site: SampleSite, path: Path) -> Path:
     today, legacy = _articles(site)
     captures = [(a.url, OLD, 200, *page(a, site)) for a in (earlier(today), legacy, removed(site))]
     captures += [("https://www.caravan.kz/news/", OLD, 200, b"<html><body>listing</body></html>", "text/html"),
-                 ("https://www.caravan.kz/news/net-takoi-845999/", OLD, 404, b"not found", "text/html")]
+                 ("https://www.caravan.kz/news/net-takoi-845999/", OLD, 404, b"not found", "text/html"),
+                 (today.url, datetime(2099, 1, 1, tzinfo=timezone.utc), 200, *page(today, site))]
     return write_warc(path, captures)
 
 
@@ -46,7 +47,8 @@ def test_an_older_capture_becomes_an_older_revision_and_never_overwrites_the_cra
     result = cli("import-warc", str(_past(site, tmp_path / "past.warc.gz")), "--db", str(archive_copy))
     assert result.returncode == 0, result.stderr
     assert result.stdout == ("3 captures of articles imported (1 new, 2 older); skipped: 1 not an article URL of the "
-                             f"site, 1 answered 404; 5 records read from 1 file(s) into {archive_copy}.\n")
+                             f"site, 1 answered 404, 1 dated in the future; 6 records read from 1 file(s) into "
+                             f"{archive_copy}.\n")
     after = article_records(archive_copy)
     # The rows the crawl made stay as they were: the import's versions are older.
     assert {k: v for k, v in after.items() if k != NOT_FOUND_ID} == before

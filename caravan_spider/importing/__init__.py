@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from .. import boilerplate
@@ -100,6 +100,9 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
     report = Imported()
     furniture = boilerplate.load(archive)
     seen: set[tuple] = set()
+    # A capture dated more than a day ahead of our clock is not believed (a crawler's clock was wrong):
+    # stored, it would pass for newer than every crawl to come.
+    latest = utc_seconds(datetime.now(timezone.utc) + timedelta(days=1))
 
     def wanted() -> Iterator[tuple[Found, object, str]]:
         for item in found:
@@ -111,6 +114,8 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
                 why = f"answered {item.status}"
             elif not item.body.strip():
                 why = "empty"
+            elif item.fetched_at > latest:
+                why = "dated in the future"
             else:
                 digest = hashlib.sha256(item.body).hexdigest()
                 key = (*ref.key, item.fetched_at, digest)
