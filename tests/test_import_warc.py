@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from caravan_spider.sample_site.model import NOT_FOUND_ID, SampleSite
 from caravan_spider.sample_site.server import serving
@@ -81,6 +82,15 @@ def test_an_older_capture_becomes_an_older_revision_and_never_overwrites_the_cra
                "ORDER BY run_id DESC LIMIT 1")[0]
     assert run == {"mode": "import-warc", "status": "finished", "base_url": str(tmp_path / "past.warc.gz"),
                    "articles_new": 1, "articles_updated": 2}
+
+    # Exported again as WARC, each record says where it came from.
+    exported = tmp_path / "out.warc"
+    assert cli("export", "--warc", "-o", str(exported), "--db", str(archive_copy)).returncode == 0
+    with open(exported, "rb") as stream:
+        sources = [(r.rec_headers.get_header("WARC-Caravan-Source"), r.rec_headers.get_header("WARC-Caravan-Source-Ref"))
+                   for r in ArchiveIterator(stream) if r.rec_type == "response"]
+    assert sources.count(("crawl", None)) == len(sources) - 3
+    assert sources[-3:] == [("warc", c["source_ref"]) for c in captures]
 
     # The same file again: every capture is held already; nothing changes.
     counts = _table_counts(archive_copy)
