@@ -94,9 +94,10 @@ class Imported:
 
 
 def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str], run_id: int | None,
-                 jobs: int = 0) -> Imported:
+                 jobs: int = 0, batch_size: int = BATCH) -> Imported:
     """Parse and store every capture of an article in `found` (parsed in `jobs` worker processes, 0:
-    here), each in its own transaction: a killed import keeps what it stored, and the next skips it."""
+    here, `batch_size` pages a task), each in its own transaction: a killed import keeps what it
+    stored, and the next skips it."""
     report = Imported()
     furniture = boilerplate.load(archive)
     seen: set[tuple] = set()
@@ -138,7 +139,7 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
         batch: list = []
         for entry in wanted():
             batch.append(entry)
-            if len(batch) == BATCH:
+            if len(batch) == batch_size:
                 pending.append((batch, _parse(executor, batch, furniture)))
                 batch = []
                 while len(pending) > 2 * max(jobs, 1):  # bounded: a few batches of pages in memory

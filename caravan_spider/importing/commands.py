@@ -161,7 +161,10 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
             listed = wayback.list(archive, editions, start, end)
         except WaybackError as error:
             raise click.ClickException(str(error)) from None
-        report = import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs)
+        # One page a task: each capture is stored as soon as it is fetched (fetching, --delay apart, is
+        # the slow part), so that a killed import loses no capture it had fetched.
+        report = import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
+                              batch_size=1)
         report.listed = listed
         return report
 
