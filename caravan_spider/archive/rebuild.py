@@ -45,7 +45,7 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
         change = judge(stored, record)
         if change.new_revision:
             revisions.append(revision_row(record, capture["fetched_at"], change.content_hash,
-                                          capture["capture_id"], parser_version))
+                                          capture["capture_id"], parser_version, capture.get("source", "crawl")))
         stored = Stored(change.content_hash, record["views"])
     held = base is not None
     doc_id, status = (base["doc_id"], base["status"]) if held else (None, None)
@@ -55,7 +55,7 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
     capture, record, layout = versions[-1]
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
     row = article_row(record, fetched_at=capture["fetched_at"], capture_id=capture["capture_id"],
-                      etag=capture["etag"], last_modified=capture["last_modified"],
+                      source=capture.get("source", "crawl"), etag=capture["etag"], last_modified=capture["last_modified"],
                       content_hash=change.content_hash, layout=layout, parser_version=parser_version,
                       first_seen_at=base["first_seen_at"] if held else versions[0][0]["fetched_at"],
                       checked_at=base["checked_at"] if held else capture["fetched_at"], steps=steps)
