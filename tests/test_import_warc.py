@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from caravan_spider.archive import Archive
+from caravan_spider.reextract import reextract
 from caravan_spider.sample_site.model import NOT_FOUND_ID, SampleSite
 from caravan_spider.sample_site.server import serving
 from conftest import article_records, cli, crawl, in_process, rows
@@ -244,3 +246,24 @@ def test_an_arc_file_of_the_internet_archives_old_format_is_imported_with_its_da
     assert article_records(db) == {legacy.article_id: {**legacy.expected_record(), "status": "unknown"},
                                    NOT_FOUND_ID: {**removed(site).expected_record(), "status": "unknown"}}
     assert {r["fetched_at"] for r in rows(db, "SELECT fetched_at FROM captures")} == {"2019-05-14T08:30:00+00:00"}
+
+
+def test_reextract_keeps_where_each_version_came_from(tmp_path):
+    """Re-extraction rebuilds an article's rows from its captures: an imported version stays the import's."""
+    site = SampleSite(articles=8)
+    today, _ = _articles(site)
+    warc = write_warc(tmp_path / "past.warc", [(earlier(today).url, OLD, 200, *page(earlier(today), site)),
+                                               (today.url, datetime(2020, 1, 1, tzinfo=timezone.utc), 200,
+                                                *page(today, site))])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert result.stdout.startswith("2 captures of articles imported (1 new, 1 updated); "), result.stderr
+    stored = rows(db, "SELECT fetched_at, title, source, capture_id FROM revisions ORDER BY fetched_at")
+    assert [(r["title"], r["source"]) for r in stored] == [(earlier(today).title, "warc"), (today.title, "warc")]
+    archive = Archive(db)
+    try:
+        reextract(archive)
+    finally:
+        archive.close()
+    assert rows(db, "SELECT fetched_at, title, source, capture_id FROM revisions ORDER BY fetched_at") == stored
+    assert rows(db, "SELECT source, status FROM articles") == [{"source": "warc", "status": "unknown"}]
