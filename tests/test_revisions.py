@@ -95,7 +95,7 @@ def test_a_rebuild_makes_the_revisions_a_crawl_makes(archive):
     for day, record in (("01", RECORD), ("02", {**RECORD, "views": 11}), ("03", edited)):
         archive.store(_capture(f"2026-01-{day}T00:00:00+00:00"), record, "today", "v1", None)
     crawled = rows(archive.path, "SELECT fetched_at, title, views, content_hash, capture_id FROM revisions")
-    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures"))
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified, source FROM captures"))
     versions = [(captures[0], RECORD, "today"), (captures[1], {**RECORD, "views": 11}, "today"),
                 (captures[2], edited, "today")]
     archive.rebuild_article(("ru", RECORD["article_id"]), versions, "v2")
@@ -132,7 +132,7 @@ def _article_rows(archive: Archive) -> list[dict]:
 
 
 def _rebuild_from_captures(archive: Archive, records: list[dict]) -> None:
-    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures "
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified, source FROM captures "
                                      "ORDER BY capture_id"))
     archive.rebuild_article(("ru", RECORD["article_id"]), [(c, r, "today") for c, r in zip(captures, records)], "v1")
 
