@@ -53,10 +53,10 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
     if not versions:  # nothing to write; a held article is kept as stored
         return Rebuilt(key, [], None, doc_id, status, False, None, None,
                        kept="no capture of it parses as an article" if held else None)
-    capture, record, layout = versions[-1]
+    capture, record, layout = versions[-1]  # the row is the newest capture's; its version the newest revision's
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
     row = article_row(record, fetched_at=capture["fetched_at"], capture_id=capture["capture_id"],
-                      source=capture["source"], etag=capture["etag"], last_modified=capture["last_modified"],
+                      source=revisions[-1]["source"], etag=capture["etag"], last_modified=capture["last_modified"],
                       content_hash=change.content_hash, layout=layout, parser_version=parser_version,
                       first_seen_at=base["first_seen_at"] if held else versions[0][0]["fetched_at"],
                       checked_at=base["checked_at"] if held else capture["fetched_at"], steps=steps)

@@ -45,8 +45,9 @@ def article_row(record: dict, *, fetched_at: str, capture_id: int, source: str, 
                 last_modified: str | None, content_hash: str, layout: str | None, parser_version: str,
                 first_seen_at: str, checked_at: str, steps: tuple[timedelta, ...]) -> dict:
     """The columns of an `articles` row that a parsed capture decides: the record as stored, its
-    content hash, the capture it came from (and that capture's source: crawl, warc, wayback) and its
-    validators, when the article was first seen and last checked, and when the schedule wants it
+    content hash, the capture it came from and its validators, where the version it shows came from
+    (`source`: crawl, warc, wayback: the capture of its newest revision, which a fetch that finds it
+    unchanged does not move), when the article was first seen and last checked, and when the schedule wants it
     checked again: counted from its date, or from when it was first seen when the page gives none.
     The article's life (doc_id, status, updated_at, lastmod) is the writer's."""
     return {**as_stored(record), "content_hash": content_hash, "layout": layout, "parser_version": parser_version,
