@@ -1,7 +1,7 @@
 """Speed and memory figures. Prints them next to their targets; asserts nothing (people read them).
 
     python benchmarks/run.py                    # everything (the 300k archive is built once, then cached)
-    python benchmarks/run.py --only scale       # one part: parse, lemmas, crawl, captures, reextract, scale
+    python benchmarks/run.py --only scale       # one part: parse, lemmas, crawl, import, captures, reextract, scale
 
 The machine is shared and has 2 cores: absolute figures are noisy, so comparisons (pool on/off,
 us against trafilatura) are measured side by side in the same run and printed as ratios.
@@ -268,7 +268,80 @@ def bench_reextract(workdir: Path, articles: int = 3000) -> None:
                   f"(target ≥ 1.8×), archive made by {made_by}")
 
 
-PARTS = ("parse", "lemmas", "crawl", "captures", "reextract", "scale")
+BASELINE_POOL = """
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+import trafilatura
+
+def extract(path):
+    return trafilatura.extract(Path(path).read_bytes(), with_metadata=True) is not None
+
+if __name__ == "__main__":
+    with Pool(2) as pool:
+        print(sum(pool.map(extract, sorted(str(p) for p in Path(sys.argv[1]).iterdir()), chunksize=16)))
+"""
+
+
+def bench_import(articles: int, workdir: Path, repeat: int = 3) -> None:
+    """import-warc of the heavy mirror's pages (~81 KB) from a WARC written by warcio, on 2 cores,
+    against trafilatura.extract(with_metadata=True) over the same pages in a pool of 2 processes (a
+    new process each round, as ours is; whole-tree CPU and wall time of both)."""
+    from io import BytesIO
+    import urllib.request
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from launcher import measure
+    from mirror import serving_mirror
+
+    site = SampleSite(articles=articles)
+    paths = [a.path for a in site.articles.values()]
+    folder = workdir / "import-pages"
+    folder.mkdir()
+    warc = workdir / "mirror.warc.gz"
+    script = workdir / "baseline_pool.py"
+    script.write_text(BASELINE_POOL)
+    with serving_mirror(articles) as base_url, open(warc, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n, path in enumerate(paths):
+            with urllib.request.urlopen(f"{base_url}{path}") as response:
+                body, content_type = response.read(), response.headers["Content-Type"]
+            (folder / f"{n:06d}.html").write_bytes(body)
+            http = StatusAndHeaders("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                                    protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(f"{base_url}{path}", "response", payload=BytesIO(body),
+                                                          length=len(body), http_headers=http))
+    size = statistics.mean(p.stat().st_size for p in folder.iterdir()) / 1000
+    print(f"import:       import-warc of {articles} article pages of {size:.0f} KB from one .warc.gz, --jobs 2, "
+          f"{repeat} interleaved rounds")
+    print(f"machine:      {machine()}")
+    ours_rate, ours_cpu, base_rate, base_cpu, stored = [], [], [], [], 0
+    for _ in range(repeat):
+        db = workdir / "import.db"
+        for leftover in workdir.glob("import.db*"):
+            leftover.unlink()
+        ours = measure([sys.executable, "-m", "caravan_spider.cli", "import-warc", str(warc), "--db", str(db),
+                        "--base-url", f"ru={base_url}", "--jobs", "2"])
+        archive = Archive(db)
+        stored = archive.count()
+        archive.close()
+        ours_rate.append(stored / ours.seconds)
+        ours_cpu.append(ours.cpu / stored * 1000)
+        baseline = measure([sys.executable, str(script), str(folder)])
+        done = int(baseline.stdout.strip() or 0)
+        base_rate.append(done / baseline.seconds)
+        base_cpu.append(baseline.cpu / max(done, 1) * 1000)
+    rate = statistics.median(ours_rate) / statistics.median(base_rate)
+    print(f"machine:      load average {os.getloadavg()[0]:.2f} after the rounds")
+    print(f"trafilatura:  extract(with_metadata=True), pool of 2 processes: {spread(base_rate, ' pages/s', 0)}, "
+          f"{spread(base_cpu, ' ms')} CPU per page")
+    print(f"import:       {stored} articles stored; {spread(ours_rate, ' articles/s', 0)} = {rate:.2f}× trafilatura "
+          f"({verdict(rate, 1.2, True)}); {spread(ours_cpu, ' ms')} CPU per article (parse, lemmas, zstd, SQLite)")
+
+
+PARTS = ("parse", "lemmas", "crawl", "import", "captures", "reextract", "scale")
 
 
 def main() -> None:
@@ -287,6 +360,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if "crawl" in parts:
             bench_crawl(args.articles, Path(tmp), args.repeat)
+        if "import" in parts:
+            bench_import(args.articles, Path(tmp), args.repeat)
         if "captures" in parts:
             bench_captures(Path(tmp))
         if "reextract" in parts:

@@ -422,7 +422,9 @@ def fixture(article_id, case, edition, db, pages_dir):
               "with an offset; UTC without one).")
 @click.option("--warc", is_flag=True,
               help="Write the raw captures of those articles as a WARC file instead (.gz compresses).")
-def export(db, output, since, until, category, language, edition, updated_since, warc):
+@click.option("--wacz", is_flag=True, help="Write them as a WACZ file (WARC, CDXJ index, pages with their text) "
+              "for ReplayWeb.page and pywb; needs -o.")
+def export(db, output, since, until, category, language, edition, updated_since, warc, wacz):
     """Export articles as JSON Lines, newest first, one record per line.
 
     \b
@@ -430,7 +432,10 @@ def export(db, output, since, until, category, language, edition, updated_since,
       caravan-archive export -o articles.jsonl.gz
       caravan-archive export --since 2025-01-01 --category Политика
       caravan-archive export --warc -o captures.warc.gz --since 2025-01-01
+      caravan-archive export --wacz -o archive.wacz
     """
+    if wacz and (warc or not output):
+        raise click.UsageError("--wacz writes a file of its own: give -o FILE.wacz, without --warc")
     since, until = _date_or_instant(since, "--since"), _date_or_instant(until, "--until")
     if updated_since and len(updated_since) != 10:
         try:  # a date-time without an offset is UTC here: updated_at is kept in UTC
@@ -446,6 +451,13 @@ def export(db, output, since, until, category, language, edition, updated_since,
     try:
         if category:
             filters["category"] = _category(archive, category, db)
+        if wacz:
+            from .wacz import write_wacz
+
+            with _whole(output) as out:
+                count = write_wacz(archive, out, **filters)
+            click.echo(f"Wrote {count} captures to {output}", err=True)
+            return
         if warc:
             from .warc import write_warc
 
@@ -741,6 +753,10 @@ def sample_site(port, kk_port, articles):
         servers[1].shutdown()
         for server in servers:
             server.server_close()
+
+
+from .importing.commands import register as register_imports  # noqa: E402  import-warc, import-wayback
+register_imports(cli)
 
 
 def main():

@@ -33,8 +33,8 @@ EXIT_STATUS = {status: status.exit_status for status in RunStatus}  # the member
 
 
 class Outcome(StrEnum):
-    """What became of one article URL a run fetched (Archive.store says new, updated, unchanged or
-    not-article; revisions.judge decides the first three)."""
+    """What became of one article URL a run fetched (Archive.store says new, updated, unchanged,
+    older or not-article; revisions.judge decides the first three)."""
 
     NEW = "new"
     UPDATED = "updated"
@@ -44,6 +44,9 @@ class Outcome(StrEnum):
     NOT_MODIFIED = "not_modified"
     GONE = "gone"  # answered 404 or 410, not being an archived article
     UNPUBLISHED = "unpublished"  # an archived article the site says is gone
+    # An import's (import-warc, import-wayback): a capture older than the article's row, its version
+    # placed among the revisions (Archive._store_older).
+    OLDER = "older"
 
     @property
     def stat(self) -> str:

@@ -70,9 +70,11 @@ class Article:
     views: int | None = described("View count when last fetched", revision=False, minimum=0)
     # Follows from body.
     word_count: int = described("Words in body", revision=False, minimum=0)
-    # What the site does with the article now; a parsed page is live, the archive marks it unpublished.
-    status: Literal["live", "unpublished"] = described(
-        "live, or unpublished when the site last answered 404/410, a not-found page or a redirect elsewhere",
+    # What the site does with the article now; a parsed page is live, the archive marks it unpublished,
+    # and one known only from an import (import-warc, import-wayback) is unknown until a crawl asks.
+    status: Literal["live", "unpublished", "unknown"] = described(
+        "live, or unpublished when the site last answered 404/410, a not-found page or a redirect elsewhere; "
+        "unknown while the article is known only from a web archive or WARC import and no crawl has asked the site",
         revision=False)
 
     def to_dict(self) -> dict:

@@ -63,7 +63,8 @@ def rebuild(archive: Archive, key: Key, furniture: dict, layouts: str) -> tuple[
         if record is None:
             failed[capture["capture_id"]] = reason
         else:
-            versions.append(({name: capture[name] for name in ("capture_id", "fetched_at", "etag", "last_modified")},
+            versions.append(({name: capture[name] for name in ("capture_id", "fetched_at", "etag", "last_modified",
+                                                               "source")},
                              record, layout))
     base = archive.rebuild_base(key)
     # A capture the article's row or a revision was made from that is no article now (furniture

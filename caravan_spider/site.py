@@ -30,6 +30,9 @@ class ArticlePath:
     pattern: str
     canonical: str  # e.g. "/{section}/{slug}-{id}/"
     canonical_without_slug: str  # when the address has no slug
+    # The path prefixes its addresses start with (its sections): what a web archive's CDX server is
+    # asked for (import-wayback). A site without them is not asked.
+    prefixes: tuple[str, ...] = ()
 
     @cached_property
     def compiled(self) -> re.Pattern:
@@ -132,7 +135,8 @@ def _layout(layout) -> Layout:
 def _caravan_articles(*sections: str) -> ArticlePath:
     return ArticlePath(
         rf"^/(?:amp/)?(?P<section>{'|'.join(sections)})/(?P<slug>[^/?#]*?)-?(?P<id>\d{{2,}})/?(?:amp/?)?$",
-        canonical="/{section}/{slug}-{id}/", canonical_without_slug="/{section}/{id}/")
+        canonical="/{section}/{slug}-{id}/", canonical_without_slug="/{section}/{id}/",
+        prefixes=tuple(f"/{section}/" for section in sections))
 
 
 _LAYOUTS = "caravan_spider.parsing.layouts"

@@ -60,7 +60,11 @@ def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, *
             warc_headers_dict={"WARC-Date": capture["fetched_at"].replace("+00:00", "Z"),
                                "WARC-Caravan-Fetched-URI": capture["url"],
                                "WARC-Caravan-Capture-Id": str(capture["capture_id"]),
-                               "WARC-Caravan-Note": capture["note"] or ""},
+                               "WARC-Caravan-Note": capture["note"] or "",
+                               # crawl, or the import it came from (file and offset, or a web archive's address)
+                               "WARC-Caravan-Source": capture.get("source") or "crawl",
+                               **({"WARC-Caravan-Source-Ref": capture["source_ref"]} if capture.get("source_ref")
+                                  else {})},
         )
         writer.write_record(record)
         count += 1

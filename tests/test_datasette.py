@@ -447,7 +447,7 @@ def test_internal_tables_are_hidden_and_not_the_default_query(ds, ds_file):
         tables = {t["name"]: t["hidden"] for t in get_json(client, "/caravan.json")["tables"]}
         assert {name for name, hidden in tables.items() if not hidden} == {
             "articles", "captures", "crawl_runs", "crawl_problems", "furniture", "revisions", "views", "status_changes",
-            "listings"}
+            "listings", "wayback_captures"}
         assert tables["_sqlite_migrations"] and tables["articles_fts"] and tables["articles_fts_data"]
         assert tables["capture_lines"] and tables["capture_dictionaries"]
         page = client.html("/caravan")

@@ -13,7 +13,8 @@ def test_an_article_outcome_is_counted_under_its_stats_key_and_crawl_runs_column
         Outcome.NEW: "caravan/articles/new", Outcome.UPDATED: "caravan/articles/updated",
         Outcome.UNCHANGED: "caravan/articles/unchanged", Outcome.FAILED: "caravan/articles/failed",
         Outcome.NOT_ARTICLE: "caravan/not_articles", Outcome.NOT_MODIFIED: "caravan/articles/not_modified",
-        Outcome.GONE: "caravan/articles/gone", Outcome.UNPUBLISHED: "caravan/articles/unpublished"}
+        Outcome.GONE: "caravan/articles/gone", Outcome.UNPUBLISHED: "caravan/articles/unpublished",
+        Outcome.OLDER: "caravan/articles/older"}
     stats = {"caravan/articles/new": 3, "caravan/articles/failed": 1, "caravan/not_articles": 2,
              "caravan/articles/gone": 5}
     assert counted(stats) == {"articles_new": 3, "articles_updated": 0, "articles_unchanged": 0, "articles_failed": 1,

@@ -20,9 +20,9 @@ from conftest import ROOT
 ARTICLE_BOOKKEEPING = {"year": int, "layout": str, "parser_version": str, "content_hash": str, "first_seen_at": str,
                        "fetched_at": str, "checked_at": str, "updated_at": str, "lastmod": str, "etag": str,
                        "last_modified": str, "capture_id": int, "unpublished_at": str, "unpublished_reason": str,
-                       "next_check_at": str, "doc_id": int}
+                       "next_check_at": str, "doc_id": int, "source": str}
 REVISION_BOOKKEEPING = {"revision_id": int, "fetched_at": str, "content_hash": str, "capture_id": int,
-                        "parser_version": str}
+                        "parser_version": str, "source": str}
 spec = importlib.util.spec_from_file_location("sync_record", ROOT / "scripts/sync_record.py")
 sync = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sync)
@@ -60,7 +60,7 @@ def test_the_json_schema_types_follow_the_annotations():
     assert properties["article_id"] == {"type": "integer", "minimum": 1,
                                         "description": "WordPress post id; identifies the article within its edition"}
     assert properties["language"]["enum"] == ["ru", "kk", None]
-    assert properties["edition"]["enum"] == ["ru", "kk"] and properties["status"]["enum"] == ["live", "unpublished"]
+    assert properties["edition"]["enum"] == ["ru", "kk"] and properties["status"]["enum"] == ["live", "unpublished", "unknown"]
     assert properties["tags"]["type"] == ["array", "null"] and properties["tags"]["items"] == {"type": "string"}
     assert properties["body"]["type"] == "string" and properties["lead"]["type"] == ["string", "null"]
 

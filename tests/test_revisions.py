@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -95,7 +96,7 @@ def test_a_rebuild_makes_the_revisions_a_crawl_makes(archive):
     for day, record in (("01", RECORD), ("02", {**RECORD, "views": 11}), ("03", edited)):
         archive.store(_capture(f"2026-01-{day}T00:00:00+00:00"), record, "today", "v1", None)
     crawled = rows(archive.path, "SELECT fetched_at, title, views, content_hash, capture_id FROM revisions")
-    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures"))
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified, source FROM captures"))
     versions = [(captures[0], RECORD, "today"), (captures[1], {**RECORD, "views": 11}, "today"),
                 (captures[2], edited, "today")]
     archive.rebuild_article(("ru", RECORD["article_id"]), versions, "v2")
@@ -105,6 +106,20 @@ def test_a_rebuild_makes_the_revisions_a_crawl_makes(archive):
         {"title": "Фестиваль в Астане", "content_hash": content_hash(edited), "parser_version": "v2",
          "first_seen_at": "2026-01-01T00:00:00+00:00"}]
     assert [hit["article_id"] for hit in archive.search("астана")] == [RECORD["article_id"]]
+
+
+def test_a_rebuild_says_where_the_version_shown_came_from_as_the_store_does(archive):
+    """An import's version, then a crawl that finds it unchanged: the row is made from the crawl's
+    capture, but the version shown is the import's (articles.source), rebuilt or stored."""
+    from dataclasses import replace
+
+    archive.store(replace(_capture("2019-05-14T08:30:00+00:00"), source="warc"), RECORD, "today", "v1", None)
+    archive.store(_capture("2026-01-02T00:00:00+00:00"), RECORD, "today", "v1", None)
+    stored = rows(archive.path, "SELECT source, capture_id FROM articles")
+    assert stored == [{"source": "warc", "capture_id": 2}]
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified, source FROM captures"))
+    archive.rebuild_article(("ru", RECORD["article_id"]), [(c, RECORD, "today") for c in captures], "v1")
+    assert rows(archive.path, "SELECT source, capture_id FROM articles") == stored
 
 
 def test_a_second_holder_of_the_run_lock_is_refused_by_name(tmp_path):
@@ -132,7 +147,7 @@ def _article_rows(archive: Archive) -> list[dict]:
 
 
 def _rebuild_from_captures(archive: Archive, records: list[dict]) -> None:
-    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified FROM captures "
+    captures = list(archive.db.query("SELECT capture_id, fetched_at, etag, last_modified, source FROM captures "
                                      "ORDER BY capture_id"))
     archive.rebuild_article(("ru", RECORD["article_id"]), [(c, r, "today") for c, r in zip(captures, records)], "v1")
 

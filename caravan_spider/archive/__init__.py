@@ -18,6 +18,7 @@ Datasette's configuration for serving it (`datasette archive/`). One thing, seen
     reading.py        records and captures for export, WARC and re-extraction
     search_index.py   every articles_fts statement, and Archive.search
     furniture.py      what furniture learning reads and keeps
+    wayback.py        import-wayback's list of the captures a CDX server listed
 """
 
 from __future__ import annotations

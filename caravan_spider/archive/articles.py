@@ -3,7 +3,8 @@ a 304 (mark_unchanged), the site saying it is gone (unpublish), or back (_restor
 
 from __future__ import annotations
 
-from ..revisions import Stored, judge
+from ..outcomes import Outcome
+from ..revisions import Stored, content_hash, judge
 from ..schedule import next_check
 from . import search_index
 from .capture_store import Capture
@@ -18,7 +19,8 @@ class ArticleStore(Tables):
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, the views seen, and the search index.
 
-        Returns what happened: "new", "updated", "unchanged" or "not-article". The record's
+        Returns what happened: "new", "updated", "unchanged", "older" (a capture older than the row, an
+        import's: placed among the revisions, see _store_older) or "not-article". The record's
         search index `entry` (see index_entry()) may come precomputed by a parse worker.
         """
         lemmas = None
@@ -54,23 +56,28 @@ class ArticleStore(Tables):
         fetched_at = capture.fetched_at
         key = (record["edition"], record["article_id"])
         existing = self._article_row(key, "content_hash, views, first_seen_at, doc_id, status, unpublished_at, "
-                                          "unpublished_reason, url, lastmod")
+                                          "unpublished_reason, url, lastmod, fetched_at")
+        crawled = capture.source == "crawl"
+        if existing and not crawled and fetched_at < existing["fetched_at"]:  # an import of the past
+            return self._store_older(key, record, capture, capture_id, parser_version)
         change = judge(Stored(existing["content_hash"], existing["views"]) if existing else None, record)
-        row = article_row(record, fetched_at=fetched_at, capture_id=capture_id, etag=capture.etag,
+        row = article_row(record, fetched_at=fetched_at, capture_id=capture_id, source=capture.source,
+                          etag=capture.etag,
                           last_modified=capture.last_modified, content_hash=change.content_hash, layout=layout,
                           parser_version=parser_version,
                           first_seen_at=existing["first_seen_at"] if existing else fetched_at,
                           checked_at=fetched_at, steps=self.schedule)
-        row["lastmod"] = self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
-        if record.get("views") is not None:
-            self.db.conn.execute(*insert_sql("views", {"edition": key[0], "article_id": key[1],
-                                                       "checked_at": fetched_at, "views": record["views"],
-                                                       "run_id": capture.run_id}))
+        row["lastmod"] = (self._answered_lastmod(key, lastmod, existing["lastmod"] if existing else None)
+                          if crawled else existing and existing["lastmod"])  # an import answers no sitemap
+        self._record_views(key, record, fetched_at, capture.run_id)
         self._listing_state(*key, "archived", None, fetched_at)
-        if existing and existing["status"] == "unpublished":
+        if crawled and existing and existing["status"] == "unpublished":
             self._restore(key, existing, fetched_at, capture.run_id, capture_id)
+        # The site's own answer says live; an import says nothing of the site today (unknown until
+        # a crawl asks, see import-warc in the README), nor undoes what a crawl found.
+        row["status"] = "live" if crawled else (existing["status"] if existing else "unknown")
         if not change.new_revision:
-            changes = {name: row[name] for name in (*FETCH_COLUMNS, "lastmod", "views", "modified_at")}
+            changes = {name: row[name] for name in (*FETCH_COLUMNS, "lastmod", "views", "modified_at", "status")}
             if change.row_changed:
                 changes["updated_at"] = fetched_at
             self._update_article(key, changes)
@@ -78,15 +85,45 @@ class ArticleStore(Tables):
         doc_id = existing["doc_id"] if existing else self._new_doc_id()
         if lemmas is None:  # the index entry to replace is read before the row changes
             lemmas = self._index_entries(record)
-        article = {**row, "updated_at": fetched_at, "doc_id": doc_id, "status": "live"}
+        article = {**row, "updated_at": fetched_at, "doc_id": doc_id}
         if existing:
             self._update_article(key, article)
         else:
             self.db.conn.execute(*insert_sql("articles", {"rowid": doc_id, **article}))
         self.db.conn.execute(*insert_sql("revisions", revision_row(record, fetched_at, change.content_hash,
-                                                                   capture_id, parser_version)))
+                                                                   capture_id, parser_version, capture.source)))
         self._index(doc_id, lemmas)
         return change.outcome
+
+    def _record_views(self, key: Key, record: dict, at: str, run_id: int | None) -> None:
+        if record.get("views") is not None:
+            self.db.conn.execute(*insert_sql("views", {"edition": key[0], "article_id": key[1], "checked_at": at,
+                                                       "views": record["views"], "run_id": run_id}))
+
+    def _store_older(self, key: Key, record: dict, capture: Capture, capture_id: int, parser_version: str) -> Outcome:
+        """A capture older than the one the article's row was made from (an import of the archive's
+        past): the row, made from newer evidence, stays; the capture's version takes its place in
+        time among the revisions, as a crawl then would have recorded it. Returns "older" when it
+        adds to the article's history, "unchanged" when the version before it is the same."""
+        at, digest = capture.fetched_at, content_hash(record)
+        self.db.conn.execute("UPDATE articles SET first_seen_at = min(first_seen_at, ?) "
+                             "WHERE edition = ? AND article_id = ?", [at, *key])
+        self._record_views(key, record, at, capture.run_id)
+        neighbours = "SELECT revision_id, content_hash FROM revisions WHERE edition = ? AND article_id = ? AND "
+        before = self.db.conn.execute(neighbours + "fetched_at <= ? ORDER BY fetched_at DESC, revision_id DESC "
+                                      "LIMIT 1", [*key, at]).fetchone()
+        if before and before[1] == digest:
+            return Outcome.UNCHANGED  # that version was recorded already, as of an earlier capture
+        after = self.db.conn.execute(neighbours + "fetched_at > ? ORDER BY fetched_at, revision_id LIMIT 1",
+                                     [*key, at]).fetchone()
+        if after and after[1] == digest:
+            # The version recorded next was there already: it was first seen earlier, by this capture.
+            self.db.conn.execute("UPDATE revisions SET fetched_at = ?, capture_id = ?, source = ?, parser_version = ? "
+                                 "WHERE revision_id = ?", [at, capture_id, capture.source, parser_version, after[0]])
+        else:
+            self.db.conn.execute(*insert_sql("revisions", revision_row(record, at, digest, capture_id, parser_version,
+                                                                       capture.source)))
+        return Outcome.OLDER
 
     def _answered_lastmod(self, key: Key, asked_with: str | None, recorded: str | None) -> str | None:
         """The sitemap lastmod a copy fetched now answers: the one it was asked with, else the last
@@ -119,7 +156,12 @@ class ArticleStore(Tables):
             capture_id = self._insert_capture(capture) if capture else None
             changes = {"checked_at": at,
                        "next_check_at": self._next_check(at, existing["published_at"] or existing["first_seen_at"])}
-            if existing["status"] != "unpublished":
+            if existing["status"] == "unknown":
+                # Known only from an import: the site never showed it to a crawl, so this is no removal
+                # witnessed (no status_changes event, no feed entry); the reason says so.
+                changes.update(status="unpublished", unpublished_at=at, updated_at=at,
+                               unpublished_reason=f"{reason} when first asked (archived from a web archive)")
+            elif existing["status"] != "unpublished":
                 changes.update(status="unpublished", unpublished_at=at, unpublished_reason=reason, updated_at=at)
                 self.db["status_changes"].insert({
                     "edition": key[0], "article_id": key[1], "event": "unpublished", "at": at, "reason": reason,
@@ -154,6 +196,8 @@ class ArticleStore(Tables):
                 return
             if existing["status"] == "unpublished":
                 self._restore(key, existing, checked_at, run_id, None)
+            elif existing["status"] == "unknown":  # known only from an import: the site shows it
+                self.db["articles"].update(key, {"status": "live", "updated_at": checked_at})
             self.db["articles"].update(key, {
                 "checked_at": checked_at, "lastmod": self._answered_lastmod(key, lastmod, existing["lastmod"]),
                 "next_check_at": self._next_check(checked_at, existing["published_at"] or existing["first_seen_at"])})

@@ -38,6 +38,8 @@ class Capture:
     # parse worker read them; stored beside the capture.
     lines: CaptureLines | None = field(default=None, repr=False)
     location: str | None = None  # a redirect's Location header, as received
+    source: str = "crawl"  # where it came from: crawl, warc or wayback (an import of the archive's past)
+    source_ref: str | None = None  # an import's record: file and offset, or the web archive's address
 
 
 class CaptureLines(NamedTuple):
@@ -70,13 +72,21 @@ class CaptureStore(Tables):
             "sha256": capture.sha256 or hashlib.sha256(body).hexdigest(), "size": len(body),
             "compression": "zstd", "dictionary_id": dictionary_id,
             "body": capture_codec.compress(body, self._dictionary(dictionary_id)), "note": capture.note,
-            "run_id": capture.run_id, "location": capture.location,
+            "run_id": capture.run_id, "location": capture.location, "source": capture.source,
+            "source_ref": capture.source_ref,
         }))
         self._writing = (self._writing[0], self._writing[1], self._writing[2] + 1)
         if capture.lines is not None:
             self.db.conn.execute("INSERT INTO capture_lines (capture_id, version, hashes) VALUES (?, ?, ?)",
                                  [cursor.lastrowid, capture.lines.version, capture.lines.hashes])
         return cursor.lastrowid
+
+    def holds_capture(self, edition: str, article_id: int, fetched_at: str, sha256: str) -> bool:
+        """Whether the archive holds this very capture already (an import of it again is skipped)."""
+        return self.db.conn.execute(
+            "SELECT 1 FROM captures INDEXED BY idx_captures_edition_article_fetched WHERE edition = ? AND "
+            "article_id = ? AND fetched_at = ? AND sha256 = ?", [edition, article_id, fetched_at, sha256]).fetchone() \
+            is not None
 
     def _dictionary_for_next(self, body: bytes) -> int | None:
         """The dictionary the next capture is stored with; trains a new one when due (inside

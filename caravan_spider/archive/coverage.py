@@ -19,9 +19,11 @@ class Coverage(Tables):
                 """INSERT INTO listings (edition, article_id, url, sources, first_listed_at, last_listed_at, lastmod,
                                          state, reason, state_at)
                 SELECT :edition, :article_id, :url, :source, :at, :at, :lastmod,
-                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unpublished' THEN 'unpublished' END,
+                       coalesce(CASE a.status WHEN 'live' THEN 'archived' WHEN 'unknown' THEN 'archived'
+                                              WHEN 'unpublished' THEN 'unpublished' END,
                                 CASE WHEN c.n THEN 'not_article' END, 'pending'),
-                       CASE WHEN a.status = 'live' THEN NULL WHEN a.status = 'unpublished' THEN a.unpublished_reason
+                       CASE WHEN a.status IN ('live', 'unknown') THEN NULL
+                            WHEN a.status = 'unpublished' THEN a.unpublished_reason
                             WHEN c.n THEN 'not an article when last fetched' ELSE 'listed; not fetched yet' END, :at
                 FROM (SELECT 1) LEFT JOIN articles AS a ON a.edition = :edition AND a.article_id = :article_id
                 LEFT JOIN (SELECT count(*) AS n FROM captures WHERE edition = :edition AND article_id = :article_id) AS c

@@ -24,6 +24,7 @@ from .rebuild import Rebuild
 from .runs import Runs
 from .schema import migrations
 from .search_index import Search
+from .wayback import WaybackList
 
 DEFAULT_DB = CARAVAN_DB  # the one default, in settings.py (where `-s CARAVAN_DB=...` overrides it)
 ARCHIVE_TABLES = {"articles", "revisions", "captures", "crawl_runs"}
@@ -38,7 +39,7 @@ class NotAnArchive(Exception):
 
 
 class Archive(Runs, KnownQueries, Coverage, Problems, CaptureStore, ArticleStore, Rebuild, Reading, Search,
-              Furniture):
+              Furniture, WaybackList):
     """The archive, opened: one connection, and each concern's statements in its own module of this
     package. The run lock (runlock.py) and the revision policy (revisions.py) live in their own modules.
 

@@ -70,6 +70,11 @@ class Reading(Tables):
         while rows := cursor.fetchmany(batch):
             yield len(rows), join([line for (line,) in rows])
 
+    def fetched_at(self, key: Key) -> str | None:
+        """When the capture an article's row was made from was fetched (a WACZ's page time)."""
+        row = self._article_row(key, "fetched_at")
+        return row and row["fetched_at"]
+
     def article_record(self, key: Key) -> dict | None:
         row = self._article_row(key, ", ".join(FIELDS))
         return as_record(row) if row else None

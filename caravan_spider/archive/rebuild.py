@@ -38,24 +38,25 @@ def plan_rebuild(key: Key, versions: list[tuple[dict, dict, str]], base: dict | 
     """What re-extracting an article changes, without SQL (so a worker process makes it): its
     revisions (each version against the one before, as a crawl judges them), its row, and its
     search index entry, lemmatised only when title, lead or body changed. `versions` are
-    (capture, record, layout), oldest first; `base` is Archive.rebuild_base(key); `steps` the
+    (capture, record, layout), oldest first, a capture's capture_id, fetched_at, etag, last_modified
+    and source (what its rows say they came from); `base` is Archive.rebuild_base(key); `steps` the
     recheck schedule a new article is scheduled by (and a held one whose date changed)."""
     revisions, stored = [], None
     for capture, record, _ in versions:
         change = judge(stored, record)
         if change.new_revision:
             revisions.append(revision_row(record, capture["fetched_at"], change.content_hash,
-                                          capture["capture_id"], parser_version))
+                                          capture["capture_id"], parser_version, capture["source"]))
         stored = Stored(change.content_hash, record["views"])
     held = base is not None
     doc_id, status = (base["doc_id"], base["status"]) if held else (None, None)
     if not versions:  # nothing to write; a held article is kept as stored
         return Rebuilt(key, [], None, doc_id, status, False, None, None,
                        kept="no capture of it parses as an article" if held else None)
-    capture, record, layout = versions[-1]
+    capture, record, layout = versions[-1]  # the row is the newest capture's; its version the newest revision's
     change = judge(Stored(base["content_hash"], base["views"]) if held else None, record)
     row = article_row(record, fetched_at=capture["fetched_at"], capture_id=capture["capture_id"],
-                      etag=capture["etag"], last_modified=capture["last_modified"],
+                      source=revisions[-1]["source"], etag=capture["etag"], last_modified=capture["last_modified"],
                       content_hash=change.content_hash, layout=layout, parser_version=parser_version,
                       first_seen_at=base["first_seen_at"] if held else versions[0][0]["fetched_at"],
                       checked_at=base["checked_at"] if held else capture["fetched_at"], steps=steps)

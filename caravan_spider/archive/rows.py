@@ -26,11 +26,13 @@ def as_record(row: dict) -> dict:
     return row
 
 
-def revision_row(record: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str) -> dict:
-    """A `revisions` row: a record's columns as stored (no year) and where they came from."""
+def revision_row(record: dict, fetched_at: str, digest: str, capture_id: int, parser_version: str,
+                 source: str) -> dict:
+    """A `revisions` row: a record's columns as stored (no year) and where they came from (the
+    capture, and its source: crawl, warc or wayback)."""
     revision = {k: v for k, v in as_stored(record).items() if k != "year"}
     return {**revision, "status": "live", "fetched_at": fetched_at, "content_hash": digest,
-            "capture_id": capture_id, "parser_version": parser_version}
+            "capture_id": capture_id, "parser_version": parser_version, "source": source}
 
 
 # The columns a fetch sets whatever it found (article_row()), as the crawl's store writes them when
@@ -39,15 +41,16 @@ FETCH_COLUMNS = ("fetched_at", "checked_at", "etag", "last_modified", "capture_i
                  "next_check_at")
 
 
-def article_row(record: dict, *, fetched_at: str, capture_id: int, etag: str | None, last_modified: str | None,
-                content_hash: str, layout: str | None, parser_version: str, first_seen_at: str, checked_at: str,
-                steps: tuple[timedelta, ...]) -> dict:
+def article_row(record: dict, *, fetched_at: str, capture_id: int, source: str, etag: str | None,
+                last_modified: str | None, content_hash: str, layout: str | None, parser_version: str,
+                first_seen_at: str, checked_at: str, steps: tuple[timedelta, ...]) -> dict:
     """The columns of an `articles` row that a parsed capture decides: the record as stored, its
-    content hash, the capture it came from and its validators, when the article was first seen and
-    last checked, and when the schedule wants it checked again: counted from its date, or from when
-    it was first seen when the page gives none. The article's life (doc_id, status, updated_at,
-    lastmod) is the writer's."""
+    content hash, the capture it came from and its validators, where the version it shows came from
+    (`source`: crawl, warc, wayback: the capture of its newest revision, which a fetch that finds it
+    unchanged does not move), when the article was first seen and last checked, and when the schedule wants it
+    checked again: counted from its date, or from when it was first seen when the page gives none.
+    The article's life (doc_id, status, updated_at, lastmod) is the writer's."""
     return {**as_stored(record), "content_hash": content_hash, "layout": layout, "parser_version": parser_version,
-            "fetched_at": fetched_at, "capture_id": capture_id, "etag": etag, "last_modified": last_modified,
-            "first_seen_at": first_seen_at, "checked_at": checked_at,
+            "fetched_at": fetched_at, "capture_id": capture_id, "source": source, "etag": etag,
+            "last_modified": last_modified, "first_seen_at": first_seen_at, "checked_at": checked_at,
             "next_check_at": next_check(checked_at, record.get("published_at") or first_seen_at, steps)}

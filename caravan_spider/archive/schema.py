@@ -314,9 +314,34 @@ def m20w_capture_location(db: sqlite_utils.Database) -> None:
                "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
 
 
-
 @migrations()
 def m22c_run_config(db: sqlite_utils.Database) -> None:
     # The configuration each run was given (config.Config as the settings it amounts to, JSON): what
     # `reextract` learns furniture with, as the crawl did. NULL for runs made before.
     db["crawl_runs"].add_column("config", str)
+
+
+@migrations()
+def m23i_the_archives_past(db: sqlite_utils.Database) -> None:
+    # Captures imported from web archives (issue 23: import-warc, import-wayback): every capture,
+    # revision and article row says where it came from (`source`: crawl, warc or wayback; what was
+    # there before is the crawl's), a capture also which file record or archive address
+    # (`source_ref`). m20w's trigger names every column that never changes: these too.
+    for table in ("captures", "revisions", "articles"):
+        db[table].add_column("source", str, not_null_default="crawl")
+    db["captures"].add_column("source_ref", str)
+    db.execute("DROP TRIGGER IF EXISTS captures_never_altered")
+    kept = ("capture_id", "edition", "article_id", "url", "status", "content_type", "etag", "last_modified",
+            "fetched_at", "sha256", "size", "note", "run_id", "location", "source", "source_ref")
+    changed = " OR ".join(f"NEW.{column} IS NOT OLD.{column}" for column in kept)
+    db.execute(f"CREATE TRIGGER captures_never_altered BEFORE UPDATE ON captures WHEN {changed} "
+               "OR NEW.compression IS NOT 'zstd' OR NEW.dictionary_id IS NULL "
+               "BEGIN SELECT RAISE(ABORT, 'captures are never altered'); END")
+    # import-wayback's work list, kept in the archive so that a killed import resumes where it was:
+    # one row per capture the CDX server listed (by original URL and 14-digit timestamp).
+    db.execute("""CREATE TABLE wayback_captures (
+        url TEXT NOT NULL, timestamp TEXT NOT NULL, edition TEXT NOT NULL, article_id INTEGER NOT NULL,
+        digest TEXT, cdx TEXT NOT NULL, listed_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'imported', 'skipped', 'failed')), detail TEXT,
+        state_at TEXT NOT NULL, PRIMARY KEY (url, timestamp))""")
+    db["wayback_captures"].create_index(["state"])
