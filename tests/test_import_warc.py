@@ -145,6 +145,17 @@ def test_bad_files_get_one_line_a_non_zero_exit_and_nothing_written(crawled, arc
     assert not fresh.exists()
 
 
+def test_an_import_into_a_file_that_is_no_archive_is_one_line_and_leaves_the_file(crawled, tmp_path):
+    """The archive is checked as a crawl checks it (crawl.check_archive) before anything is read."""
+    good = _past(crawled["site"], tmp_path / "past.warc.gz")
+    notes = tmp_path / "notes.db"
+    notes.write_bytes(b"my notes, not an archive\n" * 200)
+    result = in_process("import-warc", str(good), "--db", str(notes))
+    assert result.returncode == 64
+    assert result.stderr == f"Error: --db {notes}: {notes} is not a caravan-archive database (file is not a database)\n"
+    assert notes.read_bytes() == b"my notes, not an archive\n" * 200
+
+
 @pytest.mark.e2e
 def test_our_own_warc_export_imported_into_a_new_archive_gives_the_same_articles(crawled, tmp_path):
     exported = tmp_path / "captures.warc.gz"
