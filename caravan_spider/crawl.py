@@ -61,7 +61,7 @@ def run(config: Config, db: str | Path) -> CrawlRun:
         crawler = process.create_crawler("caravan")
     except Exception as error:  # noqa: BLE001 - named in the one line, whatever it is
         raise BadSettings(f"could not start the crawl: {type(error).__name__}: {error}") from None
-    _check_archive(db)  # the first write to the archive: everything above was checked
+    check_archive(db)  # the first write to the archive: everything above was checked
     start = RunStart().watch(crawler)  # the keeper tells it the run's id, or why there is none
     with _warnings_to_stderr(bool(config.scrapy.get("LOG_FILE"))):
         process.crawl(crawler)
@@ -92,7 +92,7 @@ def sample_site(config: Config, articles: int) -> Iterator[Config]:
         yield Config.from_settings({**config.settings(), **fields, **config.scrapy})
 
 
-def _check_archive(db: str) -> None:
+def check_archive(db: str) -> None:
     """Make or upgrade the archive and see that nobody else writes it, before Scrapy starts; only the
     default folder (archive/) is ever created."""
     if db == DEFAULT_DB and not Path(db).parent.is_dir():

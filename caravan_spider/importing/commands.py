@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..archive import DEFAULT_DB, Archive
+from ..archive import DEFAULT_DB, Archive, ArchiveLocked
 from ..outcomes import Outcome, RunStatus
 from ..site import CARAVAN, either
 from ..urls import base_urls
@@ -56,10 +56,17 @@ def _hosts(values: tuple[str, ...]) -> dict[str, str]:
 def _run(db: str, mode: str, described: str, work) -> Imported:
     """Run an import as a run of its own (a crawl_runs row, mode import-warc or import-wayback) under
     the archive's run lock; Ctrl-C records it interrupted (exit 130), what was stored is kept."""
-    from ..cli import _archive_folder, _crawl_db
+    from .. import crawl
+    from ..cli import EXIT_LOCKED, _archive_folder
 
     _archive_folder(db, "--db")
-    _crawl_db(db)
+    try:
+        crawl.check_archive(db)  # as a crawl checks it: made or upgraded, and nobody else writing it
+    except crawl.ArchiveUnavailable as error:
+        raise BadInput(f"--db {db}: {error}") from None
+    except ArchiveLocked as error:
+        click.echo(str(error), err=True)
+        sys.exit(EXIT_LOCKED)
     archive = Archive(db)
     archive.acquire()
     run_id = archive.begin_run(described, mode, ",".join(CARAVAN.codes))
