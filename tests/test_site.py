@@ -150,6 +150,7 @@ THIRD_EDITION = textwrap.dedent("""
 
     from caravan_spider import reading_room, record, urls
     from caravan_spider.cli import cli
+    from caravan_spider.config import Config
 
     def choices(command, option):
         return list(next(p for p in cli.commands[command].params if p.name == option).type.choices)
@@ -162,6 +163,12 @@ THIRD_EDITION = textwrap.dedent("""
         "schema": record.json_schema()["properties"]["edition"]["enum"],
         "ref": [ref.edition, ref.url], "base_urls": urls.base_urls(["uz=http://127.0.0.1:8003"], "uz"),
         "listing": urls.Origin(None, "uz").listing_url(2)}))
+    # Its origin setting (as --base-url uz=URL makes it) is read, kept, and crawled from.
+    mirror = Config.from_settings({"CARAVAN_EDITION": "uz", "CARAVAN_UZ_BASE_URL": "http://127.0.0.1:8003"})
+    print(json.dumps({"origin": mirror.spec.origins["uz"].base,
+                      "setting": mirror.settings().get("CARAVAN_UZ_BASE_URL"),
+                      "again": Config.from_json(mirror.to_json()).spec.origins["uz"].base,
+                      "default": Config().spec.origins["uz"].base}))
 """)
 
 
@@ -169,7 +176,10 @@ def test_a_third_edition_added_to_caravans_spec_is_everywhere_the_editions_are()
     # A fresh interpreter: the CLI's options and the record's types are made when their modules load.
     done = subprocess.run([sys.executable, "-c", THIRD_EDITION], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == {
+    derived, config = map(json.loads, done.stdout.splitlines())
+    assert config == {"origin": "http://127.0.0.1:8003", "setting": "http://127.0.0.1:8003",
+                      "again": "http://127.0.0.1:8003", "default": "https://uz.caravan.kz"}
+    assert derived == {
         "crawl": ["ru", "kk", "uz", "all"], "fixture": ["ru", "kk", "uz"], "export": ["ru", "kk", "uz"],
         "language": ["ru", "kk", "uz"], "search": ["ru", "kk", "uz"],
         "route": r"^/-/changes/(?P<edition>ru|kk|uz)/(?P<article_id>\d+)$", "schema": ["ru", "kk", "uz"],
