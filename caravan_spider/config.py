@@ -182,12 +182,20 @@ class Config:
     stop_grace: float = _setting("CARAVAN_STOP_GRACE", 5.0, _number(float))
     progress_interval: float = _setting("CARAVAN_PROGRESS_INTERVAL", 5.0, _number(float))  # s between progress lines
     summary: bool = _setting("CARAVAN_SUMMARY", True, _flag)  # print the run's summary at its end (crawl prints its own)
+    # The origins of editions with no field above (one added to site.py): code → URL, each its
+    # CARAVAN_<CODE>_BASE_URL setting (crawlrun.ORIGIN_SETTINGS), as `--base-url code=URL` gives it.
+    origins: Mapping[str, str] = field(default_factory=dict)
     scrapy: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if isinstance(self.furniture, Mapping):
             object.__setattr__(self, "furniture", Learning(**self.furniture))
         _validated(self)
+        more = _more_origin_settings()
+        if unknown := sorted(set(self.origins) - set(more)):
+            raise ConfigError("origins", f"origins name {', '.join(unknown)}: not an edition without an origin "
+                                         f"setting of its own ({', '.join(more) or 'there is none'})")
+        object.__setattr__(self, "origins", {code: _text(more[code], url) for code, url in self.origins.items()})
         object.__setattr__(self, "scrapy", dict(self.scrapy))
         self.spec  # noqa: B018 - the origins of the editions crawled are checked now, not mid-crawl
 
@@ -213,7 +221,7 @@ class Config:
         that has no setting of its own yet (one added to site.py only)."""
         from .site import CARAVAN
 
-        given = {CARAVAN.main.code: self.base_url, "kk": self.kk_base_url}
+        given = {CARAVAN.main.code: self.base_url, "kk": self.kk_base_url, **self.origins}
         return given.get(code) or CARAVAN.edition(code).origin
 
     @property
@@ -234,7 +242,7 @@ class Config:
         out = {}
         for spec, value in _settings_of(self):
             out[spec.metadata["setting"]] = value.isoformat() if isinstance(value, datetime) else value
-        return out
+        return {**out, **{_more_origin_settings()[code]: url for code, url in self.origins.items()}}
 
     def to_json(self) -> str:
         """What crawl_runs.config keeps: the settings of the run, Scrapy's own given ones included."""
@@ -268,7 +276,8 @@ class Config:
                      if not name.startswith("CARAVAN_") and settings.getpriority(name) >= SETTINGS_PRIORITIES["cmdline"]}
         else:
             given = {name: value for name, value in settings.items() if not name.startswith("CARAVAN_")}
-        return cls(**values, scrapy=given)
+        origins = {code: settings.get(name) for code, name in _more_origin_settings().items() if settings.get(name)}
+        return cls(**values, origins=origins, scrapy=given)
 
     @classmethod
     def of_archive(cls, archive) -> Config:
@@ -284,6 +293,14 @@ class Config:
         if config is None:
             config = crawler.caravan_config = cls.from_settings(crawler.settings)
         return config
+
+
+def _more_origin_settings() -> dict[str, str]:
+    """Edition → origin setting, for the editions Config has no field for (KeyError names another)."""
+    from .crawlrun import ORIGIN_SETTINGS
+
+    named = {spec.metadata.get("setting") for spec in fields(Config)}
+    return {code: name for code, name in ORIGIN_SETTINGS.items() if name not in named}
 
 
 def _settings_of(config):
