@@ -17,20 +17,14 @@ from urllib.parse import urlsplit
 import click
 
 from . import __version__
-from .archive import DEFAULT_DB, Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
+from .archive import Archive, ArchiveLocked, NotAnArchive, OutdatedArchive
 from .captures import CaptureFormatError
+from .cli_input import EXIT_BAD_INPUT, EXIT_LOCKED, BadInput, db_option
+from .cli_input import archive_folder as _archive_folder
 from .outcomes import EXIT_STATUS
 from .site import CARAVAN
 
 EXIT_NOT_ARTICLE = 3
-EXIT_BAD_INPUT = 64  # sysexits' EX_USAGE: the command line or a file it names is wrong
-EXIT_LOCKED = 2
-
-
-class BadInput(click.ClickException):
-    """One line naming what is wrong with the input and what to do; exit status 64."""
-
-    exit_code = EXIT_BAD_INPUT
 
 
 def _open(db: str, read_only: bool = True) -> Archive:
@@ -99,12 +93,6 @@ def _whole(path: str | None, gzipped: bool = False):
 SQLITE_INTEGERS = click.IntRange(1, 2 ** 63 - 1)
 
 
-def db_option(must_exist: bool = False):
-    return click.option("--db", "db", default=DEFAULT_DB, show_default=True,
-                        type=click.Path(dir_okay=False, exists=must_exist),
-                        help="The archive's SQLite file.")
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="caravan-archive")
 def cli():
@@ -158,12 +146,6 @@ def _config(settings, edition: str, since: str | None, full: bool, origins: dict
         return Config.from_settings(settings)
     except ConfigError as error:
         raise BadInput(f"{'--base-url' if error.setting in given else error.setting}: {error}") from None
-
-
-def _archive_folder(db: str, option: str) -> None:
-    """The archive's folder must exist, but for the default one (archive/), which the crawl creates."""
-    if db != DEFAULT_DB and not Path(db).parent.is_dir():
-        raise BadInput(f"{option} {db}: directory {Path(db).parent} does not exist; create it first")
 
 
 def _job_dir(path: str) -> None:

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from ..archive import DEFAULT_DB, Archive, ArchiveLocked
+from ..archive import Archive, ArchiveLocked
+from ..cli_input import EXIT_LOCKED, BadInput, archive_folder, db_option
 from ..outcomes import Outcome, RunStatus
 from ..site import CARAVAN, either
 from ..urls import base_urls
@@ -17,17 +18,6 @@ from . import Imported, hosts_of, import_found
 def register(group: click.Group) -> None:
     for command in (import_warc, import_wayback):
         group.add_command(command)
-
-
-def db_option():  # cli's own, not imported: cli imports this module (and runs as __main__ with -m)
-    return click.option("--db", "db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False),
-                        help="The archive's SQLite file (created when missing).")
-
-
-class BadInput(click.ClickException):
-    """cli.BadInput: one line, exit status 64."""
-
-    exit_code = 64
 
 
 def _jobs_option(command):
@@ -57,9 +47,8 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     """Run an import as a run of its own (a crawl_runs row, mode import-warc or import-wayback) under
     the archive's run lock; Ctrl-C records it interrupted (exit 130), what was stored is kept."""
     from .. import crawl
-    from ..cli import EXIT_LOCKED, _archive_folder
 
-    _archive_folder(db, "--db")
+    archive_folder(db, "--db")
     try:
         crawl.check_archive(db)  # as a crawl checks it: made or upgraded, and nobody else writing it
     except crawl.ArchiveUnavailable as error:
@@ -99,7 +88,7 @@ def _figures(report: Imported, message: str) -> dict:
 
 @click.command("import-warc")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False), metavar="FILE...")
-@db_option()
+@db_option(help="The archive's SQLite file (created when missing).")
 @_mirrors_option
 @_jobs_option
 def import_warc(files, db, base_url_values, jobs):
@@ -131,7 +120,7 @@ def import_warc(files, db, base_url_values, jobs):
 
 
 @click.command("import-wayback")
-@db_option()
+@db_option(help="The archive's SQLite file (created when missing).")
 @click.option("--edition", type=click.Choice([*CARAVAN.codes, "all"]), default="all", show_default=True,
               help="Which edition's article URLs to ask for.")
 @click.option("--from", "from_date", metavar="DATE", help="Only captures made on or after DATE (YYYY-MM-DD).")
