@@ -1141,6 +1141,24 @@ def test_a_container_like_the_texts_in_another_article_is_not_its_continuation()
         assert not [rule for rule, _ in result.pruned if rule.startswith("kept: the text's continuation")], wrapper
 
 
+def test_teasers_of_other_posts_nested_in_the_article_are_not_its_text():
+    # WordPress names the page's post on <body> (postid-1806) and marks every post with post-<n>: a «you may
+    # like» box nested in the article holds other posts (post-7816, ...) with their excerpts, whose running
+    # text outweighs a short article's, so that trafilatura reads them with it on the untouched page too
+    teasers = [f"Пост {k}: в Астане обсуждают новые тарифы на коммунальные услуги, ремонт школ, строительство "
+               "дорог и мостов, работу общественного транспорта и цены на продукты в магазинах города."
+               for k in range(1, 7)]
+    own = "post-1806 post type-post status-publish hentry"
+    html = _page(f"<article class='{own}'><h1>Новые правила парковки в Алматы</h1>{_text()}"
+                 "<h3 class='relatedpoststitle'>Вам может понравиться...</h3>"
+                 + "".join(f"<article class='post-{7810 + k} post type-post hentry'><h2><a href='/news/p-{k}/'>"
+                           f"Заголовок поста {k}</a></h2><p>{t}</p></article>" for k, t in enumerate(teasers))
+                 + "</article>", body_class=f"post-template-default single single-post postid-1806")
+    result = explain(html, URL)
+    assert result.article.body.split("\n\n") == PARAGRAPHS
+    assert result.sources["body"].startswith("trafilatura on the pruned page")
+
+
 def test_a_link_inside_a_sentence_is_text_and_a_labelled_link_is_not():
     # each paragraph in a <div> of its own: trafilatura's precision mode drops a short one holding a link
     linked = "Акимат также <a href='/news/tarify-1/'>опубликовал карту платных зон</a> и тарифы на каждую улицу."
