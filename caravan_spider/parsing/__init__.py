@@ -28,7 +28,7 @@ from .layouts import pick
 from .page import Page
 from .rejections import Rejected, Rejection
 
-PARSER_VERSION = "2026.12.03.19"
+PARSER_VERSION = "2026.12.04.1"
 
 
 class NotAnArticle(Exception):

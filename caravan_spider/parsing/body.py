@@ -23,7 +23,7 @@ import trafilatura
 from ..text import clean_line, word_count, words
 from .dates import is_date_line
 from .furniture import Furniture, as_line, element_text
-from .layouts.base import Layout
+from .layouts.base import OTHER_POST, Layout
 from .page import Page, parse_whole, visible
 from .phrases import APPEAL_MAX_WORDS, APPEALS, CREDIT_PREFIX, FURNITURE_LINES, LATIN_LETTER, WIDGETS
 from .signals import VIEWS_LINE, ClassRule, agrees, fold
@@ -366,7 +366,7 @@ def _guard(page: Page, doc, lines: list[str], lead: str | None, title: str | Non
     by its length). When it does not, trafilatura with its fallbacks (readability, jusText) on the
     pruned page `doc` may (our first reading went without them); else trafilatura's reading of the
     untouched page is the text."""
-    reference = _trafilatura(page.doc, page.url, recall=False)
+    reference = _trafilatura(_untouched(page, result), page.url, recall=False)
     theirs = _bag(_clean_lines(reference, lead, title, furniture, Body(text="")), lead)
     read = sum(theirs.values())
     shared = sum((_bag(lines, lead) & theirs).values())
@@ -385,6 +385,17 @@ def _guard(page: Page, doc, lines: list[str], lead: str | None, title: str | Non
         return again
     return _body_from(reference, f"trafilatura on the untouched page (ours held {shared} of its {read} words)",
                       lead, title, furniture, result)
+
+
+def _untouched(page: Page, result: Body):
+    """The page the guard compares with: untouched, but for other posts' teasers (OTHER_POST) when they
+    were pruned, which the page itself marks as not its own; trafilatura often reads them with the post."""
+    if not any(rule == OTHER_POST for rule, _ in result.pruned):
+        return page.doc
+    doc = copy.deepcopy(page.doc)
+    for element in doc.xpath(OTHER_POST):
+        _drop(element)
+    return doc
 
 
 def _read_pruned(doc, url: str, result: Body, fast: bool) -> str:

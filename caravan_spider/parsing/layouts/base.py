@@ -66,6 +66,13 @@ COMMON_PRUNE = (
     f"//*[@id='comments' or {has_class('comments')}]",  # reader comments
 )
 
+# The page's own post number (WordPress' `postid-<n>` on <body>), as an XPath expression, and its marks.
+_OWN_POST = "substring-before(concat(substring-after(/html/body/@class, 'postid-'), ' '), ' ')"
+_OWN_MARK = (f"contains(concat(' ', normalize-space(@class), ' '), concat(' post-', {_OWN_POST}, ' '))"
+             f" or @id = concat('post-', {_OWN_POST})")
+OTHER_POST = (f"//*[@class][contains(@class, 'post')][{has_class('hentry', 'type-post')}][{_OWN_POST} != '']"
+              f"[not({_OWN_MARK})][not(.//*[{_OWN_MARK}])][//*[{_OWN_MARK}]]")
+
 # Removed too when the page matches no known layout: furniture news sites mark with these
 # class names. Whole class tokens only (`has_class`): a substring rule once pruned a whole
 # WordPress <article class="category-socialnaya-sfera"> for containing "social".
@@ -96,6 +103,10 @@ GENERIC_PRUNE = (
     # image captions outside <figcaption>: a class token that is or ends in `caption` / `caption-text`
     # (`image-caption`, `wp-caption-text`, `image-element__caption`)
     class_ends_rule('caption', 'caption-text'),
+    # another post than the page's own: WordPress marks the page with `postid-<n>` on <body> and every post
+    # with `hentry` / `type-post` and `post-<n>`; a post of another number is a teaser of it (a «you may
+    # like» box nested in the article). Only where the page's own post is marked, and never around it.
+    OTHER_POST,
     # currency tickers, exchange rates, weather widgets
     class_rule('currency', 'currency-rates', 'rates', 'ticker', 'weather', 'weather-widget', 'exchange',
                'exchange-rates'),
