@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -227,3 +228,31 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("1 captures of articles imported (1 new); 0 new captures listed")
     assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 2}]
+
+
+@pytest.mark.e2e
+def test_a_capture_is_stored_only_together_with_its_mark_in_the_list(tmp_path):
+    """The capture, its article row and revision, and its row of the list marked imported are one
+    transaction: when marking it fails (here a trigger refuses it), nothing of the capture is stored."""
+    from caravan_spider.archive import Archive
+
+    machine = _WaybackMachine(busy=0)
+    db = tmp_path / "caravan.db"
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER refuse_imported BEFORE UPDATE OF state ON wayback_captures "
+                 "WHEN NEW.state = 'imported' BEGIN SELECT RAISE(ABORT, 'the list refuses imported'); END")
+    conn.commit()
+    conn.close()
+    try:
+        result = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru",
+                     "--jobs", "0")
+    finally:
+        machine.stop()
+    assert (result.returncode, result.stderr) == (1, "Error: the list refuses imported\n")
+    assert rows(db, "SELECT (SELECT count(*) FROM captures) AS captures, (SELECT count(*) FROM articles) AS articles, "
+                "(SELECT count(*) FROM revisions) AS revisions, (SELECT count(*) FROM articles_fts) AS indexed") == [
+        {"captures": 0, "articles": 0, "revisions": 0, "indexed": 0}]
+    assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
+        {"state": "pending", "detail": None, "attempts": 0}]
+    assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
