@@ -133,7 +133,8 @@ class Wayback:
     # --- the captures -----------------------------------------------------------------------------
     def fetch(self, archive: Archive) -> Iterator[Found]:
         """The listed captures not imported yet, fetched raw one at a time; each marked imported in the
-        list once the import has stored (or skipped) it, failed after its retries (asked next run)."""
+        list by the transaction that stores it (or skipped once the import skips it), failed after its
+        retries (asked next run)."""
         for entry in archive.wayback_to_fetch(RUNS_FOR_A_FAILURE):
             address = f"{self.replay_url}/{entry['timestamp']}id_/{entry['url']}"
             answer, why = None, None
