@@ -125,13 +125,22 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
-    assert 1 <= held < 5  # each capture stored once fetched: killed 3 s before the next fetch
-    assert rows(db, "SELECT count(*) AS n FROM wayback_captures WHERE state = 'imported'") == [{"n": held}]
+    held = [r["source_ref"] for r in rows(db, "SELECT source_ref FROM captures ORDER BY source_ref")]
+    assert 1 <= len(held) < 5  # each capture stored once fetched: killed 3 s before the next fetch
+    # Whenever the kill came, the captures held are exactly those the list marks imported (one transaction).
+    marked = "SELECT ? || '/' || timestamp || 'id_/' || url AS ref FROM wayback_captures WHERE state = ? ORDER BY ref"
+    replay = wayback["pywb"].base + "/caravan"
+    assert [r["ref"] for r in rows(db, marked, [replay, "imported"])] == held
+    assert len(rows(db, marked, [replay, "pending"])) == 5 - len(held)
     result = _import(db, wayback)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{5 - held} captures of articles imported (")
+    assert result.stdout.startswith(f"{5 - len(held)} captures of articles imported (")
+    assert "held already" not in result.stdout  # nothing the killed run stored was fetched again
     assert rows(db, "SELECT count(*) AS n, count(DISTINCT source_ref) AS refs FROM captures") == [{"n": 5, "refs": 5}]
+    assert [r["ref"] for r in rows(db, marked, [replay, "imported"])] == \
+        [r["source_ref"] for r in rows(db, "SELECT source_ref FROM captures ORDER BY source_ref")]
+    assert rows(db, "SELECT state, detail FROM wayback_captures WHERE state != 'imported'") == [
+        {"state": "skipped", "detail": "the same content as the capture of 20190514083000"}]
     assert rows(db, "SELECT status FROM crawl_runs ORDER BY run_id") == [{"status": "killed"}, {"status": "finished"}]
 
 
@@ -256,3 +265,4 @@ def test_a_capture_is_stored_only_together_with_its_mark_in_the_list(tmp_path):
     assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
         {"state": "pending", "detail": None, "attempts": 0}]
     assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
+
