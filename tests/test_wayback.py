@@ -266,3 +266,36 @@ def test_a_capture_is_stored_only_together_with_its_mark_in_the_list(tmp_path):
         {"state": "pending", "detail": None, "attempts": 0}]
     assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
 
+
+@pytest.mark.e2e
+def test_a_capture_that_fails_in_its_last_run_is_given_up_and_said_so(tmp_path):
+    """Asked again by RUNS_FOR_A_FAILURE runs, each an incomplete run (exit 4, as crawl_runs says); the
+    last says it gives the capture up, its row says why, and the runs after ask for it no more."""
+    from caravan_spider.importing.wayback import RUNS_FOR_A_FAILURE
+
+    machine = _WaybackMachine(busy=1000)
+    db = tmp_path / "caravan.db"
+
+    def run():
+        return in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "0",
+                          "--edition", "ru", "--jobs", "0")
+
+    try:
+        results = [run() for _ in range(RUNS_FOR_A_FAILURE + 1)]
+    finally:
+        machine.stop()
+    nothing = "0 captures of articles imported (nothing stored)"
+    assert [(r.returncode, r.stdout) for r in results] == [
+        (4, f"{nothing}; 1 new captures listed by {machine.cdx}; 1 failed and are asked again next run; into {db}.\n")
+    ] + [(4, f"{nothing}; 0 new captures listed by {machine.cdx}; 1 failed and are asked again next run; "
+             f"into {db}.\n")] * (RUNS_FOR_A_FAILURE - 2) + [
+        (4, f"{nothing}; 0 new captures listed by {machine.cdx}; 1 failed in {RUNS_FOR_A_FAILURE} runs and are "
+            f"given up; into {db}.\n"),
+        (0, f"{nothing}; 0 new captures listed by {machine.cdx}; into {db}.\n")]
+    assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
+        {"state": "failed", "detail": f"answered 503; given up after {RUNS_FOR_A_FAILURE} runs",
+         "attempts": RUNS_FOR_A_FAILURE}]
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY run_id")] == \
+        ["incomplete"] * RUNS_FOR_A_FAILURE + ["finished"]
+    fetches = [path for _, path, _ in machine.asked if path.startswith("/web/")]
+    assert len(fetches) == RUNS_FOR_A_FAILURE  # one a run (no retries), none after it was given up
