@@ -82,6 +82,8 @@ class Imported:
     outcomes: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     listed: int = 0  # import-wayback: captures new to its list
+    failed: int = 0  # import-wayback: captures it could not fetch (the run is incomplete)
+    given_up: int = 0  # of them, those that failed in their last run (asked no more)
 
     @property
     def articles(self) -> int:
