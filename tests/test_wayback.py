@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ import pytest
 from caravan_spider import __version__
 from caravan_spider.sample_site.model import NOT_FOUND_ID, SampleSite
 from caravan_spider.settings import CARAVAN_CONTACT_URL
-from conftest import article_records, cli, in_process, rows
+from conftest import archive_refusing, article_records, cli, in_process, rows
 from webarchive import OLD, Pywb, earlier, page, removed, write_warc
 
 
@@ -243,16 +242,10 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
 def test_a_capture_is_stored_only_together_with_its_mark_in_the_list(tmp_path):
     """The capture, its article row and revision, and its row of the list marked imported are one
     transaction: when marking it fails (here a trigger refuses it), nothing of the capture is stored."""
-    from caravan_spider.archive import Archive
-
+    db = archive_refusing(tmp_path / "caravan.db", "CREATE TRIGGER refuse_imported BEFORE UPDATE OF state ON "
+                          "wayback_captures WHEN NEW.state = 'imported' BEGIN SELECT RAISE(ABORT, 'the list refuses "
+                          "imported'); END")
     machine = _WaybackMachine(busy=0)
-    db = tmp_path / "caravan.db"
-    Archive(db).close()
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TRIGGER refuse_imported BEFORE UPDATE OF state ON wayback_captures "
-                 "WHEN NEW.state = 'imported' BEGIN SELECT RAISE(ABORT, 'the list refuses imported'); END")
-    conn.commit()
-    conn.close()
     try:
         result = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru",
                      "--jobs", "0")
