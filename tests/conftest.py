@@ -148,6 +148,21 @@ def crawl(db: Path, base_url: str, *args: str, timeout: float = 300) -> subproce
                *args, timeout=timeout, cwd=db.parent)
 
 
+def archive_refusing(db: Path, trigger: str) -> Path:
+    """A new archive at `db` holding `trigger` (CREATE TRIGGER ... RAISE): a write that fails for real,
+    as a full disk or a lock held too long makes it fail."""
+    from caravan_spider.archive import Archive
+
+    Archive(db).close()
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(trigger)
+        conn.commit()
+    finally:
+        conn.close()
+    return db
+
+
 def rows(db: Path, sql: str, params=()) -> list[dict]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,12 +14,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from caravan_spider.almaty import ALMATY
-from caravan_spider.archive import Archive
 from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 
-from conftest import article_fetches, article_records, crawl, rows, wait_for_articles
+from conftest import archive_refusing, article_fetches, article_records, crawl, rows, wait_for_articles
 from faultserver import redirect, replace, retry_after, serving_faults, sitemap_entries, stall
 from test_faults import clean, faulty, fetch_count, problems, run_row  # noqa: F401  clean, faulty: fixtures
 
@@ -337,12 +335,8 @@ def test_a_run_whose_end_cannot_be_recorded_in_full_is_not_left_running(faulty, 
     long): the row stayed `running`, and the crawl printed "running … None requests", exit 3."""
     site, base_url, faults = faulty
     db = tmp_path / "caravan.db"
-    Archive(db).close()
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TRIGGER refuse BEFORE UPDATE OF coverage ON crawl_runs "
-                 "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
-    conn.commit()
-    conn.close()
+    archive_refusing(db, "CREATE TRIGGER refuse BEFORE UPDATE OF coverage ON crawl_runs "
+                         "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
     result = crawl(db, base_url)
     assert result.returncode == 3, result.stderr[-2000:]
     run = run_row(db, 1)

@@ -20,7 +20,7 @@ from caravan_spider.sample_site import render
 from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 
-from conftest import article_fetches, article_records, crawl, rows, wait_for_articles
+from conftest import archive_refusing, article_fetches, article_records, crawl, rows, wait_for_articles
 from faultserver import bomb, redirect, replace, serving_faults, short_of_length, status, transform, truncate
 
 pytestmark = pytest.mark.e2e
@@ -142,11 +142,8 @@ def test_an_unreadable_post_sitemap_makes_the_run_incomplete(tmp_path, fault, cl
 def test_a_storage_error_fails_the_run_and_stops_it(faulty, tmp_path):
     site, base_url, faults = faulty
     db = tmp_path / "caravan.db"
-    Archive(db).close()
-    conn = sqlite3.connect(db)
-    conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON captures BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
-    conn.commit()
-    conn.close()
+    archive_refusing(db, "CREATE TRIGGER refuse BEFORE INSERT ON captures "
+                         "BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
     result = crawl(db, base_url)
     assert result.returncode == 3, result.stderr[-2000:]
     run = run_row(db, 1)

@@ -17,7 +17,7 @@ import pytest
 from caravan_spider import __version__
 from caravan_spider.sample_site.model import NOT_FOUND_ID, SampleSite
 from caravan_spider.settings import CARAVAN_CONTACT_URL
-from conftest import article_records, cli, in_process, rows
+from conftest import archive_refusing, article_records, cli, in_process, rows
 from webarchive import OLD, Pywb, earlier, page, removed, write_warc
 
 
@@ -124,13 +124,22 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
-    assert 1 <= held < 5  # each capture stored once fetched: killed 3 s before the next fetch
-    assert rows(db, "SELECT count(*) AS n FROM wayback_captures WHERE state = 'imported'") == [{"n": held}]
+    held = [r["source_ref"] for r in rows(db, "SELECT source_ref FROM captures ORDER BY source_ref")]
+    assert 1 <= len(held) < 5  # each capture stored once fetched: killed 3 s before the next fetch
+    # Whenever the kill came, the captures held are exactly those the list marks imported (one transaction).
+    marked = "SELECT ? || '/' || timestamp || 'id_/' || url AS ref FROM wayback_captures WHERE state = ? ORDER BY ref"
+    replay = wayback["pywb"].base + "/caravan"
+    assert [r["ref"] for r in rows(db, marked, [replay, "imported"])] == held
+    assert len(rows(db, marked, [replay, "pending"])) == 5 - len(held)
     result = _import(db, wayback)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{5 - held} captures of articles imported (")
+    assert result.stdout.startswith(f"{5 - len(held)} captures of articles imported (")
+    assert "held already" not in result.stdout  # nothing the killed run stored was fetched again
     assert rows(db, "SELECT count(*) AS n, count(DISTINCT source_ref) AS refs FROM captures") == [{"n": 5, "refs": 5}]
+    assert [r["ref"] for r in rows(db, marked, [replay, "imported"])] == \
+        [r["source_ref"] for r in rows(db, "SELECT source_ref FROM captures ORDER BY source_ref")]
+    assert rows(db, "SELECT state, detail FROM wayback_captures WHERE state != 'imported'") == [
+        {"state": "skipped", "detail": "the same content as the capture of 20190514083000"}]
     assert rows(db, "SELECT status FROM crawl_runs ORDER BY run_id") == [{"status": "killed"}, {"status": "finished"}]
 
 
@@ -227,3 +236,59 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("1 captures of articles imported (1 new); 0 new captures listed")
     assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 2}]
+
+
+@pytest.mark.e2e
+def test_a_capture_is_stored_only_together_with_its_mark_in_the_list(tmp_path):
+    """The capture, its article row and revision, and its row of the list marked imported are one
+    transaction: when marking it fails (here a trigger refuses it), nothing of the capture is stored."""
+    db = archive_refusing(tmp_path / "caravan.db", "CREATE TRIGGER refuse_imported BEFORE UPDATE OF state ON "
+                          "wayback_captures WHEN NEW.state = 'imported' BEGIN SELECT RAISE(ABORT, 'the list refuses "
+                          "imported'); END")
+    machine = _WaybackMachine(busy=0)
+    try:
+        result = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru",
+                     "--jobs", "0")
+    finally:
+        machine.stop()
+    assert (result.returncode, result.stderr) == (1, "Error: the list refuses imported\n")
+    assert rows(db, "SELECT (SELECT count(*) FROM captures) AS captures, (SELECT count(*) FROM articles) AS articles, "
+                "(SELECT count(*) FROM revisions) AS revisions, (SELECT count(*) FROM articles_fts) AS indexed") == [
+        {"captures": 0, "articles": 0, "revisions": 0, "indexed": 0}]
+    assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
+        {"state": "pending", "detail": None, "attempts": 0}]
+    assert rows(db, "SELECT mode, status FROM crawl_runs") == [{"mode": "import-wayback", "status": "failed"}]
+
+
+@pytest.mark.e2e
+def test_a_capture_that_fails_in_its_last_run_is_given_up_and_said_so(tmp_path):
+    """Asked again by RUNS_FOR_A_FAILURE runs, each an incomplete run (exit 4, as crawl_runs says); the
+    last says it gives the capture up, its row says why, and the runs after ask for it no more."""
+    from caravan_spider.importing.wayback import RUNS_FOR_A_FAILURE
+
+    machine = _WaybackMachine(busy=1000)
+    db = tmp_path / "caravan.db"
+
+    def run():
+        return in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "0",
+                          "--edition", "ru", "--jobs", "0")
+
+    try:
+        results = [run() for _ in range(RUNS_FOR_A_FAILURE + 1)]
+    finally:
+        machine.stop()
+    nothing = "0 captures of articles imported (nothing stored)"
+    assert [(r.returncode, r.stdout) for r in results] == [
+        (4, f"{nothing}; 1 new captures listed by {machine.cdx}; 1 failed and are asked again next run; into {db}.\n")
+    ] + [(4, f"{nothing}; 0 new captures listed by {machine.cdx}; 1 failed and are asked again next run; "
+             f"into {db}.\n")] * (RUNS_FOR_A_FAILURE - 2) + [
+        (4, f"{nothing}; 0 new captures listed by {machine.cdx}; 1 failed in {RUNS_FOR_A_FAILURE} runs and are "
+            f"given up; into {db}.\n"),
+        (0, f"{nothing}; 0 new captures listed by {machine.cdx}; into {db}.\n")]
+    assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
+        {"state": "failed", "detail": f"answered 503; given up after {RUNS_FOR_A_FAILURE} runs",
+         "attempts": RUNS_FOR_A_FAILURE}]
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY run_id")] == \
+        ["incomplete"] * RUNS_FOR_A_FAILURE + ["finished"]
+    fetches = [path for _, path, _ in machine.asked if path.startswith("/web/")]
+    assert len(fetches) == RUNS_FOR_A_FAILURE  # one a run (no retries), none after it was given up

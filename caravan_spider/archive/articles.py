@@ -3,6 +3,8 @@ a 304 (mark_unchanged), the site saying it is gone (unpublish), or back (_restor
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..outcomes import Outcome
 from ..revisions import Stored, content_hash, judge
 from ..schedule import next_check
@@ -15,13 +17,15 @@ from .tables import Key, Tables, insert_sql
 
 class ArticleStore(Tables):
     def store(self, capture: Capture, record: dict | None, layout: str | None, parser_version: str,
-              lastmod: str | None, entry: list | None = None) -> str:
+              lastmod: str | None, entry: list | None = None, also: Callable[[str], None] | None = None) -> str:
         """Store one fetched article page in one transaction: its capture, and when it parsed,
         the article row, a revision if the content changed, the views seen, and the search index.
 
         Returns what happened: "new", "updated", "unchanged", "older" (a capture older than the row, an
         import's: placed among the revisions, see _store_older) or "not-article". The record's
-        search index `entry` (see index_entry()) may come precomputed by a parse worker.
+        search index `entry` (see index_entry()) may come precomputed by a parse worker. `also(outcome)`
+        runs inside the transaction: what the caller records of the page (import-wayback marks its list)
+        commits with it or not at all.
         """
         lemmas = None
         if record is not None and judge(self._stored((record["edition"], record["article_id"])), record).new_revision:
@@ -30,9 +34,11 @@ class ArticleStore(Tables):
         try:
             with self.db.atomic():
                 capture_id = self._insert_capture(capture)
-                if record is None:
-                    return "not-article"
-                return self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
+                outcome = "not-article" if record is None else \
+                    self._upsert_article(record, capture, capture_id, layout, parser_version, lastmod, lemmas)
+                if also is not None:
+                    also(outcome)
+                return outcome
         except BaseException:
             # A dictionary trained in the rolled-back transaction is gone: read the state again.
             self._writing = None

@@ -38,7 +38,8 @@ class Found:
     location: str | None = None
     source: str = "warc"  # warc or wayback
     source_ref: str | None = None  # file and record offset, or the archive's address of the capture
-    # Called once the import has stored or skipped it (done(found, state, detail)): import-wayback's list.
+    # done(found, state, detail): the import stored it (called inside the store's transaction) or skipped
+    # it; import-wayback's list.
     done: Callable | None = field(default=None, repr=False, compare=False)
 
 
@@ -81,6 +82,8 @@ class Imported:
     outcomes: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     listed: int = 0  # import-wayback: captures new to its list
+    failed: int = 0  # import-wayback: captures it could not fetch (the run is incomplete)
+    given_up: int = 0  # of them, those that failed in their last run (asked no more)
 
     @property
     def articles(self) -> int:
@@ -96,8 +99,8 @@ class Imported:
 def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str], run_id: int | None,
                  jobs: int = 0, batch_size: int = BATCH) -> Imported:
     """Parse and store every capture of an article in `found` (parsed in `jobs` worker processes, 0:
-    here, `batch_size` pages a task), each in its own transaction: a killed import keeps what it
-    stored, and the next skips it."""
+    here, `batch_size` pages a task), each in its own transaction with its `done`: a killed import keeps
+    what it stored, and the next skips it."""
     report = Imported()
     furniture = boilerplate.load(archive)
     seen: set[tuple] = set()
@@ -180,9 +183,11 @@ def _store(archive: Archive, batch: list, parsed, run_id: int | None, report: Im
                           etag=item.etag, last_modified=item.last_modified, sha256=digest, run_id=run_id,
                           note=f"imported from {item.source}; body with any Content-Encoding decoded",
                           location=item.location, source=item.source, source_ref=item.source_ref)
-        outcome = archive.store(capture, record, result["layout"], PARSER_VERSION, None, result["index_entry"])
+        # Marked imported in the transaction that stores it: a killed import never holds a capture its
+        # list still calls pending.
+        outcome = archive.store(capture, record, result["layout"], PARSER_VERSION, None, result["index_entry"],
+                                also=lambda outcome, item=item: _done(item, "imported", outcome))
         report.outcomes[outcome] += 1
-        _done(item, "imported", outcome)
 
 
 def _done(item: Found, state: str, detail: str | None) -> None:

@@ -72,7 +72,8 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
         archive.finish_run(run_id, RunStatus.FAILED, _figures(report, f"{type(error).__name__}: {error}"))
         archive.close()
         raise
-    archive.finish_run(run_id, RunStatus.FINISHED, _figures(report, report.summary()))
+    status = RunStatus.INCOMPLETE if report.failed else RunStatus.FINISHED  # as the command exits
+    archive.finish_run(run_id, status, _figures(report, report.summary()))
     archive.close()
     return report
 
@@ -147,7 +148,7 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
       caravan-archive import-wayback --from 2015-01-01 --to 2019-12-31
       caravan-archive import-wayback --edition kk --cdx http://127.0.0.1:8080/caravan/cdx
     """
-    from .wayback import Wayback, WaybackError, check_date
+    from .wayback import RUNS_FOR_A_FAILURE, Wayback, WaybackError, check_date
 
     try:
         start, end = check_date(from_date, "--from"), check_date(to_date, "--to")
@@ -166,15 +167,17 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
         # the slow part), so that a killed import loses no capture it had fetched.
         report = import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
                               batch_size=1)
-        report.listed = listed
+        report.listed, report.failed, report.given_up = listed, wayback.failed, wayback.given_up
         return report
 
     report = _run(db, "import-wayback", cdx_url, work)
-    left = wayback.left(db)
+    asked_again = report.failed - report.given_up
     click.echo(f"{report.summary()}; {report.listed} new captures listed by {cdx_url}"
-               + (f"; {left} failed and are asked again next run" if left else "") + f"; into {db}.")
-    if left:
-        sys.exit(4)
+               + (f"; {asked_again} failed and are asked again next run" if asked_again else "")
+               + (f"; {report.given_up} failed in {RUNS_FOR_A_FAILURE} runs and are given up" if report.given_up
+                  else "") + f"; into {db}.")
+    if report.failed:
+        sys.exit(RunStatus.INCOMPLETE.exit_status)
 
 
 __all__ = ["register", "import_warc", "import_wayback"]

@@ -74,6 +74,7 @@ class Wayback:
         self.delay, self.retries = delay, retries
         self.user_agent = f"caravan-archive/{__version__} (+{CARAVAN_CONTACT_URL})"
         self._last = 0.0
+        self.failed = self.given_up = 0  # captures fetch() could not fetch; of them, failed in their last run
 
     # --- the list ---------------------------------------------------------------------------------
     def list(self, archive: Archive, editions: list[str], start: str | None, end: str | None) -> int:
@@ -133,7 +134,8 @@ class Wayback:
     # --- the captures -----------------------------------------------------------------------------
     def fetch(self, archive: Archive) -> Iterator[Found]:
         """The listed captures not imported yet, fetched raw one at a time; each marked imported in the
-        list once the import has stored (or skipped) it, failed after its retries (asked next run)."""
+        list by the transaction that stores it (or skipped once the import skips it), failed after its
+        retries (asked again by the next run, up to RUNS_FOR_A_FAILURE runs)."""
         for entry in archive.wayback_to_fetch(RUNS_FOR_A_FAILURE):
             address = f"{self.replay_url}/{entry['timestamp']}id_/{entry['url']}"
             answer, why = None, None
@@ -150,7 +152,10 @@ class Wayback:
                 if attempt < self.retries:
                     time.sleep(self.delay * 2 ** (attempt + 1))
             if answer is None:
-                archive.wayback_state(entry["url"], entry["timestamp"], "failed", why, attempts=1)
+                last = entry["attempts"] + 1 >= RUNS_FOR_A_FAILURE  # wayback_to_fetch asks for it no more
+                archive.wayback_state(entry["url"], entry["timestamp"], "failed",
+                                      f"{why}; given up after {RUNS_FOR_A_FAILURE} runs" if last else why, attempts=1)
+                self.failed, self.given_up = self.failed + 1, self.given_up + last
                 continue
             status, headers, body = answer
             if status != 200:
@@ -180,14 +185,6 @@ class Wayback:
                 return error.code, dict(error.headers.items()), error.read(MAX_BODY + 1)
         finally:
             self._last = time.monotonic()
-
-    def left(self, db: str) -> int:
-        """Captures that failed and are asked again by the next run."""
-        archive = Archive(db, create=False, read_only=True)
-        try:
-            return archive.wayback_counts().get("failed", 0)
-        finally:
-            archive.close()
 
 
 __all__ = ["PREFIXES", "Wayback", "WaybackError", "check_date"]
