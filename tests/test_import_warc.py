@@ -156,6 +156,31 @@ def test_an_import_into_a_file_that_is_no_archive_is_one_line_and_leaves_the_fil
     assert notes.read_bytes() == b"my notes, not an archive\n" * 200
 
 
+def test_a_capture_cut_short_never_becomes_the_article(tmp_path):
+    """A crawler records what it received: a response its record says was cut (WARC-Truncated), one with
+    fewer bytes than its Content-Length, an HTML page that ends before </html>. Each is skipped as the
+    crawl refuses such a page, and the article is left for a whole capture."""
+    site = SampleSite(articles=8)
+    whole, *cut = sorted(site.articles.values(), key=lambda a: a.article_id)[:4]
+    bodies = [page(article, site) for article in cut]
+    warc = write_warc(tmp_path / "cut.warc", [
+        (whole.url, OLD, 200, *page(whole, site)),
+        (cut[0].url, OLD, 200, *bodies[0], {"WARC-Truncated": "length"}),
+        # 100 bytes of the page's end lost and </html> still there: only the Content-Length tells
+        (cut[1].url, OLD, 200, bodies[1][0][:-120] + bodies[1][0][-20:], bodies[1][1],
+         {"Content-Length": str(len(bodies[1][0]))}),
+        (cut[2].url, OLD, 200, bodies[2][0][:bodies[2][0].rindex(b"</body>")], bodies[2][1])])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (f"1 captures of articles imported (1 new); skipped: 3 truncated; 4 records read from 1 "
+                             f"file(s) into {db}.\n")
+    assert [r["article_id"] for r in rows(db, "SELECT article_id FROM captures")] == [whole.article_id]
+    assert list(article_records(db)) == [whole.article_id]
+    assert rows(db, "SELECT status, errors_by_kind FROM crawl_runs") == [
+        {"status": "finished", "errors_by_kind": '{"truncated": 3}'}]
+
+
 @pytest.mark.e2e
 def test_our_own_warc_export_imported_into_a_new_archive_gives_the_same_articles(crawled, tmp_path):
     exported = tmp_path / "captures.warc.gz"
