@@ -20,6 +20,7 @@ from .. import boilerplate
 from ..archive import Archive, Capture
 from ..parsing import PARSER_VERSION
 from ..urls import EDITIONS, article_ref
+from ..whole import ends_early
 
 BATCH = 16  # pages per task handed to a parse worker (small pages drown in inter-process traffic)
 
@@ -38,6 +39,7 @@ class Found:
     location: str | None = None
     source: str = "warc"  # warc or wayback
     source_ref: str | None = None  # file and record offset, or the archive's address of the capture
+    cut: str | None = None  # why the web archive's record says it is not the whole answer (WARC-Truncated...)
     # Called once the import has stored or skipped it (done(found, state, detail)): import-wayback's list.
     done: Callable | None = field(default=None, repr=False, compare=False)
 
@@ -115,6 +117,8 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
                 why = f"answered {item.status}"
             elif not item.body.strip():
                 why = "empty"
+            elif item.cut or ends_early(item.content_type, item.body):
+                why = "truncated"  # as the crawl refuses a page cut short
             elif item.fetched_at > latest:
                 why = "dated in the future"
             else:

@@ -67,7 +67,19 @@ def read(path: str) -> Iterator[Found]:
                 fetched_at=utc_seconds(_warc_date(record.rec_headers.get_header("WARC-Date") or "")),
                 body=body, content_type=headers.get_header("Content-Type"), etag=headers.get_header("ETag"),
                 last_modified=headers.get_header("Last-Modified"), location=headers.get_header("Location"),
-                source="warc", source_ref=f"{path}#{iterator.get_record_offset()}")
+                source="warc", source_ref=f"{path}#{iterator.get_record_offset()}", cut=_cut(record))
+
+
+def _cut(record) -> str | None:
+    """Why a response record is not the whole answer by its own headers: the crawler says it cut it
+    (WARC-Truncated: length, time...), or it holds fewer bytes than its Content-Length announced."""
+    truncated = record.rec_headers.get_header("WARC-Truncated")
+    if truncated:
+        return f"WARC-Truncated: {truncated}"
+    announced = (record.http_headers.get_header("Content-Length") or "").strip()
+    if announced.isdigit() and 0 <= record.payload_length < int(announced):
+        return f"{record.payload_length} of the {announced} bytes its Content-Length announces"
+    return None
 
 
 def _warc_date(value: str) -> datetime:
