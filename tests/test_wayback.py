@@ -107,12 +107,11 @@ def test_from_and_to_and_edition_choose_what_is_listed(wayback, tmp_path):
     assert (bad.returncode, bad.stderr) == (64, "Error: --from '2020-13-01' is not a date such as 2019-01-31\n")
 
 
-@pytest.mark.e2e
-def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wayback, tmp_path):
-    db = tmp_path / "caravan.db"
+def _importing(db: Path, wayback) -> subprocess.Popen:
+    """import-wayback started in a process of its own, 3 s between fetches, once it has stored a capture."""
     process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "import-wayback", "--db", str(db), "--cdx",
                                 wayback["pywb"].cdx, "--delay", "3", "--jobs", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if db.exists() and process.poll() is None:
@@ -122,8 +121,15 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
             except Exception:  # the tables are being made
                 pass
         time.sleep(0.05)
+    return process
+
+
+@pytest.mark.e2e
+def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wayback, tmp_path):
+    db = tmp_path / "caravan.db"
+    process = _importing(db, wayback)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()
     held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
     assert 1 <= held < 5  # each capture stored once fetched: killed 3 s before the next fetch
     assert rows(db, "SELECT count(*) AS n FROM wayback_captures WHERE state = 'imported'") == [{"n": held}]
@@ -132,6 +138,19 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
     assert result.stdout.startswith(f"{5 - held} captures of articles imported (")
     assert rows(db, "SELECT count(*) AS n, count(DISTINCT source_ref) AS refs FROM captures") == [{"n": 5, "refs": 5}]
     assert rows(db, "SELECT status FROM crawl_runs ORDER BY run_id") == [{"status": "killed"}, {"status": "finished"}]
+
+
+@pytest.mark.e2e
+def test_an_interrupted_import_is_recorded_with_what_it_stored(wayback, tmp_path):
+    db = tmp_path / "caravan.db"
+    process = _importing(db, wayback)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, "Interrupted: run 1 recorded interrupted; what was stored is kept.\n")
+    held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
+    assert 1 <= held < 5
+    assert rows(db, "SELECT status, articles_new, articles_updated, articles_unchanged FROM crawl_runs") == [
+        {"status": "interrupted", "articles_new": held, "articles_updated": 0, "articles_unchanged": 0}]
 
 
 def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
