@@ -96,11 +96,12 @@ class Imported:
 
 
 def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str], run_id: int | None,
-                 jobs: int = 0, batch_size: int = BATCH) -> Imported:
+                 jobs: int = 0, batch_size: int = BATCH, report: Imported | None = None) -> Imported:
     """Parse and store every capture of an article in `found` (parsed in `jobs` worker processes, 0:
     here, `batch_size` pages a task), each in its own transaction: a killed import keeps what it
-    stored, and the next skips it."""
-    report = Imported()
+    stored, and the next skips it. Counted in `report` as it goes, so that an import stopped midway
+    still tells what it stored."""
+    report = Imported() if report is None else report
     furniture = boilerplate.load(archive)
     seen: set[tuple] = set()
     # A capture dated more than a day ahead of our clock is not believed (a crawler's clock was wrong):

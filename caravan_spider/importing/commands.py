@@ -44,8 +44,9 @@ def _hosts(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _run(db: str, mode: str, described: str, work) -> Imported:
-    """Run an import as a run of its own (a crawl_runs row, mode import-warc or import-wayback) under
-    the archive's run lock; Ctrl-C records it interrupted (exit 130), what was stored is kept."""
+    """Run an import, work(archive, run_id, report) counting in `report` as it goes, as a run of its own (a
+    crawl_runs row, mode import-warc or import-wayback) under the archive's run lock; Ctrl-C records it
+    interrupted (exit 130) with what it stored, which is kept."""
     from .. import crawl
 
     archive_folder(db, "--db")
@@ -61,7 +62,7 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     run_id = archive.begin_run(described, mode, ",".join(CARAVAN.codes))
     report = Imported()
     try:
-        report = work(archive, run_id)
+        work(archive, run_id, report)
     except KeyboardInterrupt:
         why = "interrupted (Ctrl-C or SIGTERM); run it again to continue: what is held is skipped"
         archive.finish_run(run_id, RunStatus.INTERRUPTED, _figures(report, why))
@@ -111,9 +112,9 @@ def import_warc(files, db, base_url_values, jobs):
     except BadArchiveFile as error:
         raise BadInput(str(error)) from None
 
-    def work(archive, run_id):
+    def work(archive, run_id, report):
         found = (capture for path in files for capture in read(path))
-        return import_found(archive, found, hosts, run_id, cores() if jobs is None else jobs)
+        import_found(archive, found, hosts, run_id, cores() if jobs is None else jobs, report=report)
 
     report = _run(db, "import-warc", " ".join(files), work)
     click.echo(f"{report.summary()}; {records} records read from {len(files)} file(s) into {db}.")
@@ -157,17 +158,15 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
     editions = list(CARAVAN.codes) if edition == "all" else [edition]
     hosts = hosts_of({})
 
-    def work(archive, run_id):
+    def work(archive, run_id, report):
         try:
-            listed = wayback.list(archive, editions, start, end)
+            report.listed = wayback.list(archive, editions, start, end)
         except WaybackError as error:
             raise click.ClickException(str(error)) from None
         # One page a task: each capture is stored as soon as it is fetched (fetching, --delay apart, is
         # the slow part), so that a killed import loses no capture it had fetched.
-        report = import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
-                              batch_size=1)
-        report.listed = listed
-        return report
+        import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
+                     batch_size=1, report=report)
 
     report = _run(db, "import-wayback", cdx_url, work)
     left = wayback.left(db)
