@@ -141,10 +141,12 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
 
 
 @pytest.mark.e2e
-def test_an_interrupted_import_is_recorded_with_what_it_stored(wayback, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_import_is_recorded_with_what_it_stored(wayback, tmp_path, stop):
+    """Ctrl-C, or SIGTERM as systemd's stop sends it: the run is recorded interrupted, exit 130, as a crawl's."""
     db = tmp_path / "caravan.db"
     process = _importing(db, wayback)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert (process.returncode, stderr) == (130, "Interrupted: run 1 recorded interrupted; what was stored is kept.\n")
     held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
