@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 
 import click
@@ -62,7 +64,8 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     run_id = archive.begin_run(described, mode, ",".join(CARAVAN.codes))
     report = Imported()
     try:
-        work(archive, run_id, report)
+        with _terminate_as_ctrl_c():
+            work(archive, run_id, report)
     except KeyboardInterrupt:
         why = "interrupted (Ctrl-C or SIGTERM); run it again to continue: what is held is skipped"
         archive.finish_run(run_id, RunStatus.INTERRUPTED, _figures(report, why))
@@ -76,6 +79,20 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     archive.finish_run(run_id, RunStatus.FINISHED, _figures(report, report.summary()))
     archive.close()
     return report
+
+
+@contextlib.contextmanager
+def _terminate_as_ctrl_c():
+    """SIGTERM (systemd's stop, kill) stops an import as Ctrl-C does: recorded interrupted with what it
+    stored, exit 130, rather than a process gone with its run's row left `running`."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _figures(report: Imported, message: str) -> dict:
