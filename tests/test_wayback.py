@@ -166,9 +166,10 @@ def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
 
 class _WaybackMachine:
     """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header row;
-    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503."""
+    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503; its CDX lists the
+    capture at `timestamp`."""
 
-    def __init__(self, busy: int):
+    def __init__(self, busy: int, timestamp: str = "20190514083000"):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -188,10 +189,10 @@ class _WaybackMachine:
                 if self.path.startswith("/cdx/search/cdx?"):
                     rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
                     if "www.caravan.kz%2Fnews%2F" in self.path:
-                        rows.append(["kz,caravan)/news/x", "20190514083000", machine.article.url, "text/html", "200",
+                        rows.append(["kz,caravan)/news/x", timestamp, machine.article.url, "text/html", "200",
                                      "ABC", "1"])
                     answer, status, kind = json.dumps(rows).encode(), 200, "application/json"
-                elif self.path == f"/web/20190514083000id_/{machine.article.url}":
+                elif self.path == f"/web/{timestamp}id_/{machine.article.url}":
                     tries = sum(1 for _, path, _ in machine.asked if path == self.path)
                     answer, status, kind = (b"busy", 503, "text/plain") if tries <= busy else (body, 200, content_type)
                 else:
@@ -248,3 +249,19 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
     assert second.returncode == 0, second.stderr
     assert second.stdout.startswith("1 captures of articles imported (1 new); 0 new captures listed")
     assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 2}]
+
+
+@pytest.mark.parametrize("timestamp", ["2019-05-14", ""])
+def test_a_cdx_line_whose_timestamp_is_no_time_is_one_line_and_nothing_listed(tmp_path, timestamp):
+    machine = _WaybackMachine(busy=0, timestamp=timestamp)
+    db = tmp_path / "caravan.db"
+    try:
+        for _ in range(2):  # and the next run is not stuck on it
+            result = in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru")
+            assert result.returncode == 1
+            assert result.stderr.startswith(f"Error: the CDX server {machine.cdx} answered no CDX to {machine.cdx}?")
+            assert result.stderr.count("\n") == 1, result.stderr
+    finally:
+        machine.stop()
+    assert rows(db, "SELECT count(*) AS n FROM wayback_captures") == [{"n": 0}]
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs")] == ["failed", "failed"]
