@@ -124,9 +124,12 @@ class Wayback:
                 found = [dict(zip(header, row)) for row in rows[1:]]
             else:
                 found = [json.loads(line) for line in text.splitlines() if line.strip()]
-            return [{"url": row.get("original") or row["url"], "timestamp": row["timestamp"],
-                     "status": str(row.get("statuscode") or row.get("status") or ""),
-                     "digest": row.get("digest")} for row in found]
+            lines = [{"url": row.get("original") or row["url"], "timestamp": str(row["timestamp"]),
+                      "status": str(row.get("statuscode") or row.get("status") or ""),
+                      "digest": row.get("digest")} for row in found]
+            for line in lines:  # a capture's time is read once it is fetched: one that is no time is refused here
+                _timestamp_time(line["timestamp"])
+            return lines
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise WaybackError(f"the CDX server {self.cdx_url} answered no CDX to {url} ({error})") from None
 
