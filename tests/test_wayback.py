@@ -265,3 +265,12 @@ def test_a_cdx_line_whose_timestamp_is_no_time_is_one_line_and_nothing_listed(tm
         machine.stop()
     assert rows(db, "SELECT count(*) AS n FROM wayback_captures") == [{"n": 0}]
     assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs")] == ["failed", "failed"]
+
+
+def test_from_after_to_is_one_line_and_nothing_asked_or_written(tmp_path):
+    db = tmp_path / "caravan.db"
+    result = in_process("import-wayback", "--db", str(db), "--cdx", "http://127.0.0.1:9/caravan/cdx",
+                        "--from", "2020-01-01", "--to", "2019-12-31")
+    assert (result.returncode, result.stdout) == (64, "")
+    assert result.stderr == "Error: --from 2020-01-01 is after --to 2019-12-31: no capture can be both\n"
+    assert not db.exists()
