@@ -169,6 +169,8 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
 
     try:
         start, end = check_date(from_date, "--from"), check_date(to_date, "--to")
+        if start and end and start > end:
+            raise ValueError(f"--from {from_date} is after --to {to_date}: no capture can be both")
         wayback = Wayback(cdx_url, replay_url, delay=delay, retries=retries)
     except ValueError as error:
         raise BadInput(str(error)) from None
