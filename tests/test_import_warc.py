@@ -303,3 +303,34 @@ def test_reextract_keeps_where_each_version_came_from(tmp_path):
         archive.close()
     assert rows(db, "SELECT fetched_at, title, source, capture_id FROM revisions ORDER BY fetched_at") == stored
     assert rows(db, "SELECT source, status FROM articles") == [{"source": "warc", "status": "unknown"}]
+
+
+def test_a_huge_record_is_read_no_further_than_a_page_may_be(tmp_path):
+    """A crawler's WARC holds videos of hundreds of MB: checking the file and reading its captures holds
+    no more of a record than the 16 MiB a page may be (the parse refuses a longer one unread), not all of it
+    (a 400 MiB video took an import to 895 MB)."""
+    import tracemalloc
+
+    from caravan_spider.importing.warc import check, read
+    from caravan_spider.parsing.bounds import MAX_BYTES
+
+    site = SampleSite(articles=8)
+    article = sorted(site.articles.values(), key=lambda a: a.article_id)[0]
+    body, content_type = page(article, site)
+    padded = body.replace(b"</body>", b"<!--" + b"x" * 40 * 2**20 + b"--></body>")
+    warc = write_warc(tmp_path / "huge.warc", [("https://www.caravan.kz/media/clip.mp4", OLD, 200, bytes(96 * 2**20),
+                                                "video/mp4"),
+                                               (article.url, OLD, 200, padded, content_type)])
+    del padded
+    tracemalloc.start()
+    try:
+        assert check(str(warc)) == 2
+        assert [len(found.body) for found in read(str(warc))] == [MAX_BYTES + 1, MAX_BYTES + 1]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_BYTES, f"{peak / 2**20:.0f} MiB"  # a page, its copy as read, the one before
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert result.stdout.startswith("0 captures of articles imported (nothing stored); skipped: "
+                                    "1 not an article URL of the site, 1 not an article (page too large); "), result.stdout
