@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from .. import boilerplate
 from ..archive import Archive, Capture
 from ..parsing import PARSER_VERSION
+from ..parsing.bounds import MAX_BYTES
 from ..urls import EDITIONS, article_ref
 from ..whole import ends_early
 
@@ -118,8 +119,8 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
                 why = f"answered {item.status}"
             elif not item.body.strip():
                 why = "empty"
-            elif item.cut or ends_early(item.content_type, item.body):
-                why = "truncated"  # as the crawl refuses a page cut short
+            elif len(item.body) <= MAX_BYTES and (item.cut or ends_early(item.content_type, item.body)):
+                why = "truncated"  # as the crawl refuses a page cut short (one read no further: too large)
             elif item.fetched_at > latest:
                 why = "dated in the future"
             else:

@@ -12,7 +12,10 @@ from datetime import datetime
 
 from warcio.archiveiterator import ArchiveIterator
 
+from ..parsing.bounds import MAX_BYTES
 from . import Found, utc_seconds
+
+CHUNK = 1 << 20  # bytes read at a time of a record that is only checked
 
 
 class BadArchiveFile(Exception):
@@ -27,12 +30,14 @@ def check(path: str) -> int:
             if stream.read(2) == b"\x1f\x8b":
                 # warcio stops quietly at a gzip member cut short: the whole file is read through gzip first.
                 with gzip.open(path) as whole:
-                    while whole.read(1 << 20):
+                    while whole.read(CHUNK):
                         pass
             stream.seek(0)
             iterator = ArchiveIterator(stream, arc2warc=True)
             for record in iterator:
-                record.content_stream().read()
+                content = record.content_stream()
+                while content.read(CHUNK):  # a video of hundreds of MB is never held whole
+                    pass
                 if getattr(record.raw_stream, "limit", 0):  # fewer bytes than its Content-Length
                     raise EOFError(f"the record ends {record.raw_stream.limit} bytes before its Content-Length")
                 if record.rec_type == "response":
@@ -61,7 +66,7 @@ def read(path: str) -> Iterator[Found]:
             except (TypeError, ValueError):
                 continue
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
-            body = record.content_stream().read()
+            body = record.content_stream().read(MAX_BYTES + 1)  # beyond, the parse refuses it unread
             yield Found(
                 url=url.strip("<>"), status=status,
                 fetched_at=utc_seconds(_warc_date(record.rec_headers.get_header("WARC-Date") or "")),
