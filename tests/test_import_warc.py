@@ -334,3 +334,21 @@ def test_a_huge_record_is_read_no_further_than_a_page_may_be(tmp_path):
     result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
     assert result.stdout.startswith("0 captures of articles imported (nothing stored); skipped: "
                                     "1 not an article URL of the site, 1 not an article (page too large); "), result.stdout
+
+
+def test_a_capture_dated_before_any_web_archive_is_not_believed(tmp_path):
+    """A clock never set says 1970-01-01 (or year 1): stored, such a capture would date the article's first
+    sighting decades before the site and the web archives were; skipped as one dated in the future is."""
+    site = SampleSite(articles=8)
+    unset, year_one, first = sorted(site.articles.values(), key=lambda a: a.article_id)[:3]
+    earliest = datetime(1996, 1, 1, tzinfo=timezone.utc)
+    warc = write_warc(tmp_path / "clocks.warc", [
+        (unset.url, datetime(1970, 1, 1, tzinfo=timezone.utc), 200, *page(unset, site)),
+        (year_one.url, OLD, 200, *page(year_one, site), {"WARC-Date": "0001-01-01T00:00:00Z"}),
+        (first.url, earliest, 200, *page(first, site))])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert result.stdout == (f"1 captures of articles imported (1 new); skipped: 2 dated before any web archive; "
+                             f"3 records read from 1 file(s) into {db}.\n")
+    assert rows(db, "SELECT article_id, first_seen_at FROM articles") == [
+        {"article_id": first.article_id, "first_seen_at": "1996-01-01T00:00:00+00:00"}]
