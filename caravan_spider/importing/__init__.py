@@ -24,6 +24,9 @@ from ..urls import EDITIONS, article_ref
 from ..whole import ends_early
 
 BATCH = 16  # pages per task handed to a parse worker (small pages drown in inter-process traffic)
+# No web archive kept a page before 1996 (the Internet Archive's first crawls): a capture dated earlier
+# is a clock that was never set (1970-01-01), and would date an article's first sighting before the site.
+EARLIEST = "1996-01-01T00:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,8 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
                 why = "truncated"  # as the crawl refuses a page cut short (one read no further: too large)
             elif item.fetched_at > latest:
                 why = "dated in the future"
+            elif item.fetched_at < EARLIEST:
+                why = "dated before any web archive"
             else:
                 digest = hashlib.sha256(item.body).hexdigest()
                 key = (*ref.key, item.fetched_at, digest)
