@@ -4,6 +4,7 @@ crawl's own path, ordered by capture time, never over a newer crawl, every row s
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -143,6 +144,25 @@ def test_bad_files_get_one_line_a_non_zero_exit_and_nothing_written(crawled, arc
     fresh = tmp_path / "new.db"
     assert in_process("import-warc", str(text), "--db", str(fresh)).returncode == 64
     assert not fresh.exists()
+
+
+def test_a_record_longer_than_its_content_length_refuses_the_file_in_one_line(tmp_path):
+    """Bytes after a record that its WARC Content-Length leaves out: the record is not what the crawler
+    received. The file is refused in one line, as a cut one is, with no warning of warcio's on stderr
+    (it writes the bytes it found there, a page's, and reads on)."""
+    site = SampleSite(articles=8)
+    records = [write_warc(tmp_path / f"{n}.warc", [(article.url, OLD, 200, *page(article, site))]).read_bytes()
+               for n, article in enumerate(sorted(site.articles.values(), key=lambda a: a.article_id)[:3])]
+    length = re.search(rb"Content-Length: (\d+)", records[1])  # the WARC header's, before the HTTP one
+    short = records[1][:length.start(1)] + str(int(length[1]) - 5).encode() + records[1][length.end(1):]
+    bad = tmp_path / "short.warc"
+    bad.write_bytes(records[0] + short + records[2])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(bad), "--db", str(db))
+    assert (result.returncode, result.stdout) == (64, "")
+    assert result.stderr == (f"Error: {bad} is not a whole WARC or ARC file (record 2: bytes follow it that its "
+                             "Content-Length leaves out)\n")
+    assert not db.exists()
 
 
 def test_an_import_into_a_file_that_is_no_archive_is_one_line_and_leaves_the_file(crawled, tmp_path):
