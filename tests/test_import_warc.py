@@ -133,8 +133,14 @@ def test_bad_files_get_one_line_a_non_zero_exit_and_nothing_written(crawled, arc
     cut.write_bytes(good.read_bytes()[:-700])
     text = tmp_path / "page.warc"
     text.write_text("<html>not a WARC</html>")
+    site = crawled["site"]
+    members = [write_warc(tmp_path / f"{n}.warc.gz", [(a.url, OLD, 200, *page(a, site))]).read_bytes()
+               for n, a in enumerate(_articles(site) * 2)]
+    middle = tmp_path / "middle.warc.gz"  # its second record's gzip member cut short, the others whole
+    middle.write_bytes(members[0] + members[1][:-300] + members[2] + members[3])
     counts = _table_counts(archive_copy)
-    for bad, says in ((cut, f"{cut} is not a whole WARC or ARC file (record 1: Compressed file ended"),
+    for bad, says in ((cut, f"{cut} is not a whole WARC or ARC file (record 6: "),
+                      (middle, f"{middle} is not a whole WARC or ARC file (record 2: "),
                       (text, f"{text} is not a whole WARC or ARC file (record 1: ")):
         result = in_process("import-warc", str(good), str(bad), "--db", str(archive_copy))
         assert result.returncode == 64
