@@ -30,12 +30,6 @@ def check(path: str) -> int:
     records, iterator = 0, None
     try:
         with open(path, "rb") as stream:
-            if stream.read(2) == b"\x1f\x8b":
-                # warcio stops quietly at a gzip member cut short: the whole file is read through gzip first.
-                with gzip.open(path) as whole:
-                    while whole.read(CHUNK):
-                        pass
-            stream.seek(0)
             iterator = ArchiveIterator(stream, arc2warc=True)
             # warcio writes a warning, with the bytes it found (a page's), where a record goes on past its
             # Content-Length, and reads on: counted in err_count, that record refuses the file.
@@ -51,6 +45,13 @@ def check(path: str) -> int:
                     if record.rec_type == "response":
                         _warc_date(record.rec_headers.get_header("WARC-Date") or "")
                     records += 1
+            stream.seek(0)
+            if stream.read(2) == b"\x1f\x8b":
+                # warcio stops quietly at a gzip member cut short: the file is read through gzip to its end,
+                # the member after the last record read the one cut.
+                with gzip.open(path) as whole:
+                    while whole.read(CHUNK):
+                        pass
     except OSError as error:
         raise BadArchiveFile(f"{path}: {error.strerror or error}") from None
     except Exception as error:  # warcio raises what its readers meet: ArchiveLoadFailed, zlib, EOF, ValueError
