@@ -4,6 +4,7 @@ the Kazakh edition, a capture of unchanged content, and pages that are no articl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -166,10 +167,10 @@ def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
 
 class _WaybackMachine:
     """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header row;
-    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503; its CDX lists the
-    capture at `timestamp`."""
+    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503, the `cut` after them
+    a page that ends halfway, the connection closed; its CDX lists the capture at `timestamp`."""
 
-    def __init__(self, busy: int, timestamp: str = "20190514083000"):
+    def __init__(self, busy: int, timestamp: str = "20190514083000", cut: int = 0):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -195,6 +196,14 @@ class _WaybackMachine:
                 elif self.path == f"/web/{timestamp}id_/{machine.article.url}":
                     tries = sum(1 for _, path, _ in machine.asked if path == self.path)
                     answer, status, kind = (b"busy", 503, "text/plain") if tries <= busy else (body, 200, content_type)
+                    if busy < tries <= busy + cut:
+                        self.send_response(200)
+                        self.send_header("Content-Type", content_type)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body[:len(body) // 2])
+                        self.close_connection = True
+                        return
                 else:
                     answer, status, kind = b"no", 404, "text/plain"
                 self.send_response(status)
@@ -274,3 +283,21 @@ def test_from_after_to_is_one_line_and_nothing_asked_or_written(tmp_path):
     assert (result.returncode, result.stdout) == (64, "")
     assert result.stderr == "Error: --from 2020-01-01 is after --to 2019-12-31: no capture can be both\n"
     assert not db.exists()
+
+
+def test_an_answer_cut_by_the_connection_is_asked_again_and_imported_whole(tmp_path):
+    """The web archive's answer ends before its Content-Length, the connection closed: a network error,
+    asked again, not a page (nor a cut one skipped for good)."""
+    machine = _WaybackMachine(busy=0, cut=1)
+    db = tmp_path / "caravan.db"
+    try:
+        result = in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru",
+                            "--jobs", "0")
+    finally:
+        machine.stop()
+    assert result.stdout.startswith("1 captures of articles imported (1 new); 1 new captures listed"), result.stdout
+    assert [path for _, path, _ in machine.asked if path.startswith("/web/")] == [
+        f"/web/20190514083000id_/{machine.article.url}"] * 2
+    whole = page(machine.article, SampleSite(articles=8))[0]
+    assert rows(db, "SELECT sha256 FROM captures") == [{"sha256": hashlib.sha256(whole).hexdigest()}]
+    assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 1}]
