@@ -177,7 +177,13 @@ class Wayback:
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
             with _OPENER.open(request, timeout=TIMEOUT) as response:
-                return response.status, dict(response.headers.items()), response.read(MAX_BODY + 1)
+                body = response.read(MAX_BODY + 1)
+                # read() returns what came before the connection closed: fewer bytes than announced is a
+                # network error (asked again), not the page.
+                announced = response.headers.get("Content-Length", "").strip()
+                if announced.isdigit() and len(body) < min(int(announced), MAX_BODY + 1):
+                    raise ConnectionError(f"the answer ended after {len(body)} of its {announced} bytes")
+                return response.status, dict(response.headers.items()), body
         except urllib.error.HTTPError as error:
             with error:
                 return error.code, dict(error.headers.items()), error.read(MAX_BODY + 1)
