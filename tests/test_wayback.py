@@ -252,6 +252,9 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
                                 f"{machine.cdx}; 1 failed and are asked again next run; into {db}.\n")
         assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
             {"state": "failed", "detail": "answered 503", "attempts": 1}]
+        # The run's row says what its exit status says: incomplete (exit 4), the capture that failed counted.
+        assert rows(db, "SELECT status, articles_failed FROM crawl_runs") == [
+            {"status": "incomplete", "articles_failed": 1}]
         second = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "1")
     finally:
         machine.stop()
