@@ -87,6 +87,7 @@ class Imported:
     outcomes: Counter = field(default_factory=Counter)
     skipped: Counter = field(default_factory=Counter)
     listed: int = 0  # import-wayback: captures new to its list
+    failed: int = 0  # import-wayback: captures that failed, asked again next run
 
     @property
     def articles(self) -> int:

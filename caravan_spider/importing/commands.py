@@ -76,7 +76,9 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
         archive.finish_run(run_id, RunStatus.FAILED, _figures(report, f"{type(error).__name__}: {error}"))
         archive.close()
         raise
-    archive.finish_run(run_id, RunStatus.FINISHED, _figures(report, report.summary()))
+    # Captures that failed, asked again next run: incomplete, as a crawl whose fetches failed is (exit 4).
+    status = RunStatus.INCOMPLETE if report.failed else RunStatus.FINISHED
+    archive.finish_run(run_id, status, _figures(report, report.summary()))
     archive.close()
     return report
 
@@ -99,7 +101,7 @@ def _figures(report: Imported, message: str) -> dict:
     outcomes = report.outcomes
     return {Outcome.NEW.column: outcomes[Outcome.NEW],
             Outcome.UPDATED.column: outcomes[Outcome.UPDATED] + outcomes[Outcome.OLDER],
-            Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED],
+            Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED], Outcome.FAILED.column: report.failed,
             Outcome.NOT_ARTICLE.column: sum(n for why, n in report.skipped.items() if why.startswith("not an article (")),
             "errors_by_kind": dict(report.skipped), "message": message}
 
@@ -186,13 +188,13 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
         # the slow part), so that a killed import loses no capture it had fetched.
         import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
                      batch_size=1, report=report)
+        report.failed = wayback.left(archive)
 
     report = _run(db, "import-wayback", cdx_url, work)
-    left = wayback.left(db)
     click.echo(f"{report.summary()}; {report.listed} new captures listed by {cdx_url}"
-               + (f"; {left} failed and are asked again next run" if left else "") + f"; into {db}.")
-    if left:
-        sys.exit(4)
+               + (f"; {report.failed} failed and are asked again next run" if report.failed else "") + f"; into {db}.")
+    if report.failed:
+        sys.exit(RunStatus.INCOMPLETE.exit_status)
 
 
 __all__ = ["register", "import_warc", "import_wayback"]

@@ -190,13 +190,9 @@ class Wayback:
         finally:
             self._last = time.monotonic()
 
-    def left(self, db: str) -> int:
+    def left(self, archive: Archive) -> int:
         """Captures that failed and are asked again by the next run."""
-        archive = Archive(db, create=False, read_only=True)
-        try:
-            return archive.wayback_counts().get("failed", 0)
-        finally:
-            archive.close()
+        return archive.wayback_counts().get("failed", 0)
 
 
 __all__ = ["PREFIXES", "Wayback", "WaybackError", "check_date"]
