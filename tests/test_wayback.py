@@ -304,3 +304,25 @@ def test_an_answer_cut_by_the_connection_is_asked_again_and_imported_whole(tmp_p
     whole = page(machine.article, SampleSite(articles=8))[0]
     assert rows(db, "SELECT sha256 FROM captures") == [{"sha256": hashlib.sha256(whole).hexdigest()}]
     assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 1}]
+
+
+def test_a_capture_that_failed_in_every_run_that_asks_it_is_asked_no_more_and_said_so(tmp_path):
+    """After RUNS_FOR_A_FAILURE runs that failed to fetch it, a capture is left: the run that leaves it says
+    so (incomplete, exit 4), and the runs after it neither count it as asked again nor exit 4 for it."""
+    from caravan_spider.importing.wayback import RUNS_FOR_A_FAILURE
+
+    machine = _WaybackMachine(busy=10_000)
+    db = tmp_path / "caravan.db"
+    try:
+        runs = [in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "0",
+                           "--edition", "ru") for _ in range(RUNS_FOR_A_FAILURE + 1)]
+    finally:
+        machine.stop()
+    assert [run.returncode for run in runs] == [4] * RUNS_FOR_A_FAILURE + [0]
+    assert runs[-3].stdout.endswith(f"; 1 failed and are asked again next run; into {db}.\n")
+    assert runs[-2].stdout.endswith(f"; 1 failed in {RUNS_FOR_A_FAILURE} runs and are asked no more; into {db}.\n")
+    assert runs[-1].stdout == (f"0 captures of articles imported (nothing stored); 0 new captures listed by "
+                               f"{machine.cdx}; into {db}.\n")
+    assert len([path for _, path, _ in machine.asked if path.startswith("/web/")]) == RUNS_FOR_A_FAILURE
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY run_id")] == [
+        "incomplete"] * RUNS_FOR_A_FAILURE + ["finished"]
