@@ -29,6 +29,10 @@ class WaybackList(Tables):
             self.db.execute("UPDATE wayback_captures SET state = ?, detail = ?, attempts = attempts + ?, state_at = ? "
                             "WHERE url = ? AND timestamp = ?", [state, detail, attempts, utcnow(), url, timestamp])
 
-    def wayback_counts(self) -> dict[str, int]:
-        return {row["state"]: row["n"] for row in self.db.query(
-            "SELECT state, count(*) AS n FROM wayback_captures GROUP BY state")}
+    def wayback_failed(self, max_attempts: int) -> tuple[int, int]:
+        """Captures that failed: (those asked again, having failed in fewer than `max_attempts` runs; those
+        asked no more)."""
+        row = next(self.db.query(
+            "SELECT coalesce(sum(attempts < ?), 0) AS again, coalesce(sum(attempts >= ?), 0) AS left "
+            "FROM wayback_captures WHERE state = 'failed'", [max_attempts, max_attempts]))
+        return row["again"], row["left"]

@@ -88,6 +88,7 @@ class Imported:
     skipped: Counter = field(default_factory=Counter)
     listed: int = 0  # import-wayback: captures new to its list
     failed: int = 0  # import-wayback: captures that failed, asked again next run
+    given_up: int = 0  # import-wayback: captures that failed for the last time in this run, asked no more
 
     @property
     def articles(self) -> int:

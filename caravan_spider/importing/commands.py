@@ -76,8 +76,8 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
         archive.finish_run(run_id, RunStatus.FAILED, _figures(report, f"{type(error).__name__}: {error}"))
         archive.close()
         raise
-    # Captures that failed, asked again next run: incomplete, as a crawl whose fetches failed is (exit 4).
-    status = RunStatus.INCOMPLETE if report.failed else RunStatus.FINISHED
+    # Captures that failed in it: incomplete, as a crawl whose fetches failed is (exit 4).
+    status = RunStatus.INCOMPLETE if report.failed or report.given_up else RunStatus.FINISHED
     archive.finish_run(run_id, status, _figures(report, report.summary()))
     archive.close()
     return report
@@ -101,7 +101,8 @@ def _figures(report: Imported, message: str) -> dict:
     outcomes = report.outcomes
     return {Outcome.NEW.column: outcomes[Outcome.NEW],
             Outcome.UPDATED.column: outcomes[Outcome.UPDATED] + outcomes[Outcome.OLDER],
-            Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED], Outcome.FAILED.column: report.failed,
+            Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED],
+            Outcome.FAILED.column: report.failed + report.given_up,
             Outcome.NOT_ARTICLE.column: sum(n for why, n in report.skipped.items() if why.startswith("not an article (")),
             "errors_by_kind": dict(report.skipped), "message": message}
 
@@ -167,7 +168,7 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
       caravan-archive import-wayback --from 2015-01-01 --to 2019-12-31
       caravan-archive import-wayback --edition kk --cdx http://127.0.0.1:8080/caravan/cdx
     """
-    from .wayback import Wayback, WaybackError, check_date
+    from .wayback import RUNS_FOR_A_FAILURE, Wayback, WaybackError, check_date
 
     try:
         start, end = check_date(from_date, "--from"), check_date(to_date, "--to")
@@ -184,16 +185,20 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
             report.listed = wayback.list(archive, editions, start, end)
         except WaybackError as error:
             raise click.ClickException(str(error)) from None
+        given_up = wayback.left(archive)[1]
         # One page a task: each capture is stored as soon as it is fetched (fetching, --delay apart, is
         # the slow part), so that a killed import loses no capture it had fetched.
         import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
                      batch_size=1, report=report)
-        report.failed = wayback.left(archive)
+        report.failed, now_given_up = wayback.left(archive)
+        report.given_up = now_given_up - given_up  # those that failed for the last time in this run
 
     report = _run(db, "import-wayback", cdx_url, work)
     click.echo(f"{report.summary()}; {report.listed} new captures listed by {cdx_url}"
-               + (f"; {report.failed} failed and are asked again next run" if report.failed else "") + f"; into {db}.")
-    if report.failed:
+               + (f"; {report.failed} failed and are asked again next run" if report.failed else "")
+               + (f"; {report.given_up} failed in {RUNS_FOR_A_FAILURE} runs and are asked no more"
+                  if report.given_up else "") + f"; into {db}.")
+    if report.failed or report.given_up:
         sys.exit(RunStatus.INCOMPLETE.exit_status)
 
 

@@ -190,9 +190,10 @@ class Wayback:
         finally:
             self._last = time.monotonic()
 
-    def left(self, archive: Archive) -> int:
-        """Captures that failed and are asked again by the next run."""
-        return archive.wayback_counts().get("failed", 0)
+    def left(self, archive: Archive) -> tuple[int, int]:
+        """Captures that failed: (asked again by the next run, failed in RUNS_FOR_A_FAILURE runs and asked
+        no more)."""
+        return archive.wayback_failed(RUNS_FOR_A_FAILURE)
 
 
 __all__ = ["PREFIXES", "Wayback", "WaybackError", "check_date"]
