@@ -22,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from . import __version__
 from .archive import Archive
-from .warc import write_warc
+from .warc import uri, write_warc
 
 WACZ_VERSION = "1.1.1"  # what py-wacz 0.6.0 writes and validates; 1.2.0 deprecates the field, the layout is the same
 
@@ -75,7 +75,7 @@ def pages(archive: Archive, **filters) -> list[str]:
         when = datetime.fromisoformat(archive.fetched_at((article["edition"], article["article_id"])))
         when = when.astimezone(timezone.utc)
         text = "\n\n".join(filter(None, [article["lead"], article["body"]]))
-        out.append(json.dumps({"id": f"{article['edition']}-{article['article_id']}", "url": article["url"],
+        out.append(json.dumps({"id": f"{article['edition']}-{article['article_id']}", "url": uri(article["url"]),
                                "ts": f"{when:%Y-%m-%dT%H:%M:%SZ}", "title": article["title"], "text": text},
                               ensure_ascii=False) + "\n")
     return out

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from io import BytesIO
 from typing import BinaryIO
 
+from w3lib.url import safe_url_string
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -30,9 +31,15 @@ def status_line(status: int) -> str:
 
 def canonical(capture: dict) -> str:
     if capture["canonical_url"]:
-        return capture["canonical_url"]
+        return uri(capture["canonical_url"])
     ref = article_ref(capture["url"])
-    return ref.url if ref else capture["url"]
+    return uri(ref.url if ref else capture["url"])
+
+
+def uri(address: str) -> str:
+    """An address as a WARC names it: a URI, what is not ASCII percent-encoded as a browser asks for it (a
+    canonical link written in Cyrillic), which is how replay tools key their lookups."""
+    return safe_url_string(address)
 
 
 def write_warc(archive: Archive, out: BinaryIO, compress: bool, filename: str, **filters) -> int:

@@ -4,6 +4,7 @@ crawl's own path, ordered by capture time, never over a newer crawl, every row s
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import subprocess
 from datetime import datetime, timezone
@@ -132,8 +133,14 @@ def test_bad_files_get_one_line_a_non_zero_exit_and_nothing_written(crawled, arc
     cut.write_bytes(good.read_bytes()[:-700])
     text = tmp_path / "page.warc"
     text.write_text("<html>not a WARC</html>")
+    site = crawled["site"]
+    members = [write_warc(tmp_path / f"{n}.warc.gz", [(a.url, OLD, 200, *page(a, site))]).read_bytes()
+               for n, a in enumerate(_articles(site) * 2)]
+    middle = tmp_path / "middle.warc.gz"  # its second record's gzip member cut short, the others whole
+    middle.write_bytes(members[0] + members[1][:-300] + members[2] + members[3])
     counts = _table_counts(archive_copy)
-    for bad, says in ((cut, f"{cut} is not a whole WARC or ARC file (record 1: Compressed file ended"),
+    for bad, says in ((cut, f"{cut} is not a whole WARC or ARC file (record 6: "),
+                      (middle, f"{middle} is not a whole WARC or ARC file (record 2: "),
                       (text, f"{text} is not a whole WARC or ARC file (record 1: ")):
         result = in_process("import-warc", str(good), str(bad), "--db", str(archive_copy))
         assert result.returncode == 64
@@ -145,6 +152,25 @@ def test_bad_files_get_one_line_a_non_zero_exit_and_nothing_written(crawled, arc
     assert not fresh.exists()
 
 
+def test_a_record_longer_than_its_content_length_refuses_the_file_in_one_line(tmp_path):
+    """Bytes after a record that its WARC Content-Length leaves out: the record is not what the crawler
+    received. The file is refused in one line, as a cut one is, with no warning of warcio's on stderr
+    (it writes the bytes it found there, a page's, and reads on)."""
+    site = SampleSite(articles=8)
+    records = [write_warc(tmp_path / f"{n}.warc", [(article.url, OLD, 200, *page(article, site))]).read_bytes()
+               for n, article in enumerate(sorted(site.articles.values(), key=lambda a: a.article_id)[:3])]
+    length = re.search(rb"Content-Length: (\d+)", records[1])  # the WARC header's, before the HTTP one
+    short = records[1][:length.start(1)] + str(int(length[1]) - 5).encode() + records[1][length.end(1):]
+    bad = tmp_path / "short.warc"
+    bad.write_bytes(records[0] + short + records[2])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(bad), "--db", str(db))
+    assert (result.returncode, result.stdout) == (64, "")
+    assert result.stderr == (f"Error: {bad} is not a whole WARC or ARC file (record 2: bytes follow it that its "
+                             "Content-Length leaves out)\n")
+    assert not db.exists()
+
+
 def test_an_import_into_a_file_that_is_no_archive_is_one_line_and_leaves_the_file(crawled, tmp_path):
     """The archive is checked as a crawl checks it (crawl.check_archive) before anything is read."""
     good = _past(crawled["site"], tmp_path / "past.warc.gz")
@@ -154,6 +180,31 @@ def test_an_import_into_a_file_that_is_no_archive_is_one_line_and_leaves_the_fil
     assert result.returncode == 64
     assert result.stderr == f"Error: --db {notes}: {notes} is not a caravan-archive database (file is not a database)\n"
     assert notes.read_bytes() == b"my notes, not an archive\n" * 200
+
+
+def test_a_capture_cut_short_never_becomes_the_article(tmp_path):
+    """A crawler records what it received: a response its record says was cut (WARC-Truncated), one with
+    fewer bytes than its Content-Length, an HTML page that ends before </html>. Each is skipped as the
+    crawl refuses such a page, and the article is left for a whole capture."""
+    site = SampleSite(articles=8)
+    whole, *cut = sorted(site.articles.values(), key=lambda a: a.article_id)[:4]
+    bodies = [page(article, site) for article in cut]
+    warc = write_warc(tmp_path / "cut.warc", [
+        (whole.url, OLD, 200, *page(whole, site)),
+        (cut[0].url, OLD, 200, *bodies[0], {"WARC-Truncated": "length"}),
+        # 100 bytes of the page's end lost and </html> still there: only the Content-Length tells
+        (cut[1].url, OLD, 200, bodies[1][0][:-120] + bodies[1][0][-20:], bodies[1][1],
+         {"Content-Length": str(len(bodies[1][0]))}),
+        (cut[2].url, OLD, 200, bodies[2][0][:bodies[2][0].rindex(b"</body>")], bodies[2][1])])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (f"1 captures of articles imported (1 new); skipped: 3 truncated; 4 records read from 1 "
+                             f"file(s) into {db}.\n")
+    assert [r["article_id"] for r in rows(db, "SELECT article_id FROM captures")] == [whole.article_id]
+    assert list(article_records(db)) == [whole.article_id]
+    assert rows(db, "SELECT status, errors_by_kind FROM crawl_runs") == [
+        {"status": "finished", "errors_by_kind": '{"truncated": 3}'}]
 
 
 @pytest.mark.e2e
@@ -278,3 +329,52 @@ def test_reextract_keeps_where_each_version_came_from(tmp_path):
         archive.close()
     assert rows(db, "SELECT fetched_at, title, source, capture_id FROM revisions ORDER BY fetched_at") == stored
     assert rows(db, "SELECT source, status FROM articles") == [{"source": "warc", "status": "unknown"}]
+
+
+def test_a_huge_record_is_read_no_further_than_a_page_may_be(tmp_path):
+    """A crawler's WARC holds videos of hundreds of MB: checking the file and reading its captures holds
+    no more of a record than the 16 MiB a page may be (the parse refuses a longer one unread), not all of it
+    (a 400 MiB video took an import to 895 MB)."""
+    import tracemalloc
+
+    from caravan_spider.importing.warc import check, read
+    from caravan_spider.parsing.bounds import MAX_BYTES
+
+    site = SampleSite(articles=8)
+    article = sorted(site.articles.values(), key=lambda a: a.article_id)[0]
+    body, content_type = page(article, site)
+    padded = body.replace(b"</body>", b"<!--" + b"x" * 40 * 2**20 + b"--></body>")
+    warc = write_warc(tmp_path / "huge.warc", [("https://www.caravan.kz/media/clip.mp4", OLD, 200, bytes(96 * 2**20),
+                                                "video/mp4"),
+                                               (article.url, OLD, 200, padded, content_type)])
+    del padded
+    tracemalloc.start()
+    try:
+        assert check(str(warc)) == 2
+        assert [len(found.body) for found in read(str(warc))] == [MAX_BYTES + 1, MAX_BYTES + 1]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * MAX_BYTES, f"{peak / 2**20:.0f} MiB"  # a page, its copy as read, the one before
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert result.stdout.startswith("0 captures of articles imported (nothing stored); skipped: "
+                                    "1 not an article URL of the site, 1 not an article (page too large); "), result.stdout
+
+
+def test_a_capture_dated_before_any_web_archive_is_not_believed(tmp_path):
+    """A clock never set says 1970-01-01 (or year 1): stored, such a capture would date the article's first
+    sighting decades before the site and the web archives were; skipped as one dated in the future is."""
+    site = SampleSite(articles=8)
+    unset, year_one, first = sorted(site.articles.values(), key=lambda a: a.article_id)[:3]
+    earliest = datetime(1996, 1, 1, tzinfo=timezone.utc)
+    warc = write_warc(tmp_path / "clocks.warc", [
+        (unset.url, datetime(1970, 1, 1, tzinfo=timezone.utc), 200, *page(unset, site)),
+        (year_one.url, OLD, 200, *page(year_one, site), {"WARC-Date": "0001-01-01T00:00:00Z"}),
+        (first.url, earliest, 200, *page(first, site))])
+    db = tmp_path / "caravan.db"
+    result = in_process("import-warc", str(warc), "--db", str(db), "--jobs", "0")
+    assert result.stdout == (f"1 captures of articles imported (1 new); skipped: 2 dated before any web archive; "
+                             f"3 records read from 1 file(s) into {db}.\n")
+    assert rows(db, "SELECT article_id, first_seen_at FROM articles") == [
+        {"article_id": first.article_id, "first_seen_at": "1996-01-01T00:00:00+00:00"}]

@@ -112,3 +112,40 @@ def test_wacz_needs_a_file_and_is_not_warc(crawled, tmp_path):
         assert result.returncode == 64
         assert result.stderr.startswith("Error: --wacz writes a file of its own: give -o FILE.wacz, without --warc")
     assert not (tmp_path / "x.wacz").exists()
+
+
+@pytest.mark.e2e
+def test_an_article_whose_address_is_not_ascii_is_replayed_from_the_wacz(tmp_path):
+    """A page whose canonical link is written in Cyrillic, as Russian sites do: the WARC names it as a URI
+    (percent-encoded, as a browser asks for it), and the index and pages.jsonl as the WARC does, so that
+    pywb finds it (it keys its own lookups by the percent-encoded address)."""
+    from caravan_spider.sample_site.model import SampleSite
+    from webarchive import OLD, page, write_warc
+
+    site = SampleSite(articles=8)
+    article = next(a for a in sorted(site.articles.values(), key=lambda a: a.article_id) if a.layout == "today")
+    body, content_type = page(article, site)
+    iri = f"https://www.caravan.kz/news/новость-о-тарифах-{article.article_id}/"
+    body = body.decode().replace(article.url, iri).encode()
+    db = tmp_path / "caravan.db"
+    imported = in_process("import-warc", str(write_warc(tmp_path / "past.warc", [(iri, OLD, 200, body, content_type)])),
+                          "--db", str(db), "--jobs", "0")
+    assert imported.stdout.startswith("1 captures of articles imported (1 new)"), imported.stdout
+    out = tmp_path / "archive.wacz"
+    assert cli("export", "--wacz", "-o", str(out), "--db", str(db)).returncode == 0  # warcio's temporary files
+    uri = "https://www.caravan.kz/news/" + urllib.request.quote("новость-о-тарифах") + f"-{article.article_id}/"
+    with zipfile.ZipFile(out) as wacz:
+        index, pages = wacz.read("indexes/index.cdx").decode(), wacz.read("pages/pages.jsonl").decode()
+        with wacz.open("archive/data.warc.gz") as warc:
+            targets = [r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(warc)
+                       if r.rec_type == "response"]
+    assert targets == [uri]
+    assert index.split(" ", 1)[0] == surt(uri) == f"kz,caravan)/news/{uri.rsplit('/news/', 1)[1][:-1].lower()}"
+    assert json.loads(index.split(" ", 2)[2])["url"] == uri
+    assert json.loads(pages.splitlines()[1])["url"] == uri
+    pywb = Pywb(tmp_path / "pywb", [], wacz=out)
+    try:
+        with urllib.request.urlopen(f"{pywb.base}/caravan/20190514083000id_/{uri}") as response:
+            assert response.read() == body
+    finally:
+        pywb.stop()

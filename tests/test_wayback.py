@@ -4,6 +4,7 @@ the Kazakh edition, a capture of unchanged content, and pages that are no articl
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -107,12 +108,11 @@ def test_from_and_to_and_edition_choose_what_is_listed(wayback, tmp_path):
     assert (bad.returncode, bad.stderr) == (64, "Error: --from '2020-13-01' is not a date such as 2019-01-31\n")
 
 
-@pytest.mark.e2e
-def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wayback, tmp_path):
-    db = tmp_path / "caravan.db"
+def _importing(db: Path, wayback) -> subprocess.Popen:
+    """import-wayback started in a process of its own, 3 s between fetches, once it has stored a capture."""
     process = subprocess.Popen([sys.executable, "-m", "caravan_spider.cli", "import-wayback", "--db", str(db), "--cdx",
                                 wayback["pywb"].cdx, "--delay", "3", "--jobs", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if db.exists() and process.poll() is None:
@@ -122,8 +122,15 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
             except Exception:  # the tables are being made
                 pass
         time.sleep(0.05)
+    return process
+
+
+@pytest.mark.e2e
+def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wayback, tmp_path):
+    db = tmp_path / "caravan.db"
+    process = _importing(db, wayback)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.communicate()
     held = [r["source_ref"] for r in rows(db, "SELECT source_ref FROM captures ORDER BY source_ref")]
     assert 1 <= len(held) < 5  # each capture stored once fetched: killed 3 s before the next fetch
     # Whenever the kill came, the captures held are exactly those the list marks imported (one transaction).
@@ -143,6 +150,21 @@ def test_a_killed_import_continues_where_it_was_and_imports_each_capture_once(wa
     assert rows(db, "SELECT status FROM crawl_runs ORDER BY run_id") == [{"status": "killed"}, {"status": "finished"}]
 
 
+@pytest.mark.e2e
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_import_is_recorded_with_what_it_stored(wayback, tmp_path, stop):
+    """Ctrl-C, or SIGTERM as systemd's stop sends it: the run is recorded interrupted, exit 130, as a crawl's."""
+    db = tmp_path / "caravan.db"
+    process = _importing(db, wayback)
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stderr) == (130, "Interrupted: run 1 recorded interrupted; what was stored is kept.\n")
+    held = rows(db, "SELECT count(*) AS n FROM captures")[0]["n"]
+    assert 1 <= held < 5
+    assert rows(db, "SELECT status, articles_new, articles_updated, articles_unchanged FROM crawl_runs") == [
+        {"status": "interrupted", "articles_new": held, "articles_updated": 0, "articles_unchanged": 0}]
+
+
 def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
     db = tmp_path / "caravan.db"
     result = in_process("import-wayback", "--db", str(db), "--cdx", "http://127.0.0.1:9/caravan/cdx", "--delay", "0")
@@ -154,9 +176,10 @@ def test_an_unreachable_cdx_server_is_one_line_and_a_failed_run(tmp_path):
 
 class _WaybackMachine:
     """A server that answers as the Wayback Machine does (/cdx/search/cdx: a JSON array with a header row;
-    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503."""
+    /web/TIMESTAMPid_/URL: the raw page), its first `busy` answers to a capture a 503, the `cut` after them
+    a page that ends halfway, the connection closed; its CDX lists the capture at `timestamp`."""
 
-    def __init__(self, busy: int):
+    def __init__(self, busy: int, timestamp: str = "20190514083000", cut: int = 0):
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -176,12 +199,20 @@ class _WaybackMachine:
                 if self.path.startswith("/cdx/search/cdx?"):
                     rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]]
                     if "www.caravan.kz%2Fnews%2F" in self.path:
-                        rows.append(["kz,caravan)/news/x", "20190514083000", machine.article.url, "text/html", "200",
+                        rows.append(["kz,caravan)/news/x", timestamp, machine.article.url, "text/html", "200",
                                      "ABC", "1"])
                     answer, status, kind = json.dumps(rows).encode(), 200, "application/json"
-                elif self.path == f"/web/20190514083000id_/{machine.article.url}":
+                elif self.path == f"/web/{timestamp}id_/{machine.article.url}":
                     tries = sum(1 for _, path, _ in machine.asked if path == self.path)
                     answer, status, kind = (b"busy", 503, "text/plain") if tries <= busy else (body, 200, content_type)
+                    if busy < tries <= busy + cut:
+                        self.send_response(200)
+                        self.send_header("Content-Type", content_type)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body[:len(body) // 2])
+                        self.close_connection = True
+                        return
                 else:
                     answer, status, kind = b"no", 404, "text/plain"
                 self.send_response(status)
@@ -230,6 +261,9 @@ def test_a_capture_that_keeps_failing_is_left_to_the_next_run_which_imports_it(t
                                 f"{machine.cdx}; 1 failed and are asked again next run; into {db}.\n")
         assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
             {"state": "failed", "detail": "answered 503", "attempts": 1}]
+        # The run's row says what its exit status says: incomplete (exit 4), the capture that failed counted.
+        assert rows(db, "SELECT status, articles_failed FROM crawl_runs") == [
+            {"status": "incomplete", "articles_failed": 1}]
         second = cli("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--retries", "1")
     finally:
         machine.stop()
@@ -292,3 +326,46 @@ def test_a_capture_that_fails_in_its_last_run_is_given_up_and_said_so(tmp_path):
         ["incomplete"] * RUNS_FOR_A_FAILURE + ["finished"]
     fetches = [path for _, path, _ in machine.asked if path.startswith("/web/")]
     assert len(fetches) == RUNS_FOR_A_FAILURE  # one a run (no retries), none after it was given up
+
+
+@pytest.mark.parametrize("timestamp", ["2019-05-14", ""])
+def test_a_cdx_line_whose_timestamp_is_no_time_is_one_line_and_nothing_listed(tmp_path, timestamp):
+    machine = _WaybackMachine(busy=0, timestamp=timestamp)
+    db = tmp_path / "caravan.db"
+    try:
+        for _ in range(2):  # and the next run is not stuck on it
+            result = in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru")
+            assert result.returncode == 1
+            assert result.stderr.startswith(f"Error: the CDX server {machine.cdx} answered no CDX to {machine.cdx}?")
+            assert result.stderr.count("\n") == 1, result.stderr
+    finally:
+        machine.stop()
+    assert rows(db, "SELECT count(*) AS n FROM wayback_captures") == [{"n": 0}]
+    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs")] == ["failed", "failed"]
+
+
+def test_from_after_to_is_one_line_and_nothing_asked_or_written(tmp_path):
+    db = tmp_path / "caravan.db"
+    result = in_process("import-wayback", "--db", str(db), "--cdx", "http://127.0.0.1:9/caravan/cdx",
+                        "--from", "2020-01-01", "--to", "2019-12-31")
+    assert (result.returncode, result.stdout) == (64, "")
+    assert result.stderr == "Error: --from 2020-01-01 is after --to 2019-12-31: no capture can be both\n"
+    assert not db.exists()
+
+
+def test_an_answer_cut_by_the_connection_is_asked_again_and_imported_whole(tmp_path):
+    """The web archive's answer ends before its Content-Length, the connection closed: a network error,
+    asked again, not a page (nor a cut one skipped for good)."""
+    machine = _WaybackMachine(busy=0, cut=1)
+    db = tmp_path / "caravan.db"
+    try:
+        result = in_process("import-wayback", "--db", str(db), "--cdx", machine.cdx, "--delay", "0", "--edition", "ru",
+                            "--jobs", "0")
+    finally:
+        machine.stop()
+    assert result.stdout.startswith("1 captures of articles imported (1 new); 1 new captures listed"), result.stdout
+    assert [path for _, path, _ in machine.asked if path.startswith("/web/")] == [
+        f"/web/20190514083000id_/{machine.article.url}"] * 2
+    whole = page(machine.article, SampleSite(articles=8))[0]
+    assert rows(db, "SELECT sha256 FROM captures") == [{"sha256": hashlib.sha256(whole).hexdigest()}]
+    assert rows(db, "SELECT state, attempts FROM wayback_captures") == [{"state": "imported", "attempts": 1}]

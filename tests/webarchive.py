@@ -46,17 +46,21 @@ def removed(site: SampleSite) -> SampleArticle:
                    encoding="utf-8")
 
 
-def write_warc(path: Path, captures: list[tuple[str, datetime, int, bytes, str]]) -> Path:
-    """A WARC file (gzip'd when the name ends in .gz) of (url, when, status, body, content type) responses."""
+def write_warc(path: Path, captures: list[tuple]) -> Path:
+    """A WARC file (gzip'd when the name ends in .gz) of (url, when, status, body, content type[, headers])
+    responses; `headers` adds or replaces WARC headers (WARC-...) and HTTP headers, as a crawler wrote them."""
     with open(path, "wb") as out:
         writer = WARCWriter(out, gzip=str(path).endswith(".gz"))
-        for url, when, status, body, content_type in captures:
-            http = StatusAndHeaders(f"{status} {'OK' if status == 200 else 'Not Found'}",
-                                    [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        for url, when, status, body, content_type, *more in captures:
+            extra = more[0] if more else {}
+            http_headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+            http_headers.update({k: v for k, v in extra.items() if not k.startswith("WARC-")})
+            http = StatusAndHeaders(f"{status} {'OK' if status == 200 else 'Not Found'}", list(http_headers.items()),
                                     protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(
                 url, "response", payload=BytesIO(body), length=len(body), http_headers=http,
-                warc_headers_dict={"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                warc_headers_dict={"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                   **{k: v for k, v in extra.items() if k.startswith("WARC-")}}))
     return path
 
 

@@ -28,7 +28,3 @@ class WaybackList(Tables):
         with self.db.atomic():
             self.db.execute("UPDATE wayback_captures SET state = ?, detail = ?, attempts = attempts + ?, state_at = ? "
                             "WHERE url = ? AND timestamp = ?", [state, detail, attempts, utcnow(), url, timestamp])
-
-    def wayback_counts(self) -> dict[str, int]:
-        return {row["state"]: row["n"] for row in self.db.query(
-            "SELECT state, count(*) AS n FROM wayback_captures GROUP BY state")}

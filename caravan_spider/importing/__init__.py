@@ -19,9 +19,14 @@ from urllib.parse import urlsplit
 from .. import boilerplate
 from ..archive import Archive, Capture
 from ..parsing import PARSER_VERSION
+from ..parsing.bounds import MAX_BYTES
 from ..urls import EDITIONS, article_ref
+from ..whole import ends_early
 
 BATCH = 16  # pages per task handed to a parse worker (small pages drown in inter-process traffic)
+# No web archive kept a page before 1996 (the Internet Archive's first crawls): a capture dated earlier
+# is a clock that was never set (1970-01-01), and would date an article's first sighting before the site.
+EARLIEST = "1996-01-01T00:00:00+00:00"
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Found:
     location: str | None = None
     source: str = "warc"  # warc or wayback
     source_ref: str | None = None  # file and record offset, or the archive's address of the capture
+    cut: str | None = None  # why the web archive's record says it is not the whole answer (WARC-Truncated...)
     # done(found, state, detail): the import stored it (called inside the store's transaction) or skipped
     # it; import-wayback's list.
     done: Callable | None = field(default=None, repr=False, compare=False)
@@ -97,11 +103,12 @@ class Imported:
 
 
 def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str], run_id: int | None,
-                 jobs: int = 0, batch_size: int = BATCH) -> Imported:
+                 jobs: int = 0, batch_size: int = BATCH, report: Imported | None = None) -> Imported:
     """Parse and store every capture of an article in `found` (parsed in `jobs` worker processes, 0:
     here, `batch_size` pages a task), each in its own transaction with its `done`: a killed import keeps
-    what it stored, and the next skips it."""
-    report = Imported()
+    what it stored, and the next skips it. Counted in `report` as it goes, so that an import stopped
+    midway still tells what it stored."""
+    report = Imported() if report is None else report
     furniture = boilerplate.load(archive)
     seen: set[tuple] = set()
     # A capture dated more than a day ahead of our clock is not believed (a crawler's clock was wrong):
@@ -118,8 +125,12 @@ def import_found(archive: Archive, found: Iterable[Found], hosts: dict[str, str]
                 why = f"answered {item.status}"
             elif not item.body.strip():
                 why = "empty"
+            elif len(item.body) <= MAX_BYTES and (item.cut or ends_early(item.content_type, item.body)):
+                why = "truncated"  # as the crawl refuses a page cut short (one read no further: too large)
             elif item.fetched_at > latest:
                 why = "dated in the future"
+            elif item.fetched_at < EARLIEST:
+                why = "dated before any web archive"
             else:
                 digest = hashlib.sha256(item.body).hexdigest()
                 key = (*ref.key, item.fetched_at, digest)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 
 import click
@@ -44,8 +46,9 @@ def _hosts(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _run(db: str, mode: str, described: str, work) -> Imported:
-    """Run an import as a run of its own (a crawl_runs row, mode import-warc or import-wayback) under
-    the archive's run lock; Ctrl-C records it interrupted (exit 130), what was stored is kept."""
+    """Run an import, work(archive, run_id, report) counting in `report` as it goes, as a run of its own (a
+    crawl_runs row, mode import-warc or import-wayback) under the archive's run lock; Ctrl-C records it
+    interrupted (exit 130) with what it stored, which is kept."""
     from .. import crawl
 
     archive_folder(db, "--db")
@@ -61,7 +64,8 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     run_id = archive.begin_run(described, mode, ",".join(CARAVAN.codes))
     report = Imported()
     try:
-        report = work(archive, run_id)
+        with _terminate_as_ctrl_c():
+            work(archive, run_id, report)
     except KeyboardInterrupt:
         why = "interrupted (Ctrl-C or SIGTERM); run it again to continue: what is held is skipped"
         archive.finish_run(run_id, RunStatus.INTERRUPTED, _figures(report, why))
@@ -78,11 +82,26 @@ def _run(db: str, mode: str, described: str, work) -> Imported:
     return report
 
 
+@contextlib.contextmanager
+def _terminate_as_ctrl_c():
+    """SIGTERM (systemd's stop, kill) stops an import as Ctrl-C does: recorded interrupted with what it
+    stored, exit 130, rather than a process gone with its run's row left `running`."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _figures(report: Imported, message: str) -> dict:
     outcomes = report.outcomes
     return {Outcome.NEW.column: outcomes[Outcome.NEW],
             Outcome.UPDATED.column: outcomes[Outcome.UPDATED] + outcomes[Outcome.OLDER],
             Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED],
+            Outcome.FAILED.column: report.failed + report.given_up,
             Outcome.NOT_ARTICLE.column: sum(n for why, n in report.skipped.items() if why.startswith("not an article (")),
             "errors_by_kind": dict(report.skipped), "message": message}
 
@@ -112,9 +131,9 @@ def import_warc(files, db, base_url_values, jobs):
     except BadArchiveFile as error:
         raise BadInput(str(error)) from None
 
-    def work(archive, run_id):
+    def work(archive, run_id, report):
         found = (capture for path in files for capture in read(path))
-        return import_found(archive, found, hosts, run_id, cores() if jobs is None else jobs)
+        import_found(archive, found, hosts, run_id, cores() if jobs is None else jobs, report=report)
 
     report = _run(db, "import-warc", " ".join(files), work)
     click.echo(f"{report.summary()}; {records} records read from {len(files)} file(s) into {db}.")
@@ -152,23 +171,24 @@ def import_wayback(db, edition, from_date, to_date, cdx_url, replay_url, delay, 
 
     try:
         start, end = check_date(from_date, "--from"), check_date(to_date, "--to")
+        if start and end and start > end:
+            raise ValueError(f"--from {from_date} is after --to {to_date}: no capture can be both")
         wayback = Wayback(cdx_url, replay_url, delay=delay, retries=retries)
     except ValueError as error:
         raise BadInput(str(error)) from None
     editions = list(CARAVAN.codes) if edition == "all" else [edition]
     hosts = hosts_of({})
 
-    def work(archive, run_id):
+    def work(archive, run_id, report):
         try:
-            listed = wayback.list(archive, editions, start, end)
+            report.listed = wayback.list(archive, editions, start, end)
         except WaybackError as error:
             raise click.ClickException(str(error)) from None
         # One page a task: each capture is stored as soon as it is fetched (fetching, --delay apart, is
         # the slow part), so that a killed import loses no capture it had fetched.
-        report = import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
-                              batch_size=1)
-        report.listed, report.failed, report.given_up = listed, wayback.failed, wayback.given_up
-        return report
+        import_found(archive, wayback.fetch(archive), hosts, run_id, cores() if jobs is None else jobs,
+                     batch_size=1, report=report)
+        report.failed, report.given_up = wayback.failed, wayback.given_up
 
     report = _run(db, "import-wayback", cdx_url, work)
     asked_again = report.failed - report.given_up

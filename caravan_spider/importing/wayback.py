@@ -125,9 +125,12 @@ class Wayback:
                 found = [dict(zip(header, row)) for row in rows[1:]]
             else:
                 found = [json.loads(line) for line in text.splitlines() if line.strip()]
-            return [{"url": row.get("original") or row["url"], "timestamp": row["timestamp"],
-                     "status": str(row.get("statuscode") or row.get("status") or ""),
-                     "digest": row.get("digest")} for row in found]
+            lines = [{"url": row.get("original") or row["url"], "timestamp": str(row["timestamp"]),
+                      "status": str(row.get("statuscode") or row.get("status") or ""),
+                      "digest": row.get("digest")} for row in found]
+            for line in lines:  # a capture's time is read once it is fetched: one that is no time is refused here
+                _timestamp_time(line["timestamp"])
+            return lines
         except (ValueError, KeyError, TypeError, IndexError) as error:
             raise WaybackError(f"the CDX server {self.cdx_url} answered no CDX to {url} ({error})") from None
 
@@ -179,7 +182,13 @@ class Wayback:
         request = urllib.request.Request(url, headers={"User-Agent": self.user_agent})
         try:
             with _OPENER.open(request, timeout=TIMEOUT) as response:
-                return response.status, dict(response.headers.items()), response.read(MAX_BODY + 1)
+                body = response.read(MAX_BODY + 1)
+                # read() returns what came before the connection closed: fewer bytes than announced is a
+                # network error (asked again), not the page.
+                announced = response.headers.get("Content-Length", "").strip()
+                if announced.isdigit() and len(body) < min(int(announced), MAX_BODY + 1):
+                    raise ConnectionError(f"the answer ended after {len(body)} of its {announced} bytes")
+                return response.status, dict(response.headers.items()), body
         except urllib.error.HTTPError as error:
             with error:
                 return error.code, dict(error.headers.items()), error.read(MAX_BODY + 1)

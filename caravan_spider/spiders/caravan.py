@@ -47,6 +47,7 @@ from ..parsing.dates import as_datetime
 from ..parsing.rejections import Rejection
 from ..schedule import is_due
 from ..urls import MAX_POST_ID, ArticleRef, Origin, article_ref, base_urls, splittable
+from ..whole import ends_early
 from ..workers import parse_page, stop_now
 from ..workers import pool as worker_pool
 from ..workers import wrap as wrap_future
@@ -696,8 +697,4 @@ def not_whole(response) -> str | None:
     nor lend its ETag to the next run's conditional request."""
     if "partial" in response.flags or "dataloss" in response.flags:
         return "the connection closed before the body was known to be whole (no Content-Length)"
-    content_type = (header(response.headers, "Content-Type") or "").lower()
-    body = response.body
-    if body.strip() and "html" in content_type and b"</html>" not in body[-8192:].lower():
-        return f"the page ends without </html> ({len(body)} bytes received)"
-    return None
+    return ends_early(header(response.headers, "Content-Type"), response.body)
