@@ -278,3 +278,17 @@ def test_reextract_keeps_where_each_version_came_from(tmp_path):
         archive.close()
     assert rows(db, "SELECT fetched_at, title, source, capture_id FROM revisions ORDER BY fetched_at") == stored
     assert rows(db, "SELECT source, status FROM articles") == [{"source": "warc", "status": "unknown"}]
+
+
+def test_a_capture_of_another_sites_page_under_an_article_address_is_skipped_with_the_reason(tmp_path):
+    """A WSJ page a web archive holds under a Caravan.kz article address was imported as that article."""
+    from test_foreign_pages import foreign_page
+
+    url = "https://www.caravan.kz/news/rynok-akcii-301465/"
+    warc = write_warc(tmp_path / "foreign.warc.gz", [(url, OLD, 200, foreign_page().encode(), "text/html; charset=UTF-8")])
+    db = tmp_path / "caravan.db"
+    result = cli("import-warc", str(warc), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("0 captures of articles imported (nothing stored); "
+                                    "skipped: 1 not an article (another site's page); ")
+    assert _table_counts(db) == {"articles": 0, "revisions": 0, "captures": 0, "views": 0, "status_changes": 0}
