@@ -57,6 +57,9 @@ class Edition:
     language: str  # of its articles: the record's language of a page its layouts read that declares none
     language_tags: tuple[str, ...]  # <html lang> / inLanguage values (prefixes) that are this language
     not_found: tuple[str, ...]  # what its not-found page says as its whole heading (lower case)
+    # What its pages call the site (og:site_name, the <title>'s suffix): stripped from titles, and a
+    # page that names none of them nor the site's hosts is another site's page (parsing/kind.py).
+    names: tuple[str, ...]
     # The layout generations its article pages may have, most specific first; the parser tries them
     # in this order and falls back to the generic layout. "module:Class" or a Layout.
     layouts: tuple[str | Layout, ...]
@@ -115,6 +118,14 @@ class Site:
     def not_found(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(phrase for edition in self.editions for phrase in edition.not_found))
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for edition in self.editions for name in edition.names))
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        return frozenset(host for edition in self.editions for host in edition.hosts)
+
 
 def either(words) -> str:
     """«ru or kk», «ru, kk or all»: the values an option takes, for a message."""
@@ -149,11 +160,12 @@ CARAVAN = Site("Caravan.kz", (
         hosts=frozenset({"caravan.kz", "www.caravan.kz", "m.caravan.kz"}),
         article_path=_caravan_articles("news", "sport"), listing="/news/", feed="/feed/",
         sitemaps=_WORDPRESS_SITEMAPS, language="ru", language_tags=("ru",),
-        not_found=("страница не найдена", "ошибка 404", "упс"),
+        not_found=("страница не найдена", "ошибка 404", "упс"), names=("Караван", "Caravan.kz", "caravan.kz", "Caravan"),
         layouts=(f"{_LAYOUTS}.amp:Amp", f"{_LAYOUTS}.today:Today", f"{_LAYOUTS}.legacy2015:Legacy2015")),
     Edition(
         "kk", origin="https://kaz.caravan.kz", hosts=frozenset({"kaz.caravan.kz"}),
         article_path=_caravan_articles("art"), listing="/art/", feed="/feed/",
         sitemaps=_WORDPRESS_SITEMAPS, language="kk", language_tags=("kk", "kz"), not_found=("бет табылмады",),
+        names=("Керуен",),
         layouts=(f"{_LAYOUTS}.amp:Amp", f"{_LAYOUTS}.kazakh:Kazakh")),
 ))

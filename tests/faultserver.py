@@ -80,6 +80,18 @@ def transform(change: Callable[[bytes], bytes]) -> Fault:
     return _named("transformed", fault)
 
 
+def another_site(host: str = "www.wsj.com", name: str = "WSJ") -> Fault:
+    """The real page as another publisher's: the site's addresses (canonical link, og:url) on `host`,
+    its name (og:site_name, the <title>'s suffix, JSON-LD publisher) `name`, in English: what a
+    misconfigured or hijacked server answers at an article address."""
+    def change(body: bytes) -> bytes:
+        text = re.sub(r"https?://(?:[a-z]+\.)?caravan\.kz", f"https://{host}", body.decode("utf-8"))
+        for own in ("Караван", "Керуен", "Caravan.kz", "Caravan"):
+            text = text.replace(own, name)
+        return text.replace('lang="ru"', 'lang="en-US"').encode("utf-8")
+    return _named("another site's page", transform(change))
+
+
 def truncate(fraction: float) -> Fault:
     """The real page cut after `fraction` of its bytes, no Content-Length, connection closed."""
     def fault(handler: _Handler, path: str) -> None:

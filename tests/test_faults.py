@@ -21,7 +21,7 @@ from caravan_spider.sample_site.model import SampleSite
 from caravan_spider.sample_site.server import serving
 
 from conftest import archive_refusing, article_fetches, article_records, crawl, rows, wait_for_articles
-from faultserver import bomb, redirect, replace, serving_faults, short_of_length, status, transform, truncate
+from faultserver import another_site, bomb, redirect, replace, serving_faults, short_of_length, status, transform, truncate
 
 pytestmark = pytest.mark.e2e
 QUICK_RETRIES = ("--set", "CARAVAN_RETRY_BACKOFF=0.05", "--set", "RETRY_TIMES=1")
@@ -279,6 +279,30 @@ def test_not_article_answers_are_asked_again_and_do_not_cause_drift(faulty, tmp_
     records = article_records(db)
     assert len(records) == 23 and gone.article_id not in records
     assert all(records[a.article_id] == clean(24)[a.article_id] for a in [empty, *not_found])
+
+
+def test_another_sites_page_at_an_article_address_is_no_article_and_is_asked_again(faulty, tmp_path, clean):
+    """A server that answers an article address with another publisher's page (canonical link on
+    www.wsj.com, og:site_name WSJ, in English) was read by the generic layout and stored as the
+    article, labelled ru."""
+    site, base_url, faults = faulty
+    article = next(a for a in site.newest_first() if a.layout == "today" and a.with_metadata and a.language == "ru")
+    faults[article.path] = another_site()
+    db = tmp_path / "caravan.db"
+    result = crawl(db, base_url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = run_row(db, 1)
+    # (the sample site's not-found page of an article it lists is the other not-article answer)
+    assert (run["status"], run["articles_new"], run["not_articles"], run["articles_failed"]) == ("finished", 23, 2, 0)
+    assert article.article_id not in article_records(db)
+    assert rows(db, "SELECT state, reason FROM listings WHERE article_id = ?", [article.article_id]) == [
+        {"state": "not_article", "reason": "another site's page (www.wsj.com)"}]
+    # Once the site serves it right, the next run asks for it again and stores it as a clean crawl does.
+    faults.clear()
+    mark = len(site.requests)
+    assert crawl(db, base_url, "--set", "CARAVAN_RECHECK_NOT_ARTICLE_HOURS=0").returncode == 0
+    assert article_fetches(site, mark) == [(article.path, 200)]
+    assert article_records(db)[article.article_id] == clean(24)[article.article_id]
 
 
 def test_a_capture_of_only_whitespace_does_not_stop_learning(faulty, tmp_path):

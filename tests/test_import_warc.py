@@ -378,3 +378,17 @@ def test_a_capture_dated_before_any_web_archive_is_not_believed(tmp_path):
                              f"3 records read from 1 file(s) into {db}.\n")
     assert rows(db, "SELECT article_id, first_seen_at FROM articles") == [
         {"article_id": first.article_id, "first_seen_at": "1996-01-01T00:00:00+00:00"}]
+
+
+def test_a_capture_of_another_sites_page_under_an_article_address_is_skipped_with_the_reason(tmp_path):
+    """A WSJ page a web archive holds under a Caravan.kz article address was imported as that article."""
+    from test_foreign_pages import foreign_page
+
+    url = "https://www.caravan.kz/news/rynok-akcii-301465/"
+    warc = write_warc(tmp_path / "foreign.warc.gz", [(url, OLD, 200, foreign_page().encode(), "text/html; charset=UTF-8")])
+    db = tmp_path / "caravan.db"
+    result = cli("import-warc", str(warc), "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("0 captures of articles imported (nothing stored); "
+                                    "skipped: 1 not an article (another site's page); ")
+    assert _table_counts(db) == {"articles": 0, "revisions": 0, "captures": 0, "views": 0, "status_changes": 0}

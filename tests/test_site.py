@@ -46,15 +46,15 @@ GAZETTE = Site("Gazette", (
     Edition("en", origin="https://www.gazette.test",
             hosts=frozenset({"gazette.test", "www.gazette.test"}), article_path=STORIES, listing="/latest/",
             feed="/rss.xml", sitemaps=("/sitemap.xml",), language="en", language_tags=("en",),
-            not_found=("story not found",), layouts=(BROADSHEET,)),
+            not_found=("story not found",), names=("Gazette",), layouts=(BROADSHEET,)),
     Edition("fr", origin="https://fr.gazette.test", hosts=frozenset({"fr.gazette.test"}),
             article_path=ArticlePath(r"^/articles/(?P<slug>[a-z0-9-]+)-(?P<id>\d+)\.html$",
                                      canonical="/articles/{slug}-{id}.html", canonical_without_slug="/articles/{id}.html"),
             listing="/dernieres/", feed="/flux.xml", sitemaps=("/plan.xml",), language="fr", language_tags=("fr",),
-            not_found=("article introuvable",), layouts=(JOURNAL,)),
+            not_found=("article introuvable",), names=("La Gazette",), layouts=(JOURNAL,)),
     Edition("de", origin="https://de.gazette.test", hosts=frozenset({"de.gazette.test"}),
             article_path=STORIES, listing="/neu/", feed="/rss.xml", sitemaps=(), language="de",
-            language_tags=("de",), not_found=(), layouts=()),  # no layout of its own: the generic one reads it
+            language_tags=("de",), not_found=(), names=("Gazette",), layouts=()),  # no layout of its own: the generic one reads it
 ))
 
 PARAGRAPHS = ("The council voted on Tuesday to keep the old market hall open for another ten years, after a long "

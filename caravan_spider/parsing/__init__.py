@@ -74,6 +74,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     """explain() of a page parsed already: the crawl also counts the lines of its tree for learning
     (workers.parse_page), so that learning need not parse the page again. `page` is not changed."""
     url = page.url
+    signals.read_as(page, site)
     # The article the page is (its canonical link, og:url or address says): its edition's layouts
     # are tried, every edition's when none says.
     ref = (article_ref(page.canonical or "", site) or article_ref(page.meta_first("og:url") or "", site)
@@ -81,7 +82,7 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
     candidates = site.edition(ref.edition).generations if ref else site.layouts
     layout = pick(page, candidates, generic_only=layouts == "generic")
     extraction = Extraction(article=None, reason=None, layout=layout.name)
-    reason = kind.refusal(page)
+    reason = kind.refusal(page, site)
     if reason:
         extraction.reason = reason
         return extraction

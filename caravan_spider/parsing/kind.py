@@ -1,22 +1,25 @@
 """What a page is when it is not an article, said only on positive evidence.
 
-A page is refused as not an article when it says so itself (`refusal`): a not-found page, an
-answer that is not HTML, a listing of many article links. A theme's body class or the address
-(`tag`, `archive`, `home`, `page`, `/tag/`) is weak evidence — themes print `page` on posts and
-`home` on history pages — so it only names a page that holds no article anyway (`label`: no
-post id, no headline, no text).
+A page is refused as not an article when it says so itself (`refusal`): a not-found page, a parked
+domain's page, an answer that is not HTML, a listing of many article links; or when it is another
+site's page (`foreign`: its own address elsewhere, none of the site's names). A theme's body class
+or the address (`tag`, `archive`, `home`, `page`, `/tag/`) is weak evidence — themes print `page` on
+posts and `home` on history pages — so it only names a page that holds no article anyway (`label`:
+no post id, no headline, no text).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
-from ..site import CARAVAN
+from ..site import CARAVAN, Site
 from ..text import word_count, words
+from ..urls import web_url
 from .page import Page
 from .rejections import Rejected, Rejection
-from .signals import strip_site_name
+from .signals import _SEPARATOR, _squash, strip_site_name
 
 NOT_FOUND = Rejection.NOT_FOUND.because("«Страница не найдена»")
 # A not-found page says so with its whole heading, or its whole <title> but the site's name: these
@@ -25,6 +28,13 @@ NOT_FOUND = Rejection.NOT_FOUND.because("«Страница не найдена�
 NOT_FOUND_PHRASES = (*CARAVAN.not_found, "page not found", "not found", "error 404", "404", "oops")  # editions' own first
 NOT_FOUND_HEADING = re.compile(rf"(?:[\W_]*(?:{'|'.join(NOT_FOUND_PHRASES)}))+[\W_]*", re.I)
 NOT_FOUND_BODY_CLASS = "error404"  # WordPress' not-found template
+# A parked domain's page says the domain is for sale with its whole heading or <title> (punctuation
+# aside): «caravan.kz is for sale», «Buy this domain», «Домен продаётся». An article about domain
+# sales says more in its headline.
+_DOMAIN = r"[\w-]+(?:\.[\w-]+)+"
+PARKED_PHRASES = (rf"(?:the )?(?:domain (?:name )?)?(?:{_DOMAIN}|this domain(?: name)?) is for sale",
+                  r"buy this domain(?: name)?", rf"(?:этот )?домен(?: {_DOMAIN})? прода[её]тся")
+PARKED_HEADING = re.compile(rf"[\W_]*(?:{'|'.join(PARKED_PHRASES)})[\W_]*", re.I)
 
 # Content types of a page to read; an answer of another type (a PDF, an image, JSON) is no article page.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -59,17 +69,52 @@ PATH_LABELS = (
 )
 
 
-def refusal(page: Page) -> Rejected | None:
-    """Why the page is not an article, when it says so itself before its text is read; None when it
-    may be one."""
+def refusal(page: Page, site: Site = CARAVAN) -> Rejected | None:
+    """Why the page is not an article, when it says so itself or is another site's page, before its
+    text is read; None when it may be one."""
     if page.refused:
         return page.refused
     if says_not_found(page):
         return NOT_FOUND
+    if _headings_match(page, PARKED_HEADING):
+        return Rejection.PARKED_DOMAIN.because()
     media_type = (page.content_type or "").split(";")[0].strip().lower()
     if media_type and media_type not in HTML_TYPES:
         return Rejection.NOT_HTML.because(media_type)
-    return None
+    return foreign(page, site)
+
+
+def foreign(page: Page, site: Site) -> Rejected | None:
+    """Another site's page: every address it gives for itself (canonical link, og:url) is on a host
+    that is none of the site's and not the one it was fetched from, and it names none of the site's
+    names. A mirror's page names the mirror or the real site; a syndicated article names its
+    original publisher's address but carries the site's name: both are the site's."""
+    ours = site.hosts | {(urlsplit(page.url).hostname or "").lower()}
+    hosts = given_hosts(page)
+    if not hosts or any(host in ours or any(host.endswith("." + own) for own in ours) for host in hosts):
+        return None
+    if names_site(page, site):
+        return None
+    # the host is named, when it is a plain host name (never other bytes of the page)
+    return Rejection.FOREIGN_PAGE.because(hosts[0] if re.fullmatch(r"[a-z0-9.-]{1,253}", hosts[0]) else None)
+
+
+def given_hosts(page: Page) -> list[str]:
+    """The hosts of the http(s) addresses the page gives for itself: its canonical link's, its og:url's."""
+    return [(urlsplit(address).hostname or "").lower()
+            for address in (web_url(page.canonical), web_url(page.meta_first("og:url"))) if address]
+
+
+def names_site(page: Page, site: Site) -> bool:
+    """The page calls itself by one of the site's names: its og:site_name, application-name, JSON-LD
+    publisher or the first or last part of its <title> («… | Караван»)."""
+    publisher = page.jsonld_article.get("publisher")
+    parts = _SEPARATOR.split(page.title_tag or "")
+    given = [page.meta_first("og:site_name"), page.meta_first("application-name"),
+             publisher.get("name") if isinstance(publisher, dict) else None,
+             *((parts[0], parts[-1]) if len(parts) > 1 else ())]
+    names = {_squash(name) for name in site.names}
+    return any(isinstance(value, str) and _squash(value) in names for value in given)
 
 
 def listing(page: Page, text: str, enough: int) -> Rejected | None:
@@ -112,8 +157,13 @@ def says_not_found(page: Page) -> bool:
     """The page's heading, or its <title> without the site's name, is nothing but «page not found»."""
     if NOT_FOUND_BODY_CLASS in page.body_classes:
         return True
+    return _headings_match(page, NOT_FOUND_HEADING)
+
+
+def _headings_match(page: Page, heading: re.Pattern) -> bool:
+    """The page's heading, or its <title> without the site's name, is nothing but `heading`."""
     title = strip_site_name(page, page.title_tag)
-    return any(NOT_FOUND_HEADING.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
+    return any(heading.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
 
 
 def declares_article(page: Page) -> bool:

@@ -33,6 +33,9 @@ class Rejection(StrEnum):
     TEXT_TOO_LONG = "text too long"
     NOT_WHOLE = "markup not parsed whole"
     ENCODING_UNKNOWN = "encoding unknown"
+    PARKED_DOMAIN = "parked domain page"  # «caravan.kz is for sale»
+    # Another publisher's page served at an article address (kind.foreign); the detail is its host.
+    FOREIGN_PAGE = "another site's page"
     # What its body class or address names a page holding no article (kind.label), or a listing (kind.listing).
     TAG_PAGE = "tag page"
     LISTING_PAGE = "listing page"

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import lxml.etree
 
+from ..site import CARAVAN, Site
 from ..text import clean_line
 from .page import Page
 from .phrases import CREDIT_PREFIX, WIDGETS
@@ -148,6 +149,15 @@ def _furniture_class(token: str) -> bool:
 _MEMOS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def read_as(page: Page, site: Site) -> None:
+    """Read the page as a page of `site` (explain() says which): the field readers take the page
+    alone, and strip its titles of the site's names kept here (CARAVAN's until this is said)."""
+    memo = _memo(page)
+    if memo.get("site names", CARAVAN.names) != site.names:
+        memo.clear()  # what was worked out with other names
+    memo["site names"] = site.names
+
+
 def _memo(page: Page) -> dict:
     """What the signals worked out about a page, kept while the page lives."""
     memo = _MEMOS.get(page)
@@ -238,7 +248,6 @@ def after_headline(page: Page, limit: int = 80) -> list:
 
 
 # --- title -------------------------------------------------------------------------------------
-SITE_NAMES = ("Караван", "Керуен", "Caravan.kz", "caravan.kz", "Caravan")
 _SEPARATOR = re.compile(r"\s+[-–—|•»/]\s+|\s*[|｜：]\s*|\s+[-–—]\s*$")
 
 
@@ -249,7 +258,7 @@ def _squash(value: str) -> str:
 
 
 def site_names(page: Page) -> list[str]:
-    """The site's names its metadata gives, and ours. A name equal to one of the page's whole statements
+    """The site's names its metadata gives, and ours (read_as). A name equal to one of the page's whole statements
     of its headline (og:title, JSON-LD headline, <title>) is that headline, not the site's: portals
     fill application-name with each article's headline. (An <h1> equal to the site's name is its logo.)"""
     publisher = page.jsonld_article.get("publisher")
@@ -257,7 +266,8 @@ def site_names(page: Page) -> list[str]:
              publisher.get("name") if isinstance(publisher, dict) else None]
     headline = page.jsonld_article.get("headline")
     headlines = {fold(h) for h in (page.meta_first("og:title"), headline, page.title_tag) if isinstance(h, str)}
-    return [n for n in names if isinstance(n, str) and n.strip() and fold(n) not in headlines] + list(SITE_NAMES)
+    return [n for n in names if isinstance(n, str) and n.strip() and fold(n) not in headlines] + list(
+        _memo(page).get("site names", CARAVAN.names))
 
 
 def _site_like(page: Page, segment: str) -> bool:
