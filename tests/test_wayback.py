@@ -322,8 +322,9 @@ def test_a_capture_that_fails_in_its_last_run_is_given_up_and_said_so(tmp_path):
     assert rows(db, "SELECT state, detail, attempts FROM wayback_captures") == [
         {"state": "failed", "detail": f"answered 503; given up after {RUNS_FOR_A_FAILURE} runs",
          "attempts": RUNS_FOR_A_FAILURE}]
-    assert [r["status"] for r in rows(db, "SELECT status FROM crawl_runs ORDER BY run_id")] == \
-        ["incomplete"] * RUNS_FOR_A_FAILURE + ["finished"]
+    assert [(r["status"], r["articles_failed"]) for r in rows(
+        db, "SELECT status, articles_failed FROM crawl_runs ORDER BY run_id")] == \
+        [("incomplete", 1)] * RUNS_FOR_A_FAILURE + [("finished", 0)]
     fetches = [path for _, path, _ in machine.asked if path.startswith("/web/")]
     assert len(fetches) == RUNS_FOR_A_FAILURE  # one a run (no retries), none after it was given up
 
