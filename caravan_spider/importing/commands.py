@@ -101,7 +101,7 @@ def _figures(report: Imported, message: str) -> dict:
     return {Outcome.NEW.column: outcomes[Outcome.NEW],
             Outcome.UPDATED.column: outcomes[Outcome.UPDATED] + outcomes[Outcome.OLDER],
             Outcome.UNCHANGED.column: outcomes[Outcome.UNCHANGED],
-            Outcome.FAILED.column: report.failed + report.given_up,
+            Outcome.FAILED.column: report.failed,  # (those given up included)
             Outcome.NOT_ARTICLE.column: sum(n for why, n in report.skipped.items() if why.startswith("not an article (")),
             "errors_by_kind": dict(report.skipped), "message": message}
 
