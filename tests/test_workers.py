@@ -78,3 +78,17 @@ def _workers_of(folder) -> list[str]:
     """Fork servers and pool workers started by a crawl run in `folder` (it is on their sys.path)."""
     out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if "multiprocessing.forkserver" in line and f"'{folder}'" in line]
+
+
+def test_the_crawls_main_process_does_not_load_the_extractor():
+    """Pages are parsed in the workers: the crawl's own process (its CLI, spider, pipeline, middlewares,
+    extensions and config) needs PARSER_VERSION and dates, never trafilatura (0.15 s of CPU at every
+    run's start). The fork server still loads it once for its workers."""
+    code = ("import sys; import caravan_spider.cli, caravan_spider.crawl, caravan_spider.spiders.caravan, "
+            "caravan_spider.pipelines, caravan_spider.middlewares, caravan_spider.progress, caravan_spider.closing; "
+            "from caravan_spider.config import Config; Config(edition='ru', since='2026-01-01'); "
+            "print(sorted(m for m in ('trafilatura', 'justext', 'htmldate', 'caravan_spider.parsing.body') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert "caravan_spider.parsing.body" in workers.PRELOAD
