@@ -21,7 +21,7 @@ from datetime import datetime
 
 # What the workers run: imported once by the fork server, not by every worker; warmup parses a
 # page there, so that what the parser loads on first use is loaded once too.
-PRELOAD = ["caravan_spider.forkserver", "caravan_spider.parsing", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract",
+PRELOAD = ["caravan_spider.forkserver", "caravan_spider.parsing", "caravan_spider.parsing.body", "caravan_spider.search", "caravan_spider.boilerplate", "caravan_spider.reextract",
            "caravan_spider.warmup"]
 
 

@@ -19,10 +19,8 @@ from ..record import FIELDS, Article  # the record is defined once, in record.py
 from ..site import CARAVAN, Site
 from ..text import word_count
 from ..urls import article_ref, web_url
-from .body import MIN_WORDS, extract_body
 from .dates import to_iso
 from .furniture import Furniture
-from . import body as body_module
 from . import kind, signals
 from .layouts import pick
 from .page import Page
@@ -73,6 +71,10 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
                  site: Site = CARAVAN) -> Extraction:
     """explain() of a page parsed already: the crawl also counts the lines of its tree for learning
     (workers.parse_page), so that learning need not parse the page again. `page` is not changed."""
+    # (trafilatura is imported here, where a page is read, not by every process that imports this
+    # package: the crawl's main process parses nothing and paid 0.15 s of CPU at its start for it)
+    from .body import MIN_WORDS, extract_body
+
     url = page.url
     signals.read_as(page, site)
     # The article the page is (its canonical link, og:url or address says): its edition's layouts
@@ -143,7 +145,9 @@ def explain_page(page: Page, furniture: Furniture | None = None, layouts: str | 
 def forget() -> None:
     """Drop what parsing remembers from page to page (the furniture verdicts of text lines and class
     tokens), so that a measurement of a page's parse counts it as the first page of its site."""
-    body_module._furniture_line.cache_clear()
+    from . import body
+
+    body._furniture_line.cache_clear()
     signals._furniture_class.cache_clear()
 
 
