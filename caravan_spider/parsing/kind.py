@@ -19,7 +19,7 @@ from ..text import word_count, words
 from ..urls import web_url
 from .page import Page
 from .rejections import Rejected, Rejection
-from .signals import _SEPARATOR, _squash, strip_site_name
+from .signals import names_site, strip_site_name
 
 NOT_FOUND = Rejection.NOT_FOUND.because("«Страница не найдена»")
 # A not-found page says so with its whole heading, or its whole <title> but the site's name: these
@@ -74,9 +74,10 @@ def refusal(page: Page, site: Site = CARAVAN) -> Rejected | None:
     text is read; None when it may be one."""
     if page.refused:
         return page.refused
-    if says_not_found(page):
+    headings = _headings(page)
+    if says_not_found(page, headings):
         return NOT_FOUND
-    if _headings_match(page, PARKED_HEADING):
+    if any(PARKED_HEADING.fullmatch(value) for value in headings):
         return Rejection.PARKED_DOMAIN.because()
     media_type = (page.content_type or "").split(";")[0].strip().lower()
     if media_type and media_type not in HTML_TYPES:
@@ -103,18 +104,6 @@ def given_hosts(page: Page) -> list[str]:
     """The hosts of the http(s) addresses the page gives for itself: its canonical link's, its og:url's."""
     return [(urlsplit(address).hostname or "").lower()
             for address in (web_url(page.canonical), web_url(page.meta_first("og:url"))) if address]
-
-
-def names_site(page: Page, site: Site) -> bool:
-    """The page calls itself by one of the site's names: its og:site_name, application-name, JSON-LD
-    publisher or the first or last part of its <title> («… | Караван»)."""
-    publisher = page.jsonld_article.get("publisher")
-    parts = _SEPARATOR.split(page.title_tag or "")
-    given = [page.meta_first("og:site_name"), page.meta_first("application-name"),
-             publisher.get("name") if isinstance(publisher, dict) else None,
-             *((parts[0], parts[-1]) if len(parts) > 1 else ())]
-    names = {_squash(name) for name in site.names}
-    return any(isinstance(value, str) and _squash(value) in names for value in given)
 
 
 def listing(page: Page, text: str, enough: int) -> Rejected | None:
@@ -153,17 +142,16 @@ def _runs(found: list[str]) -> set[tuple[str, ...]]:
     return {tuple(folded[i:i + RUN_WORDS]) for i in range(len(folded) - RUN_WORDS + 1)}
 
 
-def says_not_found(page: Page) -> bool:
+def says_not_found(page: Page, headings: list[str] | None = None) -> bool:
     """The page's heading, or its <title> without the site's name, is nothing but «page not found»."""
     if NOT_FOUND_BODY_CLASS in page.body_classes:
         return True
-    return _headings_match(page, NOT_FOUND_HEADING)
+    return any(NOT_FOUND_HEADING.fullmatch(value) for value in (_headings(page) if headings is None else headings))
 
 
-def _headings_match(page: Page, heading: re.Pattern) -> bool:
-    """The page's heading, or its <title> without the site's name, is nothing but `heading`."""
-    title = strip_site_name(page, page.title_tag)
-    return any(heading.fullmatch(value) for value in [*page.texts_of("//h1"), title] if value)
+def _headings(page: Page) -> list[str]:
+    """What a page says it is with its whole heading: its <h1>s, its <title> without the site's name."""
+    return [value for value in [*page.texts_of("//h1"), strip_site_name(page, page.title_tag)] if value]
 
 
 def declares_article(page: Page) -> bool:

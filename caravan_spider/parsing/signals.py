@@ -270,6 +270,18 @@ def site_names(page: Page) -> list[str]:
         _memo(page).get("site names", CARAVAN.names))
 
 
+def names_site(page: Page, site: Site) -> bool:
+    """The page calls itself by one of the site's names: its og:site_name, application-name, JSON-LD
+    publisher or the first or last part of its <title> («… | Караван»)."""
+    publisher = page.jsonld_article.get("publisher")
+    parts = _SEPARATOR.split(page.title_tag or "")
+    given = [page.meta_first("og:site_name"), page.meta_first("application-name"),
+             publisher.get("name") if isinstance(publisher, dict) else None,
+             *((parts[0], parts[-1]) if len(parts) > 1 else ())]
+    names = {_squash(name) for name in site.names}
+    return any(isinstance(value, str) and _squash(value) in names for value in given)
+
+
 def _site_like(page: Page, segment: str) -> bool:
     squashed = _squash(segment)
     if not squashed or re.fullmatch(r"[\d.]+", segment.strip()):
